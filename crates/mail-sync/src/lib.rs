@@ -1,0 +1,18 @@
+//! Pure IMAP synchronisation logic: which strategy to use and how server answers become cache changes.
+//!
+//! Nothing in this crate does IO or reads a clock: the engine gathers the local state and
+//! the server's answers, and these functions decide. That keeps every rule table-testable.
+
+pub mod flags;
+pub mod folder_role;
+pub mod plan;
+pub mod reconcile;
+pub mod types;
+pub mod uid_set;
+
+pub use flags::Flags;
+pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
+pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};
+pub use reconcile::{reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer};
+pub use types::{ModSeq, SelectedState, SyncMeta, Uid, UidValidity};
+pub use uid_set::{compress_uids, initial_chunks};

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Start a private Dovecot IMAP server on loopback for tests, benchmarks and the demo.
+#
+#   scripts/dovecot-start.sh DIR PORT [TLS_PORT]
+#
+# Everything (config, TLS certificate, users, mail, logs, pid file) lives under DIR.
+# Users: alice/alice-pw and bob/bob-pw. SPECIAL-USE folders Sent, Drafts, Trash,
+# Archive and Junk are created for each. Prints "ready PORT TLS_PORT" when it accepts
+# connections. Installs dovecot-imapd with apt when it is missing (needs root).
+# Stop it with scripts/dovecot-stop.sh DIR.
+set -euo pipefail
+
+dir=${1:?usage: dovecot-start.sh DIR PORT [TLS_PORT]}
+port=${2:?usage: dovecot-start.sh DIR PORT [TLS_PORT]}
+tls_port=${3:-$((port + 1))}
+
+if ! command -v dovecot >/dev/null 2>&1; then
+  echo "dovecot-start: installing dovecot-imapd" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+fi
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+chmod 755 "$dir"
+mkdir -p "$dir/run" "$dir/state" "$dir/tls" "$dir/mail"
+
+if [ ! -s "$dir/tls/cert.pem" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" >/dev/null 2>&1
+fi
+
+cat > "$dir/users" <<USERS
+alice:{PLAIN}alice-pw::::::
+bob:{PLAIN}bob-pw::::::
+USERS
+
+if [ "$(id -u)" = 0 ]; then
+  mail_uid=8; mail_gid=8; login_user=dovenull; internal_user=dovecot; extra=""
+  chown -R 8:8 "$dir/mail"
+else
+  mail_uid=$(id -u); mail_gid=$(id -g); login_user=$(id -un); internal_user=$(id -un)
+  extra="default_internal_group = $(id -gn)
+service imap-login {
+  chroot =
+}
+service anvil {
+  chroot =
+}"
+fi
+
+cat > "$dir/dovecot.conf" <<CONF
+instance_name = tern-test-$port
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_login_user = $login_user
+default_internal_user = $internal_user
+ssl = yes
+ssl_cert = <$dir/tls/cert.pem
+ssl_key = <$dir/tls/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $dir/users
+}
+userdb {
+  driver = static
+  args = uid=$mail_uid gid=$mail_gid home=$dir/mail/%n
+}
+first_valid_uid = $mail_uid
+first_valid_gid = $mail_gid
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mailbox_list_index = yes
+mail_max_userip_connections = 1000
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+}
+protocol imap {
+  mail_plugins = \$mail_plugins imap_zlib
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $tls_port
+    ssl = yes
+  }
+  service_count = 0
+  process_min_avail = 1
+}
+$extra
+CONF
+
+doveconf -c "$dir/dovecot.conf" -n >/dev/null
+dovecot -c "$dir/dovecot.conf"
+
+# Wait (with a deadline) until both listeners accept connections.
+deadline=$((SECONDS + 15))
+until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null; do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "dovecot-start: not listening on $port/$tls_port after 15 s; see $dir/dovecot.log" >&2
+    tail -n 20 "$dir/dovecot.log" >&2 || true
+    exit 1
+  fi
+  sleep 0.05
+done
+echo "ready $port $tls_port"

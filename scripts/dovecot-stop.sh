@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Stop a Dovecot started by scripts/dovecot-start.sh DIR: SIGTERM to its master, then
+# wait (with a deadline) until it is gone or a zombie.
+set -euo pipefail
+dir=${1:?usage: dovecot-stop.sh DIR}
+pidfile="$dir/run/master.pid"
+[ -f "$pidfile" ] || exit 0
+pid=$(cat "$pidfile")
+kill -TERM "$pid" 2>/dev/null || exit 0
+alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat"; }
+deadline=$((SECONDS + 10))
+while alive "$pid"; do
+  if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+  sleep 0.05
+done
+rm -f "$pidfile"
