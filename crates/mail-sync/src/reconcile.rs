@@ -10,7 +10,12 @@ use crate::types::{ModSeq, SelectedState, SyncMeta, Uid};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalSnapshot {
     pub meta: SyncMeta,
-    /// Flags of every cached message of the folder, by UID.
+    /// How many messages of the folder are cached.
+    pub count: usize,
+    /// The highest cached UID, if any.
+    pub max_uid: Option<Uid>,
+    /// Cached flags by UID: every cached message when the answer has `all_uids`, otherwise at
+    /// least every UID the answer names (an incremental delta never loads the whole folder).
     pub flags: HashMap<Uid, Flags>,
 }
 
@@ -150,7 +155,7 @@ pub fn reconcile(
         .collect();
 
     // The count must add up before anything is applied.
-    let expected = local.flags.len() - removed.len() + added.len();
+    let expected = (local.count + added.len()).saturating_sub(removed.len());
     if expected != selected.exists as usize {
         return Err(if answer.all_uids.is_some() {
             ReconcileError::Inconsistent {
@@ -163,7 +168,7 @@ pub fn reconcile(
     }
 
     let highest_added = added.iter().next_back().copied();
-    let highest_local = local.flags.keys().max().copied();
+    let highest_local = local.max_uid;
     let derived_next = highest_added
         .max(highest_local)
         .map_or(Uid(1), |uid| Uid(uid.0.saturating_add(1)));

@@ -11,6 +11,8 @@ fn local(uids_and_flags: &[(u32, &str)], uid_next: u32, modseq: Option<u64>) -> 
             highest_modseq: modseq.map(ModSeq),
             initial_low_uid: None,
         },
+        count: uids_and_flags.len(),
+        max_uid: uids_and_flags.iter().map(|(uid, _)| Uid(*uid)).max(),
         flags: uids_and_flags
             .iter()
             .map(|(uid, flags)| (Uid(*uid), Flags::parse_stored(flags)))

@@ -1,0 +1,160 @@
+//! The `accounts` table: server settings of each mail account (never its password).
+
+use anyhow::Context;
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AccountId(pub i64);
+
+/// How the IMAP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (port 993).
+    Tls,
+    /// Plaintext greeting, then STARTTLS before login (port 143).
+    StartTls,
+    /// No TLS at all: only to loopback, or with an explicit opt-in.
+    Plain,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::StartTls => "starttls",
+            Security::Plain => "plain",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "tls" => Security::Tls,
+            "starttls" => Security::StartTls,
+            "plain" => Security::Plain,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the account's password comes from. The password itself is never stored here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// The OS keyring (service "tern", user = the account's email).
+    Keyring,
+    /// An environment variable read at each run.
+    Env(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub email: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: Security,
+    pub username: String,
+    pub ca_file: Option<String>,
+    pub password_source: PasswordSource,
+    pub allow_plaintext: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub email: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: Security,
+    pub username: String,
+    pub ca_file: Option<String>,
+    pub password_source: PasswordSource,
+    pub allow_plaintext: bool,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext";
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let security: String = row.get(4)?;
+    let source: String = row.get(7)?;
+    let env: Option<String> = row.get(8)?;
+    let port: i64 = row.get(3)?;
+    Ok(Account {
+        id: AccountId(row.get(0)?),
+        email: row.get(1)?,
+        imap_host: row.get(2)?,
+        imap_port: u16::try_from(port).unwrap_or(0),
+        security: Security::parse(&security).unwrap_or(Security::Tls),
+        username: row.get(5)?,
+        ca_file: row.get(6)?,
+        password_source: match (source.as_str(), env) {
+            ("env", Some(variable)) => PasswordSource::Env(variable),
+            _ => PasswordSource::Keyring,
+        },
+        allow_plaintext: row.get::<_, i64>(9)? != 0,
+    })
+}
+
+impl Store {
+    /// Adds an account, or updates the settings of the account with the same email.
+    pub fn upsert_account(&mut self, account: &NewAccount, now: i64) -> anyhow::Result<AccountId> {
+        let (source, env) = match &account.password_source {
+            PasswordSource::Keyring => ("keyring", None),
+            PasswordSource::Env(variable) => ("env", Some(variable.as_str())),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO accounts (email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (email) DO UPDATE SET imap_host = excluded.imap_host, imap_port = excluded.imap_port,
+                   security = excluded.security, username = excluded.username, ca_file = excluded.ca_file,
+                   password_source = excluded.password_source, password_env = excluded.password_env,
+                   allow_plaintext = excluded.allow_plaintext",
+                params![
+                    account.email,
+                    account.imap_host,
+                    account.imap_port,
+                    account.security.as_str(),
+                    account.username,
+                    account.ca_file,
+                    source,
+                    env,
+                    account.allow_plaintext as i64,
+                    now
+                ],
+            )
+            .with_context(|| format!("Saving account {}", account.email))?;
+        let id = self
+            .conn
+            .query_row(
+                "SELECT id FROM accounts WHERE email = ?1",
+                [&account.email],
+                |row| row.get(0),
+            )
+            .with_context(|| format!("Reading back account {}", account.email))?;
+        Ok(AccountId(id))
+    }
+
+    pub fn accounts(&self) -> anyhow::Result<Vec<Account>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
+            .context("Listing accounts")?;
+        let rows = statement
+            .query_map([], account_from_row)
+            .context("Listing accounts")?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .context("Reading accounts")
+    }
+
+    pub fn account_by_email(&self, email: &str) -> anyhow::Result<Option<Account>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?1 COLLATE NOCASE"),
+                [email],
+                account_from_row,
+            )
+            .optional()
+            .with_context(|| format!("Looking up account {email}"))
+    }
+}

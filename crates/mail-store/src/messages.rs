@@ -1,0 +1,192 @@
+//! The `messages` table: one row of headers and flags per cached message.
+
+use anyhow::Context;
+use mail_sync::{Flags, Uid};
+use rusqlite::{params, Transaction};
+
+use crate::{FolderId, Store};
+
+/// Everything the cache keeps about a message before its body is fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub uid: Uid,
+    pub flags: Flags,
+    pub subject: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub to_list: String,
+    pub cc_list: String,
+    /// The Date header, Unix seconds.
+    pub date: Option<i64>,
+    /// INTERNALDATE, Unix seconds.
+    pub internal_date: i64,
+    pub size: u32,
+    pub message_id: String,
+    pub in_reply_to: String,
+    /// Message-IDs of the References header, space-separated.
+    pub references: String,
+}
+
+/// A row of a message list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub uid: Uid,
+    pub subject: String,
+    pub from_name: String,
+    pub from_address: String,
+    /// The Date header, or INTERNALDATE when there is none (Unix seconds).
+    pub date: i64,
+    pub flags: Flags,
+    pub message_id: String,
+}
+
+pub(crate) fn upsert_messages(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    rows: &[MessageRow],
+) -> anyhow::Result<()> {
+    let mut statement = tx
+        .prepare_cached(
+            "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
+                                   to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT (folder_id, uid) DO UPDATE SET flags = excluded.flags, seen = excluded.seen,
+               flagged = excluded.flagged, subject = excluded.subject, from_name = excluded.from_name,
+               from_address = excluded.from_address, to_list = excluded.to_list, cc_list = excluded.cc_list,
+               date = excluded.date, internal_date = excluded.internal_date, size = excluded.size,
+               message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
+               references_ = excluded.references_",
+        )
+        .context("Preparing message upsert")?;
+    for row in rows {
+        statement
+            .execute(params![
+                folder.0,
+                row.uid.0,
+                row.flags.to_string(),
+                row.flags.is_seen() as i64,
+                row.flags.is_flagged() as i64,
+                row.subject,
+                row.from_name,
+                row.from_address,
+                row.to_list,
+                row.cc_list,
+                row.date,
+                row.internal_date,
+                row.size,
+                row.message_id,
+                row.in_reply_to,
+                row.references,
+            ])
+            .with_context(|| format!("Saving message UID {}", row.uid.0))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn set_flags(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    changes: &[(Uid, Flags)],
+) -> anyhow::Result<()> {
+    let mut statement = tx
+        .prepare_cached(
+            "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5 WHERE folder_id = ?1 AND uid = ?2",
+        )
+        .context("Preparing flag update")?;
+    for (uid, flags) in changes {
+        statement
+            .execute(params![
+                folder.0,
+                uid.0,
+                flags.to_string(),
+                flags.is_seen() as i64,
+                flags.is_flagged() as i64
+            ])
+            .with_context(|| format!("Updating flags of UID {}", uid.0))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn remove_messages(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    uids: &[Uid],
+) -> anyhow::Result<()> {
+    let mut statement = tx
+        .prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2")
+        .context("Preparing message removal")?;
+    for uid in uids {
+        statement
+            .execute(params![folder.0, uid.0])
+            .with_context(|| format!("Removing UID {}", uid.0))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The newest `limit` messages of a folder (by arrival), from the cache only.
+    pub fn list_messages(
+        &self,
+        folder: FolderId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<MessageSummary>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id
+                 FROM messages WHERE folder_id = ?1
+                 ORDER BY internal_date DESC, uid DESC LIMIT ?2",
+            )
+            .context("Listing messages")?;
+        let rows = statement
+            .query_map(params![folder.0, limit], |row| {
+                let flags: String = row.get(5)?;
+                Ok(MessageSummary {
+                    uid: Uid(row.get(0)?),
+                    subject: row.get(1)?,
+                    from_name: row.get(2)?,
+                    from_address: row.get(3)?,
+                    date: row.get(4)?,
+                    flags: Flags::parse_stored(&flags),
+                    message_id: row.get(6)?,
+                })
+            })
+            .context("Listing messages")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Reading messages")
+    }
+
+    /// Every cached row of a folder, ordered by UID (tests and consistency checks).
+    pub fn message_rows(&self, folder: FolderId) -> anyhow::Result<Vec<MessageRow>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT uid, flags, subject, from_name, from_address, to_list, cc_list, date, internal_date,
+                        size, message_id, in_reply_to, references_
+                 FROM messages WHERE folder_id = ?1 ORDER BY uid",
+            )
+            .context("Reading message rows")?;
+        let rows = statement
+            .query_map([folder.0], |row| {
+                let flags: String = row.get(1)?;
+                Ok(MessageRow {
+                    uid: Uid(row.get(0)?),
+                    flags: Flags::parse_stored(&flags),
+                    subject: row.get(2)?,
+                    from_name: row.get(3)?,
+                    from_address: row.get(4)?,
+                    to_list: row.get(5)?,
+                    cc_list: row.get(6)?,
+                    date: row.get(7)?,
+                    internal_date: row.get(8)?,
+                    size: row.get(9)?,
+                    message_id: row.get(10)?,
+                    in_reply_to: row.get(11)?,
+                    references: row.get(12)?,
+                })
+            })
+            .context("Reading message rows")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Reading message rows")
+    }
+}

@@ -1,0 +1,56 @@
+//! Embedded, ordered SQL migrations; the schema version lives in `PRAGMA user_version`.
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+/// Every migration, in order; index + 1 is the schema version it produces.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init.sql",
+    include_str!("../../../migrations/0001_init.sql"),
+)];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The database was written by a newer Tern; opening it could corrupt it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "The cache was written by a newer version of Tern (schema {found}, this build knows up to {supported}); upgrade Tern or use another data directory"
+)]
+pub struct SchemaTooNew {
+    pub found: i64,
+    pub supported: i64,
+}
+
+pub(crate) fn current_version(conn: &Connection) -> anyhow::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+        .context("Reading the schema version")
+}
+
+pub(crate) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let found = current_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }
+        .into());
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= found {
+            continue;
+        }
+        let tx = conn
+            .transaction()
+            .with_context(|| format!("Starting migration {name}"))?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("Applying migration {name}"))?;
+        tx.pragma_update(None, "user_version", version)
+            .with_context(|| format!("Recording schema version {version}"))?;
+        tx.commit()
+            .with_context(|| format!("Committing migration {name}"))?;
+        tracing::info!(migration = name, version, "applied cache migration");
+    }
+    Ok(())
+}

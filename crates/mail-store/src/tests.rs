@@ -1,0 +1,231 @@
+//! Store tests on real SQLite files: migrations, folder replacement, atomic sync writes.
+
+use mail_sync::{FolderRole, ModSeq};
+
+use super::*;
+use mail_sync::{Flags, Strategy, SyncMeta, Uid, UidValidity};
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_in_dir(dir.path()).expect("open store");
+    (dir, store)
+}
+
+fn account(store: &mut Store) -> AccountId {
+    store
+        .upsert_account(
+            &NewAccount {
+                email: "alice@example.org".into(),
+                imap_host: "127.0.0.1".into(),
+                imap_port: 143,
+                security: Security::Plain,
+                username: "alice".into(),
+                ca_file: None,
+                password_source: PasswordSource::Env("PW".into()),
+                allow_plaintext: false,
+            },
+            1,
+        )
+        .expect("account")
+}
+
+fn inbox(store: &mut Store, account: AccountId) -> FolderId {
+    store
+        .replace_folders(
+            account,
+            &[ListedFolder {
+                name: "INBOX".into(),
+                delimiter: Some("/".into()),
+                attributes: vec![],
+                role: Some(FolderRole::Inbox),
+                selectable: true,
+            }],
+        )
+        .expect("folders");
+    store
+        .folder_by_name(account, "inbox")
+        .expect("lookup")
+        .expect("inbox exists")
+        .id
+}
+
+fn row(uid: u32, flags: &str) -> MessageRow {
+    MessageRow {
+        uid: Uid(uid),
+        flags: Flags::parse_stored(flags),
+        subject: format!("Message {uid}"),
+        from_name: "Bob".into(),
+        from_address: "bob@example.org".into(),
+        to_list: "alice@example.org".into(),
+        cc_list: String::new(),
+        date: Some(1_700_000_000 + uid as i64),
+        internal_date: 1_700_000_000 + uid as i64,
+        size: 100,
+        message_id: format!("<{uid}@example.org>"),
+        in_reply_to: String::new(),
+        references: String::new(),
+    }
+}
+
+fn meta(uid_next: u32) -> SyncMeta {
+    SyncMeta {
+        uid_validity: UidValidity(42),
+        uid_next: Uid(uid_next),
+        highest_modseq: Some(ModSeq(7)),
+        initial_low_uid: None,
+    }
+}
+
+#[test]
+fn migrates_from_empty_and_records_the_version() {
+    let (dir, store) = temp_store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    drop(store);
+    // Reopening an up-to-date cache is a no-op.
+    let store = Store::open_in_dir(dir.path()).expect("reopen");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+}
+
+#[test]
+fn refuses_a_cache_from_a_newer_version() {
+    let (dir, store) = temp_store();
+    store
+        .conn
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .expect("bump version");
+    drop(store);
+    let error = match Store::open_in_dir(dir.path()) {
+        Ok(_) => panic!("a newer schema must be refused"),
+        Err(error) => error,
+    };
+    let too_new = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<SchemaTooNew>())
+        .expect("SchemaTooNew in the chain");
+    assert_eq!(too_new.found, SCHEMA_VERSION + 1);
+    assert!(format!("{error:#}").contains("newer version of Tern"));
+}
+
+#[test]
+fn folder_list_is_replaced_and_vanished_folders_dropped() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let listed = |names: &[&str]| -> Vec<ListedFolder> {
+        names
+            .iter()
+            .map(|name| ListedFolder {
+                name: (*name).into(),
+                delimiter: Some("/".into()),
+                attributes: vec![],
+                role: mail_sync::role_from_name(name, Some("/")),
+                selectable: true,
+            })
+            .collect()
+    };
+    store.replace_folders(account, &listed(&["INBOX", "Sent", "Old"])).expect("first");
+    store.replace_folders(account, &listed(&["INBOX", "Sent", "Trash"])).expect("second");
+    let names: Vec<String> = store
+        .folder_summaries(account)
+        .expect("summaries")
+        .into_iter()
+        .map(|folder| folder.name)
+        .collect();
+    assert_eq!(names, vec!["INBOX", "Sent", "Trash"]);
+    assert!(store.replace_folders(account, &[]).is_err(), "an empty LIST is refused");
+    assert_eq!(store.folders(account).expect("folders").len(), 3);
+}
+
+#[test]
+fn initial_sync_is_resumable_by_low_water_mark() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    store.begin_initial_sync(folder, &meta(11)).expect("begin");
+    assert_eq!(store.sync_meta(folder).expect("meta").expect("some").initial_low_uid, Some(Uid(11)));
+    let newest: Vec<MessageRow> = (6..=10).map(|uid| row(uid, "")).collect();
+    store.apply_initial_chunk(folder, &newest, Uid(6), false, 5).expect("chunk");
+    let state = store.sync_meta(folder).expect("meta").expect("some");
+    assert_eq!(state.initial_low_uid, Some(Uid(6)));
+    assert!(!state.initial_sync_complete());
+    let oldest: Vec<MessageRow> = (1..=5).map(|uid| row(uid, "\\Seen")).collect();
+    // A chunk replayed after a crash is harmless (upsert by UID).
+    store.apply_initial_chunk(folder, &oldest, Uid(1), false, 6).expect("chunk");
+    store.apply_initial_chunk(folder, &oldest, Uid(1), true, 6).expect("last chunk");
+    let state = store.sync_meta(folder).expect("meta").expect("some");
+    assert!(state.initial_sync_complete());
+    assert_eq!(store.folder_counts(folder).expect("counts"), FolderCounts { count: 10, max_uid: Some(Uid(10)) });
+    let listed = store.list_messages(folder, 3).expect("list");
+    assert_eq!(listed.iter().map(|m| m.uid.0).collect::<Vec<_>>(), vec![10, 9, 8]);
+    let summary = &store.folder_summaries(account).expect("summaries")[0];
+    assert_eq!((summary.total, summary.unread), (10, 5));
+}
+
+#[test]
+fn a_failed_delta_changes_nothing() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    store.begin_initial_sync(folder, &meta(4)).expect("begin");
+    let rows: Vec<MessageRow> = (1..=3).map(|uid| row(uid, "")).collect();
+    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("initial");
+    let before_rows = store.message_rows(folder).expect("rows");
+    let before_meta = store.sync_meta(folder).expect("meta");
+
+    // UID 0 violates the schema: the whole delta, meta included, must roll back.
+    let bad = vec![row(9, ""), row(0, "")];
+    let new_meta = meta(10);
+    let result = store.apply_delta(
+        folder,
+        &DeltaWrite {
+            added: &bad,
+            removed: &[Uid(1)],
+            flags_changed: &[(Uid(2), Flags::parse_stored("\\Seen"))],
+            new_meta: &new_meta,
+            strategy: Strategy::Qresync,
+            now: 9,
+        },
+    );
+    assert!(result.is_err());
+    assert_eq!(store.message_rows(folder).expect("rows"), before_rows);
+    assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
+
+    // The same delta without the bad row applies completely.
+    let good = vec![row(9, "")];
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &good,
+                removed: &[Uid(1)],
+                flags_changed: &[(Uid(2), Flags::parse_stored("\\Seen"))],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 9,
+            },
+        )
+        .expect("delta");
+    let uids: Vec<u32> = store.message_rows(folder).expect("rows").iter().map(|r| r.uid.0).collect();
+    assert_eq!(uids, vec![2, 3, 9]);
+    assert_eq!(store.sync_meta(folder).expect("meta"), Some(new_meta));
+    let flags = store.flags_of(folder, &[Uid(2), Uid(77)]).expect("flags");
+    assert_eq!(flags.len(), 1);
+    assert!(flags[&Uid(2)].is_seen());
+}
+
+#[test]
+fn accounts_round_trip_without_a_password_column() {
+    let (_dir, mut store) = temp_store();
+    let id = account(&mut store);
+    let found = store.account_by_email("ALICE@example.org").expect("lookup").expect("found");
+    assert_eq!(found.id, id);
+    assert_eq!(found.password_source, PasswordSource::Env("PW".into()));
+    let columns: Vec<String> = store
+        .conn
+        .prepare("SELECT name FROM pragma_table_info('accounts')")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("columns");
+    assert!(columns.iter().all(|column| !column.contains("password") || column.starts_with("password_")));
+}
