@@ -1,0 +1,121 @@
+//! Header text decoding (RFC 2047 encoded words, any charset) and Message-ID lists.
+
+use mail_parser::{HeaderValue, MessageParser};
+
+/// Decodes header text as a server sent it (for example an ENVELOPE subject or display name):
+/// RFC 2047 encoded words in any charset mail-parser knows, raw UTF-8, or lossy bytes.
+pub fn decode_header_text(raw: &[u8]) -> String {
+    let has_encoded_word = raw.windows(2).any(|pair| pair == b"=?");
+    if !has_encoded_word {
+        return String::from_utf8_lossy(raw).trim().to_string();
+    }
+    let mut block = Vec::with_capacity(raw.len() + 16);
+    block.extend_from_slice(b"Subject: ");
+    // A header value may not contain bare line breaks; fold them to spaces.
+    block.extend(raw.iter().map(|byte| match byte {
+        b'\r' | b'\n' => b' ',
+        other => *other,
+    }));
+    block.extend_from_slice(b"\r\n\r\n");
+    MessageParser::new()
+        .parse_headers(&block)
+        .and_then(|message| message.subject().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(raw).trim().to_string())
+}
+
+/// `Name <mailbox@host>`, or the bare address when there is no name.
+pub fn format_address(name: &str, address: &str) -> String {
+    match (name.is_empty(), address.is_empty()) {
+        (true, _) => address.to_string(),
+        (false, true) => name.to_string(),
+        (false, false) => format!("{name} <{address}>"),
+    }
+}
+
+/// The Message-IDs in a header value such as References or In-Reply-To, without angle
+/// brackets' surrounding junk, in order, duplicates removed.
+pub fn parse_message_ids(raw: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    let mut ids: Vec<String> = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('>') else { break };
+        let id = after[..end].trim();
+        if !id.is_empty() && !id.contains(char::is_whitespace) && !ids.iter().any(|seen| seen == id) {
+            ids.push(id.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    ids
+}
+
+/// The Message-IDs of the References header inside a raw header block
+/// (`BODY[HEADER.FIELDS (REFERENCES)]`), or none.
+pub fn references_from_header_block(block: &[u8]) -> Vec<String> {
+    let Some(message) = MessageParser::new().parse_headers(block) else {
+        return Vec::new();
+    };
+    match message.references() {
+        HeaderValue::Text(id) => vec![id.to_string()],
+        HeaderValue::TextList(ids) => {
+            let mut out: Vec<String> = Vec::with_capacity(ids.len());
+            for id in ids {
+                if !out.iter().any(|seen| seen == id) {
+                    out.push(id.to_string());
+                }
+            }
+            out
+        }
+        _ => parse_message_ids(block),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_encoded_words_in_several_charsets() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"plain subject", "plain subject"),
+            (b"=?UTF-8?B?w4Rwb3N0cm9waGUg4oCUIHLDqXN1bcOp?=", "Äpostrophe — résumé"),
+            (b"=?ISO-8859-1?Q?Caf=E9?= au lait", "Café au lait"),
+            (b"=?iso-2022-jp?B?GyRCJEckOSEjGyhC?=", "です。"),
+            (b"=?UTF-8?Q?a?= =?UTF-8?Q?b?=", "ab"),
+            ("raw ünïcode".as_bytes(), "raw ünïcode"),
+            (b"broken =?UTF-8?B?###?= tail", "broken =?UTF-8?B?###?= tail"),
+            (b"", ""),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(decode_header_text(raw), *expected, "{}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_lossy_not_fatal() {
+        assert_eq!(decode_header_text(b"caf\xe9"), "caf\u{fffd}");
+    }
+
+    #[test]
+    fn message_id_lists() {
+        assert_eq!(
+            parse_message_ids(b"<a@x> <b@y>\r\n <a@x> junk <> <c@z>"),
+            vec!["a@x", "b@y", "c@z"]
+        );
+        assert!(parse_message_ids(b"no ids here").is_empty());
+        assert_eq!(
+            references_from_header_block(b"References: <one@x>\r\n <two@y>\r\n\r\n"),
+            vec!["one@x", "two@y"]
+        );
+        assert_eq!(references_from_header_block(b"References: <one@x>\r\n\r\n"), vec!["one@x"]);
+        assert!(references_from_header_block(b"\r\n").is_empty());
+    }
+
+    #[test]
+    fn addresses_format() {
+        assert_eq!(format_address("Bob", "bob@x.org"), "Bob <bob@x.org>");
+        assert_eq!(format_address("", "bob@x.org"), "bob@x.org");
+        assert_eq!(format_address("Undisclosed", ""), "Undisclosed");
+    }
+}
