@@ -122,7 +122,7 @@ $extra
 CONF
 
 doveconf -c "$dir/dovecot.conf" -n >/dev/null
-dovecot -c "$dir/dovecot.conf"
+dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot-stdout.log" 2>&1
 
 # Wait (with a deadline) until both listeners accept connections.
 deadline=$((SECONDS + 15))

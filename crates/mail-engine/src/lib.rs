@@ -1,1 +1,27 @@
-//! placeholder
+//! The mail engine: IMAP connections that know their selected mode, and sync into the cache.
+//!
+//! Data flow (server -> cache): [`Engine::sync_folder`] asks `mail_sync::plan_sync` what to do,
+//! runs the plan on the request connection (pipelined: one round trip when warm), hands the
+//! answer to `mail_sync::reconcile`, and applies the result with its new sync state in one
+//! store transaction. A connection that fails in any way is dropped and replaced; it is never
+//! read as an empty mailbox.
+
+mod account;
+mod connection;
+mod engine;
+mod error;
+mod fetch;
+mod folders;
+mod mailbox_name;
+mod response;
+mod sync;
+mod tls;
+mod transport;
+
+pub use account::{ConnectSettings, Password};
+pub use connection::{FlagOperation, ImapConnection, SelectMode, Selected, Timeouts};
+pub use engine::{Engine, EngineOptions};
+pub use error::{EngineError, ErrorKind};
+pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
+pub use sync::SyncReport;
+pub use transport::is_loopback_host;

@@ -52,7 +52,8 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     let era = if year >= 0 { year } else { year - 399 } / 400;
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -80,8 +81,14 @@ mod tests {
 
     #[test]
     fn header_dates() {
-        assert_eq!(parse_header_date(b"Wed, 17 Jul 1996 02:44:25 -0700"), Some(837_596_665));
-        assert_eq!(parse_header_date(b"17 Jul 1996 09:44:25 GMT"), Some(837_596_665));
+        assert_eq!(
+            parse_header_date(b"Wed, 17 Jul 1996 02:44:25 -0700"),
+            Some(837_596_665)
+        );
+        assert_eq!(
+            parse_header_date(b"17 Jul 1996 09:44:25 GMT"),
+            Some(837_596_665)
+        );
         assert_eq!(parse_header_date(b"not a date"), None);
         assert_eq!(parse_header_date(b"\xff\xfe"), None);
     }

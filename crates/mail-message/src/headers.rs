@@ -42,7 +42,8 @@ pub fn parse_message_ids(raw: &[u8]) -> Vec<String> {
         let after = &rest[start + 1..];
         let Some(end) = after.find('>') else { break };
         let id = after[..end].trim();
-        if !id.is_empty() && !id.contains(char::is_whitespace) && !ids.iter().any(|seen| seen == id) {
+        if !id.is_empty() && !id.contains(char::is_whitespace) && !ids.iter().any(|seen| seen == id)
+        {
             ids.push(id.to_string());
         }
         rest = &after[end + 1..];
@@ -79,16 +80,27 @@ mod tests {
     fn decodes_encoded_words_in_several_charsets() {
         let cases: &[(&[u8], &str)] = &[
             (b"plain subject", "plain subject"),
-            (b"=?UTF-8?B?w4Rwb3N0cm9waGUg4oCUIHLDqXN1bcOp?=", "Äpostrophe — résumé"),
+            (
+                b"=?UTF-8?B?w4Rwb3N0cm9waGUg4oCUIHLDqXN1bcOp?=",
+                "Äpostrophe — résumé",
+            ),
             (b"=?ISO-8859-1?Q?Caf=E9?= au lait", "Café au lait"),
             (b"=?iso-2022-jp?B?GyRCJEckOSEjGyhC?=", "です。"),
             (b"=?UTF-8?Q?a?= =?UTF-8?Q?b?=", "ab"),
             ("raw ünïcode".as_bytes(), "raw ünïcode"),
-            (b"broken =?UTF-8?B?###?= tail", "broken =?UTF-8?B?###?= tail"),
+            (
+                b"broken =?UTF-8?B?###?= tail",
+                "broken =?UTF-8?B?###?= tail",
+            ),
             (b"", ""),
         ];
         for (raw, expected) in cases {
-            assert_eq!(decode_header_text(raw), *expected, "{}", String::from_utf8_lossy(raw));
+            assert_eq!(
+                decode_header_text(raw),
+                *expected,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
         }
     }
 
@@ -108,7 +120,10 @@ mod tests {
             references_from_header_block(b"References: <one@x>\r\n <two@y>\r\n\r\n"),
             vec!["one@x", "two@y"]
         );
-        assert_eq!(references_from_header_block(b"References: <one@x>\r\n\r\n"), vec!["one@x"]);
+        assert_eq!(
+            references_from_header_block(b"References: <one@x>\r\n\r\n"),
+            vec!["one@x"]
+        );
         assert!(references_from_header_block(b"\r\n").is_empty());
     }
 

@@ -138,7 +138,9 @@ impl Store {
     pub fn accounts(&self) -> anyhow::Result<Vec<Account>> {
         let mut statement = self
             .conn
-            .prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
+            .prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+            ))
             .context("Listing accounts")?;
         let rows = statement
             .query_map([], account_from_row)

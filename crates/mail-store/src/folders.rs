@@ -94,11 +94,7 @@ impl Store {
         tx.commit().context("Committing folder update")
     }
 
-    pub fn folder_by_name(
-        &self,
-        account: AccountId,
-        name: &str,
-    ) -> anyhow::Result<Option<Folder>> {
+    pub fn folder_by_name(&self, account: AccountId, name: &str) -> anyhow::Result<Option<Folder>> {
         // INBOX is case-insensitive (RFC 3501 §5.1); other names are exact.
         self.conn
             .query_row(

@@ -139,7 +139,8 @@ impl Store {
             ..meta.clone()
         };
         write_meta(&tx, folder, &meta, Strategy::Initial)?;
-        tx.commit().context("Committing the start of an initial sync")
+        tx.commit()
+            .context("Committing the start of an initial sync")
     }
 
     /// Stores one chunk of an initial sync and lowers the low-water mark to `low_uid`
@@ -152,7 +153,10 @@ impl Store {
         complete: bool,
         now: i64,
     ) -> anyhow::Result<()> {
-        let tx = self.conn.transaction().context("Starting initial-sync batch")?;
+        let tx = self
+            .conn
+            .transaction()
+            .context("Starting initial-sync batch")?;
         upsert_messages(&tx, folder, rows)?;
         let low = if complete { None } else { Some(low_uid.0) };
         let updated = tx
@@ -164,7 +168,10 @@ impl Store {
             )
             .context("Advancing the initial-sync mark")?;
         if updated != 1 {
-            anyhow::bail!("No sync state for folder {}: the initial sync was not begun", folder.0);
+            anyhow::bail!(
+                "No sync state for folder {}: the initial sync was not begun",
+                folder.0
+            );
         }
         tx.commit().context("Committing initial-sync batch")
     }

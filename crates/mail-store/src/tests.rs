@@ -122,8 +122,12 @@ fn folder_list_is_replaced_and_vanished_folders_dropped() {
             })
             .collect()
     };
-    store.replace_folders(account, &listed(&["INBOX", "Sent", "Old"])).expect("first");
-    store.replace_folders(account, &listed(&["INBOX", "Sent", "Trash"])).expect("second");
+    store
+        .replace_folders(account, &listed(&["INBOX", "Sent", "Old"]))
+        .expect("first");
+    store
+        .replace_folders(account, &listed(&["INBOX", "Sent", "Trash"]))
+        .expect("second");
     let names: Vec<String> = store
         .folder_summaries(account)
         .expect("summaries")
@@ -131,7 +135,10 @@ fn folder_list_is_replaced_and_vanished_folders_dropped() {
         .map(|folder| folder.name)
         .collect();
     assert_eq!(names, vec!["INBOX", "Sent", "Trash"]);
-    assert!(store.replace_folders(account, &[]).is_err(), "an empty LIST is refused");
+    assert!(
+        store.replace_folders(account, &[]).is_err(),
+        "an empty LIST is refused"
+    );
     assert_eq!(store.folders(account).expect("folders").len(), 3);
 }
 
@@ -141,21 +148,43 @@ fn initial_sync_is_resumable_by_low_water_mark() {
     let account = account(&mut store);
     let folder = inbox(&mut store, account);
     store.begin_initial_sync(folder, &meta(11)).expect("begin");
-    assert_eq!(store.sync_meta(folder).expect("meta").expect("some").initial_low_uid, Some(Uid(11)));
+    assert_eq!(
+        store
+            .sync_meta(folder)
+            .expect("meta")
+            .expect("some")
+            .initial_low_uid,
+        Some(Uid(11))
+    );
     let newest: Vec<MessageRow> = (6..=10).map(|uid| row(uid, "")).collect();
-    store.apply_initial_chunk(folder, &newest, Uid(6), false, 5).expect("chunk");
+    store
+        .apply_initial_chunk(folder, &newest, Uid(6), false, 5)
+        .expect("chunk");
     let state = store.sync_meta(folder).expect("meta").expect("some");
     assert_eq!(state.initial_low_uid, Some(Uid(6)));
     assert!(!state.initial_sync_complete());
     let oldest: Vec<MessageRow> = (1..=5).map(|uid| row(uid, "\\Seen")).collect();
     // A chunk replayed after a crash is harmless (upsert by UID).
-    store.apply_initial_chunk(folder, &oldest, Uid(1), false, 6).expect("chunk");
-    store.apply_initial_chunk(folder, &oldest, Uid(1), true, 6).expect("last chunk");
+    store
+        .apply_initial_chunk(folder, &oldest, Uid(1), false, 6)
+        .expect("chunk");
+    store
+        .apply_initial_chunk(folder, &oldest, Uid(1), true, 6)
+        .expect("last chunk");
     let state = store.sync_meta(folder).expect("meta").expect("some");
     assert!(state.initial_sync_complete());
-    assert_eq!(store.folder_counts(folder).expect("counts"), FolderCounts { count: 10, max_uid: Some(Uid(10)) });
+    assert_eq!(
+        store.folder_counts(folder).expect("counts"),
+        FolderCounts {
+            count: 10,
+            max_uid: Some(Uid(10))
+        }
+    );
     let listed = store.list_messages(folder, 3).expect("list");
-    assert_eq!(listed.iter().map(|m| m.uid.0).collect::<Vec<_>>(), vec![10, 9, 8]);
+    assert_eq!(
+        listed.iter().map(|m| m.uid.0).collect::<Vec<_>>(),
+        vec![10, 9, 8]
+    );
     let summary = &store.folder_summaries(account).expect("summaries")[0];
     assert_eq!((summary.total, summary.unread), (10, 5));
 }
@@ -167,7 +196,9 @@ fn a_failed_delta_changes_nothing() {
     let folder = inbox(&mut store, account);
     store.begin_initial_sync(folder, &meta(4)).expect("begin");
     let rows: Vec<MessageRow> = (1..=3).map(|uid| row(uid, "")).collect();
-    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("initial");
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("initial");
     let before_rows = store.message_rows(folder).expect("rows");
     let before_meta = store.sync_meta(folder).expect("meta");
 
@@ -204,7 +235,12 @@ fn a_failed_delta_changes_nothing() {
             },
         )
         .expect("delta");
-    let uids: Vec<u32> = store.message_rows(folder).expect("rows").iter().map(|r| r.uid.0).collect();
+    let uids: Vec<u32> = store
+        .message_rows(folder)
+        .expect("rows")
+        .iter()
+        .map(|r| r.uid.0)
+        .collect();
     assert_eq!(uids, vec![2, 3, 9]);
     assert_eq!(store.sync_meta(folder).expect("meta"), Some(new_meta));
     let flags = store.flags_of(folder, &[Uid(2), Uid(77)]).expect("flags");
@@ -216,7 +252,10 @@ fn a_failed_delta_changes_nothing() {
 fn accounts_round_trip_without_a_password_column() {
     let (_dir, mut store) = temp_store();
     let id = account(&mut store);
-    let found = store.account_by_email("ALICE@example.org").expect("lookup").expect("found");
+    let found = store
+        .account_by_email("ALICE@example.org")
+        .expect("lookup")
+        .expect("found");
     assert_eq!(found.id, id);
     assert_eq!(found.password_source, PasswordSource::Env("PW".into()));
     let columns: Vec<String> = store
@@ -227,5 +266,7 @@ fn accounts_round_trip_without_a_password_column() {
         .expect("query")
         .collect::<rusqlite::Result<_>>()
         .expect("columns");
-    assert!(columns.iter().all(|column| !column.contains("password") || column.starts_with("password_")));
+    assert!(columns
+        .iter()
+        .all(|column| !column.contains("password") || column.starts_with("password_")));
 }

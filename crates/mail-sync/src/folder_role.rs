@@ -107,7 +107,11 @@ mod tests {
             (&[], None),
         ];
         for (attributes, expected) in cases {
-            assert_eq!(role_from_attributes(attributes), *expected, "{attributes:?}");
+            assert_eq!(
+                role_from_attributes(attributes),
+                *expected,
+                "{attributes:?}"
+            );
         }
     }
 

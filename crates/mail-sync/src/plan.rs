@@ -55,10 +55,7 @@ pub enum SyncPlan {
     /// Continue an interrupted initial sync below `low_uid`, checking UIDVALIDITY still matches.
     ResumeInitial { meta: SyncMeta, low_uid: Uid },
     /// A delta with the given strategy from a complete local state.
-    Delta {
-        strategy: Strategy,
-        meta: SyncMeta,
-    },
+    Delta { strategy: Strategy, meta: SyncMeta },
 }
 
 impl SyncPlan {
@@ -142,7 +139,12 @@ mod tests {
     #[test]
     fn strategy_table() {
         use Strategy::*;
-        let cases: Vec<(Option<SyncMeta>, ServerCapabilities, Option<Strategy>, Strategy)> = vec![
+        let cases: Vec<(
+            Option<SyncMeta>,
+            ServerCapabilities,
+            Option<Strategy>,
+            Strategy,
+        )> = vec![
             // Nothing cached: initial, whatever the server can do.
             (None, QRESYNC, None, Initial),
             (None, NONE, Some(Qresync), Initial),
@@ -156,10 +158,20 @@ mod tests {
             (Some(meta(None, None)), QRESYNC, None, UidFlags),
             (Some(meta(Some(0), None)), QRESYNC, None, UidFlags),
             // Forced strategies, degraded to what the server can do.
-            (Some(meta(Some(5), None)), QRESYNC, Some(Condstore), Condstore),
+            (
+                Some(meta(Some(5), None)),
+                QRESYNC,
+                Some(Condstore),
+                Condstore,
+            ),
             (Some(meta(Some(5), None)), QRESYNC, Some(UidFlags), UidFlags),
             (Some(meta(Some(5), None)), NONE, Some(Condstore), UidFlags),
-            (Some(meta(Some(5), None)), CONDSTORE, Some(Qresync), Condstore),
+            (
+                Some(meta(Some(5), None)),
+                CONDSTORE,
+                Some(Qresync),
+                Condstore,
+            ),
             (Some(meta(Some(5), None)), QRESYNC, Some(Initial), Initial),
         ];
         for (local, capabilities, forced, expected) in cases {
@@ -183,12 +195,20 @@ mod tests {
             other => panic!("expected a resume, got {other:?}"),
         }
         // Forcing a full initial sync starts over instead of resuming.
-        assert_eq!(plan_sync(Some(&local), QRESYNC, Some(Strategy::Initial)), SyncPlan::Initial);
+        assert_eq!(
+            plan_sync(Some(&local), QRESYNC, Some(Strategy::Initial)),
+            SyncPlan::Initial
+        );
     }
 
     #[test]
     fn strategy_names_round_trip() {
-        for strategy in [Strategy::Initial, Strategy::Qresync, Strategy::Condstore, Strategy::UidFlags] {
+        for strategy in [
+            Strategy::Initial,
+            Strategy::Qresync,
+            Strategy::Condstore,
+            Strategy::UidFlags,
+        ] {
             assert_eq!(Strategy::parse(strategy.as_str()), Some(strategy));
         }
     }

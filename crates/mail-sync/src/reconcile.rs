@@ -64,7 +64,9 @@ pub enum ReconcileError {
 impl std::fmt::Display for ReconcileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReconcileError::MissingUidValidity => f.write_str("the server did not report UIDVALIDITY"),
+            ReconcileError::MissingUidValidity => {
+                f.write_str("the server did not report UIDVALIDITY")
+            }
             ReconcileError::UidValidityChanged => f.write_str("UIDVALIDITY changed"),
             ReconcileError::ModSeqUnusable => {
                 f.write_str("HIGHESTMODSEQ missing or lower than before")

@@ -77,7 +77,10 @@ mod tests {
         );
         let mut covered = 0;
         for (low, high) in &chunks {
-            covered += present.iter().filter(|uid| *uid >= low && *uid <= high).count();
+            covered += present
+                .iter()
+                .filter(|uid| *uid >= low && *uid <= high)
+                .count();
         }
         assert_eq!(covered, present.len());
         assert!(initial_chunks(&[], 10).is_empty());

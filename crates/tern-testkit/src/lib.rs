@@ -1,1 +1,12 @@
-//! placeholder
+//! Test and benchmark utilities: a private Dovecot per test run, fast mailbox seeding with
+//! varied messages, and a TCP proxy that can delay, cut and stall connections.
+
+pub mod dovecot;
+pub mod messages;
+pub mod proxy;
+pub mod seed;
+pub mod wait;
+
+pub use dovecot::Dovecot;
+pub use proxy::Proxy;
+pub use wait::wait_until;

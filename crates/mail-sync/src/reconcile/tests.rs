@@ -20,7 +20,12 @@ fn local(uids_and_flags: &[(u32, &str)], uid_next: u32, modseq: Option<u64>) -> 
     }
 }
 
-fn selected(validity: u32, uid_next: Option<u32>, modseq: Option<u64>, exists: u32) -> SelectedState {
+fn selected(
+    validity: u32,
+    uid_next: Option<u32>,
+    modseq: Option<u64>,
+    exists: u32,
+) -> SelectedState {
     SelectedState {
         uid_validity: Some(UidValidity(validity)),
         uid_next: uid_next.map(Uid),
@@ -53,15 +58,32 @@ fn check(local: &LocalSnapshot, strategy: Strategy, answer: ServerAnswer, expect
         Err(error) => panic!("{strategy:?} {answer:?}: unexpected error {error}"),
     };
     assert_eq!(got.added, uids(expected.added), "added, {answer:?}");
-    assert_eq!(got.missing_headers, uids(expected.missing), "missing, {answer:?}");
+    assert_eq!(
+        got.missing_headers,
+        uids(expected.missing),
+        "missing, {answer:?}"
+    );
     assert_eq!(got.removed, uids(expected.removed), "removed, {answer:?}");
-    assert_eq!(got.flags_changed, flags(expected.changed), "flags, {answer:?}");
+    assert_eq!(
+        got.flags_changed,
+        flags(expected.changed),
+        "flags, {answer:?}"
+    );
     assert_eq!(got.new_meta.uid_next, Uid(expected.uid_next), "uid_next");
     assert_eq!(got.new_meta.initial_low_uid, None);
 }
 
-fn check_error(local: &LocalSnapshot, strategy: Strategy, answer: ServerAnswer, expected: ReconcileError) {
-    assert_eq!(reconcile(local, strategy, &answer), Err(expected), "{answer:?}");
+fn check_error(
+    local: &LocalSnapshot,
+    strategy: Strategy,
+    answer: ServerAnswer,
+    expected: ReconcileError,
+) {
+    assert_eq!(
+        reconcile(local, strategy, &answer),
+        Err(expected),
+        "{answer:?}"
+    );
 }
 
 #[test]
@@ -71,7 +93,18 @@ fn qresync_no_change() {
         selected: selected(1, Some(3), Some(10), 2),
         ..Default::default()
     };
-    check(&cache, Strategy::Qresync, answer, Expect { added: &[], missing: &[], removed: &[], changed: &[], uid_next: 3 });
+    check(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        Expect {
+            added: &[],
+            missing: &[],
+            removed: &[],
+            changed: &[],
+            uid_next: 3,
+        },
+    );
 }
 
 #[test]
@@ -86,7 +119,18 @@ fn qresync_vanished_flags_and_new() {
         fetched_new: uids(&[4, 5]),
         all_uids: None,
     };
-    check(&cache, Strategy::Qresync, answer, Expect { added: &[4, 5], missing: &[], removed: &[2], changed: &[(3, "\\Flagged")], uid_next: 6 });
+    check(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        Expect {
+            added: &[4, 5],
+            missing: &[],
+            removed: &[2],
+            changed: &[(3, "\\Flagged")],
+            uid_next: 6,
+        },
+    );
 }
 
 #[test]
@@ -98,7 +142,18 @@ fn duplicate_answers_collapse_last_wins() {
         fetched_new: uids(&[3, 3]),
         ..Default::default()
     };
-    check(&cache, Strategy::Qresync, answer, Expect { added: &[3], missing: &[], removed: &[], changed: &[(1, "\\Flagged \\Seen")], uid_next: 4 });
+    check(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        Expect {
+            added: &[3],
+            missing: &[],
+            removed: &[],
+            changed: &[(1, "\\Flagged \\Seen")],
+            uid_next: 4,
+        },
+    );
 }
 
 #[test]
@@ -111,12 +166,28 @@ fn condstore_removal_needs_a_uid_listing() {
         fetched_new: uids(&[4]),
         ..Default::default()
     };
-    check_error(&cache, Strategy::Condstore, incremental.clone(), ReconcileError::NeedUidList);
+    check_error(
+        &cache,
+        Strategy::Condstore,
+        incremental.clone(),
+        ReconcileError::NeedUidList,
+    );
     let listed = ServerAnswer {
         all_uids: Some(uids(&[1, 3, 4])),
         ..incremental
     };
-    check(&cache, Strategy::Condstore, listed, Expect { added: &[4], missing: &[], removed: &[2], changed: &[], uid_next: 5 });
+    check(
+        &cache,
+        Strategy::Condstore,
+        listed,
+        Expect {
+            added: &[4],
+            missing: &[],
+            removed: &[2],
+            changed: &[],
+            uid_next: 5,
+        },
+    );
 }
 
 #[test]
@@ -127,7 +198,18 @@ fn condstore_count_match_means_no_removal() {
         flags: flags(&[(2, "\\Seen")]),
         ..Default::default()
     };
-    check(&cache, Strategy::Condstore, answer, Expect { added: &[], missing: &[], removed: &[], changed: &[(2, "\\Seen")], uid_next: 3 });
+    check(
+        &cache,
+        Strategy::Condstore,
+        answer,
+        Expect {
+            added: &[],
+            missing: &[],
+            removed: &[],
+            changed: &[(2, "\\Seen")],
+            uid_next: 3,
+        },
+    );
 }
 
 #[test]
@@ -141,7 +223,18 @@ fn uid_flags_method_derives_changes_and_removals_with_gaps() {
         all_uids: Some(uids(&[1, 9, 12, 20])),
         ..Default::default()
     };
-    check(&cache, Strategy::UidFlags, answer, Expect { added: &[12, 20], missing: &[], removed: &[5], changed: &[(9, "\\Answered \\Seen")], uid_next: 21 });
+    check(
+        &cache,
+        Strategy::UidFlags,
+        answer,
+        Expect {
+            added: &[12, 20],
+            missing: &[],
+            removed: &[5],
+            changed: &[(9, "\\Answered \\Seen")],
+            uid_next: 21,
+        },
+    );
 }
 
 #[test]
@@ -154,7 +247,18 @@ fn server_omitting_uidnext_derives_it() {
         all_uids: Some(uids(&[1, 7, 9])),
         ..Default::default()
     };
-    check(&cache, Strategy::UidFlags, answer, Expect { added: &[9], missing: &[], removed: &[], changed: &[], uid_next: 10 });
+    check(
+        &cache,
+        Strategy::UidFlags,
+        answer,
+        Expect {
+            added: &[9],
+            missing: &[],
+            removed: &[],
+            changed: &[],
+            uid_next: 10,
+        },
+    );
     // And a UIDNEXT that went backwards is not believed.
     let cache = local(&[(1, "")], 50, None);
     let answer = ServerAnswer {
@@ -163,7 +267,18 @@ fn server_omitting_uidnext_derives_it() {
         all_uids: Some(uids(&[1])),
         ..Default::default()
     };
-    check(&cache, Strategy::UidFlags, answer, Expect { added: &[], missing: &[], removed: &[], changed: &[], uid_next: 50 });
+    check(
+        &cache,
+        Strategy::UidFlags,
+        answer,
+        Expect {
+            added: &[],
+            missing: &[],
+            removed: &[],
+            changed: &[],
+            uid_next: 50,
+        },
+    );
 }
 
 #[test]
@@ -176,7 +291,18 @@ fn a_hole_in_the_cache_is_filled() {
         all_uids: Some(uids(&[1, 3, 5])),
         ..Default::default()
     };
-    check(&cache, Strategy::UidFlags, answer, Expect { added: &[3], missing: &[3], removed: &[], changed: &[], uid_next: 6 });
+    check(
+        &cache,
+        Strategy::UidFlags,
+        answer,
+        Expect {
+            added: &[3],
+            missing: &[3],
+            removed: &[],
+            changed: &[],
+            uid_next: 6,
+        },
+    );
 }
 
 #[test]
@@ -186,17 +312,32 @@ fn uidvalidity_change_demands_resync() {
         selected: selected(2, Some(2), Some(4), 1),
         ..Default::default()
     };
-    check_error(&cache, Strategy::Qresync, answer, ReconcileError::UidValidityChanged);
+    check_error(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        ReconcileError::UidValidityChanged,
+    );
 }
 
 #[test]
 fn missing_uidvalidity_is_refused() {
     let cache = local(&[(1, "")], 2, Some(4));
     let answer = ServerAnswer {
-        selected: SelectedState { uid_validity: None, uid_next: Some(Uid(2)), highest_modseq: Some(ModSeq(4)), exists: 1 },
+        selected: SelectedState {
+            uid_validity: None,
+            uid_next: Some(Uid(2)),
+            highest_modseq: Some(ModSeq(4)),
+            exists: 1,
+        },
         ..Default::default()
     };
-    check_error(&cache, Strategy::Qresync, answer, ReconcileError::MissingUidValidity);
+    check_error(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        ReconcileError::MissingUidValidity,
+    );
 }
 
 #[test]
@@ -207,8 +348,18 @@ fn modseq_missing_or_regressed_falls_back() {
             selected: selected(1, Some(2), modseq, 1),
             ..Default::default()
         };
-        check_error(&cache, Strategy::Qresync, answer.clone(), ReconcileError::ModSeqUnusable);
-        check_error(&cache, Strategy::Condstore, answer, ReconcileError::ModSeqUnusable);
+        check_error(
+            &cache,
+            Strategy::Qresync,
+            answer.clone(),
+            ReconcileError::ModSeqUnusable,
+        );
+        check_error(
+            &cache,
+            Strategy::Condstore,
+            answer,
+            ReconcileError::ModSeqUnusable,
+        );
     }
 }
 
@@ -221,14 +372,27 @@ fn an_empty_answer_from_a_full_mailbox_is_never_read_as_empty() {
         all_uids: Some(Vec::new()),
         ..Default::default()
     };
-    check_error(&cache, Strategy::UidFlags, answer, ReconcileError::Inconsistent { expected: 0, exists: 5 });
+    check_error(
+        &cache,
+        Strategy::UidFlags,
+        answer,
+        ReconcileError::Inconsistent {
+            expected: 0,
+            exists: 5,
+        },
+    );
     // QRESYNC that says nothing vanished but EXISTS dropped to 0 asks for a listing first.
     let cache = local(&[(1, ""), (2, "")], 3, Some(9));
     let answer = ServerAnswer {
         selected: selected(1, Some(3), Some(9), 0),
         ..Default::default()
     };
-    check_error(&cache, Strategy::Qresync, answer, ReconcileError::NeedUidList);
+    check_error(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        ReconcileError::NeedUidList,
+    );
 }
 
 #[test]
@@ -239,7 +403,18 @@ fn everything_really_deleted_elsewhere_is_applied() {
         vanished: uids(&[1, 2]),
         ..Default::default()
     };
-    check(&cache, Strategy::Qresync, answer, Expect { added: &[], missing: &[], removed: &[1, 2], changed: &[], uid_next: 3 });
+    check(
+        &cache,
+        Strategy::Qresync,
+        answer,
+        Expect {
+            added: &[],
+            missing: &[],
+            removed: &[1, 2],
+            changed: &[],
+            uid_next: 3,
+        },
+    );
 }
 
 #[test]

@@ -1,0 +1,667 @@
+//! One IMAP connection: TLS/STARTTLS, login, capabilities, command execution with pipelining,
+//! and tracking of the selected folder and its mode (EXAMINE read-only vs SELECT read-write).
+//!
+//! Responses are read here, never through async-imap's unsolicited channel (which drops
+//! items past 100), and any IO error, parse error, timeout, BYE or end of stream marks the
+//! connection broken: a broken connection is never used again, so a dead session can never
+//! look like an empty mailbox.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use async_imap::{Authenticator, Client, Session};
+use imap_proto::{Capability, MailboxDatum, RequestId, Response, ResponseCode, Status};
+use mail_store::Security;
+use mail_sync::{SelectedState, ServerCapabilities, Uid};
+
+use crate::account::{ConnectSettings, Password};
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::mailbox_name::wire_argument;
+use crate::response::apply_mailbox_data;
+use crate::tls;
+use crate::transport::{connect_tcp, is_loopback_host, start_tls, ImapStream};
+
+/// How a folder is selected. Writes (STORE, EXPUNGE) need `ReadWrite`: servers answer STORE
+/// after EXAMINE with OK and ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectMode {
+    /// EXAMINE: nothing can change the folder through this selection.
+    ReadOnly,
+    /// SELECT, and the server confirmed READ-WRITE.
+    ReadWrite,
+}
+
+/// The folder this connection has selected, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub name: String,
+    pub mode: SelectMode,
+}
+
+/// A flag change for `uid_store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagOperation<'a> {
+    Add(&'a str),
+    Remove(&'a str),
+}
+
+/// How the server answered a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaggedStatus {
+    Ok,
+    No,
+    Bad,
+}
+
+fn status_kind(status: &Status) -> TaggedStatus {
+    match status {
+        Status::Ok => TaggedStatus::Ok,
+        Status::No => TaggedStatus::No,
+        _ => TaggedStatus::Bad,
+    }
+}
+
+/// The tagged answer to one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub status: TaggedStatus,
+    pub read_only: Option<bool>,
+    pub text: String,
+}
+
+impl Tagged {
+    pub fn is_ok(&self) -> bool {
+        self.status == TaggedStatus::Ok
+    }
+
+    /// Turns a NO/BAD into a `ServerRefused` error naming `what`.
+    pub fn require_ok(&self, what: &str) -> Result<()> {
+        if self.is_ok() {
+            Ok(())
+        } else {
+            Err(EngineError::new(
+                ErrorKind::ServerRefused,
+                format!(
+                    "{what}: the server answered {:?} {}",
+                    self.status, self.text
+                ),
+            ))
+        }
+    }
+}
+
+/// Timeouts of one connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Connecting, TLS handshake and login.
+    pub connect: Duration,
+    /// The longest wait for the next response line while a command is running.
+    pub response: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(20),
+            response: Duration::from_secs(60),
+        }
+    }
+}
+
+pub struct ImapConnection {
+    session: Session<ImapStream>,
+    capabilities: HashSet<String>,
+    qresync_enabled: bool,
+    selected: Option<Selected>,
+    broken: Option<String>,
+    last_activity: Instant,
+    timeouts: Timeouts,
+    label: String,
+    round_trips: u64,
+}
+
+/// Commands written together whose answers are being read.
+pub struct Pipeline {
+    tags: Vec<RequestId>,
+    answered: Vec<bool>,
+    done: usize,
+}
+
+struct PlainAuthenticator<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+impl Authenticator for PlainAuthenticator<'_> {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Self::Response {
+        let mut response = Vec::with_capacity(self.username.len() + self.password.len() + 2);
+        response.push(0);
+        response.extend_from_slice(self.username.as_bytes());
+        response.push(0);
+        response.extend_from_slice(self.password.as_bytes());
+        response
+    }
+}
+
+fn network(message: impl Into<String>) -> EngineError {
+    EngineError::new(ErrorKind::Network, message)
+}
+
+fn capability_names(capabilities: &[Capability<'_>]) -> HashSet<String> {
+    capabilities
+        .iter()
+        .map(|capability| match capability {
+            Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+            Capability::Auth(mechanism) => format!("AUTH={}", mechanism.to_ascii_uppercase()),
+            Capability::Atom(atom) => atom.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// Reads the server greeting; returns the capabilities it announced, if any.
+async fn read_greeting(
+    client: &mut Client<ImapStream>,
+    host: &str,
+    timeout: Duration,
+) -> Result<Option<HashSet<String>>> {
+    let greeting = tokio::time::timeout(timeout, client.read_response())
+        .await
+        .map_err(|_| {
+            network(format!(
+                "{host} sent no IMAP greeting within {} s",
+                timeout.as_secs()
+            ))
+        })?
+        .map_err(|error| network(format!("Reading the greeting of {host}: {error}")))?
+        .ok_or_else(|| network(format!("{host} closed the connection before greeting")))?;
+    match greeting.parsed() {
+        Response::Data {
+            status: Status::Ok | Status::PreAuth,
+            outcome,
+        } => Ok(match &outcome.code {
+            Some(ResponseCode::Capabilities(capabilities)) => Some(capability_names(capabilities)),
+            _ => None,
+        }),
+        Response::Data {
+            status: Status::Bye,
+            outcome,
+        } => Err(network(format!(
+            "{host} refused the connection: {}",
+            outcome.information.as_deref().unwrap_or("BYE")
+        ))),
+        other => Err(EngineError::new(
+            ErrorKind::Protocol,
+            format!("{host} did not greet like an IMAP server: {other:?}"),
+        )),
+    }
+}
+
+impl ImapConnection {
+    /// Connects, secures, greets, logs in, reads capabilities and ENABLEs QRESYNC when offered.
+    pub async fn connect(
+        settings: &ConnectSettings,
+        password: &Password,
+        timeouts: Timeouts,
+    ) -> Result<Self> {
+        let host = settings.host.as_str();
+        if settings.security == Security::Plain
+            && !settings.allow_plaintext
+            && !is_loopback_host(host)
+        {
+            return Err(EngineError::new(
+                ErrorKind::Policy,
+                format!(
+                    "Refusing plaintext IMAP to {host}: the password would cross the network unencrypted (use TLS or STARTTLS, or opt in explicitly)"
+                ),
+            ));
+        }
+        let label = format!("{}@{host}:{}", settings.username, settings.port);
+        let tcp = connect_tcp(host, settings.port, timeouts.connect).await?;
+        let (client, greeting_capabilities) = match settings.security {
+            Security::Tls => {
+                let config = tls::client_config(settings.ca_file.as_deref())?;
+                let stream = start_tls(tcp, host, config, timeouts.connect).await?;
+                let mut client = Client::new(stream);
+                let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
+                (client, capabilities)
+            }
+            Security::StartTls => {
+                let config = tls::client_config(settings.ca_file.as_deref())?;
+                let mut plain = Client::new(ImapStream::Plain(tcp));
+                read_greeting(&mut plain, host, timeouts.connect).await?;
+                tokio::time::timeout(
+                    timeouts.connect,
+                    plain.run_command_and_check_ok("STARTTLS", None),
+                )
+                .await
+                .map_err(|_| network(format!("{host} did not answer STARTTLS")))?
+                .map_err(|error| {
+                    EngineError::new(ErrorKind::Tls, format!("{host} refused STARTTLS: {error}"))
+                })?;
+                let ImapStream::Plain(tcp) = plain.into_inner() else {
+                    return Err(EngineError::new(ErrorKind::Tls, "STARTTLS on a TLS stream"));
+                };
+                let stream = start_tls(tcp, host, config, timeouts.connect).await?;
+                // After STARTTLS there is no new greeting; capabilities must be asked again.
+                (Client::new(stream), None)
+            }
+            Security::Plain => {
+                let mut client = Client::new(ImapStream::Plain(tcp));
+                let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
+                (client, capabilities)
+            }
+        };
+        // Never log the password; the user name is fine.
+        tracing::debug!(connection = %label, plain = ?greeting_capabilities.as_ref().map(|c| c.contains("AUTH=PLAIN")), "logging in");
+        let use_plain = greeting_capabilities
+            .as_ref()
+            .is_some_and(|capabilities| capabilities.contains("AUTH=PLAIN"));
+        let login = async {
+            if use_plain {
+                client
+                    .authenticate(
+                        "PLAIN",
+                        PlainAuthenticator {
+                            username: &settings.username,
+                            password: password.expose(),
+                        },
+                    )
+                    .await
+            } else {
+                client.login(&settings.username, password.expose()).await
+            }
+        };
+        let session = match tokio::time::timeout(timeouts.connect, login).await {
+            Err(_) => {
+                return Err(network(format!(
+                    "{host} did not answer the login within {} s",
+                    timeouts.connect.as_secs()
+                )))
+            }
+            Ok(Ok(session)) => session,
+            Ok(Err((error, _client))) => {
+                return Err(match error {
+                    async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
+                        EngineError::new(
+                            ErrorKind::Authentication,
+                            format!("Login to {host} as {} failed: {text}", settings.username),
+                        )
+                    }
+                    other => network(format!("Login to {host} failed: {other}")),
+                })
+            }
+        };
+        let mut connection = ImapConnection {
+            session,
+            capabilities: HashSet::new(),
+            qresync_enabled: false,
+            selected: None,
+            broken: None,
+            last_activity: Instant::now(),
+            timeouts,
+            label,
+            round_trips: 0,
+        };
+        connection.refresh_capabilities().await?;
+        if connection.has_capability("QRESYNC") {
+            connection
+                .execute("ENABLE QRESYNC", |_| Ok(()))
+                .await?
+                .require_ok("ENABLE QRESYNC")?;
+            connection.qresync_enabled = true;
+        }
+        tracing::info!(connection = %connection.label, qresync = connection.qresync_enabled, "IMAP connection ready");
+        Ok(connection)
+    }
+
+    async fn refresh_capabilities(&mut self) -> Result<()> {
+        let mut found = HashSet::new();
+        self.execute("CAPABILITY", |response| {
+            if let Response::Capabilities(list) = response {
+                found = capability_names(list);
+            }
+            Ok(())
+        })
+        .await?
+        .require_ok("CAPABILITY")?;
+        if found.is_empty() {
+            return Err(EngineError::new(
+                ErrorKind::Protocol,
+                "The server sent no capabilities",
+            ));
+        }
+        self.capabilities = found;
+        Ok(())
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities.contains(&name.to_ascii_uppercase())
+    }
+
+    /// What the sync planner needs to know about this server and session.
+    pub fn sync_capabilities(&self) -> ServerCapabilities {
+        ServerCapabilities {
+            condstore: self.has_capability("CONDSTORE") || self.qresync_enabled,
+            qresync_enabled: self.qresync_enabled,
+        }
+    }
+
+    pub fn selected(&self) -> Option<&Selected> {
+        self.selected.as_ref()
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// Time since the server last answered anything on this connection.
+    pub fn idle_for(&self) -> Duration {
+        self.last_activity.elapsed()
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn mark_broken(&mut self, reason: String) -> EngineError {
+        tracing::warn!(connection = %self.label, %reason, "IMAP connection broken");
+        self.broken = Some(reason.clone());
+        self.selected = None;
+        let kind = if reason.contains("during parsing") {
+            ErrorKind::Protocol
+        } else {
+            ErrorKind::Network
+        };
+        EngineError::new(kind, reason)
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        match &self.broken {
+            Some(reason) => Err(network(format!("The connection is broken ({reason})"))),
+            None => Ok(()),
+        }
+    }
+
+    async fn send(&mut self, command: &str) -> Result<RequestId> {
+        self.check_usable()?;
+        match tokio::time::timeout(self.timeouts.response, self.session.run_command(command)).await
+        {
+            Ok(Ok(tag)) => Ok(tag),
+            Ok(Err(error)) => Err(self.mark_broken(format!("Sending a command: {error}"))),
+            Err(_) => Err(self.mark_broken("Sending a command timed out".to_string())),
+        }
+    }
+
+    /// Runs one command; `on_response` sees every untagged response.
+    pub async fn execute<F>(&mut self, command: &str, mut on_response: F) -> Result<Tagged>
+    where
+        F: FnMut(&Response<'_>) -> Result<()>,
+    {
+        let mut results = self
+            .pipeline(&[command.to_string()], |_, response| on_response(response))
+            .await?;
+        results
+            .pop()
+            .ok_or_else(|| EngineError::new(ErrorKind::Protocol, "No tagged answer"))
+    }
+
+    /// Writes all `commands` at once (one round trip) and reads until each has its tagged
+    /// answer, returned in command order. Servers may interleave the untagged responses of
+    /// pipelined commands, so handlers must go by content, not by which command is running.
+    pub async fn pipeline<F>(
+        &mut self,
+        commands: &[String],
+        mut on_response: F,
+    ) -> Result<Vec<Tagged>>
+    where
+        F: FnMut(usize, &Response<'_>) -> Result<()>,
+    {
+        let mut pending = self.start_pipeline(commands).await?;
+        let mut results: Vec<Option<Tagged>> = vec![None; commands.len()];
+        while let Some((index, tagged)) = self.next_tagged(&mut pending, &mut on_response).await? {
+            results[index] = Some(tagged);
+        }
+        results
+            .into_iter()
+            .map(|result| {
+                result
+                    .ok_or_else(|| EngineError::new(ErrorKind::Protocol, "A command got no answer"))
+            })
+            .collect()
+    }
+
+    /// Writes all `commands` at once; read their answers with [`Self::next_tagged`].
+    pub async fn start_pipeline(&mut self, commands: &[String]) -> Result<Pipeline> {
+        let mut tags = Vec::with_capacity(commands.len());
+        for command in commands {
+            tags.push(self.send(command).await?);
+        }
+        self.round_trips += 1;
+        let answered = vec![false; tags.len()];
+        Ok(Pipeline {
+            tags,
+            answered,
+            done: 0,
+        })
+    }
+
+    /// Reads a pipeline's responses up to the next tagged answer (in whatever order the server
+    /// sends them), passing untagged ones to `on_response` with the number of commands
+    /// answered so far. Returns the tagged answer and its command's index, or `None` once
+    /// every command has been answered.
+    pub async fn next_tagged<F>(
+        &mut self,
+        pending: &mut Pipeline,
+        on_response: &mut F,
+    ) -> Result<Option<(usize, Tagged)>>
+    where
+        F: FnMut(usize, &Response<'_>) -> Result<()>,
+    {
+        if pending.done >= pending.tags.len() {
+            return Ok(None);
+        }
+        loop {
+            let read =
+                tokio::time::timeout(self.timeouts.response, self.session.read_response()).await;
+            let response = match read {
+                Err(_) => {
+                    return Err(self.mark_broken(format!(
+                        "No answer from the server within {} s",
+                        self.timeouts.response.as_secs()
+                    )))
+                }
+                Ok(Err(error)) => {
+                    return Err(self.mark_broken(format!("Reading from the server: {error}")))
+                }
+                Ok(Ok(None)) => {
+                    return Err(self.mark_broken("The server closed the connection".to_string()))
+                }
+                Ok(Ok(Some(response))) => response,
+            };
+            self.last_activity = Instant::now();
+            match response.parsed() {
+                Response::Done {
+                    tag,
+                    status,
+                    outcome,
+                } => {
+                    // Servers may run pipelined commands in parallel and answer them in any order.
+                    let Some(index) = pending.tags.iter().position(|known| known == tag) else {
+                        return Err(
+                            self.mark_broken(format!("Unexpected tag {tag:?} from the server"))
+                        );
+                    };
+                    if pending.answered[index] {
+                        return Err(self.mark_broken(format!("Two answers to tag {tag:?}")));
+                    }
+                    pending.answered[index] = true;
+                    let read_only = match outcome.code {
+                        Some(ResponseCode::ReadOnly) => Some(true),
+                        Some(ResponseCode::ReadWrite) => Some(false),
+                        _ => None,
+                    };
+                    let tagged = Tagged {
+                        status: status_kind(status),
+                        read_only,
+                        text: outcome.information.as_deref().unwrap_or("").to_string(),
+                    };
+                    pending.done += 1;
+                    return Ok(Some((index, tagged)));
+                }
+                Response::Data {
+                    status: Status::Bye,
+                    outcome,
+                } => {
+                    let text = outcome.information.as_deref().unwrap_or("").to_string();
+                    return Err(self.mark_broken(format!("The server ended the session: {text}")));
+                }
+                other => {
+                    if let Err(error) = on_response(pending.done, other) {
+                        // The stream is mid-answer; it cannot be trusted for the next command.
+                        self.abandon(&format!("Handling a response: {error}"));
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives the connection up (mid-answer, or after a surprise): it is never used again.
+    pub fn abandon(&mut self, reason: &str) {
+        if self.broken.is_none() {
+            self.mark_broken(reason.to_string());
+        }
+    }
+
+    /// How many round trips (pipelines) this connection has made.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips
+    }
+
+    /// NOOP: proves the connection alive and collects pending untagged responses.
+    pub async fn noop(&mut self) -> Result<()> {
+        self.execute("NOOP", |_| Ok(())).await?.require_ok("NOOP")
+    }
+
+    /// The SELECT or EXAMINE command text for `name`, with an optional parameter list
+    /// such as `(CONDSTORE)` or `(QRESYNC (uidvalidity modseq))`.
+    pub fn select_command(name: &str, mode: SelectMode, parameters: Option<&str>) -> String {
+        let verb = match mode {
+            SelectMode::ReadOnly => "EXAMINE",
+            SelectMode::ReadWrite => "SELECT",
+        };
+        match parameters {
+            Some(parameters) => format!("{verb} {} {parameters}", wire_argument(name)),
+            None => format!("{verb} {}", wire_argument(name)),
+        }
+    }
+
+    /// Forget the selection before a SELECT/EXAMINE is sent: a failed one leaves none.
+    pub(crate) fn selection_starting(&mut self) {
+        self.selected = None;
+    }
+
+    /// Record the outcome of a SELECT/EXAMINE sent by `select_command`.
+    pub(crate) fn selection_finished(
+        &mut self,
+        name: &str,
+        requested: SelectMode,
+        tagged: &Tagged,
+    ) -> Result<SelectMode> {
+        tagged.require_ok(&format!("Selecting {name}"))?;
+        let mode = match (requested, tagged.read_only) {
+            (SelectMode::ReadOnly, _) | (_, Some(true)) => SelectMode::ReadOnly,
+            (SelectMode::ReadWrite, _) => SelectMode::ReadWrite,
+        };
+        self.selected = Some(Selected {
+            name: name.to_string(),
+            mode,
+        });
+        Ok(mode)
+    }
+
+    /// SELECTs (read-write) or EXAMINEs (read-only) a folder and returns what it reported.
+    pub async fn select(&mut self, name: &str, mode: SelectMode) -> Result<SelectedState> {
+        let parameters =
+            (!self.qresync_enabled && self.has_capability("CONDSTORE")).then_some("(CONDSTORE)");
+        let command = Self::select_command(name, mode, parameters);
+        self.selection_starting();
+        let mut state = SelectedState::default();
+        let tagged = self
+            .execute(&command, |response| {
+                apply_mailbox_data(&mut state, response);
+                Ok(())
+            })
+            .await?;
+        self.selection_finished(name, mode, &tagged)?;
+        Ok(state)
+    }
+
+    /// Makes sure `name` is selected read-write, re-SELECTing when it was only EXAMINEd (or
+    /// another folder is selected). Fails clearly when the server only grants read-only.
+    pub async fn ensure_writable(&mut self, name: &str) -> Result<()> {
+        let writable = self.selected.as_ref().is_some_and(|selected| {
+            selected.name == name && selected.mode == SelectMode::ReadWrite
+        });
+        if writable {
+            return Ok(());
+        }
+        self.select(name, SelectMode::ReadWrite).await?;
+        if self.selected.as_ref().map(|selected| selected.mode) != Some(SelectMode::ReadWrite) {
+            return Err(EngineError::new(
+                ErrorKind::ServerRefused,
+                format!("The server opened {name} read-only; changes cannot be saved"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds or removes a flag on messages, through a read-write selection of the folder.
+    pub async fn uid_store(
+        &mut self,
+        folder: &str,
+        uids: &[Uid],
+        operation: FlagOperation<'_>,
+    ) -> Result<()> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.ensure_writable(folder).await?;
+        let (sign, flag) = match operation {
+            FlagOperation::Add(flag) => ('+', flag),
+            FlagOperation::Remove(flag) => ('-', flag),
+        };
+        let set = mail_sync::compress_uids(uids);
+        self.execute(
+            &format!("UID STORE {set} {sign}FLAGS.SILENT ({flag})"),
+            |_| Ok(()),
+        )
+        .await?
+        .require_ok(&format!("Changing flags in {folder}"))
+    }
+
+    /// UID SEARCH over the selected folder; never ESEARCH (imap-proto cannot parse it).
+    pub async fn uid_search(&mut self, criteria: &str) -> Result<Vec<Uid>> {
+        let mut found = Vec::new();
+        self.execute(&format!("UID SEARCH {criteria}"), |response| {
+            if let Response::MailboxData(MailboxDatum::Search(uids)) = response {
+                found.extend(uids.iter().copied().map(Uid));
+            }
+            Ok(())
+        })
+        .await?
+        .require_ok("UID SEARCH")?;
+        found.sort_unstable();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// Logs out politely; errors are irrelevant at this point.
+    pub async fn logout(mut self) {
+        if self.broken.is_none() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.session.logout()).await;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The public `Engine`: one account's request connection (kept warm, replaced when broken)
+//! and folder sync on top of it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mail_store::{Account, Folder, ListedFolder, Store};
+use mail_sync::{plan_sync, Strategy, SyncPlan};
+use tokio::sync::MutexGuard;
+
+use crate::account::{ConnectSettings, Password};
+use crate::connection::{ImapConnection, Timeouts};
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::folders::list_folders;
+use crate::sync::{delta_sync, initial_sync, with_store, DeltaOutcome, SharedStore, SyncReport};
+
+/// Tunables; the defaults suit real servers, tests shorten them.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineOptions {
+    pub timeouts: Timeouts,
+    /// A connection that answered within this window is used without probing it first.
+    pub freshness: Duration,
+    /// How often an idle request connection is kept alive with NOOP.
+    pub keepalive_interval: Duration,
+    /// Messages per FETCH batch (and per transaction) in an initial sync.
+    pub initial_chunk_size: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            timeouts: Timeouts::default(),
+            freshness: Duration::from_secs(30),
+            keepalive_interval: Duration::from_secs(240),
+            initial_chunk_size: 2000,
+        }
+    }
+}
+
+/// One account's engine. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct Engine {
+    store: SharedStore,
+    account: Account,
+    settings: ConnectSettings,
+    password: Password,
+    options: EngineOptions,
+    connection: tokio::sync::Mutex<Option<ImapConnection>>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<Mutex<Store>>,
+        account: Account,
+        password: Password,
+        options: EngineOptions,
+    ) -> Self {
+        let settings = ConnectSettings::from_account(&account);
+        Self {
+            store,
+            account,
+            settings,
+            password,
+            options,
+            connection: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn store(&self) -> &Arc<Mutex<Store>> {
+        &self.store
+    }
+
+    /// Opens a new connection with this account's settings (not the shared request connection).
+    pub async fn open_connection(&self) -> Result<ImapConnection> {
+        ImapConnection::connect(&self.settings, &self.password, self.options.timeouts).await
+    }
+
+    /// The request connection, connected and known alive: used without a probe when it
+    /// answered within the freshness window, otherwise probed with NOOP and replaced if dead.
+    async fn request_connection(&self) -> Result<MutexGuard<'_, Option<ImapConnection>>> {
+        let mut guard = self.connection.lock().await;
+        let usable = match guard.as_mut() {
+            Some(connection) if connection.is_broken() => false,
+            Some(connection) if connection.idle_for() <= self.options.freshness => true,
+            Some(connection) => match connection.noop().await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::info!(%error, "request connection went stale; reconnecting");
+                    false
+                }
+            },
+            None => false,
+        };
+        if !usable {
+            *guard = None;
+            *guard = Some(self.open_connection().await?);
+        }
+        Ok(guard)
+    }
+
+    /// Sends NOOP on the request connection when it has been idle for the keepalive interval.
+    pub async fn keepalive(&self) -> Result<()> {
+        let mut guard = self.connection.lock().await;
+        if let Some(connection) = guard.as_mut() {
+            if connection.is_broken() {
+                *guard = None;
+            } else if connection.idle_for() >= self.options.keepalive_interval {
+                if let Err(error) = connection.noop().await {
+                    tracing::info!(%error, "keepalive failed; the next request reconnects");
+                    *guard = None;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the request connection warm until the engine is dropped.
+    pub fn spawn_keepalive(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        let interval = self.options.keepalive_interval;
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval / 2);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(engine) = weak.upgrade() else { return };
+                let _ = engine.keepalive().await;
+            }
+        })
+    }
+
+    /// Closes the request connection politely.
+    pub async fn shutdown(&self) {
+        if let Some(connection) = self.connection.lock().await.take() {
+            connection.logout().await;
+        }
+    }
+
+    /// LISTs the folders and makes the cached folder list equal to it.
+    pub async fn refresh_folders(&self) -> Result<Vec<ListedFolder>> {
+        let listed = self
+            .with_retry(|connection| Box::pin(async move { list_folders(connection).await }))
+            .await?;
+        let account = self.account.id;
+        with_store(&self.store, |store| store.replace_folders(account, &listed))?;
+        Ok(listed)
+    }
+
+    /// The cached folder named `name`, LISTing the server first if it is not known yet.
+    pub async fn folder(&self, name: &str) -> Result<Folder> {
+        let account = self.account.id;
+        if let Some(folder) = with_store(&self.store, |store| store.folder_by_name(account, name))?
+        {
+            return Ok(folder);
+        }
+        self.refresh_folders().await?;
+        with_store(&self.store, |store| store.folder_by_name(account, name))?.ok_or_else(|| {
+            EngineError::new(ErrorKind::Other, format!("There is no folder named {name}"))
+        })
+    }
+
+    /// Initial or delta sync of one folder. `forced` picks a strategy (degraded to what the
+    /// server can do); `Some(Strategy::Initial)` drops the folder's cache and fetches it again.
+    pub async fn sync_folder(&self, name: &str, forced: Option<Strategy>) -> Result<SyncReport> {
+        let folder = self.folder(name).await?;
+        if !folder.selectable {
+            return Err(EngineError::new(
+                ErrorKind::Other,
+                format!("{name} cannot hold messages"),
+            ));
+        }
+        let started = Instant::now();
+        let mut forced = forced;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut guard = self.request_connection().await?;
+            let Some(connection) = guard.as_mut() else {
+                return Err(EngineError::new(ErrorKind::Other, "No request connection"));
+            };
+            let trips_before = connection.round_trips();
+            let result = self.sync_on(connection, &folder, forced).await;
+            let round_trips = connection.round_trips() - trips_before;
+            match result {
+                Ok(mut report) => {
+                    report.round_trips = round_trips;
+                    report.duration = started.elapsed();
+                    return Ok(report);
+                }
+                Err(error) if error.is_connection_failure() && attempt < 3 => {
+                    tracing::warn!(folder = %name, %error, attempt, "sync failed on this connection; retrying on a new one");
+                    *guard = None;
+                    // The retry resumes: an interrupted initial sync continues where it stopped.
+                    if forced == Some(Strategy::Initial) {
+                        forced = None;
+                    }
+                }
+                Err(error) => {
+                    if error.is_connection_failure() {
+                        *guard = None;
+                    }
+                    return Err(error.context(format!("Syncing {name}")));
+                }
+            }
+        }
+    }
+
+    async fn sync_on(
+        &self,
+        connection: &mut ImapConnection,
+        folder: &Folder,
+        forced: Option<Strategy>,
+    ) -> Result<SyncReport> {
+        let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
+        let mut plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), forced);
+        let mut report = SyncReport {
+            folder: folder.name.clone(),
+            strategy: plan.strategy(),
+            uid_validity: 0,
+            added: 0,
+            removed: 0,
+            flags_changed: 0,
+            resync: forced == Some(Strategy::Initial) && meta.is_some(),
+            total: 0,
+            round_trips: 0,
+            duration: Duration::ZERO,
+        };
+        // At most: initial (or resume) -> delta, or delta -> fallback delta, or delta -> resync -> delta.
+        for _ in 0..4 {
+            match plan {
+                SyncPlan::Initial | SyncPlan::ResumeInitial { .. } => {
+                    let resume = match &plan {
+                        SyncPlan::ResumeInitial { meta, low_uid } => Some((meta.clone(), *low_uid)),
+                        _ => None,
+                    };
+                    let outcome = initial_sync(
+                        connection,
+                        &self.store,
+                        folder,
+                        resume,
+                        self.options.initial_chunk_size,
+                    )
+                    .await?;
+                    report.strategy = Strategy::Initial;
+                    report.added += outcome.added;
+                    report.resync |= outcome.restarted;
+                    report.uid_validity = outcome.uid_validity;
+                    // Catch up with what changed while the initial sync ran.
+                    let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
+                    plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), None);
+                }
+                SyncPlan::Delta { strategy, meta } => {
+                    match delta_sync(connection, &self.store, folder, strategy, &meta).await? {
+                        DeltaOutcome::Applied {
+                            added,
+                            removed,
+                            flags_changed,
+                            uid_validity,
+                        } => {
+                            if report.strategy != Strategy::Initial {
+                                report.strategy = strategy;
+                            }
+                            report.added += added;
+                            report.removed += removed;
+                            report.flags_changed += flags_changed;
+                            report.uid_validity = uid_validity;
+                            report.total =
+                                with_store(&self.store, |store| store.folder_counts(folder.id))?
+                                    .count;
+                            return Ok(report);
+                        }
+                        DeltaOutcome::UidValidityChanged => {
+                            tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder from scratch");
+                            report.resync = true;
+                            plan = SyncPlan::Initial;
+                        }
+                        DeltaOutcome::ModSeqUnusable => {
+                            tracing::info!(folder = %folder.name, "modseqs unusable; using the UID+flags method");
+                            plan = SyncPlan::Delta {
+                                strategy: Strategy::UidFlags,
+                                meta,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        Err(EngineError::new(
+            ErrorKind::Protocol,
+            format!("{}: sync did not settle", folder.name),
+        ))
+    }
+
+    /// Runs `work` on the request connection, once more on a fresh one if the first broke.
+    async fn with_retry<T>(
+        &self,
+        work: impl for<'c> Fn(
+            &'c mut ImapConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T>> + Send + 'c>,
+        >,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut guard = self.request_connection().await?;
+            let Some(connection) = guard.as_mut() else {
+                return Err(EngineError::new(ErrorKind::Other, "No request connection"));
+            };
+            match work(connection).await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.is_connection_failure() && attempt < 2 => {
+                    tracing::warn!(%error, "request failed on this connection; retrying on a new one");
+                    *guard = None;
+                }
+                Err(error) => {
+                    if error.is_connection_failure() {
+                        *guard = None;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Reading IMAP responses into sync facts: SELECT data, EXISTS/EXPUNGE bookkeeping, FETCH flags.
+
+use imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
+use mail_sync::{Flags, ModSeq, SelectedState, Uid, UidValidity};
+
+/// Updates `state` from one response that may carry SELECT/EXAMINE data or a count change.
+/// Returns true when the response was such data.
+pub fn apply_mailbox_data(state: &mut SelectedState, response: &Response<'_>) -> bool {
+    match response {
+        Response::Data {
+            status: Status::Ok,
+            outcome,
+        } => match &outcome.code {
+            Some(ResponseCode::UidValidity(value)) => {
+                state.uid_validity = Some(UidValidity(*value));
+                true
+            }
+            Some(ResponseCode::UidNext(value)) => {
+                state.uid_next = Some(Uid(*value));
+                true
+            }
+            Some(ResponseCode::HighestModSeq(value)) => {
+                state.highest_modseq = Some(ModSeq(*value));
+                true
+            }
+            _ => {
+                // [NOMODSEQ]: the folder has no persistent modseqs (imap-proto keeps it as text).
+                if outcome
+                    .information
+                    .as_deref()
+                    .is_some_and(|text| text.starts_with("[NOMODSEQ]"))
+                {
+                    state.highest_modseq = None;
+                    return true;
+                }
+                false
+            }
+        },
+        Response::MailboxData(MailboxDatum::Exists(count)) => {
+            state.exists = *count;
+            true
+        }
+        Response::Expunge(_) => {
+            state.exists = state.exists.saturating_sub(1);
+            true
+        }
+        Response::Vanished {
+            earlier: false,
+            uids,
+        } => {
+            let count: u64 = uids.iter().map(range_len).sum();
+            state.exists = state
+                .exists
+                .saturating_sub(u32::try_from(count).unwrap_or(u32::MAX));
+            true
+        }
+        _ => false,
+    }
+}
+
+pub fn range_len(range: &std::ops::RangeInclusive<u32>) -> u64 {
+    if range.end() < range.start() {
+        0
+    } else {
+        u64::from(*range.end()) - u64::from(*range.start()) + 1
+    }
+}
+
+/// The UID and FLAGS of a FETCH response, when it carries both.
+pub fn fetch_uid_and_flags(attributes: &[AttributeValue<'_>]) -> (Option<Uid>, Option<Flags>) {
+    let mut uid = None;
+    let mut flags = None;
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(value) => uid = Some(Uid(*value)),
+            AttributeValue::Flags(list) => flags = Some(Flags::from_server(list.iter())),
+            _ => {}
+        }
+    }
+    (uid, flags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &[u8]) -> Response<'_> {
+        Response::parse(line).expect("parses").1
+    }
+
+    #[test]
+    fn select_data_is_collected() {
+        let mut state = SelectedState::default();
+        for line in [
+            &b"* 172 EXISTS\r\n"[..],
+            b"* OK [UIDVALIDITY 3857529045] UIDs valid\r\n",
+            b"* OK [UIDNEXT 4392] Predicted next UID\r\n",
+            b"* OK [HIGHESTMODSEQ 715194045007] Highest\r\n",
+            b"* 3 EXPUNGE\r\n",
+            b"* VANISHED 10:12\r\n",
+        ] {
+            assert!(apply_mailbox_data(&mut state, &parse(line)));
+        }
+        assert_eq!(state.uid_validity, Some(UidValidity(3_857_529_045)));
+        assert_eq!(state.uid_next, Some(Uid(4392)));
+        assert_eq!(state.highest_modseq, Some(ModSeq(715_194_045_007)));
+        assert_eq!(state.exists, 168);
+        assert!(apply_mailbox_data(
+            &mut state,
+            &parse(b"* OK [NOMODSEQ] Sorry\r\n")
+        ));
+        assert_eq!(state.highest_modseq, None);
+        // VANISHED (EARLIER) reports history, not a change of the current count.
+        assert!(!apply_mailbox_data(
+            &mut state,
+            &parse(b"* VANISHED (EARLIER) 1:5\r\n")
+        ));
+        assert_eq!(state.exists, 168);
+    }
+
+    #[test]
+    fn fetch_flags() {
+        let response = parse(b"* 12 FETCH (UID 99 FLAGS (\\Seen \\Recent) MODSEQ (5))\r\n");
+        let Response::Fetch(_, attributes) = response else {
+            panic!("not a fetch")
+        };
+        let (uid, flags) = fetch_uid_and_flags(&attributes);
+        assert_eq!(uid, Some(Uid(99)));
+        assert_eq!(flags.expect("flags").to_string(), "\\Seen");
+    }
+}

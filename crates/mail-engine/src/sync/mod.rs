@@ -1,0 +1,56 @@
+//! Running sync plans on a connection: the initial sync and the three delta strategies.
+
+mod delta;
+mod initial;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mail_store::Store;
+use mail_sync::Strategy;
+
+pub(crate) use delta::{delta_sync, DeltaOutcome};
+pub(crate) use initial::initial_sync;
+
+use crate::error::{EngineError, ErrorKind, Result};
+
+/// What one folder's sync did. Fields mirror `tern sync --json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub folder: String,
+    pub strategy: Strategy,
+    pub uid_validity: u32,
+    pub added: usize,
+    pub removed: usize,
+    pub flags_changed: usize,
+    /// The folder was dropped and fetched again (UIDVALIDITY changed, or forced).
+    pub resync: bool,
+    /// Messages cached for the folder afterwards.
+    pub total: usize,
+    /// Round trips to the server this sync took.
+    pub round_trips: u64,
+    pub duration: Duration,
+}
+
+pub(crate) type SharedStore = Arc<Mutex<Store>>;
+
+/// Runs `work` with the store locked. The lock is held only for cache work, never across IO.
+pub(crate) fn with_store<T>(
+    store: &SharedStore,
+    work: impl FnOnce(&mut Store) -> anyhow::Result<T>,
+) -> Result<T> {
+    let mut guard = store.lock().map_err(|_| {
+        EngineError::new(
+            ErrorKind::Other,
+            "The cache lock was poisoned by a crash in another task",
+        )
+    })?;
+    work(&mut guard).map_err(|error| EngineError::new(ErrorKind::Other, format!("{error:#}")))
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}

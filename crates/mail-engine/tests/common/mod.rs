@@ -1,0 +1,216 @@
+//! Shared helpers for engine tests: a real Dovecot, a cache in a temp dir, a second client.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use imap_proto::{AttributeValue, Response};
+use mail_engine::{
+    ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts,
+};
+use mail_store::{Account, NewAccount, PasswordSource, Security, Store};
+use mail_sync::{Flags, Uid};
+use tern_testkit::Dovecot;
+
+pub struct Harness {
+    pub server: Dovecot,
+    pub data: tempfile::TempDir,
+    pub store: Arc<Mutex<Store>>,
+    pub account: Account,
+}
+
+pub fn options() -> EngineOptions {
+    EngineOptions {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(10),
+            response: Duration::from_secs(10),
+        },
+        initial_chunk_size: 500,
+        ..EngineOptions::default()
+    }
+}
+
+impl Harness {
+    /// A fresh Dovecot with `seeded` messages in alice's INBOX and an empty cache.
+    pub fn new(seeded: u64) -> Harness {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let server = Dovecot::start().expect("dovecot starts");
+        if seeded > 0 {
+            server.seed("alice", "INBOX", 0, seeded).expect("seeding");
+        }
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open_in_dir(data.path()).expect("store");
+        let account_id = store
+            .upsert_account(
+                &NewAccount {
+                    email: "alice@tern.test".into(),
+                    imap_host: "127.0.0.1".into(),
+                    imap_port: server.port,
+                    security: Security::Plain,
+                    username: "alice".into(),
+                    ca_file: None,
+                    password_source: PasswordSource::Env("TERN_TEST_PASSWORD".into()),
+                    allow_plaintext: false,
+                },
+                0,
+            )
+            .expect("account");
+        let account = store
+            .accounts()
+            .expect("accounts")
+            .into_iter()
+            .find(|a| a.id == account_id)
+            .expect("account");
+        Harness {
+            server,
+            data,
+            store: Arc::new(Mutex::new(store)),
+            account,
+        }
+    }
+
+    /// An engine talking to the server directly, or to `port` (a proxy) when given.
+    pub fn engine(&self, port: Option<u16>, options: EngineOptions) -> Arc<Engine> {
+        let mut account = self.account.clone();
+        if let Some(port) = port {
+            account.imap_port = port;
+        }
+        Arc::new(Engine::new(
+            self.store.clone(),
+            account,
+            Password::new("alice-pw"),
+            options,
+        ))
+    }
+
+    /// A second client ("the user's phone") logged in as alice.
+    pub async fn phone(&self) -> ImapConnection {
+        ImapConnection::connect(
+            &plain_settings(self.server.port, "alice"),
+            &Password::new("alice-pw"),
+            Timeouts::default(),
+        )
+        .await
+        .expect("phone connects")
+    }
+
+    /// The cache's view of a folder: UID -> (flags, subject).
+    pub fn cached(&self, folder: &str) -> BTreeMap<u32, (String, String)> {
+        let store = self.store.lock().expect("store lock");
+        let folder = store
+            .folder_by_name(self.account.id, folder)
+            .expect("lookup")
+            .expect("folder cached");
+        store
+            .message_rows(folder.id)
+            .expect("rows")
+            .into_iter()
+            .map(|row| (row.uid.0, (row.flags.to_string(), row.subject)))
+            .collect()
+    }
+}
+
+pub fn plain_settings(port: u16, user: &str) -> ConnectSettings {
+    ConnectSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::Plain,
+        username: user.into(),
+        ca_file: None,
+        allow_plaintext: false,
+    }
+}
+
+/// The server's view of a folder: UID -> (flags, decoded subject), read over IMAP.
+pub async fn server_view(
+    phone: &mut ImapConnection,
+    folder: &str,
+) -> BTreeMap<u32, (String, String)> {
+    phone
+        .select(folder, SelectMode::ReadOnly)
+        .await
+        .expect("examine");
+    let mut view = BTreeMap::new();
+    phone
+        .execute("UID FETCH 1:* (UID FLAGS ENVELOPE)", |response| {
+            if let Response::Fetch(_, attributes) = response {
+                let mut uid = None;
+                let mut flags = Flags::new();
+                let mut subject = String::new();
+                for attribute in attributes {
+                    match attribute {
+                        AttributeValue::Uid(value) => uid = Some(*value),
+                        AttributeValue::Flags(list) => flags = Flags::from_server(list.iter()),
+                        AttributeValue::Envelope(envelope) => {
+                            subject = envelope
+                                .subject
+                                .as_deref()
+                                .map(mail_message::decode_header_text)
+                                .unwrap_or_default()
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(uid) = uid {
+                    view.insert(uid, (flags.to_string(), subject));
+                }
+            }
+            Ok(())
+        })
+        .await
+        .expect("fetch")
+        .require_ok("fetch")
+        .expect("fetch ok");
+    view
+}
+
+/// Appends a generated message (LITERAL+, one round trip) and returns nothing; the UID is
+/// learned by syncing.
+pub async fn append(phone: &mut ImapConnection, folder: &str, index: u64) {
+    let bytes = tern_testkit::messages::message(index, 1_800_000_000 + index as i64);
+    let text = String::from_utf8(bytes).expect("generated messages are UTF-8");
+    let command = format!("APPEND \"{folder}\" {{{}+}}\r\n{text}", text.len());
+    phone
+        .execute(&command, |_| Ok(()))
+        .await
+        .expect("append")
+        .require_ok("append")
+        .expect("append ok");
+}
+
+/// UID STORE on the phone (it selects read-write itself).
+pub async fn store_flag(
+    phone: &mut ImapConnection,
+    folder: &str,
+    uids: &[u32],
+    flag: &str,
+    add: bool,
+) {
+    let uids: Vec<Uid> = uids.iter().copied().map(Uid).collect();
+    let operation = if add {
+        mail_engine::FlagOperation::Add(flag)
+    } else {
+        mail_engine::FlagOperation::Remove(flag)
+    };
+    phone
+        .uid_store(folder, &uids, operation)
+        .await
+        .expect("store");
+}
+
+/// Expunges messages through the phone (read-write selection, \Deleted, UID EXPUNGE).
+pub async fn expunge(phone: &mut ImapConnection, folder: &str, uids: &[u32]) {
+    store_flag(phone, folder, uids, "\\Deleted", true).await;
+    let set = mail_sync::compress_uids(&uids.iter().copied().map(Uid).collect::<Vec<_>>());
+    phone
+        .execute(&format!("UID EXPUNGE {set}"), |_| Ok(()))
+        .await
+        .expect("expunge")
+        .require_ok("expunge")
+        .expect("expunge ok");
+}

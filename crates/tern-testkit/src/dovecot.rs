@@ -1,0 +1,132 @@
+//! A private Dovecot on loopback for one test or benchmark, via scripts/dovecot-start.sh.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+
+/// The repository's scripts/ directory.
+pub fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
+}
+
+/// A running private Dovecot with users alice/alice-pw and bob/bob-pw. Stopped on drop.
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    pub port: u16,
+    pub tls_port: u16,
+    running: bool,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("Binding a free port")?;
+    Ok(listener
+        .local_addr()
+        .context("Reading the bound port")?
+        .port())
+}
+
+impl Dovecot {
+    /// Starts a fresh instance in a new temporary directory on free ports.
+    pub fn start() -> anyhow::Result<Dovecot> {
+        let dir = tempfile::Builder::new()
+            .prefix("tern-dovecot-")
+            .tempdir_in("/tmp")
+            .context("Creating the Dovecot directory")?;
+        let port = free_port()?;
+        let mut tls_port = free_port()?;
+        while tls_port == port {
+            tls_port = free_port()?;
+        }
+        let mut server = Dovecot {
+            dir,
+            port,
+            tls_port,
+            running: false,
+        };
+        server.launch()?;
+        Ok(server)
+    }
+
+    fn launch(&mut self) -> anyhow::Result<()> {
+        let output = Command::new("bash")
+            .arg(scripts_dir().join("dovecot-start.sh"))
+            .arg(self.dir.path())
+            .arg(self.port.to_string())
+            .arg(self.tls_port.to_string())
+            .output()
+            .context("Running scripts/dovecot-start.sh")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "Dovecot did not start: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        self.running = true;
+        Ok(())
+    }
+
+    /// Stops the server (its mail stays on disk).
+    pub fn stop(&mut self) -> anyhow::Result<()> {
+        if !self.running {
+            return Ok(());
+        }
+        let status = Command::new("bash")
+            .arg(scripts_dir().join("dovecot-stop.sh"))
+            .arg(self.dir.path())
+            .status()
+            .context("Running scripts/dovecot-stop.sh")?;
+        self.running = false;
+        if !status.success() {
+            anyhow::bail!("dovecot-stop.sh failed");
+        }
+        Ok(())
+    }
+
+    /// Starts the server again on the same ports, with the same mail.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop()?;
+        self.launch()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The self-signed certificate the server presents (a CA file for clients).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls/cert.pem")
+    }
+
+    /// The Maildir of `user`.
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        self.dir.path().join("mail").join(user).join("Maildir")
+    }
+
+    /// Runs doveadm against this instance.
+    pub fn doveadm(&self, args: &[&str]) -> anyhow::Result<String> {
+        let output = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(args)
+            .output()
+            .context("Running doveadm")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "doveadm {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        if let Err(error) = self.stop() {
+            eprintln!("stopping Dovecot: {error:#}");
+        }
+    }
+}
