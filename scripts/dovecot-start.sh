@@ -24,10 +24,17 @@ dir=$(cd "$dir" && pwd)
 chmod 755 "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/tls" "$dir/mail"
 
+# A private CA (tls/ca.pem: what clients trust with --ca-file) and a server certificate
+# for 127.0.0.1/localhost signed by it.
 if [ ! -s "$dir/tls/cert.pem" ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" >/dev/null 2>&1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Tern test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/tls/ca-key.pem" -out "$dir/tls/ca.pem" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/server.csr" >/dev/null 2>&1
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/tls/server.ext"
+  openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/tls/ca.pem" -CAkey "$dir/tls/ca-key.pem" \
+    -CAcreateserial -days 3650 -extfile "$dir/tls/server.ext" -out "$dir/tls/cert.pem" >/dev/null 2>&1
 fi
 
 cat > "$dir/users" <<USERS

@@ -95,9 +95,9 @@ impl Dovecot {
         self.dir.path()
     }
 
-    /// The self-signed certificate the server presents (a CA file for clients).
+    /// The private CA that signed the server's certificate (what `--ca-file` takes).
     pub fn ca_file(&self) -> PathBuf {
-        self.dir.path().join("tls/cert.pem")
+        self.dir.path().join("tls/ca.pem")
     }
 
     /// The Maildir of `user`.
