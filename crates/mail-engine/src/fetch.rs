@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn builds_a_row_from_a_fetch() {
-        let line = b"* 1 FETCH (UID 42 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700\" \"=?UTF-8?Q?Caf=C3=A9?= plans\" ((\"=?ISO-8859-1?Q?Ren=E9?=\" NIL \"rene\" \"example.org\")) NIL NIL ((NIL NIL \"alice\" \"example.org\") (\"Bob\" NIL \"bob\" \"example.org\")) NIL NIL \"<parent@x>\" \"<42@example.org>\") BODY[HEADER.FIELDS (REFERENCES)] {29}\r\nReferences: <a@x> <b@y>\r\n\r\n)\r\n";
+        let line = b"* 1 FETCH (UID 42 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700\" \"=?UTF-8?Q?Caf=C3=A9?= plans\" ((\"=?ISO-8859-1?Q?Ren=E9?=\" NIL \"rene\" \"example.org\")) NIL NIL ((NIL NIL \"alice\" \"example.org\") (\"Bob\" NIL \"bob\" \"example.org\")) NIL NIL \"<parent@x>\" \"<42@example.org>\") BODY[HEADER.FIELDS (REFERENCES)] {27}\r\nReferences: <a@x> <b@y>\r\n\r\n)\r\n";
         let (_, response) = Response::parse(line).expect("parses");
         let Response::Fetch(_, attributes) = response else {
             panic!("not a fetch")

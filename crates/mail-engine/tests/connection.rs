@@ -1,6 +1,8 @@
 //! Connection behaviour against a real Dovecot: TLS, policy, login errors, select modes, and
 //! broken connections that must never look like empty mailboxes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,5 +1,7 @@
 //! Initial and delta sync against a real Dovecot: the cache must equal the server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{append, expunge, server_view, store_flag, Harness};

@@ -19,8 +19,7 @@ pub fn message(index: u64, date: i64) -> Vec<u8> {
     let date_header = rfc2822_date(date);
     let id = message_id(index);
     let mut headers = String::new();
-    let body: String;
-    match index % 5 {
+    let body: String = match index % 5 {
         1 => {
             headers.push_str("From: =?ISO-8859-1?Q?J=FCrgen_M=FCller?= <juergen@example.de>\r\n");
             headers.push_str(&format!(
@@ -30,7 +29,7 @@ pub fn message(index: u64, date: i64) -> Vec<u8> {
             headers.push_str(
                 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
             );
-            body = format!("Hallo Alice,\r\n\r\nschöne Grüße, Nachricht {index}.\r\n");
+            format!("Hallo Alice,\r\n\r\nschöne Grüße, Nachricht {index}.\r\n")
         }
         2 => {
             headers.push_str("From: Carol Sender <carol@example.com>\r\n");
@@ -39,9 +38,9 @@ pub fn message(index: u64, date: i64) -> Vec<u8> {
             let attachment: String = (0..24)
                 .map(|line| format!("VGVybiB0ZXN0IGF0dGFjaG1lbnQgbGluZSB7bGluZX0gb2YgbWVzc2FnZSB7aW5kZXh9IQ{line:02}\r\n"))
                 .collect();
-            body = format!(
+            format!(
                 "--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nSee the attached report {index}.\r\n--b1\r\nContent-Type: application/octet-stream; name=\"report-{index}.bin\"\r\nContent-Disposition: attachment; filename=\"report-{index}.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{attachment}--b1--\r\n"
-            );
+            )
         }
         3 => {
             let parent = index.saturating_sub(1);
@@ -55,23 +54,23 @@ pub fn message(index: u64, date: i64) -> Vec<u8> {
                 message_id(parent)
             ));
             headers.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
-            body = format!("> earlier text\r\n\r\nReply number {index}.\r\n");
+            format!("> earlier text\r\n\r\nReply number {index}.\r\n")
         }
         4 => {
             headers.push_str("From: \"Newsletter\" <news@example.org>\r\n");
             headers.push_str(&format!("Subject: {}\r\n", subject(index)));
             headers.push_str("Content-Type: multipart/alternative; boundary=\"alt\"\r\n");
-            body = format!(
+            format!(
                 "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nIssue {index} in plain text.\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Issue <b>{index}</b></p><img src=\"https://tracker.example/{index}.png\"></body></html>\r\n--alt--\r\n"
-            );
+            )
         }
         _ => {
             headers.push_str("From: Bob Example <bob@example.org>\r\n");
             headers.push_str(&format!("Subject: {}\r\n", subject(index)));
             headers.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
-            body = format!("Hello Alice,\r\n\r\nThis is test message {index}.\r\n\r\nBob\r\n");
+            format!("Hello Alice,\r\n\r\nThis is test message {index}.\r\n\r\nBob\r\n")
         }
-    }
+    };
     let mut out = String::with_capacity(headers.len() + body.len() + 200);
     out.push_str(&format!("Date: {date_header}\r\nMessage-ID: <{id}>\r\nTo: Alice <alice@tern.test>\r\nMIME-Version: 1.0\r\n"));
     out.push_str(&headers);

@@ -1,5 +1,6 @@
 //! Shared helpers for engine tests: a real Dovecot, a cache in a temp dir, a second client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

@@ -1,0 +1,121 @@
+//! Command-line syntax (clap). Names here are a public interface: extend, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tern",
+    version,
+    about = "Tern: an offline-first mail client (command line)"
+)]
+pub struct Args {
+    /// Where the cache and settings live (default: the OS data directory).
+    #[arg(long, global = true, env = "TERN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The account to use when there is more than one.
+    #[arg(long, global = true, value_name = "EMAIL")]
+    pub account: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add or list accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// The account's folders with role, total and unread counts (from the cache).
+    Folders {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring folders up to date with the server (initial or delta sync).
+    Sync {
+        /// A folder to sync (repeatable; default: every folder).
+        #[arg(long = "folder", value_name = "NAME")]
+        folders: Vec<String>,
+        /// Force a strategy (degraded to what the server supports); `initial` refetches.
+        #[arg(long, value_enum)]
+        strategy: Option<StrategyArg>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A folder's newest messages, from the cache only (works offline).
+    List {
+        #[arg(long, value_name = "NAME")]
+        folder: String,
+        /// How many messages.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Store an account; the password goes to the OS keyring (or is read from a variable).
+    Add(AccountAdd),
+    /// The configured accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct AccountAdd {
+    #[arg(long, value_name = "ADDR")]
+    pub email: String,
+    #[arg(long, value_name = "HOST")]
+    pub imap_host: String,
+    #[arg(long, value_name = "PORT")]
+    pub imap_port: Option<u16>,
+    #[arg(long, value_enum, default_value_t = SecurityArg::Tls)]
+    pub security: SecurityArg,
+    /// Login name (default: the email address).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Extra CA certificate(s) (PEM) to trust, for servers with a private CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Read the password from this environment variable at each run; it is stored nowhere.
+    #[arg(
+        long,
+        value_name = "VAR",
+        conflicts_with = "password_stdin",
+        required_unless_present = "password_stdin"
+    )]
+    pub password_env: Option<String>,
+    /// Read the password from standard input and store it in the OS keyring.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Allow plaintext IMAP to a host that is not a loopback address (the password crosses the network unencrypted).
+    #[arg(long)]
+    pub allow_plaintext: bool,
+    /// Save without first logging in to check the settings.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SecurityArg {
+    Tls,
+    Starttls,
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StrategyArg {
+    Initial,
+    Qresync,
+    Condstore,
+    UidFlags,
+}

@@ -1,0 +1,65 @@
+//! `tern folders`: name, role, total and unread, from the cache (LISTing only the first time).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::context::{choose_account, engine, open_store};
+use crate::output::print_json;
+
+#[derive(Serialize)]
+struct FolderJson {
+    name: String,
+    role: Option<&'static str>,
+    total: u64,
+    unread: u64,
+}
+
+pub async fn run(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(data_dir.clone())?;
+    let account = choose_account(&store, wanted)?;
+    let mut summaries = store.folder_summaries(account.id)?;
+    if summaries.is_empty() {
+        // Nothing cached yet: ask the server once.
+        let engine = engine(store, wanted).await?;
+        engine.refresh_folders().await?;
+        engine.shutdown().await;
+        summaries = open_store(data_dir)?.folder_summaries(account.id)?;
+    }
+    let folders: Vec<FolderJson> = summaries
+        .into_iter()
+        .map(|folder| FolderJson {
+            name: folder.name,
+            role: folder.role.map(|role| role.as_str()),
+            total: folder.total,
+            unread: folder.unread,
+        })
+        .collect();
+    if json {
+        return print_json(&folders);
+    }
+    let width = folders
+        .iter()
+        .map(|folder| folder.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(6);
+    println!(
+        "{:<width$}  {:<8}  {:>7}  {:>7}",
+        "FOLDER", "ROLE", "TOTAL", "UNREAD"
+    );
+    for folder in folders {
+        println!(
+            "{:<width$}  {:<8}  {:>7}  {:>7}",
+            folder.name,
+            folder.role.unwrap_or("-"),
+            folder.total,
+            folder.unread
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,436 @@
+//! The `tern` binary end to end against a real Dovecot: accounts, sync, folders, list,
+//! offline use, TLS, the plaintext policy, errors as one line, and the OS keyring.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use tern_testkit::Dovecot;
+
+fn tern(data: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tern"));
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("TERN_DATA_DIR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("tern runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    child.wait_with_output().expect("tern finishes")
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "tern failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts a failure with exactly one line on stderr, and returns it.
+fn fails(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "expected failure, got: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one clear line, got: {stderr}");
+    assert!(lines[0].starts_with("tern: "), "{stderr}");
+    lines[0].to_string()
+}
+
+fn add_plain(data: &Path, server: &Dovecot) -> Output {
+    let port = server.port.to_string();
+    tern(
+        data,
+        &[
+            "account",
+            "add",
+            "--email",
+            "alice@tern.test",
+            "--user",
+            "alice",
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &port,
+            "--security",
+            "plain",
+            "--password-env",
+            "ALICE_PW",
+        ],
+        &[("ALICE_PW", "alice-pw")],
+        None,
+    )
+}
+
+const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+
+#[test]
+fn add_sync_folders_and_list_then_work_offline() {
+    let mut server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 40).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+
+    let sync: serde_json::Value =
+        serde_json::from_str(&ok(&tern(data.path(), &["sync", "--json"], &PW, None)))
+            .expect("sync JSON");
+    let folders = sync.as_array().expect("an array, one object per folder");
+    assert_eq!(folders.len(), 6);
+    assert_eq!(folders[0]["folder"], "INBOX", "INBOX is synced first");
+    for key in [
+        "folder",
+        "strategy",
+        "uidvalidity",
+        "added",
+        "removed",
+        "flags_changed",
+        "resync",
+        "ms",
+    ] {
+        assert!(folders[0].get(key).is_some(), "sync JSON has {key}");
+    }
+    assert_eq!(folders[0]["strategy"], "initial");
+    assert_eq!(folders[0]["added"], 40);
+
+    let again: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["sync", "--folder", "INBOX", "--json"],
+        &PW,
+        None,
+    )))
+    .expect("JSON");
+    assert_eq!(again[0]["strategy"], "qresync");
+    assert_eq!(again[0]["added"], 0);
+    let forced: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &[
+            "sync",
+            "--folder",
+            "INBOX",
+            "--strategy",
+            "uid-flags",
+            "--json",
+        ],
+        &PW,
+        None,
+    )))
+    .expect("JSON");
+    assert_eq!(forced[0]["strategy"], "uid_flags");
+
+    let folders: serde_json::Value =
+        serde_json::from_str(&ok(&tern(data.path(), &["folders", "--json"], &PW, None)))
+            .expect("folders JSON");
+    let inbox = &folders[0];
+    assert_eq!(
+        (inbox["name"].as_str(), inbox["role"].as_str()),
+        (Some("INBOX"), Some("inbox"))
+    );
+    assert_eq!(inbox["total"], 40);
+    // Every third seeded message (index 0, 3, …, 39) is \Seen: 14 of 40.
+    assert_eq!(inbox["unread"], 26);
+    assert!(folders
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|folder| folder["role"] == "trash"));
+
+    // The server goes away: list still answers from the cache, sync fails clearly.
+    server.stop().expect("stop");
+    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["list", "--folder", "INBOX", "--limit", "5", "--json"],
+        &[],
+        None,
+    )))
+    .expect("list JSON");
+    let messages = list.as_array().expect("array");
+    assert_eq!(messages.len(), 5);
+    let newest = &messages[0];
+    assert_eq!(newest["uid"], 40);
+    assert_eq!(newest["subject"], "Test message 39");
+    assert_eq!(newest["from"], "Newsletter <news@example.org>");
+    assert_eq!(newest["message_id"], "seed-39@tern.test");
+    assert_eq!(newest["flags"], serde_json::json!(["\\Seen"]));
+    assert_eq!(newest["date"], "2023-11-14T22:52:20Z");
+    let text = ok(&tern(
+        data.path(),
+        &["list", "--folder", "INBOX", "--limit", "3"],
+        &[],
+        None,
+    ));
+    assert!(text.contains("Test message 39"), "{text}");
+    let line = fails(&tern(data.path(), &["sync"], &PW, None));
+    assert!(line.contains("Connecting to 127.0.0.1"), "{line}");
+    // …and the cache is intact.
+    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["list", "--folder", "INBOX", "--limit", "100", "--json"],
+        &[],
+        None,
+    )))
+    .expect("JSON");
+    assert_eq!(list.as_array().expect("array").len(), 40);
+}
+
+#[test]
+fn tls_needs_the_ca_file_and_failures_store_nothing() {
+    let server = Dovecot::start().expect("dovecot");
+    let data = tempfile::tempdir().expect("temp");
+    let port = server.tls_port.to_string();
+    let ca = server.ca_file();
+    let base = [
+        "account",
+        "add",
+        "--email",
+        "alice@tern.test",
+        "--user",
+        "alice",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        &port,
+        "--security",
+        "tls",
+        "--password-env",
+        "ALICE_PW",
+    ];
+    let line = fails(&tern(data.path(), &base, &PW, None));
+    assert!(line.contains("certificate"), "{line}");
+    let accounts = ok(&tern(
+        data.path(),
+        &["account", "list", "--json"],
+        &[],
+        None,
+    ));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&accounts).expect("JSON"),
+        serde_json::json!([])
+    );
+
+    let mut with_ca: Vec<&str> = base.to_vec();
+    let ca_text = ca.display().to_string();
+    with_ca.extend(["--ca-file", &ca_text]);
+    ok(&tern(data.path(), &with_ca, &PW, None));
+    let sync = ok(&tern(
+        data.path(),
+        &["sync", "--folder", "INBOX"],
+        &PW,
+        None,
+    ));
+    assert!(sync.contains("INBOX"), "{sync}");
+}
+
+#[test]
+fn plaintext_to_a_remote_host_is_refused() {
+    let data = tempfile::tempdir().expect("temp");
+    let line = fails(&tern(
+        data.path(),
+        &[
+            "account",
+            "add",
+            "--email",
+            "a@example.org",
+            "--imap-host",
+            "192.0.2.7",
+            "--security",
+            "plain",
+            "--password-env",
+            "ALICE_PW",
+            "--no-verify",
+        ],
+        &PW,
+        None,
+    ));
+    assert!(line.contains("Refusing plaintext"), "{line}");
+}
+
+#[test]
+fn a_wrong_password_is_one_line_without_the_password() {
+    let server = Dovecot::start().expect("dovecot");
+    let data = tempfile::tempdir().expect("temp");
+    let port = server.port.to_string();
+    let line = fails(&tern(
+        data.path(),
+        &[
+            "account",
+            "add",
+            "--email",
+            "alice@tern.test",
+            "--user",
+            "alice",
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &port,
+            "--security",
+            "plain",
+            "--password-env",
+            "ALICE_PW",
+        ],
+        &[("ALICE_PW", "not-the-password")],
+        None,
+    ));
+    assert!(line.contains("Login"), "{line}");
+    assert!(!line.contains("not-the-password"), "{line}");
+}
+
+#[test]
+fn two_accounts_need_a_choice() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("bob", "INBOX", 0, 3).expect("seed bob");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    let port = server.port.to_string();
+    ok(&tern(
+        data.path(),
+        &[
+            "account",
+            "add",
+            "--email",
+            "bob@tern.test",
+            "--user",
+            "bob",
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &port,
+            "--security",
+            "plain",
+            "--password-env",
+            "BOB_PW",
+        ],
+        &[("BOB_PW", "bob-pw")],
+        None,
+    ));
+    let line = fails(&tern(data.path(), &["sync"], &PW, None));
+    assert!(line.contains("--account"), "{line}");
+    ok(&tern(
+        data.path(),
+        &["--account", "bob@tern.test", "sync", "--folder", "INBOX"],
+        &[("BOB_PW", "bob-pw")],
+        None,
+    ));
+    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &[
+            "--account",
+            "bob@tern.test",
+            "list",
+            "--folder",
+            "INBOX",
+            "--json",
+        ],
+        &[],
+        None,
+    )))
+    .expect("JSON");
+    assert_eq!(list.as_array().expect("array").len(), 3);
+}
+
+/// Runs a shell script inside a private D-Bus session with an unlocked gnome-keyring.
+fn in_keyring_session(script: &str) -> Output {
+    let home = tempfile::tempdir().expect("home");
+    let full = format!(
+        r#"set -e
+eval "$(printf %s keyring-pw | gnome-keyring-daemon --unlock --components=secrets --daemonize)" >/dev/null
+for i in $(seq 1 200); do
+  dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.05
+done
+{script}"#
+    );
+    Command::new("dbus-run-session")
+        .arg("--")
+        .arg("bash")
+        .arg("-c")
+        .arg(full)
+        .env("HOME", home.path())
+        .env("TERN", env!("CARGO_BIN_EXE_tern"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .expect("dbus-run-session runs")
+}
+
+#[test]
+fn the_password_lives_in_the_os_keyring_and_nowhere_else() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 5).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    let script = format!(
+        r#"echo 'kr-secret-Pw1' | "$TERN" --data-dir {data} account add --email alice@tern.test --user alice --imap-host 127.0.0.1 --imap-port {port} --security plain --password-stdin --no-verify
+echo "stored=$(secret-tool lookup service tern username alice@tern.test)"
+"$TERN" --data-dir {data} sync --folder INBOX 2>&1 || true"#,
+        data = data.path().display(),
+        port = server.port,
+    );
+    // Dovecot's alice has password alice-pw; use it through the keyring for a real login.
+    let real = script.replace("kr-secret-Pw1", "alice-pw");
+    let output = in_keyring_session(&real);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("stored=alice-pw"), "{stdout}");
+    assert!(
+        stdout.contains("INBOX") && stdout.contains("+5"),
+        "sync with the keyring password: {stdout}"
+    );
+    for entry in std::fs::read_dir(data.path()).expect("data dir") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        assert!(
+            !bytes.windows(8).any(|window| window == b"alice-pw"),
+            "password found in the data directory"
+        );
+    }
+
+    // Without any keyring the error says so plainly.
+    let no_keyring = tern(
+        data.path(),
+        &[
+            "account",
+            "add",
+            "--email",
+            "x@tern.test",
+            "--imap-host",
+            "127.0.0.1",
+            "--security",
+            "plain",
+            "--password-stdin",
+            "--no-verify",
+        ],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+        Some("pw\n"),
+    );
+    let line = fails(&no_keyring);
+    assert!(line.contains("No OS keyring is available"), "{line}");
+}
