@@ -27,6 +27,9 @@ CREATE TABLE folders (
     -- LIST attributes, space-separated (\HasNoChildren \Sent ...).
     attributes  TEXT    NOT NULL DEFAULT '',
     selectable  INTEGER NOT NULL DEFAULT 1 CHECK (selectable IN (0, 1)),
+    -- Cached message counts, kept by the triggers below (counting 100k rows per query is slow).
+    total       INTEGER NOT NULL DEFAULT 0,
+    unread      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (account_id, name)
 ) STRICT;
 
@@ -58,6 +61,20 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_arrival ON messages (folder_id, internal_date DESC, uid DESC);
 CREATE INDEX messages_unseen ON messages (folder_id, seen);
 CREATE INDEX messages_by_message_id ON messages (message_id) WHERE message_id <> '';
+
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+    UPDATE folders SET total = total + 1, unread = unread + (1 - NEW.seen) WHERE id = NEW.folder_id;
+END;
+
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+    UPDATE folders SET total = total - 1, unread = unread - (1 - OLD.seen) WHERE id = OLD.folder_id;
+END;
+
+CREATE TRIGGER messages_count_update AFTER UPDATE OF seen, folder_id ON messages
+WHEN OLD.seen <> NEW.seen OR OLD.folder_id <> NEW.folder_id BEGIN
+    UPDATE folders SET total = total - 1, unread = unread - (1 - OLD.seen) WHERE id = OLD.folder_id;
+    UPDATE folders SET total = total + 1, unread = unread + (1 - NEW.seen) WHERE id = NEW.folder_id;
+END;
 
 CREATE TABLE sync_meta (
     folder_id         INTEGER PRIMARY KEY REFERENCES folders (id) ON DELETE CASCADE,

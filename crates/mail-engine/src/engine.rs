@@ -122,7 +122,7 @@ impl Engine {
         let weak = Arc::downgrade(self);
         let interval = self.options.keepalive_interval;
         tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval / 2);
+            let mut ticker = tokio::time::interval((interval / 2).max(Duration::from_secs(1)));
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;

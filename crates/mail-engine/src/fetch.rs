@@ -3,7 +3,6 @@
 use imap_proto::{AttributeValue, Envelope, MessageSection, SectionPath};
 use mail_message::{
     decode_header_text, format_address, parse_header_date, parse_internal_date, parse_message_ids,
-    references_from_header_block,
 };
 use mail_store::MessageRow;
 use mail_sync::{Flags, Uid};
@@ -32,7 +31,7 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
                 section: Some(SectionPath::Full(MessageSection::Header)),
                 data: Some(data),
                 ..
-            } => references = references_from_header_block(data),
+            } => references = parse_message_ids(data),
             _ => {}
         }
     }

@@ -1,6 +1,6 @@
 //! Header text decoding (RFC 2047 encoded words, any charset) and Message-ID lists.
 
-use mail_parser::{HeaderValue, MessageParser};
+use mail_parser::MessageParser;
 
 /// Decodes header text as a server sent it (for example an ENVELOPE subject or display name):
 /// RFC 2047 encoded words in any charset mail-parser knows, raw UTF-8, or lossy bytes.
@@ -51,27 +51,6 @@ pub fn parse_message_ids(raw: &[u8]) -> Vec<String> {
     ids
 }
 
-/// The Message-IDs of the References header inside a raw header block
-/// (`BODY[HEADER.FIELDS (REFERENCES)]`), or none.
-pub fn references_from_header_block(block: &[u8]) -> Vec<String> {
-    let Some(message) = MessageParser::new().parse_headers(block) else {
-        return Vec::new();
-    };
-    match message.references() {
-        HeaderValue::Text(id) => vec![id.to_string()],
-        HeaderValue::TextList(ids) => {
-            let mut out: Vec<String> = Vec::with_capacity(ids.len());
-            for id in ids {
-                if !out.iter().any(|seen| seen == id) {
-                    out.push(id.to_string());
-                }
-            }
-            out
-        }
-        _ => parse_message_ids(block),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,14 +96,9 @@ mod tests {
         );
         assert!(parse_message_ids(b"no ids here").is_empty());
         assert_eq!(
-            references_from_header_block(b"References: <one@x>\r\n <two@y>\r\n\r\n"),
+            parse_message_ids(b"References: <one@x>\r\n <two@y>\r\n\r\n"),
             vec!["one@x", "two@y"]
         );
-        assert_eq!(
-            references_from_header_block(b"References: <one@x>\r\n\r\n"),
-            vec!["one@x"]
-        );
-        assert!(references_from_header_block(b"\r\n").is_empty());
     }
 
     #[test]

@@ -7,5 +7,5 @@ mod headers;
 
 pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{
-    decode_header_text, format_address, parse_message_ids, references_from_header_block,
+    decode_header_text, format_address, parse_message_ids,
 };

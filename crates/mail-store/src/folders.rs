@@ -112,9 +112,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT f.id, f.name, f.role,
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+                "SELECT f.id, f.name, f.role, f.total, f.unread
                  FROM folders f WHERE f.account_id = ?1
                  ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2
                           WHEN 'archive' THEN 3 WHEN 'junk' THEN 4 WHEN 'trash' THEN 5 ELSE 6 END, f.name",

@@ -79,10 +79,10 @@ impl Store {
     pub fn folder_counts(&self, folder: FolderId) -> anyhow::Result<FolderCounts> {
         self.conn
             .query_row(
-                "SELECT count(*), max(uid) FROM messages WHERE folder_id = ?1",
+                "SELECT (SELECT total FROM folders WHERE id = ?1), (SELECT max(uid) FROM messages WHERE folder_id = ?1)",
                 [folder.0],
                 |row| {
-                    let count: i64 = row.get(0)?;
+                    let count: i64 = row.get::<_, Option<i64>>(0)?.unwrap_or(0);
                     let max: Option<u32> = row.get(1)?;
                     Ok(FolderCounts {
                         count: count.max(0) as usize,

@@ -270,3 +270,51 @@ fn accounts_round_trip_without_a_password_column() {
         .iter()
         .all(|column| !column.contains("password") || column.starts_with("password_")));
 }
+
+#[test]
+fn cached_counts_follow_every_change() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    let check = |store: &Store| {
+        let (total, unread): (i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(1 - seen), 0) FROM messages WHERE folder_id = ?1",
+                [folder.0],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("count");
+        let summary = &store.folder_summaries(account).expect("summaries")[0];
+        assert_eq!((summary.total as i64, summary.unread as i64), (total, unread));
+        assert_eq!(store.folder_counts(folder).expect("counts").count as i64, total);
+    };
+    store.begin_initial_sync(folder, &meta(6)).expect("begin");
+    let rows: Vec<MessageRow> = (1..=5).map(|uid| row(uid, if uid % 2 == 0 { "\\Seen" } else { "" })).collect();
+    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("initial");
+    check(&store);
+    // Re-upserting the same rows (a replayed batch) must not double-count.
+    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("replay");
+    check(&store);
+    let new_meta = meta(8);
+    let added = vec![row(6, ""), row(7, "\\Seen")];
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &added,
+                removed: &[Uid(1), Uid(2)],
+                flags_changed: &[(Uid(3), Flags::parse_stored("\\Seen")), (Uid(4), Flags::new())],
+                new_meta: &new_meta,
+                strategy: Strategy::UidFlags,
+                now: 2,
+            },
+        )
+        .expect("delta");
+    check(&store);
+    assert_eq!(store.folder_summaries(account).expect("summaries")[0].total, 5);
+    // A resync drops everything.
+    store.begin_initial_sync(folder, &meta(9)).expect("resync");
+    check(&store);
+    assert_eq!(store.folder_summaries(account).expect("summaries")[0].total, 0);
+}

@@ -89,7 +89,7 @@ impl Dovecot {
     /// Dovecot index them, so they are visible over IMAP when this returns.
     pub fn seed(&self, user: &str, folder: &str, first: u64, count: u64) -> anyhow::Result<()> {
         write_maildir(&self.maildir(user), folder, first, count)?;
-        self.doveadm(&["mailbox", "status", "-u", user, "messages", folder])?;
+        self.doveadm(&["index", "-u", user, folder])?;
         Ok(())
     }
 }

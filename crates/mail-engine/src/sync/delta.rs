@@ -55,13 +55,17 @@ pub(crate) async fn delta_sync(
         }
         _ => None,
     };
+    // With modseqs, CHANGEDSINCE keeps `n:*` from returning the newest old message (and the
+    // server from reading its headers): every new message has a higher modseq.
+    let new_fetch = match (strategy, meta.highest_modseq) {
+        (Strategy::Qresync | Strategy::Condstore, Some(modseq)) => {
+            format!("UID FETCH {new_from}:* {HEADER_ITEMS} (CHANGEDSINCE {})", modseq.0)
+        }
+        _ => format!("UID FETCH {new_from}:* {HEADER_ITEMS}"),
+    };
     let mut commands = vec![
-        ImapConnection::select_command(
-            &folder.name,
-            SelectMode::ReadOnly,
-            select_parameters.as_deref(),
-        ),
-        format!("UID FETCH {new_from}:* {HEADER_ITEMS}"),
+        ImapConnection::select_command(&folder.name, SelectMode::ReadOnly, select_parameters.as_deref()),
+        new_fetch,
     ];
     match strategy {
         Strategy::Condstore if new_from > 1 => commands.push(format!(

@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     let status = Command::new("doveadm")
         .arg("-c")
         .arg(dir.join("dovecot.conf"))
-        .args(["mailbox", "status", "-u", &user, "messages", &folder])
+        .args(["index", "-u", &user, &folder])
         .status()
         .context("Running doveadm")?;
     if !status.success() {

@@ -1,0 +1,269 @@
+//! Sync benchmark (issue 2): initial sync vs a raw FETCH stream, warm and 1 % deltas per
+//! strategy, round trips and time at 50 ms RTT through a delay proxy, peak RSS.
+//!
+//!   cargo run --release -p tern-bench --bin sync-bench -- [--messages 100000] [--repeats 3]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use mail_engine::{ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts};
+use mail_store::{NewAccount, PasswordSource, Security, Store};
+use mail_sync::Strategy;
+use tern_bench::{peak_rss_mib, reset_peak_rss, rss_mib, stats};
+
+use tern_testkit::{Dovecot, Proxy};
+
+const STRATEGIES: [Strategy; 3] = [Strategy::Qresync, Strategy::Condstore, Strategy::UidFlags];
+
+fn settings(port: u16) -> ConnectSettings {
+    ConnectSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::Plain,
+        username: "alice".into(),
+        ca_file: None,
+        allow_plaintext: false,
+    }
+}
+
+fn timeouts() -> Timeouts {
+    Timeouts { connect: Duration::from_secs(30), response: Duration::from_secs(120) }
+}
+
+async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
+    Ok(ImapConnection::connect(&settings(port), &Password::new("alice-pw"), timeouts()).await?)
+}
+
+fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
+    let mut store = Store::open_in_dir(data)?;
+    let id = store.upsert_account(
+        &NewAccount {
+            email: "alice@tern.test".into(),
+            imap_host: "127.0.0.1".into(),
+            imap_port: port,
+            security: Security::Plain,
+            username: "alice".into(),
+            ca_file: None,
+            password_source: PasswordSource::Env("UNUSED".into()),
+            allow_plaintext: false,
+        },
+        0,
+    )?;
+    let account = store.accounts()?.into_iter().find(|account| account.id == id).context("account")?;
+    let options = EngineOptions { timeouts: timeouts(), ..EngineOptions::default() };
+    Ok(Arc::new(Engine::new(Arc::new(Mutex::new(store)), account, Password::new("alice-pw"), options)))
+}
+
+/// A raw stream: `UID FETCH 1:* <items>` streamed and parsed by the same IMAP stack, nothing kept.
+async fn raw_fetch(port: u16, items: &str) -> anyhow::Result<(Duration, usize)> {
+    let mut connection = connect(port).await?;
+    connection.select("INBOX", SelectMode::ReadOnly).await?;
+    let started = Instant::now();
+    let mut count = 0usize;
+    connection
+        .execute(&format!("UID FETCH 1:* {items}"), |_| {
+            count += 1;
+            Ok(())
+        })
+        .await?
+        .require_ok("raw fetch")?;
+    let elapsed = started.elapsed();
+    connection.logout().await;
+    Ok((elapsed, count))
+}
+
+const ENVELOPE_ITEMS: &str = "(UID FLAGS ENVELOPE)";
+const TERN_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])";
+
+/// The commands the engine pipelines for a warm delta, sent raw: the server's floor.
+fn raw_delta_commands(strategy: Strategy, meta: &mail_sync::SyncMeta) -> Vec<String> {
+    let modseq = meta.highest_modseq.map_or(0, |modseq| modseq.0);
+    let next = meta.uid_next.0;
+    match strategy {
+        Strategy::Qresync => vec![
+            format!("EXAMINE INBOX (QRESYNC ({} {modseq}))", meta.uid_validity.0),
+            format!("UID FETCH {next}:* {TERN_ITEMS} (CHANGEDSINCE {modseq})"),
+        ],
+        Strategy::Condstore => vec![
+            "EXAMINE INBOX".to_string(),
+            format!("UID FETCH {next}:* {TERN_ITEMS} (CHANGEDSINCE {modseq})"),
+            format!("UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})", next - 1),
+        ],
+        _ => vec![
+            "EXAMINE INBOX".to_string(),
+            format!("UID FETCH {next}:* {TERN_ITEMS}"),
+            format!("UID FETCH 1:{} (UID FLAGS)", next - 1),
+        ],
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let mut messages: u64 = 100_000;
+    let mut repeats: usize = 3;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--messages" => messages = args.next().context("--messages N")?.parse()?,
+            "--repeats" => repeats = args.next().context("--repeats N")?.parse()?,
+            other => anyhow::bail!("unknown argument {other}"),
+        }
+    }
+    println!("# sync-bench: {messages} messages in INBOX, {repeats} repeats");
+    let server = Dovecot::start()?;
+    let seeding = Instant::now();
+    server.seed("alice", "INBOX", 0, messages)?;
+    println!("seed {messages} messages (maildir + doveadm index): {:.1} s", seeding.elapsed().as_secs_f64());
+
+    // Initial sync vs raw streams, interleaved so all see the same machine state.
+    let (cold, count) = raw_fetch(server.port, ENVELOPE_ITEMS).await?;
+    println!("raw UID FETCH 1:* {ENVELOPE_ITEMS}, cold server cache: {:.0} ms ({count} responses)", ms(cold));
+    let (cold, _) = raw_fetch(server.port, TERN_ITEMS).await?;
+    println!("raw UID FETCH 1:* with Tern's items, first time (server caches the new fields): {:.0} ms", ms(cold));
+    let mut raw_envelope = Vec::new();
+    let mut raw_tern = Vec::new();
+    let mut initial = Vec::new();
+    let mut peak = 0.0f64;
+    let mut kept = None;
+    for _ in 0..repeats {
+        raw_envelope.push(raw_fetch(server.port, ENVELOPE_ITEMS).await?.0);
+        raw_tern.push(raw_fetch(server.port, TERN_ITEMS).await?.0);
+        let dir = tempfile::tempdir()?;
+        let engine = engine(dir.path(), server.port)?;
+        engine.refresh_folders().await?;
+        let resettable = reset_peak_rss();
+        let started = Instant::now();
+        let report = engine.sync_folder("INBOX", None).await?;
+        initial.push(started.elapsed());
+        anyhow::ensure!(report.total as u64 == messages, "initial sync cached {} of {messages}", report.total);
+        if resettable {
+            peak = peak.max(peak_rss_mib().unwrap_or(f64::NAN));
+        }
+        engine.shutdown().await;
+        kept = Some((engine, dir));
+    }
+    let (engine, _engine_dir) = kept.context("no run")?;
+    let envelope_p50 = stats(&raw_envelope).p50;
+    let tern_p50 = stats(&raw_tern).p50;
+    let initial_p50 = stats(&initial).p50;
+    println!("\n| initial sync, {messages} messages | p50 | ratio |");
+    println!("| --- | --- | --- |");
+    println!("| raw `UID FETCH 1:* {ENVELOPE_ITEMS}` (baseline) | {envelope_p50:.0} ms | 1.00x |");
+    println!("| raw `UID FETCH 1:*` with Tern's items (+INTERNALDATE, RFC822.SIZE, References) | {tern_p50:.0} ms | {:.2}x |", tern_p50 / envelope_p50);
+    println!("| Tern initial sync (UID SEARCH, pipelined chunks, rows -> SQLite) | {initial_p50:.0} ms ({:.0} msg/s) | {:.2}x (vs same items {:.2}x) |", messages as f64 / (initial_p50 / 1000.0), initial_p50 / envelope_p50, initial_p50 / tern_p50);
+    println!("peak RSS of the process during the initial sync: {peak:.0} MiB (rss before: {:.0} MiB)", rss_mib().unwrap_or(f64::NAN));
+
+    // Warm deltas: each strategy on a freshly connected engine over a copy of the synced cache,
+    // interleaved with the same commands sent raw on a fresh connection (the server's floor).
+    let meta = {
+        let store = engine.store().lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let inbox = store.folder_by_name(engine.account().id, "INBOX")?.context("inbox")?;
+        store.sync_meta(inbox.id)?.context("meta")?
+    };
+    let mut phone = connect(server.port).await?;
+    println!("\n| strategy | warm no-change delta p50 | p90 | raw commands p50 (floor) | client share p50 | round trips | 1% flags changed p50 | flags changed |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for strategy in STRATEGIES {
+        let dir = tempfile::tempdir()?;
+        let fresh = engine_copy(dir.path(), server.port, &engine)?;
+        fresh.sync_folder("INBOX", Some(strategy)).await?;
+        let mut raw = connect(server.port).await?;
+        let commands = raw_delta_commands(strategy, &meta);
+        raw.pipeline(&commands, |_, _| Ok(())).await?;
+        let (mut warm, mut floor, mut share) = (Vec::new(), Vec::new(), Vec::new());
+        let mut trips = 0;
+        for _ in 0..30 {
+            let started = Instant::now();
+            let report = fresh.sync_folder("INBOX", Some(strategy)).await?;
+            let engine_time = started.elapsed();
+            anyhow::ensure!(report.strategy == strategy, "{strategy:?} ran as {:?}", report.strategy);
+            anyhow::ensure!(report.added + report.removed + report.flags_changed == 0, "a no-change delta changed something");
+            trips = report.round_trips;
+            let started = Instant::now();
+            raw.pipeline(&commands, |_, _| Ok(())).await?;
+            let raw_time = started.elapsed();
+            warm.push(engine_time);
+            floor.push(raw_time);
+            share.push(engine_time.saturating_sub(raw_time));
+        }
+        let mut changed = Vec::new();
+        let mut flags_changed = 0;
+        let step = 100; // 1 % of the messages
+        for round in 0..repeats as u32 {
+            let set: Vec<String> = (0..messages as u32 / step).map(|i| (i * step + 1 + round).to_string()).collect();
+            phone.ensure_writable("INBOX").await?;
+            phone
+                .execute(&format!("UID STORE {} +FLAGS.SILENT ($Bench{}{round})", set.join(","), strategy.as_str()), |_| Ok(()))
+                .await?
+                .require_ok("store")?;
+            let started = Instant::now();
+            let report = fresh.sync_folder("INBOX", Some(strategy)).await?;
+            changed.push(started.elapsed());
+            flags_changed = report.flags_changed;
+        }
+        fresh.shutdown().await;
+        raw.logout().await;
+        let warm_stats = stats(&warm);
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {trips} | {:.1} ms | {flags_changed} |",
+            strategy.as_str(),
+            warm_stats.p50,
+            warm_stats.p90,
+            stats(&floor).p50,
+            stats(&share).p50,
+            stats(&changed).p50
+        );
+    }
+
+    // Through a proxy adding 50 ms of round-trip time.
+    let proxy = Proxy::start(server.port).await?;
+    proxy.set_round_trip(Duration::from_millis(50));
+    let mut probe = connect(proxy.port).await?;
+    let mut noops = Vec::new();
+    for _ in 0..10 {
+        let started = Instant::now();
+        probe.noop().await?;
+        noops.push(started.elapsed());
+    }
+    println!("\nat 50 ms RTT (delay proxy): one NOOP round trip p50 {:.1} ms", stats(&noops).p50);
+    println!("| strategy | warm delta at 50 ms RTT p50 | round trips |");
+    println!("| --- | --- | --- |");
+    for strategy in STRATEGIES {
+        let dir = tempfile::tempdir()?;
+        let remote = engine_copy(dir.path(), proxy.port, &engine)?;
+        remote.sync_folder("INBOX", Some(strategy)).await?;
+        let mut samples = Vec::new();
+        let mut trips = 0;
+        for _ in 0..10 {
+            let started = Instant::now();
+            let report = remote.sync_folder("INBOX", Some(strategy)).await?;
+            samples.push(started.elapsed());
+            trips = report.round_trips;
+        }
+        println!("| {} | {:.1} ms | {trips} |", strategy.as_str(), stats(&samples).p50);
+    }
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// A second engine over a copy of the synced cache, talking through `port`.
+fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Result<Arc<Engine>> {
+    let source = synced.store().lock().map_err(|_| anyhow::anyhow!("poisoned"))?.path().to_path_buf();
+    // Checkpoint by reopening is not needed: copying the database with its WAL is consistent
+    // while no writer runs.
+    for suffix in ["", "-wal", "-shm"] {
+        let from = std::path::PathBuf::from(format!("{}{suffix}", source.display()));
+        if from.exists() {
+            std::fs::copy(&from, dir.join(format!("{}{suffix}", mail_store::DATABASE_FILE)))?;
+        }
+    }
+    let store = Store::open_in_dir(dir)?;
+    let mut account = synced.account().clone();
+    account.imap_port = port;
+    let options = EngineOptions { timeouts: timeouts(), ..EngineOptions::default() };
+    Ok(Arc::new(Engine::new(Arc::new(Mutex::new(store)), account, Password::new("alice-pw"), options)))
+}
