@@ -288,20 +288,35 @@ async fn a_warm_connection_is_reused_and_a_dead_one_replaced() {
     let engine = harness.engine(Some(proxy.port), common::options());
     engine.sync_folder("INBOX", None).await.expect("first");
     let again = engine.sync_folder("INBOX", None).await.expect("second");
-    assert_eq!(again.round_trips, 1, "no probe inside the freshness window: {again:?}");
+    assert_eq!(
+        again.round_trips, 1,
+        "no probe inside the freshness window: {again:?}"
+    );
     assert_eq!(proxy.accepted(), 1);
 
     // Keepalive on an idle connection that died drops it; the next request reconnects.
     let mut options = common::options();
     options.keepalive_interval = Duration::ZERO;
     let keepalive_engine = harness.engine(Some(proxy.port), options);
-    keepalive_engine.sync_folder("INBOX", None).await.expect("sync");
+    keepalive_engine
+        .sync_folder("INBOX", None)
+        .await
+        .expect("sync");
     assert_eq!(proxy.accepted(), 2);
-    keepalive_engine.keepalive().await.expect("keepalive on a live connection");
+    keepalive_engine
+        .keepalive()
+        .await
+        .expect("keepalive on a live connection");
     assert_eq!(proxy.accepted(), 2, "a live connection survives keepalive");
     proxy.cut_all();
-    keepalive_engine.keepalive().await.expect("keepalive notices the cut");
-    let report = keepalive_engine.sync_folder("INBOX", None).await.expect("sync after reconnect");
+    keepalive_engine
+        .keepalive()
+        .await
+        .expect("keepalive notices the cut");
+    let report = keepalive_engine
+        .sync_folder("INBOX", None)
+        .await
+        .expect("sync after reconnect");
     assert_eq!(report.total, 10);
     assert_eq!(proxy.accepted(), 3, "exactly one new connection");
 
@@ -312,7 +327,13 @@ async fn a_warm_connection_is_reused_and_a_dead_one_replaced() {
     probing.sync_folder("INBOX", None).await.expect("sync");
     let accepted = proxy.accepted();
     proxy.cut_all();
-    let report = probing.sync_folder("INBOX", None).await.expect("sync after a cut while idle");
-    assert_eq!(report.round_trips, 1, "the probe replaced the connection before the sync: {report:?}");
+    let report = probing
+        .sync_folder("INBOX", None)
+        .await
+        .expect("sync after a cut while idle");
+    assert_eq!(
+        report.round_trips, 1,
+        "the probe replaced the connection before the sync: {report:?}"
+    );
     assert_eq!(proxy.accepted(), accepted + 1);
 }

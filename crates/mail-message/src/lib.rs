@@ -6,6 +6,4 @@ mod dates;
 mod headers;
 
 pub use dates::{parse_header_date, parse_internal_date};
-pub use headers::{
-    decode_header_text, format_address, parse_message_ids,
-};
+pub use headers::{decode_header_text, format_address, parse_message_ids};

@@ -286,15 +286,27 @@ fn cached_counts_follow_every_change() {
             )
             .expect("count");
         let summary = &store.folder_summaries(account).expect("summaries")[0];
-        assert_eq!((summary.total as i64, summary.unread as i64), (total, unread));
-        assert_eq!(store.folder_counts(folder).expect("counts").count as i64, total);
+        assert_eq!(
+            (summary.total as i64, summary.unread as i64),
+            (total, unread)
+        );
+        assert_eq!(
+            store.folder_counts(folder).expect("counts").count as i64,
+            total
+        );
     };
     store.begin_initial_sync(folder, &meta(6)).expect("begin");
-    let rows: Vec<MessageRow> = (1..=5).map(|uid| row(uid, if uid % 2 == 0 { "\\Seen" } else { "" })).collect();
-    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("initial");
+    let rows: Vec<MessageRow> = (1..=5)
+        .map(|uid| row(uid, if uid % 2 == 0 { "\\Seen" } else { "" }))
+        .collect();
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("initial");
     check(&store);
     // Re-upserting the same rows (a replayed batch) must not double-count.
-    store.apply_initial_chunk(folder, &rows, Uid(1), true, 1).expect("replay");
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("replay");
     check(&store);
     let new_meta = meta(8);
     let added = vec![row(6, ""), row(7, "\\Seen")];
@@ -304,7 +316,10 @@ fn cached_counts_follow_every_change() {
             &DeltaWrite {
                 added: &added,
                 removed: &[Uid(1), Uid(2)],
-                flags_changed: &[(Uid(3), Flags::parse_stored("\\Seen")), (Uid(4), Flags::new())],
+                flags_changed: &[
+                    (Uid(3), Flags::parse_stored("\\Seen")),
+                    (Uid(4), Flags::new()),
+                ],
                 new_meta: &new_meta,
                 strategy: Strategy::UidFlags,
                 now: 2,
@@ -312,9 +327,15 @@ fn cached_counts_follow_every_change() {
         )
         .expect("delta");
     check(&store);
-    assert_eq!(store.folder_summaries(account).expect("summaries")[0].total, 5);
+    assert_eq!(
+        store.folder_summaries(account).expect("summaries")[0].total,
+        5
+    );
     // A resync drops everything.
     store.begin_initial_sync(folder, &meta(9)).expect("resync");
     check(&store);
-    assert_eq!(store.folder_summaries(account).expect("summaries")[0].total, 0);
+    assert_eq!(
+        store.folder_summaries(account).expect("summaries")[0].total,
+        0
+    );
 }

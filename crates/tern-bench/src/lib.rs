@@ -12,7 +12,10 @@ pub struct Stats {
 }
 
 pub fn stats(samples: &[Duration]) -> Stats {
-    let mut ms: Vec<f64> = samples.iter().map(|sample| sample.as_secs_f64() * 1000.0).collect();
+    let mut ms: Vec<f64> = samples
+        .iter()
+        .map(|sample| sample.as_secs_f64() * 1000.0)
+        .collect();
     ms.sort_by(|a, b| a.total_cmp(b));
     let pick = |quantile: f64| -> f64 {
         if ms.is_empty() {

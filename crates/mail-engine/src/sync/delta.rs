@@ -59,12 +59,19 @@ pub(crate) async fn delta_sync(
     // server from reading its headers): every new message has a higher modseq.
     let new_fetch = match (strategy, meta.highest_modseq) {
         (Strategy::Qresync | Strategy::Condstore, Some(modseq)) => {
-            format!("UID FETCH {new_from}:* {HEADER_ITEMS} (CHANGEDSINCE {})", modseq.0)
+            format!(
+                "UID FETCH {new_from}:* {HEADER_ITEMS} (CHANGEDSINCE {})",
+                modseq.0
+            )
         }
         _ => format!("UID FETCH {new_from}:* {HEADER_ITEMS}"),
     };
     let mut commands = vec![
-        ImapConnection::select_command(&folder.name, SelectMode::ReadOnly, select_parameters.as_deref()),
+        ImapConnection::select_command(
+            &folder.name,
+            SelectMode::ReadOnly,
+            select_parameters.as_deref(),
+        ),
         new_fetch,
     ];
     match strategy {

@@ -63,7 +63,7 @@ pub(crate) async fn initial_sync(
         )
     })?;
 
-    let (uids, restarted) = match resume {
+    let (chunks, restarted) = match resume {
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
             let below = if low_uid.0 > 1 {
                 connection
@@ -73,37 +73,42 @@ pub(crate) async fn initial_sync(
                 Vec::new()
             };
             tracing::info!(folder = %folder.name, low_uid = low_uid.0, remaining = below.len(), "resuming initial sync");
-            (below, false)
+            (Chunks::Uids(initial_chunks(&below, chunk_size)), false)
         }
         previous => {
-            let uids = connection.uid_search("ALL").await?;
-            if uids.is_empty() && state.exists > 0 {
-                return Err(EngineError::new(
-                    ErrorKind::Protocol,
-                    format!(
-                        "{}: EXISTS is {} but UID SEARCH listed {} messages; not trusting this answer",
-                        folder.name,
-                        state.exists,
-                        uids.len()
-                    ),
-                ));
-            }
-            let derived_next = uids.last().map_or(1, |uid| uid.0.saturating_add(1));
-            let uid_next = state
-                .uid_next
-                .map_or(derived_next, |next| next.0.max(derived_next));
+            let (chunks, uid_next) = match state.uid_next {
+                // EXISTS is enough: sequence ranges, newest first, no UID SEARCH round trip.
+                Some(uid_next) => (
+                    Chunks::Seqs(sequence_chunks(state.exists, chunk_size)),
+                    uid_next,
+                ),
+                // No UIDNEXT: list the UIDs to derive it.
+                None => {
+                    let uids = connection.uid_search("ALL").await?;
+                    if uids.is_empty() && state.exists > 0 {
+                        return Err(EngineError::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "{}: EXISTS is {} but UID SEARCH listed no message; not trusting this answer",
+                                folder.name, state.exists
+                            ),
+                        ));
+                    }
+                    let next = Uid(uids.last().map_or(1, |uid| uid.0.saturating_add(1)));
+                    (Chunks::Uids(initial_chunks(&uids, chunk_size)), next)
+                }
+            };
             let meta = SyncMeta {
                 uid_validity,
-                uid_next: Uid(uid_next),
+                uid_next,
                 highest_modseq: state.highest_modseq,
                 initial_low_uid: None,
             };
             with_store(store, |store| store.begin_initial_sync(folder.id, &meta))?;
-            (uids, previous.is_some())
+            (chunks, previous.is_some())
         }
     };
 
-    let chunks = initial_chunks(&uids, chunk_size);
     if chunks.is_empty() {
         with_store(store, |store| {
             store.apply_initial_chunk(folder.id, &[], Uid(1), true, unix_now())
@@ -154,25 +159,93 @@ pub(crate) async fn initial_sync(
     })
 }
 
+/// How an initial sync addresses its chunks (each newest first, highest range first).
+enum Chunks {
+    /// UID ranges from a UID SEARCH (resuming below a low-water mark, or no UIDNEXT).
+    Uids(Vec<(Uid, Uid)>),
+    /// Sequence-number ranges from EXISTS (a fresh sync). Descending sequence chunks never
+    /// skip a message: an expunge only shifts higher messages down, into the next chunk
+    /// (fetched twice, stored once), and servers send no EXPUNGE during a FETCH.
+    Seqs(Vec<(u32, u32)>),
+}
+
+impl Chunks {
+    fn is_empty(&self) -> bool {
+        match self {
+            Chunks::Uids(chunks) => chunks.is_empty(),
+            Chunks::Seqs(chunks) => chunks.is_empty(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Chunks::Uids(chunks) => chunks.len(),
+            Chunks::Seqs(chunks) => chunks.len(),
+        }
+    }
+
+    fn commands(&self) -> Vec<String> {
+        match self {
+            Chunks::Uids(chunks) => chunks
+                .iter()
+                .map(|(low, high)| format!("UID FETCH {}:{} {HEADER_ITEMS}", low.0, high.0))
+                .collect(),
+            Chunks::Seqs(chunks) => chunks
+                .iter()
+                .map(|(low, high)| format!("FETCH {low}:{high} {HEADER_ITEMS}"))
+                .collect(),
+        }
+    }
+
+    /// The chunk a FETCH response (sequence number, UID) belongs to.
+    fn index_of(&self, sequence: u32, uid: Uid) -> Option<usize> {
+        match self {
+            Chunks::Uids(chunks) => chunks
+                .iter()
+                .position(|(low, high)| uid >= *low && uid <= *high),
+            Chunks::Seqs(chunks) => chunks
+                .iter()
+                .position(|(low, high)| sequence >= *low && sequence <= *high),
+        }
+    }
+
+    /// The low-water mark once chunks `0..=index` are stored: the chunk's lowest UID.
+    fn low_uid(&self, index: usize, rows: &[MessageRow]) -> Option<Uid> {
+        match self {
+            Chunks::Uids(chunks) => chunks.get(index).map(|(low, _)| *low),
+            Chunks::Seqs(_) => rows.iter().map(|row| row.uid).min(),
+        }
+    }
+}
+
+/// Sequence ranges covering `1..=exists`, `chunk_size` each, highest first.
+fn sequence_chunks(exists: u32, chunk_size: usize) -> Vec<(u32, u32)> {
+    let size = u32::try_from(chunk_size.max(1)).unwrap_or(u32::MAX);
+    let mut chunks = Vec::new();
+    let mut high = exists;
+    while high >= 1 {
+        let low = high.saturating_sub(size - 1).max(1);
+        chunks.push((low, high));
+        high = low - 1;
+    }
+    chunks
+}
+
 async fn stream_chunks(
     connection: &mut ImapConnection,
-    chunks: &[(Uid, Uid)],
+    chunks: &Chunks,
     sender: &tokio::sync::mpsc::Sender<Batch>,
 ) -> Result<()> {
-    let commands: Vec<String> = chunks
-        .iter()
-        .map(|(low, high)| format!("UID FETCH {}:{} {HEADER_ITEMS}", low.0, high.0))
-        .collect();
-    let mut pipeline = connection.start_pipeline(&commands).await?;
-    // Filled by the response handler, drained whenever the low-water mark can advance.
-    let rows: std::cell::RefCell<Vec<MessageRow>> = std::cell::RefCell::new(Vec::new());
-    let (lowest, highest) = (chunks[chunks.len() - 1].0, chunks[0].1);
+    let mut pipeline = connection.start_pipeline(&chunks.commands()).await?;
+    // Rows per chunk (answers may interleave), sent once the chunks above them are done.
+    let rows: std::cell::RefCell<Vec<Vec<MessageRow>>> =
+        std::cell::RefCell::new(vec![Vec::new(); chunks.len()]);
     let mut collect = |_: usize, response: &Response<'_>| {
-        if let Response::Fetch(_, attributes) = response {
-            if let Some(row) =
-                message_row(attributes).filter(|row| row.uid >= lowest && row.uid <= highest)
-            {
-                rows.borrow_mut().push(row);
+        if let Response::Fetch(sequence, attributes) = response {
+            if let Some(row) = message_row(attributes) {
+                if let Some(index) = chunks.index_of(*sequence, row.uid) {
+                    rows.borrow_mut()[index].push(row);
+                }
             }
         }
         Ok(())
@@ -180,22 +253,26 @@ async fn stream_chunks(
     // Chunks may be answered in any order; the mark only moves over a finished prefix.
     let mut finished = vec![false; chunks.len()];
     let mut prefix = 0;
+    let mut low_uid = None;
     while let Some((index, tagged)) = connection.next_tagged(&mut pipeline, &mut collect).await? {
         if let Err(error) = tagged.require_ok("Fetching message headers") {
             connection.abandon("a pipelined FETCH failed");
             return Err(error);
         }
         finished[index] = true;
-        let before = prefix;
+        let mut batch_rows = Vec::new();
         while prefix < chunks.len() && finished[prefix] {
+            let chunk_rows = std::mem::take(&mut rows.borrow_mut()[prefix]);
+            low_uid = chunks.low_uid(prefix, &chunk_rows).or(low_uid);
+            batch_rows.extend(chunk_rows);
             prefix += 1;
         }
-        if prefix == before {
+        if batch_rows.is_empty() && prefix < chunks.len() {
             continue;
         }
         let batch = Batch {
-            rows: rows.take(),
-            low_uid: chunks[prefix - 1].0,
+            rows: batch_rows,
+            low_uid: low_uid.unwrap_or(Uid(u32::MAX)),
             complete: prefix == chunks.len(),
         };
         if sender.send(batch).await.is_err() {
@@ -207,4 +284,18 @@ async fn stream_chunks(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_chunks_cover_everything_newest_first() {
+        assert_eq!(sequence_chunks(0, 10), vec![]);
+        assert_eq!(sequence_chunks(5, 10), vec![(1, 5)]);
+        assert_eq!(sequence_chunks(25, 10), vec![(16, 25), (6, 15), (1, 5)]);
+        assert_eq!(sequence_chunks(20, 10), vec![(11, 20), (1, 10)]);
+        assert_eq!(sequence_chunks(3, 0), vec![(3, 3), (2, 2), (1, 1)]);
+    }
 }

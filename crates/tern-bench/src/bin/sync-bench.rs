@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mail_engine::{ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts};
+use mail_engine::{
+    ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts,
+};
 use mail_store::{NewAccount, PasswordSource, Security, Store};
 use mail_sync::Strategy;
 use tern_bench::{peak_rss_mib, reset_peak_rss, rss_mib, stats};
@@ -28,7 +30,10 @@ fn settings(port: u16) -> ConnectSettings {
 }
 
 fn timeouts() -> Timeouts {
-    Timeouts { connect: Duration::from_secs(30), response: Duration::from_secs(120) }
+    Timeouts {
+        connect: Duration::from_secs(30),
+        response: Duration::from_secs(120),
+    }
 }
 
 async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
@@ -50,9 +55,21 @@ fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
         },
         0,
     )?;
-    let account = store.accounts()?.into_iter().find(|account| account.id == id).context("account")?;
-    let options = EngineOptions { timeouts: timeouts(), ..EngineOptions::default() };
-    Ok(Arc::new(Engine::new(Arc::new(Mutex::new(store)), account, Password::new("alice-pw"), options)))
+    let account = store
+        .accounts()?
+        .into_iter()
+        .find(|account| account.id == id)
+        .context("account")?;
+    let options = EngineOptions {
+        timeouts: timeouts(),
+        ..EngineOptions::default()
+    };
+    Ok(Arc::new(Engine::new(
+        Arc::new(Mutex::new(store)),
+        account,
+        Password::new("alice-pw"),
+        options,
+    )))
 }
 
 /// A raw stream: `UID FETCH 1:* <items>` streamed and parsed by the same IMAP stack, nothing kept.
@@ -74,7 +91,8 @@ async fn raw_fetch(port: u16, items: &str) -> anyhow::Result<(Duration, usize)> 
 }
 
 const ENVELOPE_ITEMS: &str = "(UID FLAGS ENVELOPE)";
-const TERN_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])";
+const TERN_ITEMS: &str =
+    "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])";
 
 /// The commands the engine pipelines for a warm delta, sent raw: the server's floor.
 fn raw_delta_commands(strategy: Strategy, meta: &mail_sync::SyncMeta) -> Vec<String> {
@@ -88,7 +106,10 @@ fn raw_delta_commands(strategy: Strategy, meta: &mail_sync::SyncMeta) -> Vec<Str
         Strategy::Condstore => vec![
             "EXAMINE INBOX".to_string(),
             format!("UID FETCH {next}:* {TERN_ITEMS} (CHANGEDSINCE {modseq})"),
-            format!("UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})", next - 1),
+            format!(
+                "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})",
+                next - 1
+            ),
         ],
         _ => vec![
             "EXAMINE INBOX".to_string(),
@@ -114,13 +135,22 @@ async fn main() -> anyhow::Result<()> {
     let server = Dovecot::start()?;
     let seeding = Instant::now();
     server.seed("alice", "INBOX", 0, messages)?;
-    println!("seed {messages} messages (maildir + doveadm index): {:.1} s", seeding.elapsed().as_secs_f64());
+    println!(
+        "seed {messages} messages (maildir + doveadm index): {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
 
     // Initial sync vs raw streams, interleaved so all see the same machine state.
     let (cold, count) = raw_fetch(server.port, ENVELOPE_ITEMS).await?;
-    println!("raw UID FETCH 1:* {ENVELOPE_ITEMS}, cold server cache: {:.0} ms ({count} responses)", ms(cold));
+    println!(
+        "raw UID FETCH 1:* {ENVELOPE_ITEMS}, cold server cache: {:.0} ms ({count} responses)",
+        ms(cold)
+    );
     let (cold, _) = raw_fetch(server.port, TERN_ITEMS).await?;
-    println!("raw UID FETCH 1:* with Tern's items, first time (server caches the new fields): {:.0} ms", ms(cold));
+    println!(
+        "raw UID FETCH 1:* with Tern's items, first time (server caches the new fields): {:.0} ms",
+        ms(cold)
+    );
     let mut raw_envelope = Vec::new();
     let mut raw_tern = Vec::new();
     let mut initial = Vec::new();
@@ -136,7 +166,11 @@ async fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let report = engine.sync_folder("INBOX", None).await?;
         initial.push(started.elapsed());
-        anyhow::ensure!(report.total as u64 == messages, "initial sync cached {} of {messages}", report.total);
+        anyhow::ensure!(
+            report.total as u64 == messages,
+            "initial sync cached {} of {messages}",
+            report.total
+        );
         if resettable {
             peak = peak.max(peak_rss_mib().unwrap_or(f64::NAN));
         }
@@ -152,13 +186,21 @@ async fn main() -> anyhow::Result<()> {
     println!("| raw `UID FETCH 1:* {ENVELOPE_ITEMS}` (baseline) | {envelope_p50:.0} ms | 1.00x |");
     println!("| raw `UID FETCH 1:*` with Tern's items (+INTERNALDATE, RFC822.SIZE, References) | {tern_p50:.0} ms | {:.2}x |", tern_p50 / envelope_p50);
     println!("| Tern initial sync (UID SEARCH, pipelined chunks, rows -> SQLite) | {initial_p50:.0} ms ({:.0} msg/s) | {:.2}x (vs same items {:.2}x) |", messages as f64 / (initial_p50 / 1000.0), initial_p50 / envelope_p50, initial_p50 / tern_p50);
-    println!("peak RSS of the process during the initial sync: {peak:.0} MiB (rss before: {:.0} MiB)", rss_mib().unwrap_or(f64::NAN));
+    println!(
+        "peak RSS of the process during the initial sync: {peak:.0} MiB (rss before: {:.0} MiB)",
+        rss_mib().unwrap_or(f64::NAN)
+    );
 
     // Warm deltas: each strategy on a freshly connected engine over a copy of the synced cache,
     // interleaved with the same commands sent raw on a fresh connection (the server's floor).
     let meta = {
-        let store = engine.store().lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        let inbox = store.folder_by_name(engine.account().id, "INBOX")?.context("inbox")?;
+        let store = engine
+            .store()
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let inbox = store
+            .folder_by_name(engine.account().id, "INBOX")?
+            .context("inbox")?;
         store.sync_meta(inbox.id)?.context("meta")?
     };
     let mut phone = connect(server.port).await?;
@@ -177,8 +219,15 @@ async fn main() -> anyhow::Result<()> {
             let started = Instant::now();
             let report = fresh.sync_folder("INBOX", Some(strategy)).await?;
             let engine_time = started.elapsed();
-            anyhow::ensure!(report.strategy == strategy, "{strategy:?} ran as {:?}", report.strategy);
-            anyhow::ensure!(report.added + report.removed + report.flags_changed == 0, "a no-change delta changed something");
+            anyhow::ensure!(
+                report.strategy == strategy,
+                "{strategy:?} ran as {:?}",
+                report.strategy
+            );
+            anyhow::ensure!(
+                report.added + report.removed + report.flags_changed == 0,
+                "a no-change delta changed something"
+            );
             trips = report.round_trips;
             let started = Instant::now();
             raw.pipeline(&commands, |_, _| Ok(())).await?;
@@ -191,10 +240,19 @@ async fn main() -> anyhow::Result<()> {
         let mut flags_changed = 0;
         let step = 100; // 1 % of the messages
         for round in 0..repeats as u32 {
-            let set: Vec<String> = (0..messages as u32 / step).map(|i| (i * step + 1 + round).to_string()).collect();
+            let set: Vec<String> = (0..messages as u32 / step)
+                .map(|i| (i * step + 1 + round).to_string())
+                .collect();
             phone.ensure_writable("INBOX").await?;
             phone
-                .execute(&format!("UID STORE {} +FLAGS.SILENT ($Bench{}{round})", set.join(","), strategy.as_str()), |_| Ok(()))
+                .execute(
+                    &format!(
+                        "UID STORE {} +FLAGS.SILENT ($Bench{}{round})",
+                        set.join(","),
+                        strategy.as_str()
+                    ),
+                    |_| Ok(()),
+                )
                 .await?
                 .require_ok("store")?;
             let started = Instant::now();
@@ -226,7 +284,10 @@ async fn main() -> anyhow::Result<()> {
         probe.noop().await?;
         noops.push(started.elapsed());
     }
-    println!("\nat 50 ms RTT (delay proxy): one NOOP round trip p50 {:.1} ms", stats(&noops).p50);
+    println!(
+        "\nat 50 ms RTT (delay proxy): one NOOP round trip p50 {:.1} ms",
+        stats(&noops).p50
+    );
     println!("| strategy | warm delta at 50 ms RTT p50 | round trips |");
     println!("| --- | --- | --- |");
     for strategy in STRATEGIES {
@@ -241,7 +302,11 @@ async fn main() -> anyhow::Result<()> {
             samples.push(started.elapsed());
             trips = report.round_trips;
         }
-        println!("| {} | {:.1} ms | {trips} |", strategy.as_str(), stats(&samples).p50);
+        println!(
+            "| {} | {:.1} ms | {trips} |",
+            strategy.as_str(),
+            stats(&samples).p50
+        );
     }
     Ok(())
 }
@@ -252,18 +317,34 @@ fn ms(duration: Duration) -> f64 {
 
 /// A second engine over a copy of the synced cache, talking through `port`.
 fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Result<Arc<Engine>> {
-    let source = synced.store().lock().map_err(|_| anyhow::anyhow!("poisoned"))?.path().to_path_buf();
+    let source = synced
+        .store()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .path()
+        .to_path_buf();
     // Checkpoint by reopening is not needed: copying the database with its WAL is consistent
     // while no writer runs.
     for suffix in ["", "-wal", "-shm"] {
         let from = std::path::PathBuf::from(format!("{}{suffix}", source.display()));
         if from.exists() {
-            std::fs::copy(&from, dir.join(format!("{}{suffix}", mail_store::DATABASE_FILE)))?;
+            std::fs::copy(
+                &from,
+                dir.join(format!("{}{suffix}", mail_store::DATABASE_FILE)),
+            )?;
         }
     }
     let store = Store::open_in_dir(dir)?;
     let mut account = synced.account().clone();
     account.imap_port = port;
-    let options = EngineOptions { timeouts: timeouts(), ..EngineOptions::default() };
-    Ok(Arc::new(Engine::new(Arc::new(Mutex::new(store)), account, Password::new("alice-pw"), options)))
+    let options = EngineOptions {
+        timeouts: timeouts(),
+        ..EngineOptions::default()
+    };
+    Ok(Arc::new(Engine::new(
+        Arc::new(Mutex::new(store)),
+        account,
+        Password::new("alice-pw"),
+        options,
+    )))
 }
