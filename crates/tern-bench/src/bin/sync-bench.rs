@@ -123,11 +123,13 @@ fn raw_delta_commands(strategy: Strategy, meta: &mail_sync::SyncMeta) -> Vec<Str
 async fn main() -> anyhow::Result<()> {
     let mut messages: u64 = 100_000;
     let mut repeats: usize = 3;
+    let mut items_breakdown = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--messages" => messages = args.next().context("--messages N")?.parse()?,
             "--repeats" => repeats = args.next().context("--repeats N")?.parse()?,
+            "--items-breakdown" => items_breakdown = true,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -139,6 +141,32 @@ async fn main() -> anyhow::Result<()> {
         "seed {messages} messages (maildir + doveadm index): {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
+
+    if items_breakdown {
+        // What each FETCH item adds to a raw stream, interleaved rounds.
+        let variants = [
+            ENVELOPE_ITEMS,
+            "(UID FLAGS ENVELOPE INTERNALDATE)",
+            "(UID FLAGS ENVELOPE RFC822.SIZE)",
+            "(UID FLAGS ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])",
+            TERN_ITEMS,
+        ];
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+        raw_fetch(server.port, TERN_ITEMS).await?;
+        for _ in 0..repeats {
+            for (index, items) in variants.iter().enumerate() {
+                samples[index].push(raw_fetch(server.port, items).await?.0);
+            }
+        }
+        let base = stats(&samples[0]).p50;
+        println!("| raw `UID FETCH 1:*` items | p50 | ratio |");
+        println!("| --- | --- | --- |");
+        for (index, items) in variants.iter().enumerate() {
+            let p50 = stats(&samples[index]).p50;
+            println!("| `{items}` | {p50:.0} ms | {:.2}x |", p50 / base);
+        }
+        return Ok(());
+    }
 
     // Initial sync vs raw streams, interleaved so all see the same machine state.
     let (cold, count) = raw_fetch(server.port, ENVELOPE_ITEMS).await?;
@@ -185,7 +213,7 @@ async fn main() -> anyhow::Result<()> {
     println!("| --- | --- | --- |");
     println!("| raw `UID FETCH 1:* {ENVELOPE_ITEMS}` (baseline) | {envelope_p50:.0} ms | 1.00x |");
     println!("| raw `UID FETCH 1:*` with Tern's items (+INTERNALDATE, RFC822.SIZE, References) | {tern_p50:.0} ms | {:.2}x |", tern_p50 / envelope_p50);
-    println!("| Tern initial sync (UID SEARCH, pipelined chunks, rows -> SQLite) | {initial_p50:.0} ms ({:.0} msg/s) | {:.2}x (vs same items {:.2}x) |", messages as f64 / (initial_p50 / 1000.0), initial_p50 / envelope_p50, initial_p50 / tern_p50);
+    println!("| Tern initial sync (pipelined chunks, rows -> SQLite) | {initial_p50:.0} ms ({:.0} msg/s) | {:.2}x (vs same items {:.2}x) |", messages as f64 / (initial_p50 / 1000.0), initial_p50 / envelope_p50, initial_p50 / tern_p50);
     println!(
         "peak RSS of the process during the initial sync: {peak:.0} MiB (rss before: {:.0} MiB)",
         rss_mib().unwrap_or(f64::NAN)
@@ -193,16 +221,6 @@ async fn main() -> anyhow::Result<()> {
 
     // Warm deltas: each strategy on a freshly connected engine over a copy of the synced cache,
     // interleaved with the same commands sent raw on a fresh connection (the server's floor).
-    let meta = {
-        let store = engine
-            .store()
-            .lock()
-            .map_err(|_| anyhow::anyhow!("poisoned"))?;
-        let inbox = store
-            .folder_by_name(engine.account().id, "INBOX")?
-            .context("inbox")?;
-        store.sync_meta(inbox.id)?.context("meta")?
-    };
     let mut phone = connect(server.port).await?;
     println!("\n| strategy | warm no-change delta p50 | p90 | raw commands p50 (floor) | client share p50 | round trips | 1% flags changed p50 | flags changed |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -210,6 +228,7 @@ async fn main() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let fresh = engine_copy(dir.path(), server.port, &engine)?;
         fresh.sync_folder("INBOX", Some(strategy)).await?;
+        let meta = inbox_meta(&fresh)?;
         let mut raw = connect(server.port).await?;
         let commands = raw_delta_commands(strategy, &meta);
         raw.pipeline(&commands, |_, _| Ok(())).await?;
@@ -309,6 +328,18 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The engine's current sync state of INBOX (what its next delta starts from).
+fn inbox_meta(engine: &Engine) -> anyhow::Result<mail_sync::SyncMeta> {
+    let store = engine
+        .store()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let inbox = store
+        .folder_by_name(engine.account().id, "INBOX")?
+        .context("inbox")?;
+    store.sync_meta(inbox.id)?.context("meta")
 }
 
 fn ms(duration: Duration) -> f64 {
