@@ -190,19 +190,14 @@ impl Engine {
                     report.duration = started.elapsed();
                     return Ok(report);
                 }
-                Err(error) if error.is_connection_failure() && attempt < 3 => {
-                    tracing::warn!(folder = %name, %error, attempt, "sync failed on this connection; retrying on a new one");
-                    *guard = None;
+                Err(error) => {
+                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, 3) {
+                        return Err(error.context(format!("Syncing {name}")));
+                    }
                     // The retry resumes: an interrupted initial sync continues where it stopped.
                     if forced == Some(Strategy::Initial) {
                         forced = None;
                     }
-                }
-                Err(error) => {
-                    if error.is_connection_failure() {
-                        *guard = None;
-                    }
-                    return Err(error.context(format!("Syncing {name}")));
                 }
             }
         }
@@ -312,17 +307,31 @@ impl Engine {
             };
             match work(connection).await {
                 Ok(value) => return Ok(value),
-                Err(error) if error.is_connection_failure() && attempt < 2 => {
-                    tracing::warn!(%error, "request failed on this connection; retrying on a new one");
-                    *guard = None;
-                }
                 Err(error) => {
-                    if error.is_connection_failure() {
-                        *guard = None;
+                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, 2) {
+                        return Err(error);
                     }
-                    return Err(error);
                 }
             }
         }
     }
+}
+
+/// After a failed request: drops the connection if the failure was the connection's, and
+/// returns the error to give up with, or `None` to retry on a new connection.
+fn give_up_or_retry(
+    guard: &mut Option<ImapConnection>,
+    error: EngineError,
+    attempt: u32,
+    attempts: u32,
+) -> Option<EngineError> {
+    if !error.is_connection_failure() {
+        return Some(error);
+    }
+    *guard = None;
+    if attempt >= attempts {
+        return Some(error);
+    }
+    tracing::warn!(%error, attempt, "request failed on this connection; retrying on a new one");
+    None
 }

@@ -40,6 +40,19 @@ async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
     Ok(ImapConnection::connect(&settings(port), &Password::new("alice-pw"), timeouts()).await?)
 }
 
+fn engine_over(store: Store, account: mail_store::Account) -> Arc<Engine> {
+    let options = EngineOptions {
+        timeouts: timeouts(),
+        ..EngineOptions::default()
+    };
+    Arc::new(Engine::new(
+        Arc::new(Mutex::new(store)),
+        account,
+        Password::new("alice-pw"),
+        options,
+    ))
+}
+
 fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
     let mut store = Store::open_in_dir(data)?;
     let id = store.upsert_account(
@@ -60,16 +73,7 @@ fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
         .into_iter()
         .find(|account| account.id == id)
         .context("account")?;
-    let options = EngineOptions {
-        timeouts: timeouts(),
-        ..EngineOptions::default()
-    };
-    Ok(Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        Password::new("alice-pw"),
-        options,
-    )))
+    Ok(engine_over(store, account))
 }
 
 /// A raw stream: `UID FETCH 1:* <items>` streamed and parsed by the same IMAP stack, nothing kept.
@@ -354,8 +358,7 @@ fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Res
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .path()
         .to_path_buf();
-    // Checkpoint by reopening is not needed: copying the database with its WAL is consistent
-    // while no writer runs.
+    // Copying the database with its WAL is consistent while no writer runs.
     for suffix in ["", "-wal", "-shm"] {
         let from = std::path::PathBuf::from(format!("{}{suffix}", source.display()));
         if from.exists() {
@@ -368,14 +371,5 @@ fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Res
     let store = Store::open_in_dir(dir)?;
     let mut account = synced.account().clone();
     account.imap_port = port;
-    let options = EngineOptions {
-        timeouts: timeouts(),
-        ..EngineOptions::default()
-    };
-    Ok(Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        Password::new("alice-pw"),
-        options,
-    )))
+    Ok(engine_over(store, account))
 }
