@@ -339,3 +339,55 @@ fn cached_counts_follow_every_change() {
         0
     );
 }
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    store.begin_initial_sync(folder, &meta(6)).expect("begin");
+    let rows: Vec<MessageRow> = (1..=5).map(|uid| row(uid, "")).collect();
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("initial");
+    let before_rows = store.message_rows(folder).expect("rows");
+    let before_meta = store.sync_meta(folder).expect("meta");
+
+    // The database may not grow any more: every new page fails with SQLITE_FULL.
+    let pages: i64 = store
+        .conn
+        .pragma_query_value(None, "page_count", |row| row.get(0))
+        .expect("pages");
+    store
+        .conn
+        .pragma_update(None, "max_page_count", pages)
+        .expect("cap");
+    let big: Vec<MessageRow> = (10..2_000)
+        .map(|uid| MessageRow {
+            subject: "x".repeat(500),
+            ..row(uid, "")
+        })
+        .collect();
+    let new_meta = meta(2_000);
+    let error = store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &big,
+                removed: &[Uid(1)],
+                flags_changed: &[],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 3,
+            },
+        )
+        .expect_err("a full database refuses the delta");
+    let text = format!("{error:#}");
+    assert!(text.contains("full"), "{text}");
+    assert_eq!(
+        store.message_rows(folder).expect("rows"),
+        before_rows,
+        "nothing lost, nothing half-written"
+    );
+    assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
+}

@@ -2,6 +2,7 @@
 //! varied messages, and a TCP proxy that can delay, cut and stall connections.
 
 pub mod dovecot;
+pub mod fake_imap;
 pub mod messages;
 pub mod proxy;
 pub mod seed;

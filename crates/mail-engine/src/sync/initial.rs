@@ -1,6 +1,8 @@
 //! Initial sync: every message's headers, newest first, in batches that commit with a
 //! low-water mark so an interrupted sync resumes without duplicates or holes.
 
+use std::collections::HashSet;
+
 use imap_proto::Response;
 use mail_store::{Folder, MessageRow};
 use mail_sync::{initial_chunks, SelectedState, SyncMeta, Uid};
@@ -8,7 +10,7 @@ use mail_sync::{initial_chunks, SelectedState, SyncMeta, Uid};
 use crate::connection::{ImapConnection, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
-use crate::response::apply_mailbox_data;
+use crate::response::{apply_mailbox_data, range_len};
 use crate::sync::{unix_now, with_store, SharedStore};
 
 /// What an initial (or resumed) sync did.
@@ -63,7 +65,7 @@ pub(crate) async fn initial_sync(
         )
     })?;
 
-    let (chunks, restarted) = match resume {
+    let (chunks, expected, restarted) = match resume {
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
             let below = if low_uid.0 > 1 {
                 connection
@@ -73,13 +75,33 @@ pub(crate) async fn initial_sync(
                 Vec::new()
             };
             tracing::info!(folder = %folder.name, low_uid = low_uid.0, remaining = below.len(), "resuming initial sync");
-            (Chunks::Uids(initial_chunks(&below, chunk_size)), false)
+            // What is cached plus what is listed must account for every message announced.
+            let cached = with_store(store, |store| store.folder_counts(folder.id))?.count;
+            if cached + below.len() < state.exists as usize {
+                return Err(EngineError::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "{}: the server announced {} messages but lists {} below the {} already cached; not trusting this answer",
+                        folder.name,
+                        state.exists,
+                        below.len(),
+                        cached
+                    ),
+                ));
+            }
+            let expected = below.len();
+            (
+                Chunks::Uids(initial_chunks(&below, chunk_size)),
+                expected,
+                false,
+            )
         }
         previous => {
-            let (chunks, uid_next) = match state.uid_next {
+            let (chunks, expected, uid_next) = match state.uid_next {
                 // EXISTS is enough: sequence ranges, newest first, no UID SEARCH round trip.
                 Some(uid_next) => (
                     Chunks::Seqs(sequence_chunks(state.exists, chunk_size)),
+                    state.exists as usize,
                     uid_next,
                 ),
                 // No UIDNEXT: list the UIDs to derive it.
@@ -95,7 +117,12 @@ pub(crate) async fn initial_sync(
                         ));
                     }
                     let next = Uid(uids.last().map_or(1, |uid| uid.0.saturating_add(1)));
-                    (Chunks::Uids(initial_chunks(&uids, chunk_size)), next)
+                    let expected = uids.len();
+                    (
+                        Chunks::Uids(initial_chunks(&uids, chunk_size)),
+                        expected,
+                        next,
+                    )
                 }
             };
             let meta = SyncMeta {
@@ -105,7 +132,7 @@ pub(crate) async fn initial_sync(
                 initial_low_uid: None,
             };
             with_store(store, |store| store.begin_initial_sync(folder.id, &meta))?;
-            (chunks, previous.is_some())
+            (chunks, expected, previous.is_some())
         }
     };
 
@@ -141,7 +168,7 @@ pub(crate) async fn initial_sync(
         Ok(written)
     });
 
-    let streamed = stream_chunks(connection, &chunks, &sender).await;
+    let streamed = stream_chunks(connection, &chunks, expected, &sender).await;
     drop(sender);
     let written = writer.await.map_err(|error| {
         EngineError::new(
@@ -231,22 +258,37 @@ fn sequence_chunks(exists: u32, chunk_size: usize) -> Vec<(u32, u32)> {
     chunks
 }
 
+/// Streams every chunk into batches for the writer. `expected` is how many messages the
+/// chunks cover; a server that sends fewer (minus what it expunged meanwhile) is lying or
+/// broken, and the sync is not marked complete.
 async fn stream_chunks(
     connection: &mut ImapConnection,
     chunks: &Chunks,
+    expected: usize,
     sender: &tokio::sync::mpsc::Sender<Batch>,
 ) -> Result<()> {
     let mut pipeline = connection.start_pipeline(&chunks.commands()).await?;
     // Rows per chunk (answers may interleave), sent once the chunks above them are done.
     let rows: std::cell::RefCell<Vec<Vec<MessageRow>>> =
         std::cell::RefCell::new(vec![Vec::new(); chunks.len()]);
+    let received: std::cell::RefCell<HashSet<Uid>> = std::cell::RefCell::new(HashSet::new());
+    let expunged = std::cell::Cell::new(0u64);
     let mut collect = |_: usize, response: &Response<'_>| {
-        if let Response::Fetch(sequence, attributes) = response {
-            if let Some(row) = message_row(attributes) {
-                if let Some(index) = chunks.index_of(*sequence, row.uid) {
-                    rows.borrow_mut()[index].push(row);
+        match response {
+            Response::Fetch(sequence, attributes) => {
+                if let Some(row) = message_row(attributes) {
+                    if let Some(index) = chunks.index_of(*sequence, row.uid) {
+                        received.borrow_mut().insert(row.uid);
+                        rows.borrow_mut()[index].push(row);
+                    }
                 }
             }
+            Response::Expunge(_) => expunged.set(expunged.get() + 1),
+            Response::Vanished {
+                earlier: false,
+                uids,
+            } => expunged.set(expunged.get() + uids.iter().map(range_len).sum::<u64>()),
+            _ => {}
         }
         Ok(())
     };
@@ -267,19 +309,32 @@ async fn stream_chunks(
             batch_rows.extend(chunk_rows);
             prefix += 1;
         }
-        if batch_rows.is_empty() && prefix < chunks.len() {
+        let last = prefix == chunks.len();
+        if batch_rows.is_empty() && !last {
             continue;
         }
+        let accounted = received.borrow().len() as u64 + expunged.get();
+        let short = last && accounted < expected as u64;
         let batch = Batch {
             rows: batch_rows,
             low_uid: low_uid.unwrap_or(Uid(u32::MAX)),
-            complete: prefix == chunks.len(),
+            complete: last && !short,
         };
         if sender.send(batch).await.is_err() {
             connection.abandon("the cache writer stopped");
             return Err(EngineError::new(
                 ErrorKind::Other,
                 "The cache writer stopped",
+            ));
+        }
+        if short {
+            connection.abandon("the server sent fewer messages than it announced");
+            return Err(EngineError::new(
+                ErrorKind::Protocol,
+                format!(
+                    "The server announced {expected} messages but sent {}; not trusting this answer",
+                    received.borrow().len()
+                ),
             ));
         }
     }
