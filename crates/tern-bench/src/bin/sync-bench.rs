@@ -162,7 +162,33 @@ async fn main() -> anyhow::Result<()> {
                 samples[index].push(raw_fetch(server.port, items).await?.0);
             }
         }
+        // The same items split over two connections in parallel (halves of the UID range).
+        let half = messages / 2;
+        let mut parallel = Vec::new();
+        for _ in 0..repeats {
+            let (mut first, mut second) =
+                (connect(server.port).await?, connect(server.port).await?);
+            first.select("INBOX", SelectMode::ReadOnly).await?;
+            second.select("INBOX", SelectMode::ReadOnly).await?;
+            let (command_a, command_b) = (
+                format!("UID FETCH 1:{half} {TERN_ITEMS}"),
+                format!("UID FETCH {}:* {TERN_ITEMS}", half + 1),
+            );
+            let started = Instant::now();
+            let (a, b) = tokio::join!(
+                first.execute(&command_a, |_| Ok(())),
+                second.execute(&command_b, |_| Ok(()))
+            );
+            a?.require_ok("first half")?;
+            b?.require_ok("second half")?;
+            parallel.push(started.elapsed());
+        }
         let base = stats(&samples[0]).p50;
+        println!(
+            "two connections in parallel, Tern's items: p50 {:.0} ms = {:.2}x",
+            stats(&parallel).p50,
+            stats(&parallel).p50 / base
+        );
         println!("| raw `UID FETCH 1:*` items | p50 | ratio |");
         println!("| --- | --- | --- |");
         for (index, items) in variants.iter().enumerate() {
