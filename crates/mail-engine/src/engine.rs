@@ -12,9 +12,7 @@ use crate::account::{ConnectSettings, Password};
 use crate::connection::{ImapConnection, Timeouts};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::folders::list_folders;
-use crate::sync::{
-    delta_sync, initial_sync, with_store, ConnectionSource, DeltaOutcome, SharedStore, SyncReport,
-};
+use crate::sync::{delta_sync, initial_sync, with_store, DeltaOutcome, SharedStore, SyncReport};
 
 /// Tunables; the defaults suit real servers, tests shorten them.
 #[derive(Debug, Clone, Copy)]
@@ -235,7 +233,6 @@ impl Engine {
                     };
                     let outcome = initial_sync(
                         connection,
-                        self,
                         &self.store,
                         folder,
                         resume,
@@ -337,13 +334,4 @@ fn give_up_or_retry(
     }
     tracing::warn!(%error, attempt, "request failed on this connection; retrying on a new one");
     None
-}
-
-impl ConnectionSource for Engine {
-    fn open(
-        &self,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<ImapConnection>> + Send + '_>>
-    {
-        Box::pin(self.open_connection())
-    }
 }

@@ -52,7 +52,6 @@ pub(crate) async fn examine(
 /// the initial sync of `folder`.
 pub(crate) async fn initial_sync(
     connection: &mut ImapConnection,
-    source: &dyn ConnectionSource,
     store: &SharedStore,
     folder: &Folder,
     resume: Option<(SyncMeta, Uid)>,
@@ -65,13 +64,6 @@ pub(crate) async fn initial_sync(
             format!("{} reported no UIDVALIDITY", folder.name),
         )
     })?;
-    // A large folder is fetched over a second connection too: the server's per-message work
-    // runs in two processes. It needs UID chunks (sequence numbers are per session).
-    let mut helper = if state.exists as usize > PARALLEL_ABOVE_CHUNKS * chunk_size.max(1) {
-        open_helper(source, &folder.name, uid_validity).await
-    } else {
-        None
-    };
 
     let (chunks, expected, restarted) = match resume {
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
@@ -107,13 +99,13 @@ pub(crate) async fn initial_sync(
         previous => {
             let (chunks, expected, uid_next) = match state.uid_next {
                 // EXISTS is enough: sequence ranges, newest first, no UID SEARCH round trip.
-                Some(uid_next) if helper.is_none() => (
+                Some(uid_next) => (
                     Chunks::Seqs(sequence_chunks(state.exists, chunk_size)),
                     state.exists as usize,
                     uid_next,
                 ),
-                // Two connections, or no UIDNEXT: list the UIDs.
-                announced_next => {
+                // No UIDNEXT: list the UIDs to derive it.
+                None => {
                     let uids = connection.uid_search("ALL").await?;
                     if uids.is_empty() && state.exists > 0 {
                         return Err(EngineError::new(
@@ -124,8 +116,7 @@ pub(crate) async fn initial_sync(
                             ),
                         ));
                     }
-                    let derived = uids.last().map_or(1, |uid| uid.0.saturating_add(1));
-                    let next = Uid(announced_next.map_or(derived, |next| next.0.max(derived)));
+                    let next = Uid(uids.last().map_or(1, |uid| uid.0.saturating_add(1)));
                     let expected = uids.len();
                     (
                         Chunks::Uids(initial_chunks(&uids, chunk_size)),
@@ -177,32 +168,7 @@ pub(crate) async fn initial_sync(
         Ok(written)
     });
 
-    let streamed = match helper.as_mut() {
-        Some(second) if matches!(chunks, Chunks::Uids(_)) && chunks.len() > 1 => {
-            let (events, received) = tokio::sync::mpsc::unbounded_channel();
-            let first_half: Vec<usize> = (0..chunks.len()).step_by(2).collect();
-            let second_half: Vec<usize> = (1..chunks.len()).step_by(2).collect();
-            let second_events = events.clone();
-            let (first, second, coordinated) = tokio::join!(
-                fetch_chunks(connection, &chunks, &first_half, events),
-                fetch_chunks(second, &chunks, &second_half, second_events),
-                coordinate(&chunks, expected, received, &sender),
-            );
-            first.and(second).and(coordinated)
-        }
-        _ => {
-            let (events, received) = tokio::sync::mpsc::unbounded_channel();
-            let all: Vec<usize> = (0..chunks.len()).collect();
-            let (fetched, coordinated) = tokio::join!(
-                fetch_chunks(connection, &chunks, &all, events),
-                coordinate(&chunks, expected, received, &sender),
-            );
-            fetched.and(coordinated)
-        }
-    };
-    if let Some(second) = helper.take() {
-        second.logout().await;
-    }
+    let streamed = stream_chunks(connection, &chunks, expected, &sender).await;
     drop(sender);
     let written = writer.await.map_err(|error| {
         EngineError::new(
@@ -292,67 +258,27 @@ fn sequence_chunks(exists: u32, chunk_size: usize) -> Vec<(u32, u32)> {
     chunks
 }
 
-/// Folders with more than this many chunks are fetched over two connections.
-const PARALLEL_ABOVE_CHUNKS: usize = 3;
-
-/// Where the initial sync gets its second connection from.
-pub(crate) trait ConnectionSource: Sync {
-    fn open(
-        &self,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<ImapConnection>> + Send + '_>>;
-}
-
-/// A second connection with the folder EXAMINEd, or `None` (then one connection does it all).
-async fn open_helper(
-    source: &dyn ConnectionSource,
-    folder: &str,
-    uid_validity: mail_sync::UidValidity,
-) -> Option<ImapConnection> {
-    let mut second = match source.open().await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tracing::info!(%error, "no second connection for the initial sync; using one");
-            return None;
-        }
-    };
-    match examine(&mut second, folder).await {
-        Ok(state) if state.uid_validity == Some(uid_validity) => Some(second),
-        _ => {
-            second.logout().await;
-            None
-        }
-    }
-}
-
-/// One finished chunk: its rows, and how many expunges its connection had seen by then.
-struct ChunkDone {
-    index: usize,
-    rows: Vec<MessageRow>,
-    expunged: u64,
-}
-
-/// Fetches the chunks `indices` on one connection (pipelined) and reports each as it finishes.
-async fn fetch_chunks(
+/// Streams every chunk into batches for the writer. `expected` is how many messages the
+/// chunks cover; a server that sends fewer (minus what it expunged meanwhile) is lying or
+/// broken, and the sync is not marked complete.
+async fn stream_chunks(
     connection: &mut ImapConnection,
     chunks: &Chunks,
-    indices: &[usize],
-    events: tokio::sync::mpsc::UnboundedSender<ChunkDone>,
+    expected: usize,
+    sender: &tokio::sync::mpsc::Sender<Batch>,
 ) -> Result<()> {
-    let commands = chunks.commands();
-    let mine: Vec<String> = indices
-        .iter()
-        .map(|index| commands[*index].clone())
-        .collect();
-    let mut pipeline = connection.start_pipeline(&mine).await?;
-    // Rows per chunk (answers may interleave), reported when the chunk's FETCH is done.
+    let mut pipeline = connection.start_pipeline(&chunks.commands()).await?;
+    // Rows per chunk (answers may interleave), sent once the chunks above them are done.
     let rows: std::cell::RefCell<Vec<Vec<MessageRow>>> =
         std::cell::RefCell::new(vec![Vec::new(); chunks.len()]);
+    let received: std::cell::RefCell<HashSet<Uid>> = std::cell::RefCell::new(HashSet::new());
     let expunged = std::cell::Cell::new(0u64);
     let mut collect = |_: usize, response: &Response<'_>| {
         match response {
             Response::Fetch(sequence, attributes) => {
                 if let Some(row) = message_row(attributes) {
                     if let Some(index) = chunks.index_of(*sequence, row.uid) {
+                        received.borrow_mut().insert(row.uid);
                         rows.borrow_mut()[index].push(row);
                     }
                 }
@@ -366,54 +292,19 @@ async fn fetch_chunks(
         }
         Ok(())
     };
-    while let Some((position, tagged)) = connection.next_tagged(&mut pipeline, &mut collect).await?
-    {
+    // Chunks may be answered in any order; the mark only moves over a finished prefix.
+    let mut finished = vec![false; chunks.len()];
+    let mut prefix = 0;
+    let mut low_uid = None;
+    while let Some((index, tagged)) = connection.next_tagged(&mut pipeline, &mut collect).await? {
         if let Err(error) = tagged.require_ok("Fetching message headers") {
             connection.abandon("a pipelined FETCH failed");
             return Err(error);
         }
-        let index = indices[position];
-        let done = ChunkDone {
-            index,
-            rows: std::mem::take(&mut rows.borrow_mut()[index]),
-            expunged: expunged.get(),
-        };
-        if events.send(done).is_err() {
-            connection.abandon("the initial sync stopped");
-            return Err(EngineError::new(
-                ErrorKind::Other,
-                "The initial sync stopped",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Turns finished chunks into writer batches: the low-water mark only moves over a finished
-/// prefix of chunks. `expected` is how many messages the chunks cover; a server that sends
-/// fewer (minus what it expunged meanwhile) is lying or broken, and the sync is not marked
-/// complete.
-async fn coordinate(
-    chunks: &Chunks,
-    expected: usize,
-    mut events: tokio::sync::mpsc::UnboundedReceiver<ChunkDone>,
-    sender: &tokio::sync::mpsc::Sender<Batch>,
-) -> Result<()> {
-    let mut done: Vec<Option<Vec<MessageRow>>> = vec![None; chunks.len()];
-    let mut received: HashSet<Uid> = HashSet::new();
-    let mut expunged = 0u64;
-    let mut prefix = 0;
-    let mut low_uid = None;
-    while let Some(chunk) = events.recv().await {
-        received.extend(chunk.rows.iter().map(|row| row.uid));
-        // Every connection sees the same expunges: the largest count is the true one.
-        expunged = expunged.max(chunk.expunged);
-        done[chunk.index] = Some(chunk.rows);
+        finished[index] = true;
         let mut batch_rows = Vec::new();
-        while prefix < chunks.len() {
-            let Some(chunk_rows) = done[prefix].take() else {
-                break;
-            };
+        while prefix < chunks.len() && finished[prefix] {
+            let chunk_rows = std::mem::take(&mut rows.borrow_mut()[prefix]);
             low_uid = chunks.low_uid(prefix, &chunk_rows).or(low_uid);
             batch_rows.extend(chunk_rows);
             prefix += 1;
@@ -422,29 +313,29 @@ async fn coordinate(
         if batch_rows.is_empty() && !last {
             continue;
         }
-        let short = last && (received.len() as u64 + expunged) < expected as u64;
+        let accounted = received.borrow().len() as u64 + expunged.get();
+        let short = last && accounted < expected as u64;
         let batch = Batch {
             rows: batch_rows,
             low_uid: low_uid.unwrap_or(Uid(u32::MAX)),
             complete: last && !short,
         };
         if sender.send(batch).await.is_err() {
+            connection.abandon("the cache writer stopped");
             return Err(EngineError::new(
                 ErrorKind::Other,
                 "The cache writer stopped",
             ));
         }
         if short {
+            connection.abandon("the server sent fewer messages than it announced");
             return Err(EngineError::new(
                 ErrorKind::Protocol,
                 format!(
                     "The server announced {expected} messages but sent {}; not trusting this answer",
-                    received.len()
+                    received.borrow().len()
                 ),
             ));
-        }
-        if last {
-            break;
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use mail_store::Store;
 use mail_sync::Strategy;
 
 pub(crate) use delta::{delta_sync, DeltaOutcome};
-pub(crate) use initial::{initial_sync, ConnectionSource};
+pub(crate) use initial::initial_sync;
 
 use crate::error::{EngineError, ErrorKind, Result};
 
