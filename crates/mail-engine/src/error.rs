@@ -58,13 +58,4 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-impl From<anyhow::Error> for EngineError {
-    fn from(error: anyhow::Error) -> Self {
-        if let Some(engine) = error.downcast_ref::<EngineError>() {
-            return EngineError::new(engine.kind, format!("{error:#}"));
-        }
-        EngineError::new(ErrorKind::Other, format!("{error:#}"))
-    }
-}
-
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
