@@ -25,7 +25,14 @@ chmod 755 "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/tls" "$dir/mail"
 
 # A private CA (tls/ca.pem: what clients trust with --ca-file) and a server certificate
-# for 127.0.0.1/localhost signed by it.
+# for 127.0.0.1/localhost signed by it. With TERN_DOVECOT_SELF_SIGNED=1 instead: one
+# self-signed certificate (as `openssl req -x509` makes them), which is also tls/ca.pem.
+if [ ! -s "$dir/tls/cert.pem" ] && [ "${TERN_DOVECOT_SELF_SIGNED:-0}" = 1 ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" >/dev/null 2>&1
+  cp "$dir/tls/cert.pem" "$dir/tls/ca.pem"
+fi
 if [ ! -s "$dir/tls/cert.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Tern test CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \

@@ -337,3 +337,50 @@ async fn a_warm_connection_is_reused_and_a_dead_one_replaced() {
     );
     assert_eq!(proxy.accepted(), accepted + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_server_certificate_can_be_pinned_with_the_ca_file() {
+    let server = tern_testkit::Dovecot::start_self_signed().expect("dovecot");
+    let password = Password::new("alice-pw");
+    let pinned = Some(server.ca_file());
+    for (port, security) in [
+        (server.tls_port, Security::Tls),
+        (server.port, Security::StartTls),
+    ] {
+        let mut connection = ImapConnection::connect(
+            &tls_settings(port, security, pinned.clone()),
+            &password,
+            Timeouts::default(),
+        )
+        .await
+        .expect("the pinned self-signed certificate is trusted");
+        connection
+            .select("INBOX", SelectMode::ReadOnly)
+            .await
+            .expect("examine");
+        let error = match ImapConnection::connect(
+            &tls_settings(port, security, None),
+            &password,
+            Timeouts::default(),
+        )
+        .await
+        {
+            Ok(_) => panic!("{security:?}: an unpinned self-signed certificate must be refused"),
+            Err(error) => error,
+        };
+        assert_eq!(error.kind, ErrorKind::Tls, "{error}");
+    }
+    // Pinning one certificate does not trust another: the CA-signed test server is refused.
+    let other = tern_testkit::Dovecot::start().expect("second dovecot");
+    let error = match ImapConnection::connect(
+        &tls_settings(other.tls_port, Security::Tls, pinned),
+        &password,
+        Timeouts::default(),
+    )
+    .await
+    {
+        Ok(_) => panic!("a pin must not trust a different server"),
+        Err(error) => error,
+    };
+    assert_eq!(error.kind, ErrorKind::Tls, "{error}");
+}

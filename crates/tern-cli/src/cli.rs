@@ -83,7 +83,7 @@ pub struct AccountAdd {
     /// Login name (default: the email address).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
-    /// Extra CA certificate(s) (PEM) to trust, for servers with a private CA.
+    /// Extra CA certificate(s) (PEM) to trust: a private CA, or the server's own self-signed certificate.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Read the password from this environment variable at each run; it is stored nowhere.

@@ -17,6 +17,7 @@ pub struct Dovecot {
     pub port: u16,
     pub tls_port: u16,
     running: bool,
+    self_signed: bool,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -30,6 +31,16 @@ fn free_port() -> anyhow::Result<u16> {
 impl Dovecot {
     /// Starts a fresh instance in a new temporary directory on free ports.
     pub fn start() -> anyhow::Result<Dovecot> {
+        Self::start_with(false)
+    }
+
+    /// Like `start`, but the server presents one self-signed certificate (no CA);
+    /// `ca_file()` is then that certificate itself.
+    pub fn start_self_signed() -> anyhow::Result<Dovecot> {
+        Self::start_with(true)
+    }
+
+    fn start_with(self_signed: bool) -> anyhow::Result<Dovecot> {
         let dir = tempfile::Builder::new()
             .prefix("tern-dovecot-")
             .tempdir_in("/tmp")
@@ -44,6 +55,7 @@ impl Dovecot {
             port,
             tls_port,
             running: false,
+            self_signed,
         };
         server.launch()?;
         Ok(server)
@@ -55,6 +67,10 @@ impl Dovecot {
             .arg(self.dir.path())
             .arg(self.port.to_string())
             .arg(self.tls_port.to_string())
+            .env(
+                "TERN_DOVECOT_SELF_SIGNED",
+                if self.self_signed { "1" } else { "0" },
+            )
             .output()
             .context("Running scripts/dovecot-start.sh")?;
         if !output.status.success() {
