@@ -142,7 +142,9 @@ impl Engine {
     /// LISTs the folders and makes the cached folder list equal to it.
     pub async fn refresh_folders(&self) -> Result<Vec<ListedFolder>> {
         let listed = self
-            .with_retry(|connection| Box::pin(async move { list_folders(connection).await }))
+            .with_retry(2, |_, connection, _| {
+                Box::pin(async move { list_folders(connection).await })
+            })
             .await?;
         let account = self.account.id;
         with_store(&self.store, |store| store.replace_folders(account, &listed))?;
@@ -173,34 +175,25 @@ impl Engine {
             ));
         }
         let started = Instant::now();
-        let mut forced = forced;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut guard = self.request_connection().await?;
-            let Some(connection) = guard.as_mut() else {
-                return Err(EngineError::new(ErrorKind::Other, "No request connection"));
-            };
-            let trips_before = connection.round_trips();
-            let result = self.sync_on(connection, &folder, forced).await;
-            let round_trips = connection.round_trips() - trips_before;
-            match result {
-                Ok(mut report) => {
-                    report.round_trips = round_trips;
-                    report.duration = started.elapsed();
-                    return Ok(report);
-                }
-                Err(error) => {
-                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, 3) {
-                        return Err(error.context(format!("Syncing {name}")));
-                    }
-                    // The retry resumes: an interrupted initial sync continues where it stopped.
-                    if forced == Some(Strategy::Initial) {
-                        forced = None;
-                    }
-                }
-            }
-        }
+        let mut report = self
+            .with_retry(3, |engine, connection, attempt| {
+                let folder = folder.clone();
+                Box::pin(async move {
+                    // A retry resumes: an interrupted initial sync continues where it stopped.
+                    let forced = match forced {
+                        Some(Strategy::Initial) if attempt > 1 => None,
+                        other => other,
+                    };
+                    let trips_before = connection.round_trips();
+                    let mut report = engine.sync_on(connection, &folder, forced).await?;
+                    report.round_trips = connection.round_trips() - trips_before;
+                    Ok(report)
+                })
+            })
+            .await
+            .map_err(|error| error.context(format!("Syncing {name}")))?;
+        report.duration = started.elapsed();
+        Ok(report)
     }
 
     async fn sync_on(
@@ -290,10 +283,15 @@ impl Engine {
     }
 
     /// Runs `work` on the request connection, once more on a fresh one if the first broke.
+    /// Runs `work` on the request connection (attempt 1, 2, …); after a connection failure,
+    /// again on a fresh connection, up to `attempts` times.
     async fn with_retry<T>(
         &self,
+        attempts: u32,
         work: impl for<'c> Fn(
+            &'c Engine,
             &'c mut ImapConnection,
+            u32,
         ) -> std::pin::Pin<
             Box<dyn std::future::Future<Output = Result<T>> + Send + 'c>,
         >,
@@ -305,10 +303,10 @@ impl Engine {
             let Some(connection) = guard.as_mut() else {
                 return Err(EngineError::new(ErrorKind::Other, "No request connection"));
             };
-            match work(connection).await {
+            match work(self, connection, attempt).await {
                 Ok(value) => return Ok(value),
                 Err(error) => {
-                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, 2) {
+                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, attempts) {
                         return Err(error);
                     }
                 }

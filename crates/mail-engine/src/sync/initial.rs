@@ -245,6 +245,35 @@ impl Chunks {
     }
 }
 
+/// What the responses of an initial-sync pipeline delivered so far.
+struct Seen {
+    rows: Vec<Vec<MessageRow>>,
+    received: HashSet<Uid>,
+    expunged: u64,
+}
+
+impl Seen {
+    fn collect(&mut self, chunks: &Chunks, response: &Response<'_>) -> Result<()> {
+        match response {
+            Response::Fetch(sequence, attributes) => {
+                if let Some(row) = message_row(attributes) {
+                    if let Some(index) = chunks.index_of(*sequence, row.uid) {
+                        self.received.insert(row.uid);
+                        self.rows[index].push(row);
+                    }
+                }
+            }
+            Response::Expunge(_) => self.expunged += 1,
+            Response::Vanished {
+                earlier: false,
+                uids,
+            } => self.expunged += uids.iter().map(range_len).sum::<u64>(),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// Sequence ranges covering `1..=exists`, `chunk_size` each, highest first.
 fn sequence_chunks(exists: u32, chunk_size: usize) -> Vec<(u32, u32)> {
     let size = u32::try_from(chunk_size.max(1)).unwrap_or(u32::MAX);
@@ -269,34 +298,21 @@ async fn stream_chunks(
 ) -> Result<()> {
     let mut pipeline = connection.start_pipeline(&chunks.commands()).await?;
     // Rows per chunk (answers may interleave), sent once the chunks above them are done.
-    let rows: std::cell::RefCell<Vec<Vec<MessageRow>>> =
-        std::cell::RefCell::new(vec![Vec::new(); chunks.len()]);
-    let received: std::cell::RefCell<HashSet<Uid>> = std::cell::RefCell::new(HashSet::new());
-    let expunged = std::cell::Cell::new(0u64);
-    let mut collect = |_: usize, response: &Response<'_>| {
-        match response {
-            Response::Fetch(sequence, attributes) => {
-                if let Some(row) = message_row(attributes) {
-                    if let Some(index) = chunks.index_of(*sequence, row.uid) {
-                        received.borrow_mut().insert(row.uid);
-                        rows.borrow_mut()[index].push(row);
-                    }
-                }
-            }
-            Response::Expunge(_) => expunged.set(expunged.get() + 1),
-            Response::Vanished {
-                earlier: false,
-                uids,
-            } => expunged.set(expunged.get() + uids.iter().map(range_len).sum::<u64>()),
-            _ => {}
-        }
-        Ok(())
+    let mut seen = Seen {
+        rows: vec![Vec::new(); chunks.len()],
+        received: HashSet::new(),
+        expunged: 0,
     };
     // Chunks may be answered in any order; the mark only moves over a finished prefix.
     let mut finished = vec![false; chunks.len()];
     let mut prefix = 0;
     let mut low_uid = None;
-    while let Some((index, tagged)) = connection.next_tagged(&mut pipeline, &mut collect).await? {
+    while let Some((index, tagged)) = connection
+        .next_tagged(&mut pipeline, &mut |_, response| {
+            seen.collect(chunks, response)
+        })
+        .await?
+    {
         if let Err(error) = tagged.require_ok("Fetching message headers") {
             connection.abandon("a pipelined FETCH failed");
             return Err(error);
@@ -304,7 +320,7 @@ async fn stream_chunks(
         finished[index] = true;
         let mut batch_rows = Vec::new();
         while prefix < chunks.len() && finished[prefix] {
-            let chunk_rows = std::mem::take(&mut rows.borrow_mut()[prefix]);
+            let chunk_rows = std::mem::take(&mut seen.rows[prefix]);
             low_uid = chunks.low_uid(prefix, &chunk_rows).or(low_uid);
             batch_rows.extend(chunk_rows);
             prefix += 1;
@@ -313,7 +329,7 @@ async fn stream_chunks(
         if batch_rows.is_empty() && !last {
             continue;
         }
-        let accounted = received.borrow().len() as u64 + expunged.get();
+        let accounted = seen.received.len() as u64 + seen.expunged;
         let short = last && accounted < expected as u64;
         let batch = Batch {
             rows: batch_rows,
@@ -333,7 +349,7 @@ async fn stream_chunks(
                 ErrorKind::Protocol,
                 format!(
                     "The server announced {expected} messages but sent {}; not trusting this answer",
-                    received.borrow().len()
+                    seen.received.len()
                 ),
             ));
         }
