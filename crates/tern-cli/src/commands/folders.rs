@@ -20,7 +20,7 @@ pub async fn run(
     wanted: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = open_store(data_dir.clone())?;
+    let store = open_store(data_dir)?;
     let account = choose_account(&store, wanted)?;
     let mut summaries = store.folder_summaries(account.id)?;
     if summaries.is_empty() {
@@ -28,7 +28,11 @@ pub async fn run(
         let engine = engine(store, wanted).await?;
         engine.refresh_folders().await?;
         engine.shutdown().await;
-        summaries = open_store(data_dir)?.folder_summaries(account.id)?;
+        summaries = engine
+            .store()
+            .lock()
+            .map_err(|_| anyhow::anyhow!("The cache lock was poisoned"))?
+            .folder_summaries(account.id)?;
     }
     let folders: Vec<FolderJson> = summaries
         .into_iter()
