@@ -94,7 +94,7 @@ mail_fsync = never
 # cur/ on every SELECT, which costs ~1 ms per 1,600 messages and would swamp delta timings.
 maildir_very_dirty_syncs = yes
 # Cache what mail clients fetch for message lists, as a long-running server would have
-# decided to; `doveadm index` (run by the seeding tool) fills it for seeded mail.
+# decided to; doveadm index (run by the seeding tool) fills it for seeded mail.
 mail_always_cache_fields = flags date.received size.virtual imap.envelope hdr.References
 mailbox_list_index = yes
 mail_max_userip_connections = 1000
@@ -142,7 +142,16 @@ $extra
 CONF
 
 doveconf -c "$dir/dovecot.conf" -n >/dev/null
-dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot-stdout.log" 2>&1
+if ! dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot-stdout.log" 2>&1; then
+  echo "dovecot-start: dovecot failed to start:" >&2
+  cat "$dir/dovecot-stdout.log" >&2 || true
+  tail -n 20 "$dir/dovecot.log" >&2 2>/dev/null || true
+  # Exit 3 tells the test harness the port was taken between choosing and binding it.
+  if grep -q "Address already in use" "$dir/dovecot-stdout.log" "$dir/dovecot.log" 2>/dev/null; then
+    exit 3
+  fi
+  exit 1
+fi
 
 # Wait (with a deadline) until both listeners accept connections.
 deadline=$((SECONDS + 15))

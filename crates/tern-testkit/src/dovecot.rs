@@ -28,6 +28,27 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
+/// Why a start failed: a port race (worth retrying with other ports) or anything else.
+enum LaunchError {
+    PortTaken(String),
+    Other(anyhow::Error),
+}
+
+impl LaunchError {
+    fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            LaunchError::PortTaken(message) => anyhow::anyhow!(message),
+            LaunchError::Other(error) => error,
+        }
+    }
+}
+
+impl From<anyhow::Error> for LaunchError {
+    fn from(error: anyhow::Error) -> Self {
+        LaunchError::Other(error)
+    }
+}
+
 impl Dovecot {
     /// Starts a fresh instance in a new temporary directory on free ports.
     pub fn start() -> anyhow::Result<Dovecot> {
@@ -41,6 +62,24 @@ impl Dovecot {
     }
 
     fn start_with(self_signed: bool) -> anyhow::Result<Dovecot> {
+        // A port found free can be taken (by any process's outgoing connection) before
+        // Dovecot binds it; the start script says so with exit code 3, and we pick again.
+        const ATTEMPTS: usize = 5;
+        let mut attempt = 1;
+        loop {
+            match Self::try_start(self_signed) {
+                Err(LaunchError::PortTaken(message)) if attempt < ATTEMPTS => {
+                    eprintln!("tern-testkit: {message}; choosing other ports");
+                    attempt += 1;
+                }
+                Err(LaunchError::PortTaken(message)) => anyhow::bail!(message),
+                Err(LaunchError::Other(error)) => return Err(error),
+                Ok(server) => return Ok(server),
+            }
+        }
+    }
+
+    fn try_start(self_signed: bool) -> Result<Dovecot, LaunchError> {
         let dir = tempfile::Builder::new()
             .prefix("tern-dovecot-")
             .tempdir_in("/tmp")
@@ -61,7 +100,7 @@ impl Dovecot {
         Ok(server)
     }
 
-    fn launch(&mut self) -> anyhow::Result<()> {
+    fn launch(&mut self) -> Result<(), LaunchError> {
         let output = Command::new("bash")
             .arg(scripts_dir().join("dovecot-start.sh"))
             .arg(self.dir.path())
@@ -74,11 +113,18 @@ impl Dovecot {
             .output()
             .context("Running scripts/dovecot-start.sh")?;
         if !output.status.success() {
-            anyhow::bail!(
-                "Dovecot did not start: {}{}",
+            let message = format!(
+                "Dovecot did not start on ports {}/{}: {}{}",
+                self.port,
+                self.tls_port,
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
+            return Err(if output.status.code() == Some(3) {
+                LaunchError::PortTaken(message)
+            } else {
+                LaunchError::Other(anyhow::anyhow!(message))
+            });
         }
         self.running = true;
         Ok(())
@@ -104,7 +150,7 @@ impl Dovecot {
     /// Starts the server again on the same ports, with the same mail.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop()?;
-        self.launch()
+        self.launch().map_err(LaunchError::into_anyhow)
     }
 
     pub fn dir(&self) -> &Path {
