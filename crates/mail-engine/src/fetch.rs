@@ -1,105 +1,55 @@
 //! FETCH items for message headers and their conversion into cache rows.
 
-use imap_proto::{AttributeValue, Envelope, MessageSection, SectionPath};
-use mail_message::{
-    decode_header_text, format_address, parse_header_date, parse_internal_date, parse_message_ids,
-};
+use imap_proto::{AttributeValue, MessageSection, SectionPath};
+use mail_message::{parse_internal_date, parse_list_headers};
 use mail_store::MessageRow;
 use mail_sync::{Flags, Uid};
 
-/// The FETCH items a cached message row is built from.
-pub const HEADER_ITEMS: &str =
-    "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])";
+/// The FETCH items a cached message row is built from: the list's header fields raw
+/// (`mail_message::LIST_HEADER_FIELDS`) rather than ENVELOPE + References, which costs
+/// Dovecot about a third more per message and decodes less faithfully.
+pub const HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)])";
 
 /// Builds a cache row from a FETCH response that carries the `HEADER_ITEMS`.
-/// Returns `None` when the response lacks the UID or the ENVELOPE (an unsolicited flag update).
+/// Returns `None` when the response lacks the UID or the header fields (an unsolicited
+/// flag update).
 pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
     let mut uid = None;
     let mut flags = Flags::new();
     let mut internal_date = None;
     let mut size = 0;
-    let mut envelope: Option<&Envelope<'_>> = None;
-    let mut references: Vec<String> = Vec::new();
+    let mut header: Option<&[u8]> = None;
     for attribute in attributes {
         match attribute {
             AttributeValue::Uid(value) => uid = Some(Uid(*value)),
             AttributeValue::Flags(list) => flags = Flags::from_server(list.iter()),
             AttributeValue::InternalDate(text) => internal_date = parse_internal_date(text),
             AttributeValue::Rfc822Size(value) => size = *value,
-            AttributeValue::Envelope(value) => envelope = Some(value),
             AttributeValue::BodySection {
                 section: Some(SectionPath::Full(MessageSection::Header)),
-                data: Some(data),
+                data,
                 ..
-            } => references = parse_message_ids(data),
+            } => header = Some(data.as_deref().unwrap_or_default()),
             _ => {}
         }
     }
     let uid = uid?;
-    let envelope = envelope?;
-    let text = |value: &Option<std::borrow::Cow<'_, [u8]>>| {
-        value.as_deref().map(decode_header_text).unwrap_or_default()
-    };
-    let (from_name, from_address) = envelope
-        .from
-        .as_ref()
-        .and_then(|list| list.first())
-        .map(|address| (text(&address.name), address_spec(address)))
-        .unwrap_or_default();
-    let date = envelope.date.as_deref().and_then(parse_header_date);
+    let headers = parse_list_headers(header?);
     Some(MessageRow {
         uid,
         flags,
-        subject: text(&envelope.subject),
-        from_name,
-        from_address,
-        to_list: address_list(envelope.to.as_deref()),
-        cc_list: address_list(envelope.cc.as_deref()),
-        date,
-        internal_date: internal_date.or(date).unwrap_or(0),
+        subject: headers.subject,
+        from_name: headers.from_name,
+        from_address: headers.from_address,
+        to_list: headers.to_list,
+        cc_list: headers.cc_list,
+        date: headers.date,
+        internal_date: internal_date.or(headers.date).unwrap_or(0),
         size,
-        message_id: envelope
-            .message_id
-            .as_deref()
-            .and_then(|raw| parse_message_ids(raw).into_iter().next())
-            .unwrap_or_default(),
-        in_reply_to: envelope
-            .in_reply_to
-            .as_deref()
-            .and_then(|raw| parse_message_ids(raw).into_iter().next())
-            .unwrap_or_default(),
-        references: references.join(" "),
+        message_id: headers.message_id,
+        in_reply_to: headers.in_reply_to,
+        references: headers.references.join(" "),
     })
-}
-
-fn address_spec(address: &imap_proto::Address<'_>) -> String {
-    let mailbox = address.mailbox.as_deref().map(String::from_utf8_lossy);
-    let host = address.host.as_deref().map(String::from_utf8_lossy);
-    match (mailbox, host) {
-        (Some(mailbox), Some(host)) => format!("{mailbox}@{host}"),
-        (Some(mailbox), None) => mailbox.into_owned(),
-        _ => String::new(),
-    }
-}
-
-fn address_list(addresses: Option<&[imap_proto::Address<'_>]>) -> String {
-    let Some(addresses) = addresses else {
-        return String::new();
-    };
-    addresses
-        .iter()
-        // RFC 3501 group syntax: a NIL host marks group start/end markers; skip them.
-        .filter(|address| address.host.is_some())
-        .map(|address| {
-            let name = address
-                .name
-                .as_deref()
-                .map(decode_header_text)
-                .unwrap_or_default();
-            format_address(&name, &address_spec(address))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
@@ -109,7 +59,9 @@ mod tests {
 
     #[test]
     fn builds_a_row_from_a_fetch() {
-        let line = b"* 1 FETCH (UID 42 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700\" \"=?UTF-8?Q?Caf=C3=A9?= plans\" ((\"=?ISO-8859-1?Q?Ren=E9?=\" NIL \"rene\" \"example.org\")) NIL NIL ((NIL NIL \"alice\" \"example.org\") (\"Bob\" NIL \"bob\" \"example.org\")) NIL NIL \"<parent@x>\" \"<42@example.org>\") BODY[HEADER.FIELDS (REFERENCES)] {27}\r\nReferences: <a@x> <b@y>\r\n\r\n)\r\n";
+        let header = "Date: Wed, 17 Jul 1996 02:23:25 -0700\r\nFrom: =?ISO-8859-1?Q?Ren=E9?= <rene@example.org>\r\nTo: alice@example.org, Bob <bob@example.org>\r\nSubject: =?UTF-8?Q?Caf=C3=A9?= plans\r\nMessage-ID: <42@example.org>\r\nIn-Reply-To: <parent@x>\r\nReferences: <a@x> <b@y>\r\n\r\n";
+        let line = format!("* 1 FETCH (UID 42 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 BODY[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)] {{{}}}\r\n{header})\r\n", header.len());
+        let line = line.as_bytes();
         let (_, response) = Response::parse(line).expect("parses");
         let Response::Fetch(_, attributes) = response else {
             panic!("not a fetch")

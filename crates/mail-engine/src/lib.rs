@@ -22,6 +22,7 @@ pub use account::{ConnectSettings, Password};
 pub use connection::{FlagOperation, ImapConnection, SelectMode, Selected, Timeouts};
 pub use engine::{Engine, EngineOptions};
 pub use error::{EngineError, ErrorKind};
+pub use fetch::HEADER_ITEMS;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
 pub use sync::SyncReport;
 pub use transport::is_loopback_host;

@@ -1,9 +1,12 @@
-//! Pure decoding of message data into display values: encoded-word headers, dates, Message-IDs.
+//! Pure decoding of message data into display values: encoded-word headers, list header
+//! fields, dates, Message-IDs.
 //!
 //! No IO. Malformed input never panics: it decodes to the best displayable value.
 
 mod dates;
 mod headers;
+mod list_headers;
 
 pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, parse_message_ids};
+pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};

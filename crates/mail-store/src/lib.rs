@@ -49,6 +49,10 @@ impl Store {
             .context("Setting synchronous=NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .context("Enabling foreign keys")?;
+        // Statement journals (an upsert that fires the count triggers needs one) and temp
+        // b-trees stay in memory instead of temp files: a quarter of the write cost.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .context("Setting temp_store=MEMORY")?;
         migrate::migrate(&mut conn)
             .with_context(|| format!("Migrating the cache {}", path.display()))?;
         Ok(Store {

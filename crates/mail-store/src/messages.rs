@@ -40,45 +40,68 @@ pub struct MessageSummary {
     pub message_id: String,
 }
 
+/// Inserts rows, or updates the ones already cached (keyed on folder and UID), and keeps
+/// the folder's total and unread counts: this is the only path that inserts messages, so
+/// it counts what it inserted (deletes and flag changes are counted by triggers).
 pub(crate) fn upsert_messages(
     tx: &Transaction<'_>,
     folder: FolderId,
     rows: &[MessageRow],
 ) -> anyhow::Result<()> {
-    let mut statement = tx
+    let mut insert = tx
         .prepare_cached(
             "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
                                    to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-             ON CONFLICT (folder_id, uid) DO UPDATE SET flags = excluded.flags, seen = excluded.seen,
-               flagged = excluded.flagged, subject = excluded.subject, from_name = excluded.from_name,
-               from_address = excluded.from_address, to_list = excluded.to_list, cc_list = excluded.cc_list,
-               date = excluded.date, internal_date = excluded.internal_date, size = excluded.size,
-               message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
-               references_ = excluded.references_",
+             ON CONFLICT (folder_id, uid) DO NOTHING",
         )
-        .context("Preparing message upsert")?;
+        .context("Preparing message insert")?;
+    let mut update = tx
+        .prepare_cached(
+            "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5, subject = ?6, from_name = ?7,
+               from_address = ?8, to_list = ?9, cc_list = ?10, date = ?11, internal_date = ?12,
+               size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16
+             WHERE folder_id = ?1 AND uid = ?2",
+        )
+        .context("Preparing message update")?;
+    let (mut inserted, mut inserted_unread) = (0i64, 0i64);
     for row in rows {
-        statement
-            .execute(params![
-                folder.0,
-                row.uid.0,
-                row.flags.to_string(),
-                row.flags.is_seen() as i64,
-                row.flags.is_flagged() as i64,
-                row.subject,
-                row.from_name,
-                row.from_address,
-                row.to_list,
-                row.cc_list,
-                row.date,
-                row.internal_date,
-                row.size,
-                row.message_id,
-                row.in_reply_to,
-                row.references,
-            ])
+        let values = params![
+            folder.0,
+            row.uid.0,
+            row.flags.to_string(),
+            row.flags.is_seen() as i64,
+            row.flags.is_flagged() as i64,
+            row.subject,
+            row.from_name,
+            row.from_address,
+            row.to_list,
+            row.cc_list,
+            row.date,
+            row.internal_date,
+            row.size,
+            row.message_id,
+            row.in_reply_to,
+            row.references,
+        ];
+        let added = insert
+            .execute(values)
             .with_context(|| format!("Saving message UID {}", row.uid.0))?;
+        if added == 1 {
+            inserted += 1;
+            inserted_unread += i64::from(!row.flags.is_seen());
+        } else {
+            update
+                .execute(values)
+                .with_context(|| format!("Updating message UID {}", row.uid.0))?;
+        }
+    }
+    if inserted > 0 {
+        tx.execute(
+            "UPDATE folders SET total = total + ?2, unread = unread + ?3 WHERE id = ?1",
+            params![folder.0, inserted, inserted_unread],
+        )
+        .context("Counting inserted messages")?;
     }
     Ok(())
 }

@@ -308,7 +308,21 @@ fn cached_counts_follow_every_change() {
         .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
         .expect("replay");
     check(&store);
-    let new_meta = meta(8);
+    // A batch mixing rows already cached (with changed flags) and new ones.
+    let mixed = vec![row(1, "\\Seen"), row(2, ""), row(5, ""), row(9, "")];
+    store
+        .apply_initial_chunk(folder, &mixed, Uid(1), true, 1)
+        .expect("mixed");
+    check(&store);
+    assert_eq!(
+        store.folder_summaries(account).expect("summaries")[0].unread,
+        4
+    );
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("back");
+    check(&store);
+    let new_meta = meta(10);
     let added = vec![row(6, ""), row(7, "\\Seen")];
     store
         .apply_delta(
@@ -329,7 +343,7 @@ fn cached_counts_follow_every_change() {
     check(&store);
     assert_eq!(
         store.folder_summaries(account).expect("summaries")[0].total,
-        5
+        6
     );
     // A resync drops everything.
     store.begin_initial_sync(folder, &meta(9)).expect("resync");
