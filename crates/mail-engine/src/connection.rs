@@ -6,6 +6,8 @@
 //! connection broken: a broken connection is never used again, so a dead session can never
 //! look like an empty mailbox.
 
+mod idle;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,8 @@ use crate::mailbox_name::wire_argument;
 use crate::response::apply_mailbox_data;
 use crate::tls;
 use crate::transport::{connect_tcp, is_loopback_host, start_tls, ImapStream};
+
+pub use idle::{Idle, Push};
 
 /// How a folder is selected. Writes (STORE, EXPUNGE) need `ReadWrite`: servers answer STORE
 /// after EXAMINE with OK and ignore it.

@@ -1,7 +1,9 @@
-//! The public `Engine`: one account's request connection (kept warm, replaced when broken)
-//! and folder sync on top of it.
+//! The public `Engine`: one account's request connection (kept warm, replaced when broken),
+//! folder sync on top of it, folder watchers, and the events subscribers see.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use mail_store::{Account, Folder, ListedFolder, Store};
@@ -11,8 +13,14 @@ use tokio::sync::MutexGuard;
 use crate::account::{ConnectSettings, Password};
 use crate::connection::{ImapConnection, Timeouts};
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::events::{ConnectivityState, EngineEvent, Events};
 use crate::folders::list_folders;
+use crate::hub::{Hub, Subscription};
 use crate::sync::{delta_sync, initial_sync, with_store, DeltaOutcome, SharedStore, SyncReport};
+use crate::watch::{self, Connectivity, WatchHandle};
+
+/// A subscriber's share of a folder watcher; dropping it stops watching when it was the last.
+pub type WatchSubscription = Subscription<WatchHandle>;
 
 /// Tunables; the defaults suit real servers, tests shorten them.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +32,17 @@ pub struct EngineOptions {
     pub keepalive_interval: Duration,
     /// Messages per FETCH batch (and per transaction) in an initial sync.
     pub initial_chunk_size: usize,
+    /// First reconnect delay of a watcher (doubling, jittered, up to `reconnect_max`).
+    pub reconnect_initial: Duration,
+    pub reconnect_max: Duration,
+    /// IDLE is ended and re-issued this often (servers drop idle connections silently).
+    pub idle_renewal: Duration,
+    /// A DONE not answered within this is a dead connection.
+    pub idle_done_timeout: Duration,
+    /// Delta-sync interval for watched folders on servers without IDLE.
+    pub poll_interval: Duration,
+    /// How often the clock is checked for jumps (the machine slept).
+    pub clock_check_interval: Duration,
 }
 
 impl Default for EngineOptions {
@@ -33,6 +52,12 @@ impl Default for EngineOptions {
             freshness: Duration::from_secs(30),
             keepalive_interval: Duration::from_secs(240),
             initial_chunk_size: 2000,
+            reconnect_initial: Duration::from_secs(1),
+            reconnect_max: Duration::from_secs(60),
+            idle_renewal: Duration::from_secs(240),
+            idle_done_timeout: Duration::from_secs(5),
+            poll_interval: Duration::from_secs(60),
+            clock_check_interval: Duration::from_secs(10),
         }
     }
 }
@@ -45,6 +70,58 @@ pub struct Engine {
     password: Password,
     options: EngineOptions,
     connection: tokio::sync::Mutex<Option<ImapConnection>>,
+    events: Events,
+    watchers: Hub<WatchHandle>,
+    connectivity: Mutex<Connectivity>,
+    /// Watchers (by id) whose folder's baseline sync is done: later arrivals are new mail.
+    announcing: Mutex<HashMap<u64, String>>,
+    next_watcher: AtomicU64,
+    running_watchers: Arc<RunningWatchers>,
+    clock_watch: OnceLock<()>,
+}
+
+/// Counts watcher tasks so shutdown can wait for them to log out.
+#[derive(Default)]
+struct RunningWatchers {
+    count: AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Held by a running watcher task; dropping it forgets the watcher.
+pub(crate) struct RunningWatcher {
+    engine: Arc<Engine>,
+    id: u64,
+}
+
+impl RunningWatcher {
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for RunningWatcher {
+    fn drop(&mut self) {
+        let engine = &self.engine;
+        if let Ok(mut announcing) = engine.announcing.lock() {
+            announcing.remove(&self.id);
+        }
+        let changed = engine
+            .connectivity
+            .lock()
+            .ok()
+            .and_then(|mut connectivity| connectivity.remove(&watcher_key(self.id)));
+        if let Some((state, reason)) = changed {
+            engine.send_connectivity(state, reason);
+        }
+        let running = &engine.running_watchers;
+        if running.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            running.idle.notify_waiters();
+        }
+    }
+}
+
+fn watcher_key(id: u64) -> String {
+    format!("watcher-{id}")
 }
 
 impl Engine {
@@ -62,6 +139,121 @@ impl Engine {
             password,
             options,
             connection: tokio::sync::Mutex::new(None),
+            events: Events::default(),
+            watchers: Hub::default(),
+            connectivity: Mutex::new(Connectivity::default()),
+            announcing: Mutex::new(HashMap::new()),
+            next_watcher: AtomicU64::new(1),
+            running_watchers: Arc::new(RunningWatchers::default()),
+            clock_watch: OnceLock::new(),
+        }
+    }
+
+    pub fn options(&self) -> EngineOptions {
+        self.options
+    }
+
+    /// A new subscriber to every event sent from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Watches `folder` (pushes become delta syncs and events) until the returned
+    /// subscription is dropped. Subscribers of one folder share one IDLE connection.
+    pub fn watch(self: &Arc<Self>, folder: &str) -> WatchSubscription {
+        self.clock_watch.get_or_init(|| {
+            watch::spawn_clock_watch(Arc::downgrade(self), self.options.clock_check_interval);
+        });
+        self.watchers
+            .subscribe(folder, || watch::spawn(self, folder))
+    }
+
+    /// How many subscribers share the watcher of `folder` (0: not watched).
+    pub fn watch_subscribers(&self, folder: &str) -> usize {
+        self.watchers.subscribers(folder)
+    }
+
+    /// The network changed or the machine woke up: every watcher reconnects now instead of
+    /// waiting for its connection to time out. (The desktop app calls this on OS signals;
+    /// the engine itself calls it when the clock jumps.)
+    pub fn network_changed(&self) {
+        self.watchers.for_each(|_, watcher| watcher.restart());
+    }
+
+    pub(crate) fn watcher_started(self: &Arc<Self>) -> RunningWatcher {
+        self.running_watchers.count.fetch_add(1, Ordering::SeqCst);
+        RunningWatcher {
+            engine: self.clone(),
+            id: self.next_watcher.fetch_add(1, Ordering::SeqCst),
+        }
+    }
+
+    pub(crate) fn watcher_state(
+        &self,
+        id: u64,
+        folder: &str,
+        state: ConnectivityState,
+        reason: Option<String>,
+    ) {
+        tracing::debug!(%folder, ?state, ?reason, "watcher state");
+        let changed = self
+            .connectivity
+            .lock()
+            .ok()
+            .and_then(|mut connectivity| connectivity.update(&watcher_key(id), state, reason));
+        if let Some((state, reason)) = changed {
+            self.send_connectivity(state, reason);
+        }
+    }
+
+    fn send_connectivity(&self, state: ConnectivityState, reason: Option<String>) {
+        self.events.send(EngineEvent::Connectivity {
+            account: self.account.email.clone(),
+            state,
+            reason,
+        });
+    }
+
+    /// The watcher's first sync is done: messages that arrive from now on are new mail.
+    pub(crate) fn announce_new_mail(&self, id: u64, folder: &str) {
+        if let Ok(mut announcing) = self.announcing.lock() {
+            announcing.insert(id, folder.to_string());
+        }
+    }
+
+    fn announces_new_mail(&self, folder: &str) -> bool {
+        self.announcing
+            .lock()
+            .map(|announcing| announcing.values().any(|watched| watched == folder))
+            .unwrap_or(false)
+    }
+
+    /// Tells subscribers what a sync changed (and which new messages arrived while watched).
+    fn publish(&self, report: &SyncReport, announce: bool) {
+        let account = &self.account.email;
+        if report.added + report.removed + report.flags_changed > 0 || report.resync {
+            self.events.send(EngineEvent::FolderChanged {
+                account: account.clone(),
+                folder: report.folder.clone(),
+                added: report.added,
+                removed: report.removed,
+                flags_changed: report.flags_changed,
+                resync: report.resync,
+                total: report.total,
+                unread: report.unread,
+            });
+        }
+        if announce && !report.resync && report.strategy != Strategy::Initial {
+            for message in report.new_messages.iter().filter(|message| !message.seen) {
+                self.events.send(EngineEvent::NewMail {
+                    account: account.clone(),
+                    folder: report.folder.clone(),
+                    uid: message.uid,
+                    from: message.from.clone(),
+                    from_address: message.from_address.clone(),
+                    subject: message.subject.clone(),
+                });
+            }
         }
     }
 
@@ -132,8 +324,24 @@ impl Engine {
         })
     }
 
-    /// Closes the request connection politely.
+    /// Stops every watcher (waiting a few seconds for them to log out) and closes the
+    /// request connection politely.
     pub async fn shutdown(&self) {
+        self.watchers.stop_all();
+        let running = &self.running_watchers;
+        let wait = async {
+            loop {
+                let idle = running.idle.notified();
+                if running.count.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let limit = self.options.idle_done_timeout + Duration::from_secs(1);
+        if tokio::time::timeout(limit, wait).await.is_err() {
+            tracing::warn!("watchers did not stop in time; leaving them");
+        }
         if let Some(connection) = self.connection.lock().await.take() {
             connection.logout().await;
         }
@@ -175,6 +383,7 @@ impl Engine {
             ));
         }
         let started = Instant::now();
+        let announce = self.announces_new_mail(name);
         let mut report = self
             .with_retry(3, |engine, connection, attempt| {
                 let folder = folder.clone();
@@ -193,6 +402,7 @@ impl Engine {
             .await
             .map_err(|error| error.context(format!("Syncing {name}")))?;
         report.duration = started.elapsed();
+        self.publish(&report, announce);
         Ok(report)
     }
 
@@ -213,6 +423,8 @@ impl Engine {
             flags_changed: 0,
             resync: forced == Some(Strategy::Initial) && meta.is_some(),
             total: 0,
+            unread: 0,
+            new_messages: Vec::new(),
             round_trips: 0,
             duration: Duration::ZERO,
         };
@@ -247,6 +459,7 @@ impl Engine {
                             removed,
                             flags_changed,
                             uid_validity,
+                            new_messages,
                         } => {
                             if report.strategy != Strategy::Initial {
                                 report.strategy = strategy;
@@ -255,9 +468,11 @@ impl Engine {
                             report.removed += removed;
                             report.flags_changed += flags_changed;
                             report.uid_validity = uid_validity;
-                            report.total =
-                                with_store(&self.store, |store| store.folder_counts(folder.id))?
-                                    .count;
+                            report.new_messages = new_messages;
+                            let counts =
+                                with_store(&self.store, |store| store.folder_counts(folder.id))?;
+                            report.total = counts.count;
+                            report.unread = counts.unread;
                             return Ok(report);
                         }
                         DeltaOutcome::UidValidityChanged => {

@@ -5,24 +5,32 @@
 //! answer to `mail_sync::reconcile`, and applies the result with its new sync state in one
 //! store transaction. A connection that fails in any way is dropped and replaced; it is never
 //! read as an empty mailbox.
+//!
+//! Realtime (server -> subscribers): [`Engine::watch`] shares one IDLE connection per folder
+//! among its subscribers (`hub`, `watch`); pushes wake a delta sync on the request
+//! connection, and every sync publishes [`EngineEvent`]s to [`Engine::subscribe`]rs.
 
 mod account;
 mod connection;
 mod engine;
 mod error;
+mod events;
 mod fetch;
 mod folders;
+mod hub;
 mod mailbox_name;
 mod response;
 mod sync;
 mod tls;
 mod transport;
+mod watch;
 
 pub use account::{ConnectSettings, Password};
-pub use connection::{FlagOperation, ImapConnection, SelectMode, Selected, Timeouts};
-pub use engine::{Engine, EngineOptions};
+pub use connection::{FlagOperation, Idle, ImapConnection, Push, SelectMode, Selected, Timeouts};
+pub use engine::{Engine, EngineOptions, WatchSubscription};
+pub use events::{ConnectivityState, EngineEvent, Events};
 pub use error::{EngineError, ErrorKind};
 pub use fetch::HEADER_ITEMS;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
-pub use sync::SyncReport;
+pub use sync::{NewMessage, SyncReport};
 pub use transport::is_loopback_host;

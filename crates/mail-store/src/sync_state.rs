@@ -16,6 +16,7 @@ use crate::{FolderId, MessageRow, Store};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FolderCounts {
     pub count: usize,
+    pub unread: usize,
     pub max_uid: Option<Uid>,
 }
 
@@ -79,13 +80,16 @@ impl Store {
     pub fn folder_counts(&self, folder: FolderId) -> anyhow::Result<FolderCounts> {
         self.conn
             .query_row(
-                "SELECT (SELECT total FROM folders WHERE id = ?1), (SELECT max(uid) FROM messages WHERE folder_id = ?1)",
+                "SELECT (SELECT total FROM folders WHERE id = ?1), (SELECT unread FROM folders WHERE id = ?1),
+                        (SELECT max(uid) FROM messages WHERE folder_id = ?1)",
                 [folder.0],
                 |row| {
                     let count: i64 = row.get::<_, Option<i64>>(0)?.unwrap_or(0);
-                    let max: Option<u32> = row.get(1)?;
+                    let unread: i64 = row.get::<_, Option<i64>>(1)?.unwrap_or(0);
+                    let max: Option<u32> = row.get(2)?;
                     Ok(FolderCounts {
                         count: count.max(0) as usize,
+                        unread: unread.max(0) as usize,
                         max_uid: max.map(Uid),
                     })
                 },

@@ -177,6 +177,7 @@ fn initial_sync_is_resumable_by_low_water_mark() {
         store.folder_counts(folder).expect("counts"),
         FolderCounts {
             count: 10,
+            unread: 5,
             max_uid: Some(Uid(10))
         }
     );

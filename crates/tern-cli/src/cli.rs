@@ -46,6 +46,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Watch folders for changes (IMAP IDLE) and print each event until interrupted.
+    Watch {
+        /// A folder to watch (repeatable; default: INBOX).
+        #[arg(long = "folder", value_name = "NAME")]
+        folders: Vec<String>,
+        /// Print one JSON object per line per event.
+        #[arg(long)]
+        json: bool,
+    },
     /// A folder's newest messages, from the cache only (works offline).
     List {
         #[arg(long, value_name = "NAME")]

@@ -14,7 +14,7 @@ use crate::connection::{ImapConnection, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::response::{apply_mailbox_data, fetch_uid_and_flags, range_len};
-use crate::sync::{unix_now, with_store, SharedStore};
+use crate::sync::{unix_now, with_store, NewMessage, SharedStore};
 
 /// How a delta ended.
 pub(crate) enum DeltaOutcome {
@@ -23,6 +23,7 @@ pub(crate) enum DeltaOutcome {
         removed: usize,
         flags_changed: usize,
         uid_validity: u32,
+        new_messages: Vec<NewMessage>,
     },
     /// UIDVALIDITY changed: the folder needs a full resync.
     UidValidityChanged,
@@ -249,5 +250,15 @@ async fn apply(
         removed: reconciled.removed.len(),
         flags_changed: reconciled.flags_changed.len(),
         uid_validity: reconciled.new_meta.uid_validity.0,
+        new_messages: added
+            .iter()
+            .map(|row| NewMessage {
+                uid: row.uid.0,
+                from: row.from_name.clone(),
+                from_address: row.from_address.clone(),
+                subject: row.subject.clone(),
+                seen: row.flags.is_seen(),
+            })
+            .collect(),
     })
 }

@@ -27,9 +27,23 @@ pub struct SyncReport {
     pub resync: bool,
     /// Messages cached for the folder afterwards.
     pub total: usize,
+    /// Of those, not \Seen.
+    pub unread: usize,
+    /// Messages a delta added (not an initial sync or resync), for new-mail announcements.
+    pub new_messages: Vec<NewMessage>,
     /// Round trips to the server this sync took.
     pub round_trips: u64,
     pub duration: Duration,
+}
+
+/// A message a delta sync added: what a new-mail notification shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub uid: u32,
+    pub from: String,
+    pub from_address: String,
+    pub subject: String,
+    pub seen: bool,
 }
 
 pub(crate) type SharedStore = Arc<Mutex<Store>>;

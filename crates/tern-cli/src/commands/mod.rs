@@ -4,6 +4,7 @@ mod account;
 mod folders;
 mod list;
 mod sync;
+mod watch;
 
 use crate::cli::{AccountCommand, Args, Command};
 
@@ -18,6 +19,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             strategy,
             json,
         } => sync::run(args.data_dir, account, folders, strategy, json).await,
+        Command::Watch { folders, json } => watch::run(args.data_dir, account, folders, json).await,
         Command::List {
             folder,
             limit,

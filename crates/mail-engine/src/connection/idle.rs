@@ -1,0 +1,181 @@
+//! IDLE (RFC 2177) on an [`ImapConnection`]: start it, wait for pushes, and end it with DONE
+//! under a deadline (a DONE nobody answers means the connection is dead).
+
+use std::time::{Duration, Instant};
+
+use imap_proto::{MailboxDatum, RequestId, Response, Status};
+
+use super::{status_kind, ImapConnection, TaggedStatus};
+use crate::error::{EngineError, ErrorKind, Result};
+
+/// What a push announced. Only hints: pushes can be dropped or coalesced, so a delta sync
+/// of the folder establishes what really changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    /// `* n EXISTS`: the message count (new mail, usually).
+    Exists(u32),
+    /// `* n EXPUNGE`.
+    Expunge,
+    /// `* VANISHED uids` (QRESYNC).
+    Vanished,
+    /// `* n FETCH (FLAGS …)`: flags changed.
+    Flags,
+}
+
+impl Push {
+    fn from_response(response: &Response<'_>) -> Option<Push> {
+        match response {
+            Response::MailboxData(MailboxDatum::Exists(count)) => Some(Push::Exists(*count)),
+            Response::Expunge(_) => Some(Push::Expunge),
+            Response::Vanished { .. } => Some(Push::Vanished),
+            Response::Fetch(..) => Some(Push::Flags),
+            _ => None,
+        }
+    }
+}
+
+/// A running IDLE command.
+#[derive(Debug)]
+pub struct Idle {
+    tag: RequestId,
+}
+
+/// What reading during IDLE produced.
+enum Read {
+    Push(Push),
+    /// Anything else harmless (`* OK Still here`, RECENT, …).
+    Other,
+    Continue,
+    Tagged(RequestId, TaggedStatus, String),
+}
+
+impl ImapConnection {
+    /// Sends IDLE and waits for the server's go-ahead. Pushes that arrive before it are
+    /// returned so the caller can act on them.
+    pub async fn idle_start(&mut self) -> Result<(Idle, Vec<Push>)> {
+        let tag = self.send("IDLE").await?;
+        self.round_trips += 1;
+        let mut early = Vec::new();
+        let deadline = Instant::now() + self.timeouts.response;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.read_idle(remaining).await? {
+                None => {
+                    return Err(self.mark_broken(format!(
+                        "IDLE got no answer within {} s",
+                        self.timeouts.response.as_secs()
+                    )))
+                }
+                Some(Read::Continue) => return Ok((Idle { tag }, early)),
+                Some(Read::Push(push)) => early.push(push),
+                Some(Read::Other) => {}
+                Some(Read::Tagged(answered, status, text)) if answered == tag => {
+                    return Err(EngineError::new(
+                        ErrorKind::ServerRefused,
+                        format!("The server refused IDLE: {status:?} {text}"),
+                    ));
+                }
+                Some(Read::Tagged(answered, ..)) => {
+                    return Err(
+                        self.mark_broken(format!("Unexpected tag {answered:?} before IDLE began"))
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits up to `max` for the next push while idling: `Ok(None)` when nothing came.
+    /// Cancel-safe (the response reader keeps partial input buffered), so it may be raced
+    /// against a stop signal.
+    pub async fn idle_wait(&mut self, _idle: &Idle, max: Duration) -> Result<Option<Push>> {
+        let deadline = Instant::now() + max;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.read_idle(remaining).await? {
+                None => return Ok(None),
+                Some(Read::Push(push)) => return Ok(Some(push)),
+                Some(Read::Other) | Some(Read::Continue) => {}
+                Some(Read::Tagged(answered, status, text)) => {
+                    // A server may end IDLE on its own (NO/BAD/OK): the connection is in an
+                    // unknown state for us; replace it.
+                    return Err(self.mark_broken(format!(
+                        "The server ended IDLE ({answered:?} {status:?} {text})"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Ends IDLE with DONE and waits up to `deadline` for its tagged answer; no answer in
+    /// time marks the connection broken. Returns the pushes that arrived meanwhile.
+    pub async fn idle_done(&mut self, idle: Idle, deadline: Duration) -> Result<Vec<Push>> {
+        self.check_usable()?;
+        match tokio::time::timeout(deadline, self.session.run_command_untagged("DONE")).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(self.mark_broken(format!("Sending DONE: {error}"))),
+            Err(_) => return Err(self.mark_broken("Sending DONE timed out".to_string())),
+        }
+        let until = Instant::now() + deadline;
+        let mut pushes = Vec::new();
+        loop {
+            let remaining = until.saturating_duration_since(Instant::now());
+            match self.read_idle(remaining).await? {
+                None => {
+                    return Err(self.mark_broken(format!(
+                        "DONE got no answer within {} ms",
+                        deadline.as_millis()
+                    )))
+                }
+                Some(Read::Push(push)) => pushes.push(push),
+                Some(Read::Other) | Some(Read::Continue) => {}
+                Some(Read::Tagged(answered, status, text)) if answered == idle.tag => {
+                    return match status {
+                        TaggedStatus::Ok => Ok(pushes),
+                        _ => Err(self.mark_broken(format!("IDLE ended with {status:?} {text}"))),
+                    };
+                }
+                Some(Read::Tagged(answered, ..)) => {
+                    return Err(self.mark_broken(format!("Unexpected tag {answered:?} after DONE")))
+                }
+            }
+        }
+    }
+
+    /// Reads one response within `max` (`None`: nothing came). Errors, BYE and end of
+    /// stream mark the connection broken.
+    async fn read_idle(&mut self, max: Duration) -> Result<Option<Read>> {
+        self.check_usable()?;
+        let response = match tokio::time::timeout(max, self.session.read_response()).await {
+            Err(_) => return Ok(None),
+            Ok(Err(error)) => {
+                return Err(self.mark_broken(format!("Reading from the server: {error}")))
+            }
+            Ok(Ok(None)) => {
+                return Err(self.mark_broken("The server closed the connection".to_string()))
+            }
+            Ok(Ok(Some(response))) => response,
+        };
+        self.last_activity = Instant::now();
+        let read = match response.parsed() {
+            Response::Continue { .. } => Read::Continue,
+            Response::Done {
+                tag,
+                status,
+                outcome,
+            } => Read::Tagged(
+                tag.clone(),
+                status_kind(status),
+                outcome.information.as_deref().unwrap_or("").to_string(),
+            ),
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => {
+                let text = outcome.information.as_deref().unwrap_or("").to_string();
+                return Err(self.mark_broken(format!("The server ended the session: {text}")));
+            }
+            other => Push::from_response(other).map_or(Read::Other, Read::Push),
+        };
+        Ok(Some(read))
+    }
+}

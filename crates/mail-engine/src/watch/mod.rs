@@ -1,0 +1,314 @@
+//! Folder watchers: one IDLE connection per watched folder (shared by all its subscribers
+//! through the hub), pushes turned into delta syncs on the request connection, reconnects
+//! with backoff, polling where the server has no IDLE, and restarts after a clock jump.
+
+mod backoff;
+mod clock;
+mod connectivity;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::connection::{Idle, ImapConnection, SelectMode};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::events::ConnectivityState;
+use crate::hub::Worker;
+
+pub use backoff::Backoff;
+pub(crate) use clock::JumpDetector;
+pub(crate) use connectivity::Connectivity;
+
+/// What a watcher can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Stop,
+    /// Drop the connection and reconnect now (the machine woke up, the network changed).
+    Restart,
+}
+
+/// The hub's handle on a running watcher task.
+pub struct WatchHandle {
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl Worker for WatchHandle {
+    fn stop(self) {
+        let _ = self.control.send(Control::Stop);
+    }
+}
+
+impl WatchHandle {
+    pub fn restart(&self) {
+        let _ = self.control.send(Control::Restart);
+    }
+}
+
+/// Starts watching `folder` for `engine` (called by the hub for the first subscriber).
+pub(crate) fn spawn(engine: &Arc<Engine>, folder: &str) -> WatchHandle {
+    let (control, receiver) = mpsc::unbounded_channel();
+    let engine = engine.clone();
+    let folder = folder.to_string();
+    let running = engine.watcher_started();
+    tokio::spawn(async move {
+        let id = running.id();
+        Watcher {
+            syncer: Syncer::spawn(&engine, &folder, id),
+            engine: engine.clone(),
+            folder: folder.clone(),
+            id,
+            control: receiver,
+        }
+        .run()
+        .await;
+        drop(running);
+    });
+    WatchHandle { control }
+}
+
+/// Restarts every watcher of the engine when the machine seems to have slept.
+pub(crate) fn spawn_clock_watch(engine: Weak<Engine>, every: Duration) {
+    tokio::spawn(async move {
+        let mut detector = JumpDetector::new(every * 3 / 2);
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            if detector.check() {
+                tracing::info!("the clock jumped (the machine slept?); restarting watchers");
+                engine.network_changed();
+            }
+        }
+    });
+}
+
+/// A new watch connection with `folder` EXAMINEd (IDLE needs a selected folder; read-only
+/// is enough and can change nothing).
+async fn connect(engine: &Engine, folder: &str) -> Result<ImapConnection> {
+    let mut connection = engine.open_connection().await?;
+    connection.select(folder, SelectMode::ReadOnly).await?;
+    Ok(connection)
+}
+
+/// How a watch session ended.
+enum Ended {
+    Stopped,
+    Restart,
+    Failed(EngineError),
+}
+
+struct Watcher {
+    engine: Arc<Engine>,
+    folder: String,
+    /// Unique among this engine's watchers (a folder may briefly have an old one winding
+    /// down beside a new one).
+    id: u64,
+    control: mpsc::UnboundedReceiver<Control>,
+    syncer: Syncer,
+}
+
+impl Watcher {
+    async fn run(mut self) {
+        let options = self.engine.options();
+        let mut backoff = Backoff::new(options.reconnect_initial, options.reconnect_max);
+        let mut reason: Option<String> = None;
+        loop {
+            self.report(ConnectivityState::Connecting, reason.clone());
+            let connected = tokio::select! {
+                connected = connect(&self.engine, &self.folder) => connected,
+                control = self.control.recv() => match control {
+                    Some(Control::Restart) => { backoff.reset(); continue }
+                    _ => break,
+                },
+            };
+            let ended = match connected {
+                Err(error) => {
+                    self.report(ConnectivityState::Offline, Some(error.to_string()));
+                    Ended::Failed(error)
+                }
+                Ok(connection) => {
+                    backoff.reset();
+                    self.report(ConnectivityState::Live, None);
+                    // Catch up with whatever happened before (or while cut off).
+                    self.syncer.trigger();
+                    if connection.has_capability("IDLE") {
+                        self.idle(connection).await
+                    } else {
+                        connection.logout().await;
+                        self.poll().await
+                    }
+                }
+            };
+            match ended {
+                Ended::Stopped => break,
+                Ended::Restart => {
+                    backoff.reset();
+                    reason = Some("restarting after a clock jump or network change".into());
+                }
+                Ended::Failed(error) => {
+                    tracing::info!(folder = %self.folder, %error, "watch connection lost");
+                    let delay = backoff.next_delay();
+                    reason = Some(error.to_string());
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        control = self.control.recv() => match control {
+                            Some(Control::Restart) => backoff.reset(),
+                            _ => break,
+                        },
+                    }
+                }
+            }
+        }
+        self.syncer.stop();
+    }
+
+    fn report(&self, state: ConnectivityState, reason: Option<String>) {
+        self.engine.watcher_state(self.id, &self.folder, state, reason);
+    }
+
+    /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
+    async fn idle(&mut self, mut connection: ImapConnection) -> Ended {
+        let options = self.engine.options();
+        loop {
+            let (idle, early) = match connection.idle_start().await {
+                Ok(started) => started,
+                Err(error) => return Ended::Failed(error),
+            };
+            if !early.is_empty() {
+                self.syncer.trigger();
+            }
+            let renew_at = tokio::time::Instant::now() + options.idle_renewal;
+            let ended = loop {
+                let remaining = renew_at.saturating_duration_since(tokio::time::Instant::now());
+                tokio::select! {
+                    push = connection.idle_wait(&idle, remaining) => match push {
+                        Ok(Some(push)) => {
+                            tracing::debug!(folder = %self.folder, ?push, "push");
+                            self.syncer.trigger();
+                        }
+                        Ok(None) => break None,
+                        Err(error) => return Ended::Failed(error),
+                    },
+                    control = self.control.recv() => break Some(match control {
+                        Some(Control::Restart) => Ended::Restart,
+                        _ => Ended::Stopped,
+                    }),
+                }
+            };
+            match ended {
+                None => {
+                    if let Err(error) = self.done(&mut connection, idle).await {
+                        return Ended::Failed(error);
+                    }
+                }
+                Some(Ended::Stopped) => {
+                    // Politely, but a dead server must not hold up stopping.
+                    if self.done(&mut connection, idle).await.is_ok() {
+                        connection.logout().await;
+                    }
+                    return Ended::Stopped;
+                }
+                Some(other) => return other,
+            }
+        }
+    }
+
+    async fn done(&self, connection: &mut ImapConnection, idle: Idle) -> Result<()> {
+        let pushes = connection
+            .idle_done(idle, self.engine.options().idle_done_timeout)
+            .await?;
+        if !pushes.is_empty() {
+            self.syncer.trigger();
+        }
+        Ok(())
+    }
+
+    /// Without IDLE: a delta sync every poll interval (on the request connection).
+    async fn poll(&mut self) -> Ended {
+        let interval = self.engine.options().poll_interval;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {
+                    if let Err(error) = self.engine.sync_folder(&self.folder, None).await {
+                        if error.is_connection_failure() {
+                            return Ended::Failed(error);
+                        }
+                        tracing::warn!(folder = %self.folder, %error, "polling sync failed");
+                    }
+                }
+                control = self.control.recv() => return match control {
+                    Some(Control::Restart) => Ended::Restart,
+                    _ => Ended::Stopped,
+                },
+            }
+        }
+    }
+}
+
+/// Runs the folder's delta syncs, one at a time, on the request connection. Triggers that
+/// arrive while a sync runs coalesce into one more sync, so a burst of pushes costs a few
+/// syncs and the first push is acted on at once (no debounce delay on the first message).
+struct Syncer {
+    wake: Arc<Notify>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Syncer {
+    fn spawn(engine: &Arc<Engine>, folder: &str, watcher: u64) -> Syncer {
+        let wake = Arc::new(Notify::new());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let engine = engine.clone();
+        let folder = folder.to_string();
+        let (woken, stopped) = (wake.clone(), stopping.clone());
+        // Never aborted mid-sync: stopping lets the running sync finish, then ends.
+        tokio::spawn(async move {
+            let mut baseline = true;
+            loop {
+                woken.notified().await;
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match engine.sync_folder(&folder, None).await {
+                        Ok(_) => {
+                            if baseline {
+                                // From now on, messages that arrive are new mail.
+                                engine.announce_new_mail(watcher, &folder);
+                                baseline = false;
+                            }
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%folder, %error, attempt, "watch sync failed");
+                            if attempt >= 3
+                                || !error.is_connection_failure()
+                                || stopped.load(Ordering::SeqCst)
+                            {
+                                break;
+                            }
+                            tokio::time::sleep(engine.options().reconnect_initial * attempt).await;
+                        }
+                    }
+                }
+            }
+        });
+        Syncer { wake, stopping }
+    }
+
+    fn trigger(&self) {
+        self.wake.notify_one();
+    }
+
+    fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+}

@@ -1,0 +1,110 @@
+//! `tern watch`: runs folder watchers and prints every engine event (one JSON object per
+//! line with `--json`) until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use mail_engine::{ConnectivityState, EngineEvent, ErrorKind};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::context::{engine, open_store};
+
+pub async fn run(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    folders: Vec<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let engine = engine(store, wanted).await?;
+    let folders = if folders.is_empty() {
+        vec!["INBOX".to_string()]
+    } else {
+        folders
+    };
+    // A folder that does not exist is a mistake to report now; an unreachable server is
+    // not: the watchers keep trying and say so in connectivity events.
+    for name in &folders {
+        if let Err(error) = engine.folder(name).await {
+            if !error.is_connection_failure() && error.kind != ErrorKind::Authentication {
+                anyhow::bail!("{error}");
+            }
+        }
+    }
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    // Subscribe before watching: events sent before subscribing are not replayed.
+    let mut events = engine.subscribe();
+    let heartbeat = engine.spawn_keepalive();
+    let subscriptions: Vec<_> = folders.iter().map(|name| engine.watch(name)).collect();
+    let mut stdout = std::io::stdout();
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+        };
+        match event {
+            Ok(event) => {
+                let line = if json {
+                    serde_json::to_string(&event)?
+                } else {
+                    describe(&event)
+                };
+                // A closed stdout (the reader went away) ends the watch.
+                if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+                    break;
+                }
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "fell behind the engine's events; the cache is current");
+            }
+            Err(RecvError::Closed) => break,
+        }
+    }
+    drop(subscriptions);
+    heartbeat.abort();
+    engine.shutdown().await;
+    Ok(())
+}
+
+fn describe(event: &EngineEvent) -> String {
+    match event {
+        EngineEvent::NewMail {
+            folder,
+            uid,
+            from,
+            from_address,
+            subject,
+            ..
+        } => {
+            let sender = if from.is_empty() { from_address } else { from };
+            format!("new mail in {folder}: {sender} — {subject} (UID {uid})")
+        }
+        EngineEvent::FolderChanged {
+            folder,
+            added,
+            removed,
+            flags_changed,
+            resync,
+            total,
+            unread,
+            ..
+        } => format!(
+            "{folder}: +{added} -{removed} ~{flags_changed}{} ({total} messages, {unread} unread)",
+            if *resync { ", full resync" } else { "" }
+        ),
+        EngineEvent::Connectivity { state, reason, .. } => {
+            let state = match state {
+                ConnectivityState::Offline => "offline",
+                ConnectivityState::Connecting => "connecting",
+                ConnectivityState::Live => "live",
+            };
+            match reason {
+                Some(reason) => format!("{state} ({reason})"),
+                None => state.to_string(),
+            }
+        }
+    }
+}
