@@ -63,6 +63,13 @@ service anvil {
 }"
 fi
 
+# TERN_DOVECOT_CAPABILITY replaces the capabilities announced after login (tests of
+# servers without IDLE, for example).
+capability=""
+if [ -n "${TERN_DOVECOT_CAPABILITY:-}" ]; then
+  capability="imap_capability = $TERN_DOVECOT_CAPABILITY"
+fi
+
 cat > "$dir/dovecot.conf" <<CONF
 instance_name = tern-test-$port
 base_dir = $dir/run
@@ -124,6 +131,7 @@ namespace inbox {
 }
 protocol imap {
   mail_plugins = \$mail_plugins imap_zlib
+  $capability
 }
 service imap-login {
   inet_listener imap {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Stop a Dovecot started by scripts/dovecot-start.sh DIR: SIGTERM to its master, then
-# wait (with a deadline) until it is gone or a zombie.
+# Stop a Dovecot started by scripts/dovecot-start.sh DIR: SIGTERM to its master and its
+# processes, then wait (with a deadline) until it is gone or a zombie.
 set -euo pipefail
 dir=${1:?usage: dovecot-stop.sh DIR}
 pidfile="$dir/run/master.pid"
 [ -f "$pidfile" ] || exit 0
 pid=$(cat "$pidfile")
+# The master alone waits for busy clients (an IDLE connection kept it up 10 s); ending its
+# children too is what a server restart looks like to a client: BYE, then a closed socket.
+pkill -TERM -P "$pid" 2>/dev/null || true
 kill -TERM "$pid" 2>/dev/null || exit 0
 alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat"; }
 deadline=$((SECONDS + 10))

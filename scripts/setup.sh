@@ -8,7 +8,7 @@ sudo_cmd=""
 if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
 
 packages=(build-essential pkg-config ca-certificates curl openssl
-          dovecot-imapd dbus dbus-x11 gnome-keyring libsecret-tools)
+          dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -434,3 +434,117 @@ echo "stored=$(secret-tool lookup service tern username alice@tern.test)"
     let line = fails(&no_keyring);
     assert!(line.contains("No OS keyring is available"), "{line}");
 }
+
+/// Reads `tern watch --json` lines on a thread, so the test can wait with deadlines.
+fn json_lines(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    use std::io::BufRead;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            let value: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if sender.send(value).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+fn next_matching(
+    lines: &std::sync::mpsc::Receiver<serde_json::Value>,
+    what: &str,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(value) if matches(&value) => return value,
+            Ok(value) => seen.push(value),
+            Err(_) => panic!("no {what} from tern watch; saw {seen:?}"),
+        }
+    }
+}
+
+#[test]
+fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 5).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    ok(&tern(
+        data.path(),
+        &["sync", "--folder", "INBOX"],
+        &PW,
+        None,
+    ));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["watch", "--json"])
+        .env_remove("TERN_DATA_DIR")
+        .envs(PW.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tern watch runs");
+    let lines = json_lines(child.stdout.take().expect("stdout"));
+    let live = next_matching(&lines, "live", |value| {
+        value["event"] == "connectivity" && value["state"] == "live"
+    });
+    assert_eq!(live["account"], "alice@tern.test");
+
+    // New mail delivered into the Maildir (as a delivery agent would) is pushed over IDLE.
+    server.seed("alice", "INBOX", 5, 1).expect("deliver");
+    let changed = next_matching(&lines, "folder_changed", |value| {
+        value["event"] == "folder_changed"
+    });
+    assert_eq!(changed["folder"], "INBOX");
+    assert_eq!(changed["added"], 1);
+    assert_eq!(changed["total"], 6);
+    for key in ["removed", "flags_changed", "unread", "resync"] {
+        assert!(changed.get(key).is_some(), "folder_changed has {key}");
+    }
+    let new_mail = next_matching(&lines, "new_mail", |value| value["event"] == "new_mail");
+    assert_eq!(new_mail["folder"], "INBOX");
+    assert_eq!(new_mail["uid"], 6);
+    assert_eq!(
+        new_mail["subject"],
+        tern_testkit::messages::subject(5).as_str()
+    );
+    assert!(new_mail["from"].is_string());
+
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tern watch did not exit after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+
+    // The delivered message is in the cache: `tern list` shows it offline.
+    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["list", "--folder", "INBOX", "--json"],
+        &[],
+        None,
+    )))
+    .expect("list JSON");
+    assert_eq!(listed.as_array().expect("array").len(), 6);
+}

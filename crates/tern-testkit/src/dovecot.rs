@@ -18,6 +18,7 @@ pub struct Dovecot {
     pub tls_port: u16,
     running: bool,
     self_signed: bool,
+    capability: Option<String>,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -52,22 +53,28 @@ impl From<anyhow::Error> for LaunchError {
 impl Dovecot {
     /// Starts a fresh instance in a new temporary directory on free ports.
     pub fn start() -> anyhow::Result<Dovecot> {
-        Self::start_with(false)
+        Self::start_with(false, None)
+    }
+
+    /// Like `start`, but announcing `capability` (space-separated) after login instead of
+    /// Dovecot's own list, to play a server that lacks something (IDLE, QRESYNC, …).
+    pub fn start_with_capability(capability: &str) -> anyhow::Result<Dovecot> {
+        Self::start_with(false, Some(capability.to_string()))
     }
 
     /// Like `start`, but the server presents one self-signed certificate (no CA);
     /// `ca_file()` is then that certificate itself.
     pub fn start_self_signed() -> anyhow::Result<Dovecot> {
-        Self::start_with(true)
+        Self::start_with(true, None)
     }
 
-    fn start_with(self_signed: bool) -> anyhow::Result<Dovecot> {
+    fn start_with(self_signed: bool, capability: Option<String>) -> anyhow::Result<Dovecot> {
         // A port found free can be taken (by any process's outgoing connection) before
         // Dovecot binds it; the start script says so with exit code 3, and we pick again.
         const ATTEMPTS: usize = 5;
         let mut attempt = 1;
         loop {
-            match Self::try_start(self_signed) {
+            match Self::try_start(self_signed, capability.clone()) {
                 Err(LaunchError::PortTaken(message)) if attempt < ATTEMPTS => {
                     eprintln!("tern-testkit: {message}; choosing other ports");
                     attempt += 1;
@@ -79,7 +86,7 @@ impl Dovecot {
         }
     }
 
-    fn try_start(self_signed: bool) -> Result<Dovecot, LaunchError> {
+    fn try_start(self_signed: bool, capability: Option<String>) -> Result<Dovecot, LaunchError> {
         let dir = tempfile::Builder::new()
             .prefix("tern-dovecot-")
             .tempdir_in("/tmp")
@@ -95,6 +102,7 @@ impl Dovecot {
             tls_port,
             running: false,
             self_signed,
+            capability,
         };
         server.launch()?;
         Ok(server)
@@ -109,6 +117,10 @@ impl Dovecot {
             .env(
                 "TERN_DOVECOT_SELF_SIGNED",
                 if self.self_signed { "1" } else { "0" },
+            )
+            .env(
+                "TERN_DOVECOT_CAPABILITY",
+                self.capability.as_deref().unwrap_or(""),
             )
             .output()
             .context("Running scripts/dovecot-start.sh")?;

@@ -73,7 +73,10 @@ mod tests {
             let delay = backoff.next_delay();
             assert_eq!(low, window / 2, "step {step}");
             assert!(high <= window, "step {step}: {high:?}");
-            assert!(delay >= window / 2 && delay <= window, "step {step}: {delay:?}");
+            assert!(
+                delay >= window / 2 && delay <= window,
+                "step {step}: {delay:?}"
+            );
         }
         backoff.reset();
         assert!(backoff.next_delay() <= Duration::from_secs(1));

@@ -84,10 +84,7 @@ mod tests {
         assert_eq!(connectivity.update("INBOX", Connecting, None), None);
         assert_eq!(connectivity.update("Sent", Connecting, None), None);
         assert_eq!(connectivity.update("INBOX", Live, None), None);
-        assert_eq!(
-            connectivity.update("Sent", Live, None),
-            Some((Live, None))
-        );
+        assert_eq!(connectivity.update("Sent", Live, None), Some((Live, None)));
         assert_eq!(
             connectivity.update("Sent", Offline, Some("refused".into())),
             Some((Offline, Some("refused".into())))

@@ -56,7 +56,7 @@ pub(crate) fn spawn(engine: &Arc<Engine>, folder: &str) -> WatchHandle {
     tokio::spawn(async move {
         let id = running.id();
         Watcher {
-            syncer: Syncer::spawn(&engine, &folder, id),
+            syncer: Syncer::spawn(&engine, &folder),
             engine: engine.clone(),
             folder: folder.clone(),
             id,
@@ -134,14 +134,24 @@ impl Watcher {
                 }
                 Ok(connection) => {
                     backoff.reset();
-                    self.report(ConnectivityState::Live, None);
-                    // Catch up with whatever happened before (or while cut off).
-                    self.syncer.trigger();
-                    if connection.has_capability("IDLE") {
-                        self.idle(connection).await
-                    } else {
-                        connection.logout().await;
-                        self.poll().await
+                    // Catch up with whatever happened before (or while cut off) before
+                    // saying live; changes after this sync are pushed once IDLE starts.
+                    match self.engine.sync_folder(&self.folder, None).await {
+                        Err(error) => {
+                            self.report(ConnectivityState::Offline, Some(error.to_string()));
+                            Ended::Failed(error)
+                        }
+                        Ok(_) => {
+                            // From the first catch-up on, arrivals are new mail.
+                            self.engine.announce_new_mail(self.id, &self.folder);
+                            self.report(ConnectivityState::Live, None);
+                            if connection.has_capability("IDLE") {
+                                self.idle(connection).await
+                            } else {
+                                connection.logout().await;
+                                self.poll().await
+                            }
+                        }
                     }
                 }
             };
@@ -169,7 +179,8 @@ impl Watcher {
     }
 
     fn report(&self, state: ConnectivityState, reason: Option<String>) {
-        self.engine.watcher_state(self.id, &self.folder, state, reason);
+        self.engine
+            .watcher_state(self.id, &self.folder, state, reason);
     }
 
     /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
@@ -260,7 +271,7 @@ struct Syncer {
 }
 
 impl Syncer {
-    fn spawn(engine: &Arc<Engine>, folder: &str, watcher: u64) -> Syncer {
+    fn spawn(engine: &Arc<Engine>, folder: &str) -> Syncer {
         let wake = Arc::new(Notify::new());
         let stopping = Arc::new(AtomicBool::new(false));
         let engine = engine.clone();
@@ -268,7 +279,6 @@ impl Syncer {
         let (woken, stopped) = (wake.clone(), stopping.clone());
         // Never aborted mid-sync: stopping lets the running sync finish, then ends.
         tokio::spawn(async move {
-            let mut baseline = true;
             loop {
                 woken.notified().await;
                 if stopped.load(Ordering::SeqCst) {
@@ -278,14 +288,7 @@ impl Syncer {
                 loop {
                     attempt += 1;
                     match engine.sync_folder(&folder, None).await {
-                        Ok(_) => {
-                            if baseline {
-                                // From now on, messages that arrive are new mail.
-                                engine.announce_new_mail(watcher, &folder);
-                                baseline = false;
-                            }
-                            break;
-                        }
+                        Ok(_) => break,
                         Err(error) => {
                             tracing::warn!(%folder, %error, attempt, "watch sync failed");
                             if attempt >= 3

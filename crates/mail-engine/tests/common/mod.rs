@@ -36,11 +36,15 @@ pub fn options() -> EngineOptions {
 impl Harness {
     /// A fresh Dovecot with `seeded` messages in alice's INBOX and an empty cache.
     pub fn new(seeded: u64) -> Harness {
+        Self::on(Dovecot::start().expect("dovecot starts"), seeded)
+    }
+
+    /// Like `new`, on a server started some other way.
+    pub fn on(server: Dovecot, seeded: u64) -> Harness {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let server = Dovecot::start().expect("dovecot starts");
         if seeded > 0 {
             server.seed("alice", "INBOX", 0, seeded).expect("seeding");
         }

@@ -53,12 +53,18 @@ pub async fn run(
                     describe(&event)
                 };
                 // A closed stdout (the reader went away) ends the watch.
-                if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+                if writeln!(stdout, "{line}")
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
                     break;
                 }
             }
             Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "fell behind the engine's events; the cache is current");
+                tracing::warn!(
+                    missed,
+                    "fell behind the engine's events; the cache is current"
+                );
             }
             Err(RecvError::Closed) => break,
         }

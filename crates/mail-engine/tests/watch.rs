@@ -1,0 +1,458 @@
+//! Folder watchers against a real Dovecot: pushes become events and delta syncs, watchers
+//! are shared and torn down, cuts and server restarts are survived without losing changes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{append, expunge, server_view, store_flag, Harness};
+use mail_engine::{ConnectivityState, EngineEvent, EngineOptions, ImapConnection};
+use tern_testkit::{wait_until, Proxy};
+use tokio::sync::broadcast::Receiver;
+
+/// Dovecot delays IDLE pushes by ~0.5 s; everything here waits with generous deadlines.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+fn watch_options() -> EngineOptions {
+    EngineOptions {
+        reconnect_initial: Duration::from_millis(100),
+        reconnect_max: Duration::from_millis(800),
+        ..common::options()
+    }
+}
+
+/// Receives events until one matches, returning it and everything seen before it.
+async fn expect_event(
+    events: &mut Receiver<EngineEvent>,
+    what: &str,
+    matches: impl Fn(&EngineEvent) -> bool,
+) -> (EngineEvent, Vec<EngineEvent>) {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within {DEADLINE:?}; saw {seen:#?}"))
+            .expect("event stream");
+        if matches(&event) {
+            return (event, seen);
+        }
+        seen.push(event);
+    }
+}
+
+fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {
+    matches!(event, EngineEvent::Connectivity { state, .. } if *state == wanted)
+}
+
+fn is_new_mail(event: &EngineEvent) -> bool {
+    matches!(event, EngineEvent::NewMail { .. })
+}
+
+/// Alice's IMAP connections as Dovecot counts them.
+fn server_connections(harness: &Harness) -> usize {
+    harness
+        .server
+        .doveadm(&["who", "-1"])
+        .expect("doveadm who")
+        .lines()
+        .filter(|line| line.starts_with("alice"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_from_another_client_become_events_and_the_cache_follows() {
+    let harness = Harness::new(20);
+    let engine = harness.engine(None, watch_options());
+    engine.sync_folder("INBOX", None).await.expect("first sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    let (_, before_live) = expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    assert!(
+        before_live
+            .iter()
+            .any(|event| is_state(event, ConnectivityState::Connecting)),
+        "connecting comes first: {before_live:?}"
+    );
+    assert!(
+        !before_live.iter().any(is_new_mail),
+        "the catch-up at start announces nothing"
+    );
+
+    let mut phone = harness.phone().await;
+    append(&mut phone, "INBOX", 900).await;
+    let (new_mail, seen) = expect_event(&mut events, "new mail", is_new_mail).await;
+    let EngineEvent::NewMail {
+        folder,
+        uid,
+        subject,
+        from_address,
+        ..
+    } = new_mail
+    else {
+        unreachable!()
+    };
+    assert_eq!(folder, "INBOX");
+    assert_eq!(uid, 21);
+    assert_eq!(subject, tern_testkit::messages::subject(900));
+    assert!(!from_address.is_empty());
+    assert!(
+        seen.iter().any(|event| matches!(
+            event,
+            EngineEvent::FolderChanged {
+                added: 1,
+                total: 21,
+                ..
+            }
+        )),
+        "folder_changed for the arrival: {seen:?}"
+    );
+
+    store_flag(&mut phone, "INBOX", &[3], "\\Flagged", true).await;
+    expect_event(&mut events, "flag change", |event| {
+        matches!(
+            event,
+            EngineEvent::FolderChanged {
+                flags_changed: 1,
+                added: 0,
+                ..
+            }
+        )
+    })
+    .await;
+    expunge(&mut phone, "INBOX", &[5, 6]).await;
+    let (_, seen) = expect_event(&mut events, "expunge", |event| {
+        matches!(
+            event,
+            EngineEvent::FolderChanged {
+                removed: 2,
+                total: 19,
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(!seen.iter().any(is_new_mail));
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves() {
+    let harness = Harness::new(5);
+    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
+    let engine = harness.engine(Some(proxy.port), watch_options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    assert_eq!(proxy.accepted(), 1, "the request connection");
+    let base = server_connections(&harness);
+
+    let mut events = engine.subscribe();
+    let first = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    let second = engine.watch("INBOX");
+    assert_eq!(engine.watch_subscribers("INBOX"), 2);
+    assert_eq!(
+        proxy.accepted(),
+        2,
+        "one watch connection for both subscribers"
+    );
+    wait_until(
+        "Dovecot to count the watch connection",
+        DEADLINE,
+        || async { server_connections(&harness) == base + 1 },
+    )
+    .await
+    .expect("one more connection");
+
+    // Both subscribers see the same push.
+    let mut other_events = engine.subscribe();
+    let mut phone = harness.phone().await;
+    append(&mut phone, "INBOX", 1).await;
+    expect_event(&mut events, "new mail (first)", is_new_mail).await;
+    expect_event(&mut other_events, "new mail (second)", is_new_mail).await;
+
+    drop(first);
+    assert_eq!(engine.watch_subscribers("INBOX"), 1);
+    drop(second);
+    assert_eq!(engine.watch_subscribers("INBOX"), 0);
+    wait_until("the watch connection to close", DEADLINE, || async {
+        // The watch connection is gone; the phone is one of alice's connections now.
+        server_connections(&harness) == base + 1
+    })
+    .await
+    .expect("closed");
+    assert_eq!(proxy.accepted(), 2, "nothing reconnected");
+    drop(phone);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_watch_connection_reconnects_and_catches_up() {
+    let harness = Harness::new(10);
+    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
+    let engine = harness.engine(Some(proxy.port), watch_options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+
+    // Cut everything and keep the proxy closed while mail arrives.
+    proxy.refuse_new(true);
+    proxy.cut_all();
+    expect_event(&mut events, "connecting after the cut", |event| {
+        is_state(event, ConnectivityState::Connecting)
+    })
+    .await;
+    let mut phone = harness.phone().await;
+    append(&mut phone, "INBOX", 500).await;
+    append(&mut phone, "INBOX", 501).await;
+    store_flag(&mut phone, "INBOX", &[1], "\\Seen", true).await;
+    expect_event(&mut events, "offline while refused", |event| {
+        is_state(event, ConnectivityState::Offline)
+    })
+    .await;
+
+    proxy.refuse_new(false);
+    let (_, seen) = expect_event(&mut events, "live again", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    let arrived: Vec<u32> = seen
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::NewMail { uid, .. } => Some(*uid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        arrived,
+        vec![11, 12],
+        "mail that came while cut off is new mail"
+    );
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_goes_offline_then_live_and_loses_nothing() {
+    let mut harness = Harness::new(10);
+    let engine = harness.engine(None, watch_options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+
+    harness.server.stop().expect("stop dovecot");
+    expect_event(&mut events, "connecting", |event| {
+        is_state(event, ConnectivityState::Connecting)
+    })
+    .await;
+    expect_event(&mut events, "offline", |event| {
+        is_state(event, ConnectivityState::Offline)
+    })
+    .await;
+    // Mail delivered while the IMAP server was down (straight into its Maildir, as a
+    // delivery agent would; Dovecot indexes it when it next looks).
+    tern_testkit::seed::write_maildir(&harness.server.maildir("alice"), "INBOX", 10, 3)
+        .expect("deliver while down");
+    harness.server.restart().expect("restart dovecot");
+    let (_, seen) = expect_event(&mut events, "live again", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|event| is_state(event, ConnectivityState::Connecting)),
+        "{seen:?}"
+    );
+    // Seeded message 12 arrives already \Seen (read elsewhere): not announced as new mail.
+    let arrived: Vec<u32> = seen
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::NewMail { uid, .. } => Some(*uid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(arrived, vec![11, 12], "UIDs of seeded messages 10 and 11");
+    let mut phone = harness.phone().await;
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    assert_eq!(harness.cached("INBOX").len(), 13);
+    engine.shutdown().await;
+}
+
+/// Appends `count` messages in one MULTIAPPEND command (LITERAL+).
+async fn append_many(phone: &mut ImapConnection, count: u64) {
+    let mut command = String::from("APPEND INBOX");
+    for index in 0..count {
+        let bytes = tern_testkit::messages::message(10_000 + index, 1_800_000_000);
+        let text = String::from_utf8(bytes).expect("utf-8");
+        command.push_str(&format!(" {{{}+}}\r\n{text}", text.len()));
+    }
+    phone
+        .execute(&command, |_| Ok(()))
+        .await
+        .expect("multiappend")
+        .require_ok("multiappend")
+        .expect("multiappend ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_a_thousand_arrivals_takes_a_few_delta_syncs() {
+    let harness = Harness::new(10);
+    let engine = harness.engine(None, watch_options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    let mut phone = harness.phone().await;
+    for _ in 0..4 {
+        append_many(&mut phone, 250).await;
+    }
+    let (_, seen) = expect_event(&mut events, "the last of the burst", |event| {
+        matches!(event, EngineEvent::FolderChanged { total: 1010, .. })
+    })
+    .await;
+    let syncs = seen
+        .iter()
+        .filter(|event| matches!(event, EngineEvent::FolderChanged { .. }))
+        .count()
+        + 1;
+    let mut announced: Vec<u32> = seen
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::NewMail { uid, .. } => Some(*uid),
+            _ => None,
+        })
+        .collect();
+    // The last sync's new-mail events follow its folder_changed.
+    while announced.len() < 1000 {
+        let (event, _) = expect_event(&mut events, "the rest of the new mail", is_new_mail).await;
+        if let EngineEvent::NewMail { uid, .. } = event {
+            announced.push(uid);
+        }
+    }
+    announced.sort_unstable();
+    announced.dedup();
+    assert_eq!(announced, (11..=1010).collect::<Vec<u32>>(), "each once");
+    assert!(syncs <= 12, "{syncs} delta syncs for 1,000 arrivals");
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_is_renewed_and_an_unanswered_done_means_a_dead_connection() {
+    let harness = Harness::new(3);
+    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
+    let options = EngineOptions {
+        idle_renewal: Duration::from_millis(300),
+        idle_done_timeout: Duration::from_millis(500),
+        ..watch_options()
+    };
+    let engine = harness.engine(Some(proxy.port), options);
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    let mut phone = harness.phone().await;
+    // Several renewals (DONE + IDLE every 300 ms) pass while this message is on its way.
+    append(&mut phone, "INBOX", 40).await;
+    expect_event(&mut events, "new mail across renewals", is_new_mail).await;
+    let connections_before_stall = proxy.accepted();
+
+    // A silent network: the next DONE gets no answer, which must count as a dead connection.
+    proxy.stall(true);
+    let (event, _) = expect_event(
+        &mut events,
+        "connecting after an unanswered DONE",
+        |event| is_state(event, ConnectivityState::Connecting),
+    )
+    .await;
+    let EngineEvent::Connectivity { reason, .. } = event else {
+        unreachable!()
+    };
+    let reason = reason.expect("a reason");
+    assert!(reason.contains("DONE"), "{reason}");
+    proxy.stall(false);
+    expect_event(&mut events, "live again", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    assert!(
+        proxy.accepted() > connections_before_stall,
+        "it reconnected"
+    );
+    append(&mut phone, "INBOX", 41).await;
+    expect_event(&mut events, "new mail after reconnecting", is_new_mail).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_idle_is_polled() {
+    // Dovecot's own list minus IDLE (it would still accept IDLE; Tern must not use it).
+    let server = tern_testkit::Dovecot::start_with_capability(
+        "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT SORT=DISPLAY THREAD=REFERENCES \
+         THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN \
+         NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT \
+         SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY \
+         PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
+    )
+    .expect("dovecot without IDLE");
+    let harness = Harness::on(server, 3);
+    let options = EngineOptions {
+        poll_interval: Duration::from_millis(200),
+        ..watch_options()
+    };
+    let engine = harness.engine(None, options);
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut phone = harness.phone().await;
+    assert!(!phone.has_capability("IDLE"), "the test server hides IDLE");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    append(&mut phone, "INBOX", 60).await;
+    let (event, _) = expect_event(&mut events, "new mail by polling", is_new_mail).await;
+    assert!(
+        matches!(event, EngineEvent::NewMail { uid: 4, .. }),
+        "{event:?}"
+    );
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    engine.shutdown().await;
+}
