@@ -1,6 +1,12 @@
-//! Shared measuring helpers for the benchmark binaries: statistics and peak-RSS reading.
+//! Shared helpers for the benchmark binaries: statistics, memory and CPU readings, and an
+//! engine / raw connection for alice on a local test server.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use anyhow::Context;
+use mail_engine::{ConnectSettings, Engine, EngineOptions, ImapConnection, Password, Timeouts};
+use mail_store::{NewAccount, PasswordSource, Security, Store};
 
 /// Sorted-sample statistics in milliseconds.
 pub struct Stats {
@@ -52,4 +58,92 @@ pub fn rss_mib() -> Option<f64> {
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// alice on a plaintext loopback test server.
+pub fn settings(port: u16) -> ConnectSettings {
+    ConnectSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::Plain,
+        username: "alice".into(),
+        ca_file: None,
+        allow_plaintext: false,
+    }
+}
+
+pub fn timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(30),
+        response: Duration::from_secs(120),
+    }
+}
+
+pub async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
+    Ok(ImapConnection::connect(&settings(port), &Password::new("alice-pw"), timeouts()).await?)
+}
+
+pub fn engine_over(store: Store, account: mail_store::Account) -> Arc<Engine> {
+    let options = EngineOptions {
+        timeouts: timeouts(),
+        ..EngineOptions::default()
+    };
+    Arc::new(Engine::new(
+        Arc::new(Mutex::new(store)),
+        account,
+        Password::new("alice-pw"),
+        options,
+    ))
+}
+
+pub fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
+    let mut store = Store::open_in_dir(data)?;
+    let id = store.upsert_account(
+        &NewAccount {
+            email: "alice@tern.test".into(),
+            imap_host: "127.0.0.1".into(),
+            imap_port: port,
+            security: Security::Plain,
+            username: "alice".into(),
+            ca_file: None,
+            password_source: PasswordSource::Env("UNUSED".into()),
+            allow_plaintext: false,
+        },
+        0,
+    )?;
+    let account = store
+        .accounts()?
+        .into_iter()
+        .find(|account| account.id == id)
+        .context("account")?;
+    Ok(engine_over(store, account))
+}
+
+/// CPU time (user + system) this process has used, from /proc/self/stat (Linux).
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks are 100 per second on Linux.
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// Context switches (voluntary + involuntary) of every thread of this process: how often
+/// it woke up.
+pub fn context_switches() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let status = std::fs::read_to_string(task.ok()?.path().join("status")).ok()?;
+        for line in status.lines() {
+            if line.starts_with("voluntary_ctxt_switches:")
+                || line.starts_with("nonvoluntary_ctxt_switches:")
+            {
+                total += line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+            }
+        }
+    }
+    Some(total)
 }

@@ -3,78 +3,18 @@
 //!
 //!   cargo run --release -p tern-bench --bin sync-bench -- [--messages 100000] [--repeats 3]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mail_engine::{
-    ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts,
-};
-use mail_store::{NewAccount, PasswordSource, Security, Store};
+use mail_engine::{Engine, SelectMode};
+use mail_store::Store;
 use mail_sync::Strategy;
-use tern_bench::{peak_rss_mib, reset_peak_rss, rss_mib, stats};
+use tern_bench::{connect, engine, engine_over, peak_rss_mib, reset_peak_rss, rss_mib, stats};
 
 use tern_testkit::{Dovecot, Proxy};
 
 const STRATEGIES: [Strategy; 3] = [Strategy::Qresync, Strategy::Condstore, Strategy::UidFlags];
-
-fn settings(port: u16) -> ConnectSettings {
-    ConnectSettings {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::Plain,
-        username: "alice".into(),
-        ca_file: None,
-        allow_plaintext: false,
-    }
-}
-
-fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(30),
-        response: Duration::from_secs(120),
-    }
-}
-
-async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
-    Ok(ImapConnection::connect(&settings(port), &Password::new("alice-pw"), timeouts()).await?)
-}
-
-fn engine_over(store: Store, account: mail_store::Account) -> Arc<Engine> {
-    let options = EngineOptions {
-        timeouts: timeouts(),
-        ..EngineOptions::default()
-    };
-    Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        Password::new("alice-pw"),
-        options,
-    ))
-}
-
-fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
-    let mut store = Store::open_in_dir(data)?;
-    let id = store.upsert_account(
-        &NewAccount {
-            email: "alice@tern.test".into(),
-            imap_host: "127.0.0.1".into(),
-            imap_port: port,
-            security: Security::Plain,
-            username: "alice".into(),
-            ca_file: None,
-            password_source: PasswordSource::Env("UNUSED".into()),
-            allow_plaintext: false,
-        },
-        0,
-    )?;
-    let account = store
-        .accounts()?
-        .into_iter()
-        .find(|account| account.id == id)
-        .context("account")?;
-    Ok(engine_over(store, account))
-}
 
 /// A raw stream: `UID FETCH 1:* <items>` streamed and parsed by the same IMAP stack, nothing kept.
 async fn raw_fetch(port: u16, items: &str) -> anyhow::Result<(Duration, usize)> {
