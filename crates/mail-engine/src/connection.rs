@@ -21,7 +21,7 @@ use crate::error::{EngineError, ErrorKind, Result};
 use crate::mailbox_name::wire_argument;
 use crate::response::apply_mailbox_data;
 use crate::tls;
-use crate::transport::{connect_tcp, is_loopback_host, start_tls, ImapStream};
+use crate::transport::{connect_tcp, is_loopback_host, start_tls, ImapStream, Wire};
 
 pub use idle::{Idle, Push};
 
@@ -113,7 +113,7 @@ impl Default for Timeouts {
 }
 
 pub struct ImapConnection {
-    session: Session<ImapStream>,
+    session: Session<Wire>,
     capabilities: HashSet<String>,
     qresync_enabled: bool,
     selected: Option<Selected>,
@@ -166,7 +166,7 @@ fn capability_names(capabilities: &[Capability<'_>]) -> HashSet<String> {
 
 /// Reads the server greeting; returns the capabilities it announced, if any.
 async fn read_greeting(
-    client: &mut Client<ImapStream>,
+    client: &mut Client<Wire>,
     host: &str,
     timeout: Duration,
 ) -> Result<Option<HashSet<String>>> {
@@ -227,13 +227,13 @@ impl ImapConnection {
             Security::Tls => {
                 let config = tls::client_config(settings.ca_file.as_deref())?;
                 let stream = start_tls(tcp, host, config, timeouts.connect).await?;
-                let mut client = Client::new(stream);
+                let mut client = Client::new(Wire::new(stream));
                 let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
                 (client, capabilities)
             }
             Security::StartTls => {
                 let config = tls::client_config(settings.ca_file.as_deref())?;
-                let mut plain = Client::new(ImapStream::Plain(tcp));
+                let mut plain = Client::new(Wire::new(ImapStream::Plain(tcp)));
                 read_greeting(&mut plain, host, timeouts.connect).await?;
                 tokio::time::timeout(
                     timeouts.connect,
@@ -244,15 +244,15 @@ impl ImapConnection {
                 .map_err(|error| {
                     EngineError::new(ErrorKind::Tls, format!("{host} refused STARTTLS: {error}"))
                 })?;
-                let ImapStream::Plain(tcp) = plain.into_inner() else {
+                let ImapStream::Plain(tcp) = plain.into_inner().into_inner() else {
                     return Err(EngineError::new(ErrorKind::Tls, "STARTTLS on a TLS stream"));
                 };
                 let stream = start_tls(tcp, host, config, timeouts.connect).await?;
                 // After STARTTLS there is no new greeting; capabilities must be asked again.
-                (Client::new(stream), None)
+                (Client::new(Wire::new(stream)), None)
             }
             Security::Plain => {
-                let mut client = Client::new(ImapStream::Plain(tcp));
+                let mut client = Client::new(Wire::new(ImapStream::Plain(tcp)));
                 let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
                 (client, capabilities)
             }

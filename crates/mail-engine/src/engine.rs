@@ -78,6 +78,8 @@ pub struct Engine {
     next_watcher: AtomicU64,
     running_watchers: Arc<RunningWatchers>,
     clock_watch: OnceLock<()>,
+    /// When each watched folder's last push arrived (diagnostics and latency benchmarks).
+    last_push: Mutex<HashMap<String, Instant>>,
 }
 
 /// Counts watcher tasks so shutdown can wait for them to log out.
@@ -146,6 +148,7 @@ impl Engine {
             next_watcher: AtomicU64::new(1),
             running_watchers: Arc::new(RunningWatchers::default()),
             clock_watch: OnceLock::new(),
+            last_push: Mutex::new(HashMap::new()),
         }
     }
 
@@ -178,6 +181,20 @@ impl Engine {
     /// the engine itself calls it when the clock jumps.)
     pub fn network_changed(&self) {
         self.watchers.for_each(|_, watcher| watcher.restart());
+    }
+
+    /// When the last push (an IDLE notice) for `folder` arrived, if any.
+    pub fn last_push_at(&self, folder: &str) -> Option<Instant> {
+        self.last_push
+            .lock()
+            .ok()
+            .and_then(|pushes| pushes.get(folder).copied())
+    }
+
+    pub(crate) fn push_arrived(&self, folder: &str) {
+        if let Ok(mut pushes) = self.last_push.lock() {
+            pushes.insert(folder.to_string(), Instant::now());
+        }
     }
 
     pub(crate) fn watcher_started(self: &Arc<Self>) -> RunningWatcher {

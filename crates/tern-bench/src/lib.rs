@@ -147,3 +147,49 @@ pub fn context_switches() -> Option<u64> {
     }
     Some(total)
 }
+
+/// The commands the engine pipelines for a warm delta, sent raw: the server's floor.
+pub fn raw_delta_commands(
+    strategy: mail_sync::Strategy,
+    meta: &mail_sync::SyncMeta,
+) -> Vec<String> {
+    let modseq = meta.highest_modseq.map_or(0, |modseq| modseq.0);
+    let next = meta.uid_next.0;
+    match strategy {
+        mail_sync::Strategy::Qresync => vec![
+            format!("EXAMINE INBOX (QRESYNC ({} {modseq}))", meta.uid_validity.0),
+            format!(
+                "UID FETCH {next}:* {} (CHANGEDSINCE {modseq})",
+                mail_engine::HEADER_ITEMS
+            ),
+        ],
+        mail_sync::Strategy::Condstore => vec![
+            "EXAMINE INBOX".to_string(),
+            format!(
+                "UID FETCH {next}:* {} (CHANGEDSINCE {modseq})",
+                mail_engine::HEADER_ITEMS
+            ),
+            format!(
+                "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})",
+                next - 1
+            ),
+        ],
+        _ => vec![
+            "EXAMINE INBOX".to_string(),
+            format!("UID FETCH {next}:* {}", mail_engine::HEADER_ITEMS),
+            format!("UID FETCH 1:{} (UID FLAGS)", next - 1),
+        ],
+    }
+}
+
+/// The engine's cached sync state of INBOX.
+pub fn inbox_meta(engine: &Engine) -> anyhow::Result<mail_sync::SyncMeta> {
+    let store = engine
+        .store()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let inbox = store
+        .folder_by_name(engine.account().id, "INBOX")?
+        .context("inbox")?;
+    store.sync_meta(inbox.id)?.context("meta")
+}

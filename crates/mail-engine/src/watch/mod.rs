@@ -200,8 +200,9 @@ impl Watcher {
                 tokio::select! {
                     push = connection.idle_wait(&idle, remaining) => match push {
                         Ok(Some(push)) => {
-                            tracing::debug!(folder = %self.folder, ?push, "push");
+                            self.engine.push_arrived(&self.folder);
                             self.syncer.trigger();
+                            tracing::debug!(folder = %self.folder, ?push, "push");
                         }
                         Ok(None) => break None,
                         Err(error) => return Ended::Failed(error),

@@ -10,7 +10,10 @@ use anyhow::Context;
 use mail_engine::{Engine, SelectMode};
 use mail_store::Store;
 use mail_sync::Strategy;
-use tern_bench::{connect, engine, engine_over, peak_rss_mib, reset_peak_rss, rss_mib, stats};
+use tern_bench::{
+    connect, engine, engine_over, inbox_meta, peak_rss_mib, raw_delta_commands, reset_peak_rss,
+    rss_mib, stats,
+};
 
 use tern_testkit::{Dovecot, Proxy};
 
@@ -40,31 +43,6 @@ const TERN_ITEMS: &str = mail_engine::HEADER_ITEMS;
 /// What it fetched before (ENVELOPE + References), kept for comparison.
 const ENVELOPE_PLUS_ITEMS: &str =
     "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])";
-
-/// The commands the engine pipelines for a warm delta, sent raw: the server's floor.
-fn raw_delta_commands(strategy: Strategy, meta: &mail_sync::SyncMeta) -> Vec<String> {
-    let modseq = meta.highest_modseq.map_or(0, |modseq| modseq.0);
-    let next = meta.uid_next.0;
-    match strategy {
-        Strategy::Qresync => vec![
-            format!("EXAMINE INBOX (QRESYNC ({} {modseq}))", meta.uid_validity.0),
-            format!("UID FETCH {next}:* {TERN_ITEMS} (CHANGEDSINCE {modseq})"),
-        ],
-        Strategy::Condstore => vec![
-            "EXAMINE INBOX".to_string(),
-            format!("UID FETCH {next}:* {TERN_ITEMS} (CHANGEDSINCE {modseq})"),
-            format!(
-                "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})",
-                next - 1
-            ),
-        ],
-        _ => vec![
-            "EXAMINE INBOX".to_string(),
-            format!("UID FETCH {next}:* {TERN_ITEMS}"),
-            format!("UID FETCH 1:{} (UID FLAGS)", next - 1),
-        ],
-    }
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -322,17 +300,6 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// The engine's current sync state of INBOX (what its next delta starts from).
-fn inbox_meta(engine: &Engine) -> anyhow::Result<mail_sync::SyncMeta> {
-    let store = engine
-        .store()
-        .lock()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?;
-    let inbox = store
-        .folder_by_name(engine.account().id, "INBOX")?
-        .context("inbox")?;
-    store.sync_meta(inbox.id)?.context("meta")
-}
-
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }

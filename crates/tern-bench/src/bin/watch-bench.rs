@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use mail_engine::{EngineEvent, ImapConnection, Push, SelectMode};
-use tern_bench::{connect, context_switches, cpu_time, engine, stats};
+use tern_bench::{
+    connect, context_switches, cpu_time, engine, inbox_meta, raw_delta_commands, stats,
+};
 use tern_testkit::{Dovecot, Proxy};
 use tokio::sync::mpsc;
 
@@ -60,7 +62,13 @@ async fn append(phone: &mut ImapConnection, index: u64) -> anyhow::Result<Instan
 
 struct Latency {
     total: Vec<Duration>,
+    /// Event time minus the raw IDLE connection's push (includes Dovecot's jitter between
+    /// its two imap processes).
     client: Vec<Duration>,
+    /// Event time minus the push's arrival on the engine's own IDLE connection.
+    engine: Vec<Duration>,
+    /// The same delta's commands sent raw right after the event: the server's part.
+    floor: Vec<Duration>,
 }
 
 /// `samples` arrivals, each waited for: APPEND OK -> new_mail, and raw push -> new_mail.
@@ -75,7 +83,13 @@ async fn measure(
     engine_proxy.set_round_trip(round_trip);
     raw_proxy.set_round_trip(round_trip);
     let dir = tempfile::tempdir()?;
-    let engine = engine(dir.path(), engine_proxy.port)?;
+    // On loopback the proxies stay out of the way (direct connections).
+    let (engine_port, raw_port) = if round_trip.is_zero() {
+        (server.port, server.port)
+    } else {
+        (engine_proxy.port, raw_proxy.port)
+    };
+    let engine = engine(dir.path(), engine_port)?;
     engine.sync_folder("INBOX", None).await?;
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
@@ -86,7 +100,21 @@ async fn measure(
             }
         }
     }
-    let mut pushes = raw_idle(connect(raw_proxy.port).await?);
+    // Reference: a no-change delta on the same warm request connection, nothing else running.
+    let mut warm = Vec::new();
+    for _ in 0..30 {
+        let started = Instant::now();
+        engine.sync_folder("INBOX", None).await?;
+        warm.push(started.elapsed());
+    }
+    let warm = stats(&warm);
+    println!(
+        "warm no-change delta on the request connection ({} ms round trip): p50 {:.2} ms, p99 {:.2} ms",
+        round_trip.as_millis(),
+        warm.p50,
+        warm.p99
+    );
+    let mut pushes = raw_idle(connect(raw_port).await?);
     tokio::time::timeout(Duration::from_secs(10), pushes.recv())
         .await?
         .context("raw IDLE did not start")?;
@@ -99,8 +127,12 @@ async fn measure(
     let mut latency = Latency {
         total: Vec::new(),
         client: Vec::new(),
+        engine: Vec::new(),
+        floor: Vec::new(),
     };
+    let mut raw = connect(engine_port).await?;
     for sample in 0..samples {
+        let before = inbox_meta(&engine)?;
         let ok_at = append(&mut phone, first_index + 1 + sample as u64).await?;
         let event_at = wait_new_mail(&mut events).await?;
         let push_at = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
@@ -112,6 +144,14 @@ async fn measure(
         latency
             .client
             .push(event_at.saturating_duration_since(push_at));
+        let own_push = engine.last_push_at("INBOX").context("no push recorded")?;
+        latency
+            .engine
+            .push(event_at.saturating_duration_since(own_push));
+        let commands = raw_delta_commands(mail_sync::Strategy::Qresync, &before);
+        let started = Instant::now();
+        raw.pipeline(&commands, |_, _| Ok(())).await?;
+        latency.floor.push(started.elapsed());
     }
     engine.shutdown().await;
     Ok(latency)
@@ -133,25 +173,39 @@ async fn wait_new_mail(
 fn print_latency(label: &str, latency: &Latency) {
     let total = stats(&latency.total);
     let client = stats(&latency.client);
+    let engine = stats(&latency.engine);
+    let floor = stats(&latency.floor);
     println!(
-        "| {label} | {:.1} ms | {:.1} ms | {:.2} ms | {:.2} ms | {} |",
+        "| {label} | {:.1} ms | {:.1} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
         total.p50,
         total.p99,
         client.p50,
         client.p99,
+        engine.p50,
+        engine.p99,
+        floor.p50,
+        floor.p99,
         latency.total.len()
     );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    if std::env::var("TERN_LOG").is_ok() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("TERN_LOG"))
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .init();
+    }
     let mut samples = 100usize;
     let mut idle_seconds = 300u64;
+    let mut latency_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--samples" => samples = args.next().context("--samples N")?.parse()?,
             "--idle-seconds" => idle_seconds = args.next().context("--idle-seconds S")?.parse()?,
+            "--latency-only" => latency_only = true,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -159,12 +213,15 @@ async fn main() -> anyhow::Result<()> {
     let server = Dovecot::start()?;
     server.seed("alice", "INBOX", 0, 1000)?;
 
-    println!("\n| new mail, APPEND OK -> new_mail event | total p50 | total p99 | client share p50 | client share p99 | samples |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("\n| new mail, APPEND OK -> new_mail event | total p50 | total p99 | client share vs raw IDLE p50 | p99 | own push -> event p50 | p99 | same delta sent raw (server) p50 | p99 | samples |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let loopback = measure(&server, Duration::ZERO, samples, 10_000).await?;
     print_latency("loopback", &loopback);
     let slow = measure(&server, Duration::from_millis(50), samples, 20_000).await?;
     print_latency("50 ms round trip (delay proxy)", &slow);
+    if latency_only {
+        return Ok(());
+    }
 
     // Idle: 10 watched folders, nothing happening.
     let mut phone = connect(server.port).await?;
