@@ -456,3 +456,36 @@ async fn a_server_without_idle_is_polled() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_password_is_offline_with_a_reason_that_never_shows_the_password() {
+    let harness = Harness::new(1);
+    let mut account = harness.account.clone();
+    account.imap_port = harness.server.port;
+    let engine = std::sync::Arc::new(mail_engine::Engine::new(
+        harness.store.clone(),
+        account,
+        mail_engine::Password::new("not-alices-secret"),
+        watch_options(),
+    ));
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    let (event, _) = expect_event(&mut events, "offline", |event| {
+        is_state(event, ConnectivityState::Offline)
+    })
+    .await;
+    let EngineEvent::Connectivity { reason, .. } = event else {
+        unreachable!()
+    };
+    let reason = reason.expect("a reason");
+    assert!(reason.contains("Login"), "{reason}");
+    assert!(!reason.contains("not-alices-secret"), "{reason}");
+    let json = serde_json::to_string(&EngineEvent::Connectivity {
+        account: "a".into(),
+        state: ConnectivityState::Offline,
+        reason: Some(reason),
+    })
+    .expect("json");
+    assert!(!json.contains("not-alices-secret"));
+    engine.shutdown().await;
+}

@@ -163,7 +163,13 @@ impl Watcher {
                 }
                 Ended::Failed(error) => {
                     tracing::info!(folder = %self.folder, %error, "watch connection lost");
-                    let delay = backoff.next_delay();
+                    // A refused password, a TLS or policy failure will not fix itself in a
+                    // second: retry at the slowest pace (and do not hammer the login).
+                    let delay = if error.is_connection_failure() {
+                        backoff.next_delay()
+                    } else {
+                        options.reconnect_max
+                    };
                     reason = Some(error.to_string());
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
