@@ -43,6 +43,19 @@ async fn expect_event(
     }
 }
 
+/// Subscribes to events, watches INBOX and waits until the watcher is live.
+async fn watch_inbox_until_live(
+    engine: &std::sync::Arc<mail_engine::Engine>,
+) -> (Receiver<EngineEvent>, mail_engine::WatchSubscription) {
+    let mut events = engine.subscribe();
+    let watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    (events, watch)
+}
+
 fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {
     matches!(event, EngineEvent::Connectivity { state, .. } if *state == wanted)
 }
@@ -203,12 +216,7 @@ async fn a_cut_watch_connection_reconnects_and_catches_up() {
     let proxy = Proxy::start(harness.server.port).await.expect("proxy");
     let engine = harness.engine(Some(proxy.port), watch_options());
     engine.sync_folder("INBOX", None).await.expect("sync");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
 
     // Cut everything and keep the proxy closed while mail arrives.
     proxy.refuse_new(true);
@@ -255,12 +263,7 @@ async fn a_server_restart_goes_offline_then_live_and_loses_nothing() {
     let mut harness = Harness::new(10);
     let engine = harness.engine(None, watch_options());
     engine.sync_folder("INBOX", None).await.expect("sync");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
 
     harness.server.stop().expect("stop dovecot");
     expect_event(&mut events, "connecting", |event| {
@@ -324,12 +327,7 @@ async fn a_burst_of_a_thousand_arrivals_takes_a_few_delta_syncs() {
     let harness = Harness::new(10);
     let engine = harness.engine(None, watch_options());
     engine.sync_folder("INBOX", None).await.expect("sync");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     let mut phone = harness.phone().await;
     for _ in 0..4 {
         append_many(&mut phone, 250).await;
@@ -379,12 +377,7 @@ async fn idle_is_renewed_and_an_unanswered_done_means_a_dead_connection() {
     };
     let engine = harness.engine(Some(proxy.port), options);
     engine.sync_folder("INBOX", None).await.expect("sync");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     let mut phone = harness.phone().await;
     // Several renewals (DONE + IDLE every 300 ms) pass while this message is on its way.
     append(&mut phone, "INBOX", 40).await;
@@ -438,12 +431,7 @@ async fn a_server_without_idle_is_polled() {
     engine.sync_folder("INBOX", None).await.expect("sync");
     let mut phone = harness.phone().await;
     assert!(!phone.has_capability("IDLE"), "the test server hides IDLE");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     append(&mut phone, "INBOX", 60).await;
     let (event, _) = expect_event(&mut events, "new mail by polling", is_new_mail).await;
     assert!(
