@@ -133,7 +133,6 @@ impl Watcher {
                     Ended::Failed(error)
                 }
                 Ok(connection) => {
-                    backoff.reset();
                     // Catch up with whatever happened before (or while cut off) before
                     // saying live; changes after this sync are pushed once IDLE starts.
                     match self.engine.sync_folder(&self.folder, None).await {
@@ -142,6 +141,7 @@ impl Watcher {
                             Ended::Failed(error)
                         }
                         Ok(_) => {
+                            backoff.reset();
                             // From the first catch-up on, arrivals are new mail.
                             self.engine.announce_new_mail(self.id, &self.folder);
                             self.report(ConnectivityState::Live, None);
