@@ -59,10 +59,13 @@ CREATE TABLE messages (
 ) STRICT;
 
 CREATE INDEX messages_by_arrival ON messages (folder_id, internal_date DESC, uid DESC);
+CREATE INDEX messages_unseen ON messages (folder_id, seen);
+CREATE INDEX messages_by_message_id ON messages (message_id) WHERE message_id <> '';
 
--- Folder counts: inserts are counted per batch by mail-store's upsert_messages (the only
--- insert path; a per-row insert trigger cost a quarter of an initial sync's write time);
--- deletes and changes of seen / folder are rarer and counted here.
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+    UPDATE folders SET total = total + 1, unread = unread + (1 - NEW.seen) WHERE id = NEW.folder_id;
+END;
+
 CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
     UPDATE folders SET total = total - 1, unread = unread - (1 - OLD.seen) WHERE id = OLD.folder_id;
 END;

@@ -4,10 +4,16 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 /// Every migration, in order; index + 1 is the schema version it produces.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../../migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../../migrations/0001_init.sql"),
+    ),
+    (
+        "0002_counts_per_batch.sql",
+        include_str!("../../../migrations/0002_counts_per_batch.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

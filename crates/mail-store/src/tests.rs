@@ -87,6 +87,39 @@ fn migrates_from_empty_and_records_the_version() {
 }
 
 #[test]
+fn a_version_1_cache_is_upgraded_and_counts_stay_right() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(DATABASE_FILE);
+    {
+        let old = rusqlite::Connection::open(&path).expect("old cache");
+        old.execute_batch(include_str!("../../../migrations/0001_init.sql"))
+            .expect("schema 1");
+        old.pragma_update(None, "user_version", 1)
+            .expect("version 1");
+    }
+    let mut store = Store::open(&path).expect("upgrade");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let triggers: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'messages_count_insert'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("schema query");
+    assert_eq!(triggers, 0, "inserts are counted once, by upsert_messages");
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    store.begin_initial_sync(folder, &meta(4)).expect("begin");
+    let rows = vec![row(1, ""), row(2, "\\Seen"), row(3, "")];
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("rows");
+    let summary = &store.folder_summaries(account).expect("summaries")[0];
+    assert_eq!((summary.total, summary.unread), (3, 2));
+}
+
+#[test]
 fn refuses_a_cache_from_a_newer_version() {
     let (dir, store) = temp_store();
     store
