@@ -469,22 +469,12 @@ impl ImapConnection {
         loop {
             let read =
                 tokio::time::timeout(self.timeouts.response, self.session.read_response()).await;
-            let response = match read {
-                Err(_) => {
-                    return Err(self.mark_broken(format!(
-                        "No answer from the server within {} s",
-                        self.timeouts.response.as_secs()
-                    )))
-                }
-                Ok(Err(error)) => {
-                    return Err(self.mark_broken(format!("Reading from the server: {error}")))
-                }
-                Ok(Ok(None)) => {
-                    return Err(self.mark_broken("The server closed the connection".to_string()))
-                }
-                Ok(Ok(Some(response))) => response,
+            let Some(response) = self.settle_read(read)? else {
+                return Err(self.mark_broken(format!(
+                    "No answer from the server within {} s",
+                    self.timeouts.response.as_secs()
+                )));
             };
-            self.last_activity = Instant::now();
             match response.parsed() {
                 Response::Done {
                     tag,
@@ -528,6 +518,23 @@ impl ImapConnection {
                         return Err(error);
                     }
                 }
+            }
+        }
+    }
+
+    /// The outcome of one timed read: `Ok(None)` when the time ran out; a read error or the
+    /// end of the stream marks the connection broken; a response counts as activity.
+    fn settle_read<R>(
+        &mut self,
+        read: std::result::Result<std::io::Result<Option<R>>, tokio::time::error::Elapsed>,
+    ) -> Result<Option<R>> {
+        match read {
+            Err(_) => Ok(None),
+            Ok(Err(error)) => Err(self.mark_broken(format!("Reading from the server: {error}"))),
+            Ok(Ok(None)) => Err(self.mark_broken("The server closed the connection".to_string())),
+            Ok(Ok(Some(response))) => {
+                self.last_activity = Instant::now();
+                Ok(Some(response))
             }
         }
     }

@@ -145,17 +145,10 @@ impl ImapConnection {
     /// stream mark the connection broken.
     async fn read_idle(&mut self, max: Duration) -> Result<Option<Read>> {
         self.check_usable()?;
-        let response = match tokio::time::timeout(max, self.session.read_response()).await {
-            Err(_) => return Ok(None),
-            Ok(Err(error)) => {
-                return Err(self.mark_broken(format!("Reading from the server: {error}")))
-            }
-            Ok(Ok(None)) => {
-                return Err(self.mark_broken("The server closed the connection".to_string()))
-            }
-            Ok(Ok(Some(response))) => response,
+        let read = tokio::time::timeout(max, self.session.read_response()).await;
+        let Some(response) = self.settle_read(read)? else {
+            return Ok(None);
         };
-        self.last_activity = Instant::now();
         let read = match response.parsed() {
             Response::Continue { .. } => Read::Continue,
             Response::Done {
