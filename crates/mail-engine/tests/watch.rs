@@ -60,6 +60,17 @@ fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {
     matches!(event, EngineEvent::Connectivity { state, .. } if *state == wanted)
 }
 
+/// The UIDs of the new_mail events among `events`, in order.
+fn new_mail_uids(events: &[EngineEvent]) -> Vec<u32> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::NewMail { uid, .. } => Some(*uid),
+            _ => None,
+        })
+        .collect()
+}
+
 fn is_new_mail(event: &EngineEvent) -> bool {
     matches!(event, EngineEvent::NewMail { .. })
 }
@@ -239,13 +250,7 @@ async fn a_cut_watch_connection_reconnects_and_catches_up() {
         is_state(event, ConnectivityState::Live)
     })
     .await;
-    let arrived: Vec<u32> = seen
-        .iter()
-        .filter_map(|event| match event {
-            EngineEvent::NewMail { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
+    let arrived: Vec<u32> = new_mail_uids(&seen);
     assert_eq!(
         arrived,
         vec![11, 12],
@@ -289,13 +294,7 @@ async fn a_server_restart_goes_offline_then_live_and_loses_nothing() {
         "{seen:?}"
     );
     // Seeded message 12 arrives already \Seen (read elsewhere): not announced as new mail.
-    let arrived: Vec<u32> = seen
-        .iter()
-        .filter_map(|event| match event {
-            EngineEvent::NewMail { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
+    let arrived: Vec<u32> = new_mail_uids(&seen);
     assert_eq!(arrived, vec![11, 12], "UIDs of seeded messages 10 and 11");
     let mut phone = harness.phone().await;
     assert_eq!(
@@ -341,13 +340,7 @@ async fn a_burst_of_a_thousand_arrivals_takes_a_few_delta_syncs() {
         .filter(|event| matches!(event, EngineEvent::FolderChanged { .. }))
         .count()
         + 1;
-    let mut announced: Vec<u32> = seen
-        .iter()
-        .filter_map(|event| match event {
-            EngineEvent::NewMail { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
+    let mut announced: Vec<u32> = new_mail_uids(&seen);
     // The last sync's new-mail events follow its folder_changed.
     while announced.len() < 1000 {
         let (event, _) = expect_event(&mut events, "the rest of the new mail", is_new_mail).await;
