@@ -71,6 +71,8 @@ pub struct Tagged {
     pub status: TaggedStatus,
     pub read_only: Option<bool>,
     pub text: String,
+    /// COPYUID in the answer (UID COPY; UID MOVE usually sends it untagged).
+    pub copy_uid: Option<crate::response::CopyUid>,
 }
 
 impl Tagged {
@@ -122,6 +124,9 @@ pub struct ImapConnection {
     timeouts: Timeouts,
     label: String,
     round_trips: u64,
+    /// Time spent waiting for the server's answers (from writing a pipeline to its last
+    /// tagged answer), summed over the connection's life.
+    server_wait: Duration,
 }
 
 /// Commands written together whose answers are being read.
@@ -307,6 +312,7 @@ impl ImapConnection {
             timeouts,
             label,
             round_trips: 0,
+            server_wait: Duration::ZERO,
         };
         connection.refresh_capabilities().await?;
         if connection.has_capability("QRESYNC") {
@@ -422,11 +428,13 @@ impl ImapConnection {
     where
         F: FnMut(usize, &Response<'_>) -> Result<()>,
     {
+        let started = Instant::now();
         let mut pending = self.start_pipeline(commands).await?;
         let mut results: Vec<Option<Tagged>> = vec![None; commands.len()];
         while let Some((index, tagged)) = self.next_tagged(&mut pending, &mut on_response).await? {
             results[index] = Some(tagged);
         }
+        self.server_wait += started.elapsed();
         results
             .into_iter()
             .map(|result| {
@@ -499,6 +507,7 @@ impl ImapConnection {
                     let tagged = Tagged {
                         status: status_kind(status),
                         read_only,
+                        copy_uid: crate::response::copy_uid(outcome.code.as_ref()),
                         text: outcome.information.as_deref().unwrap_or("").to_string(),
                     };
                     pending.done += 1;
@@ -549,6 +558,12 @@ impl ImapConnection {
     /// How many round trips (pipelines) this connection has made.
     pub fn round_trips(&self) -> u64 {
         self.round_trips
+    }
+
+    /// Time spent in pipelines, from the first write to the last tagged answer: the server's
+    /// work plus the network (and handling untagged answers as they stream in).
+    pub fn server_wait(&self) -> Duration {
+        self.server_wait
     }
 
     /// NOOP: proves the connection alive and collects pending untagged responses.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use mail_store::{Account, Folder, ListedFolder, Store};
+use mail_store::{Account, Folder, ListedFolder, MessageRow, Store};
 use mail_sync::{plan_sync, Strategy, SyncPlan};
 use tokio::sync::MutexGuard;
 
@@ -16,7 +16,9 @@ use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::{ConnectivityState, EngineEvent, Events};
 use crate::folders::list_folders;
 use crate::hub::{Hub, Subscription};
-use crate::sync::{delta_sync, initial_sync, with_store, DeltaOutcome, SharedStore, SyncReport};
+use crate::sync::{
+    delta_sync, initial_sync, with_store, DeltaOutcome, NewMessage, SharedStore, SyncReport,
+};
 use crate::watch::{self, Connectivity, WatchHandle};
 
 /// A subscriber's share of a folder watcher; dropping it stops watching when it was the last.
@@ -247,10 +249,9 @@ impl Engine {
 
     /// Tells subscribers what a sync changed (and which new messages arrived while watched).
     fn publish(&self, report: &SyncReport, announce: bool) {
-        let account = &self.account.email;
         if report.added + report.removed + report.flags_changed > 0 || report.resync {
             self.events.send(EngineEvent::FolderChanged {
-                account: account.clone(),
+                account: self.account.email.clone(),
                 folder: report.folder.clone(),
                 added: report.added,
                 removed: report.removed,
@@ -261,17 +262,82 @@ impl Engine {
             });
         }
         if announce && !report.resync && report.strategy != Strategy::Initial {
-            for message in report.new_messages.iter().filter(|message| !message.seen) {
-                self.events.send(EngineEvent::NewMail {
-                    account: account.clone(),
-                    folder: report.folder.clone(),
-                    uid: message.uid,
-                    from: message.from.clone(),
-                    from_address: message.from_address.clone(),
-                    subject: message.subject.clone(),
+            self.publish_new_mail(&report.folder, &report.new_messages);
+        }
+        if !report.dropped.is_empty() {
+            self.announce_dropped(&report.dropped, "the message is gone from the server");
+            if let Ok(pending) =
+                with_store(&self.store, |store| store.pending_count(self.account.id))
+            {
+                self.events.send(EngineEvent::PendingChanged {
+                    account: self.account.email.clone(),
+                    pending,
                 });
             }
         }
+    }
+
+    pub(crate) fn send_event(&self, event: EngineEvent) {
+        self.events.send(event);
+    }
+
+    fn publish_new_mail(&self, folder: &str, messages: &[NewMessage]) {
+        for message in messages.iter().filter(|message| !message.seen) {
+            self.events.send(EngineEvent::NewMail {
+                account: self.account.email.clone(),
+                folder: folder.to_string(),
+                uid: message.uid,
+                from: message.from.clone(),
+                from_address: message.from_address.clone(),
+                subject: message.subject.clone(),
+            });
+        }
+    }
+
+    /// Caches messages a watch connection fetched right after the server announced them,
+    /// and tells subscribers, ahead of the delta sync that confirms them. Nothing is cached
+    /// when the folder's cache is not complete or belongs to another UIDVALIDITY (the delta
+    /// sync sorts that out). Returns how many messages were new to the cache.
+    pub(crate) fn cache_arrivals(
+        &self,
+        folder: &Folder,
+        uid_validity: u32,
+        rows: &[MessageRow],
+    ) -> Result<usize> {
+        let cached = with_store(&self.store, |store| {
+            match store.sync_meta(folder.id)? {
+                Some(meta)
+                    if meta.uid_validity.0 == uid_validity && meta.initial_low_uid.is_none() => {}
+                _ => return Ok(None),
+            }
+            let inserted = store.add_arrivals(folder.id, rows)?;
+            Ok(Some((inserted, store.folder_counts(folder.id)?)))
+        })?;
+        let Some((inserted, counts)) = cached else {
+            return Ok(0);
+        };
+        if inserted.is_empty() {
+            return Ok(0);
+        }
+        self.events.send(EngineEvent::FolderChanged {
+            account: self.account.email.clone(),
+            folder: folder.name.clone(),
+            added: inserted.len(),
+            removed: 0,
+            flags_changed: 0,
+            resync: false,
+            total: counts.count,
+            unread: counts.unread,
+        });
+        if self.announces_new_mail(&folder.name) {
+            let messages: Vec<NewMessage> = rows
+                .iter()
+                .filter(|row| inserted.contains(&row.uid))
+                .map(NewMessage::from_row)
+                .collect();
+            self.publish_new_mail(&folder.name, &messages);
+        }
+        Ok(inserted.len())
     }
 
     pub fn account(&self) -> &Account {
@@ -411,14 +477,26 @@ impl Engine {
                         other => other,
                     };
                     let trips_before = connection.round_trips();
+                    let wait_before = connection.server_wait();
                     let mut report = engine.sync_on(connection, &folder, forced).await?;
                     report.round_trips = connection.round_trips() - trips_before;
+                    report.server_wait = connection.server_wait().saturating_sub(wait_before);
                     Ok(report)
                 })
             })
             .await
             .map_err(|error| error.context(format!("Syncing {name}")))?;
         report.duration = started.elapsed();
+        tracing::debug!(
+            folder = %report.folder,
+            strategy = ?report.strategy,
+            added = report.added,
+            removed = report.removed,
+            flags_changed = report.flags_changed,
+            ms = report.duration.as_secs_f64() * 1e3,
+            server_ms = report.server_wait.as_secs_f64() * 1e3,
+            "synced"
+        );
         self.publish(&report, announce);
         Ok(report)
     }
@@ -429,6 +507,10 @@ impl Engine {
         folder: &Folder,
         forced: Option<Strategy>,
     ) -> Result<SyncReport> {
+        // What the user did goes to the server before anything is read back from it.
+        if with_store(&self.store, |store| store.pending_count(self.account.id))? > 0 {
+            self.replay_on(connection).await?;
+        }
         let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
         let mut plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), forced);
         let mut report = SyncReport {
@@ -442,8 +524,10 @@ impl Engine {
             total: 0,
             unread: 0,
             new_messages: Vec::new(),
+            dropped: Vec::new(),
             round_trips: 0,
             duration: Duration::ZERO,
+            server_wait: Duration::ZERO,
         };
         // At most: initial (or resume) -> delta, or delta -> fallback delta, or delta -> resync -> delta.
         for _ in 0..4 {
@@ -463,6 +547,7 @@ impl Engine {
                     .await?;
                     report.strategy = Strategy::Initial;
                     report.added += outcome.added;
+                    report.dropped.extend(outcome.dropped);
                     report.resync |= outcome.restarted;
                     report.uid_validity = outcome.uid_validity;
                     // Catch up with what changed while the initial sync ran.
@@ -477,6 +562,7 @@ impl Engine {
                             flags_changed,
                             uid_validity,
                             new_messages,
+                            dropped,
                         } => {
                             if report.strategy != Strategy::Initial {
                                 report.strategy = strategy;
@@ -486,6 +572,7 @@ impl Engine {
                             report.flags_changed += flags_changed;
                             report.uid_validity = uid_validity;
                             report.new_messages = new_messages;
+                            report.dropped.extend(dropped);
                             let counts =
                                 with_store(&self.store, |store| store.folder_counts(folder.id))?;
                             report.total = counts.count;
@@ -517,7 +604,7 @@ impl Engine {
     /// Runs `work` on the request connection, once more on a fresh one if the first broke.
     /// Runs `work` on the request connection (attempt 1, 2, …); after a connection failure,
     /// again on a fresh connection, up to `attempts` times.
-    async fn with_retry<T>(
+    pub(crate) async fn with_retry<T>(
         &self,
         attempts: u32,
         work: impl for<'c> Fn(

@@ -43,6 +43,21 @@ pub enum EngineEvent {
         from_address: String,
         subject: String,
     },
+    /// The number of actions waiting for the server changed ("3 changes waiting").
+    PendingChanged { account: String, pending: usize },
+    /// An action was given up: its message is gone from the server, or the server refused
+    /// it (the cache shows the message as it was before the action).
+    ActionDropped {
+        account: String,
+        folder: String,
+        /// The message's UID in `folder` (a local UID, >= 2^32, for a message moved there
+        /// while offline).
+        uid: u64,
+        /// `mark_read`, `mark_unread`, `flag`, `unflag`, `add_flag`, `remove_flag`,
+        /// `move` or `delete`.
+        action: String,
+        reason: String,
+    },
     /// The account's connectivity changed.
     Connectivity {
         account: String,

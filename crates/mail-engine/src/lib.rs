@@ -9,8 +9,13 @@
 //! Realtime (server -> subscribers): [`Engine::watch`] shares one IDLE connection per folder
 //! among its subscribers (`hub`, `watch`); pushes wake a delta sync on the request
 //! connection, and every sync publishes [`EngineEvent`]s to [`Engine::subscribe`]rs.
+//!
+//! Writes (cache -> server): [`Engine::act`] changes the cache and queues the action in one
+//! transaction; [`Engine::replay_pending`] (and every sync, first) replays the queue through a
+//! read-write SELECT, batched into UID sets.
 
 mod account;
+mod actions;
 mod connection;
 mod engine;
 mod error;
@@ -26,6 +31,7 @@ mod transport;
 mod watch;
 
 pub use account::{ConnectSettings, Password};
+pub use actions::{action_name, Action, ActionReport, ReplayReport};
 pub use connection::{FlagOperation, Idle, ImapConnection, Push, SelectMode, Selected, Timeouts};
 pub use engine::{Engine, EngineOptions, WatchSubscription};
 pub use error::{EngineError, ErrorKind};

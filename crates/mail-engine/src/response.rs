@@ -1,5 +1,6 @@
 //! Reading IMAP responses into sync facts: SELECT data, EXISTS/EXPUNGE bookkeeping, FETCH flags.
 
+use imap_proto::rfc4315::UidSetMember;
 use imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
 use mail_sync::{Flags, ModSeq, SelectedState, Uid, UidValidity};
 
@@ -128,4 +129,52 @@ mod tests {
         assert_eq!(uid, Some(Uid(99)));
         assert_eq!(flags.expect("flags").to_string(), "\\Seen");
     }
+}
+
+/// COPYUID (RFC 4315): where copied or moved messages landed in the target folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyUid {
+    pub uid_validity: u32,
+    /// (source UID, target UID), in the server's order.
+    pub pairs: Vec<(Uid, Uid)>,
+}
+
+fn expand_set(set: &[UidSetMember]) -> Vec<u32> {
+    set.iter()
+        .flat_map(|member| match member {
+            UidSetMember::Uid(uid) => *uid..=*uid,
+            UidSetMember::UidRange(range) => range.clone(),
+        })
+        .collect()
+}
+
+/// The COPYUID in a response code; `None` when there is none or its two sets differ in
+/// length (a malformed answer is no mapping at all).
+pub fn copy_uid(code: Option<&ResponseCode<'_>>) -> Option<CopyUid> {
+    let Some(ResponseCode::CopyUid(uid_validity, sources, targets)) = code else {
+        return None;
+    };
+    let total: u64 = sources
+        .iter()
+        .map(|member| match member {
+            UidSetMember::Uid(_) => 1,
+            UidSetMember::UidRange(range) => range_len(range),
+        })
+        .sum();
+    // A hostile answer must not make us expand billions of UIDs.
+    if total > 1_000_000 {
+        return None;
+    }
+    let (sources, targets) = (expand_set(sources), expand_set(targets));
+    if sources.len() != targets.len() {
+        return None;
+    }
+    Some(CopyUid {
+        uid_validity: *uid_validity,
+        pairs: sources
+            .into_iter()
+            .zip(targets)
+            .map(|(source, target)| (Uid(source), Uid(target)))
+            .collect(),
+    })
 }

@@ -169,6 +169,74 @@ async fn pushes_from_another_client_become_events_and_the_cache_follows() {
     engine.shutdown().await;
 }
 
+/// Arrivals are fetched on the watch connection as soon as they are pushed, then confirmed
+/// by a delta sync: each is announced exactly once, one read elsewhere is not announced, and
+/// the cache ends equal to the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_arrival_is_announced_once_and_one_already_read_is_not() {
+    let harness = Harness::new(5);
+    let engine = harness.engine(None, watch_options());
+    engine.sync_folder("INBOX", None).await.expect("first sync");
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
+    let mut phone = harness.phone().await;
+    let mut seen = Vec::new();
+    for index in 0..4u64 {
+        append(&mut phone, "INBOX", 500 + index).await;
+        let (event, before) = expect_event(&mut events, "new mail", is_new_mail).await;
+        seen.extend(before);
+        seen.push(event);
+    }
+    // Read on another device before it arrived here: counted, never announced.
+    let text = String::from_utf8(tern_testkit::messages::message(600, 1_800_000_600)).unwrap();
+    phone
+        .execute(
+            &format!("APPEND INBOX (\\Seen) {{{}+}}\r\n{text}", text.len()),
+            |_| Ok(()),
+        )
+        .await
+        .unwrap()
+        .require_ok("append seen")
+        .unwrap();
+    let (event, before) = expect_event(&mut events, "the read arrival", |event| {
+        matches!(event, EngineEvent::FolderChanged { total: 10, .. })
+    })
+    .await;
+    seen.extend(before);
+    seen.push(event);
+    // The syncer runs one delta at a time: once this flag change is reported, the deltas
+    // confirming the arrivals have run too.
+    store_flag(&mut phone, "INBOX", &[1], "$TernMark", true).await;
+    let (_, before) = expect_event(&mut events, "the flag change", |event| {
+        matches!(
+            event,
+            EngineEvent::FolderChanged {
+                flags_changed: 1,
+                ..
+            }
+        )
+    })
+    .await;
+    seen.extend(before);
+    assert_eq!(
+        new_mail_uids(&seen),
+        vec![6, 7, 8, 9],
+        "each once: {seen:#?}"
+    );
+    let added: usize = seen
+        .iter()
+        .map(|event| match event {
+            EngineEvent::FolderChanged { added, .. } => *added,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(added, 5, "every arrival counted once: {seen:#?}");
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+    engine.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves() {
     let harness = Harness::new(5);
@@ -378,7 +446,7 @@ async fn idle_is_renewed_and_an_unanswered_done_means_a_dead_connection() {
     let connections_before_stall = proxy.accepted();
 
     // A silent network: the next DONE gets no answer, which must count as a dead connection.
-    proxy.stall(true);
+    proxy.stall_when_client_sends("DONE\r\n");
     let (event, _) = expect_event(
         &mut events,
         "connecting after an unanswered DONE",

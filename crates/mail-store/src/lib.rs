@@ -8,6 +8,8 @@ mod accounts;
 mod folders;
 mod messages;
 mod migrate;
+mod overlay;
+mod pending;
 mod sync_state;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +22,8 @@ pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
-pub use sync_state::{DeltaWrite, FolderCounts};
+pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
+pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
 
 /// The cache file name inside a data directory.
 pub const DATABASE_FILE: &str = "tern.db";

@@ -43,11 +43,12 @@ pub struct MessageSummary {
 /// Inserts rows, or updates the ones already cached (keyed on folder and UID), and keeps
 /// the folder's total and unread counts: this is the only path that inserts messages, so
 /// it counts what it inserted (deletes and flag changes are counted by triggers).
+/// Returns the UIDs that were not cached before.
 pub(crate) fn upsert_messages(
     tx: &Transaction<'_>,
     folder: FolderId,
     rows: &[MessageRow],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Uid>> {
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
@@ -64,7 +65,8 @@ pub(crate) fn upsert_messages(
              WHERE folder_id = ?1 AND uid = ?2",
         )
         .context("Preparing message update")?;
-    let (mut inserted, mut inserted_unread) = (0i64, 0i64);
+    let mut inserted = Vec::new();
+    let mut inserted_unread = 0i64;
     for row in rows {
         let values = params![
             folder.0,
@@ -88,7 +90,7 @@ pub(crate) fn upsert_messages(
             .execute(values)
             .with_context(|| format!("Saving message UID {}", row.uid.0))?;
         if added == 1 {
-            inserted += 1;
+            inserted.push(row.uid);
             inserted_unread += i64::from(!row.flags.is_seen());
         } else {
             update
@@ -96,38 +98,31 @@ pub(crate) fn upsert_messages(
                 .with_context(|| format!("Updating message UID {}", row.uid.0))?;
         }
     }
-    if inserted > 0 {
+    if !inserted.is_empty() {
         tx.execute(
             "UPDATE folders SET total = total + ?2, unread = unread + ?3 WHERE id = ?1",
-            params![folder.0, inserted, inserted_unread],
+            params![folder.0, inserted.len() as i64, inserted_unread],
         )
         .context("Counting inserted messages")?;
     }
-    Ok(())
+    Ok(inserted)
 }
 
+/// Writes server flags; returns how many messages' cached flags actually changed.
 pub(crate) fn set_flags(
     tx: &Transaction<'_>,
     folder: FolderId,
     changes: &[(Uid, Flags)],
-) -> anyhow::Result<()> {
-    let mut statement = tx
-        .prepare_cached(
-            "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5 WHERE folder_id = ?1 AND uid = ?2",
-        )
-        .context("Preparing flag update")?;
+) -> anyhow::Result<usize> {
+    let mut changed = 0;
     for (uid, flags) in changes {
-        statement
-            .execute(params![
-                folder.0,
-                uid.0,
-                flags.to_string(),
-                flags.is_seen() as i64,
-                flags.is_flagged() as i64
-            ])
-            .with_context(|| format!("Updating flags of UID {}", uid.0))?;
+        if crate::pending::write_flags(tx, folder, u64::from(uid.0), flags)
+            .with_context(|| format!("Updating flags of UID {}", uid.0))?
+        {
+            changed += 1;
+        }
     }
-    Ok(())
+    Ok(changed)
 }
 
 pub(crate) fn remove_messages(

@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_counts_per_batch.sql",
         include_str!("../../../migrations/0002_counts_per_batch.sql"),
     ),
+    (
+        "0003_pending_ops.sql",
+        include_str!("../../../migrations/0003_pending_ops.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,8 @@ use mail_sync::{Flags, ModSeq, Strategy, SyncMeta, Uid, UidValidity};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::messages::{remove_messages, set_flags, upsert_messages};
+use crate::overlay;
+use crate::pending::{PendingOp, LOCAL_UID_BASE};
 use crate::{FolderId, MessageRow, Store};
 
 /// How many messages of a folder are cached, and the highest UID among them.
@@ -18,6 +20,19 @@ pub struct FolderCounts {
     pub count: usize,
     pub unread: usize,
     pub max_uid: Option<Uid>,
+}
+
+/// What applying a delta did to the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeltaApplied {
+    /// Messages that were not cached before (an arrival may have been cached ahead of the
+    /// delta by [`Store::add_arrivals`]).
+    pub inserted: Vec<Uid>,
+    /// Messages whose cached flags changed (server changes that pending operations override
+    /// do not count).
+    pub flags_changed: usize,
+    /// Pending operations dropped because their message is gone from the server.
+    pub dropped: Vec<PendingOp>,
 }
 
 /// One delta's worth of changes to a folder, applied atomically with its new sync state.
@@ -81,8 +96,8 @@ impl Store {
         self.conn
             .query_row(
                 "SELECT (SELECT total FROM folders WHERE id = ?1), (SELECT unread FROM folders WHERE id = ?1),
-                        (SELECT max(uid) FROM messages WHERE folder_id = ?1)",
-                [folder.0],
+                        (SELECT max(uid) FROM messages WHERE folder_id = ?1 AND uid < ?2)",
+                params![folder.0, LOCAL_UID_BASE as i64],
                 |row| {
                     let count: i64 = row.get::<_, Option<i64>>(0)?.unwrap_or(0);
                     let unread: i64 = row.get::<_, Option<i64>>(1)?.unwrap_or(0);
@@ -113,38 +128,85 @@ impl Store {
                 found.insert(*uid, Flags::parse_stored(&flags));
             }
         }
+        for (uid, flags) in overlay::shadows(&self.conn, folder)? {
+            if uids.contains(&uid) {
+                found.entry(uid).or_insert(flags);
+            }
+        }
         Ok(found)
     }
 
-    /// Cached flags of every message of the folder.
+    /// The server's view of a folder's size, for delta syncs: cached messages, minus those
+    /// moved in locally (local UIDs), plus those moved or deleted away locally and not yet
+    /// replayed; and the highest server UID among them.
+    pub fn sync_counts(&self, folder: FolderId) -> anyhow::Result<FolderCounts> {
+        let cached = self.folder_counts(folder)?;
+        let shadows = overlay::shadows(&self.conn, folder)?;
+        let local = overlay::placeholders(&self.conn, folder)?;
+        Ok(FolderCounts {
+            count: (cached.count + shadows.len()).saturating_sub(local),
+            unread: cached.unread,
+            max_uid: cached.max_uid.max(shadows.keys().max().copied()),
+        })
+    }
+
+    /// Cached flags of every message of the folder as the server knows it (messages moved
+    /// away locally included, local UIDs left out).
     pub fn all_flags(&self, folder: FolderId) -> anyhow::Result<HashMap<Uid, Flags>> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT uid, flags FROM messages WHERE folder_id = ?1")
+            .prepare_cached("SELECT uid, flags FROM messages WHERE folder_id = ?1 AND uid < ?2")
             .context("Preparing flag scan")?;
         let rows = statement
-            .query_map([folder.0], |row| {
+            .query_map(params![folder.0, LOCAL_UID_BASE as i64], |row| {
                 let flags: String = row.get(1)?;
                 Ok((Uid(row.get(0)?), Flags::parse_stored(&flags)))
             })
             .context("Reading cached flags")?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("Reading cached flags")
+        let mut all: HashMap<Uid, Flags> = rows
+            .collect::<rusqlite::Result<_>>()
+            .context("Reading cached flags")?;
+        for (uid, flags) in overlay::shadows(&self.conn, folder)? {
+            all.entry(uid).or_insert(flags);
+        }
+        Ok(all)
     }
 
     /// Starts a fresh initial sync: drops every cached message of the folder and records the
-    /// server state it starts from, with nothing below `meta.uid_next` cached yet.
-    pub fn begin_initial_sync(&mut self, folder: FolderId, meta: &SyncMeta) -> anyhow::Result<()> {
+    /// server state it starts from, with nothing below `meta.uid_next` cached yet. Pending
+    /// operations on the dropped messages are dropped too (their UIDs mean nothing any more)
+    /// and returned; messages moved in locally (local UIDs) stay with their moves.
+    pub fn begin_initial_sync(
+        &mut self,
+        folder: FolderId,
+        meta: &SyncMeta,
+    ) -> anyhow::Result<Vec<PendingOp>> {
         let tx = self.conn.transaction().context("Starting initial sync")?;
-        tx.execute("DELETE FROM messages WHERE folder_id = ?1", [folder.0])
-            .context("Dropping cached messages for a full resync")?;
+        let stale: Vec<i64> = crate::pending::ops_where(
+            &tx,
+            "p.folder_id = ?1 AND p.uid < ?2",
+            params![folder.0, LOCAL_UID_BASE as i64],
+        )?
+        .iter()
+        .map(|op| op.id)
+        .collect();
+        let mut dropped = Vec::new();
+        for id in stale.into_iter().rev() {
+            dropped.extend(overlay::drop_op(&tx, id, true)?);
+        }
+        tx.execute(
+            "DELETE FROM messages WHERE folder_id = ?1 AND uid < ?2",
+            params![folder.0, LOCAL_UID_BASE as i64],
+        )
+        .context("Dropping cached messages for a full resync")?;
         let meta = SyncMeta {
             initial_low_uid: Some(meta.uid_next),
             ..meta.clone()
         };
         write_meta(&tx, folder, &meta, Strategy::Initial)?;
         tx.commit()
-            .context("Committing the start of an initial sync")
+            .context("Committing the start of an initial sync")?;
+        Ok(dropped)
     }
 
     /// Stores one chunk of an initial sync and lowers the low-water mark to `low_uid`
@@ -180,18 +242,87 @@ impl Store {
         tx.commit().context("Committing initial-sync batch")
     }
 
-    /// Applies a delta and the folder's new sync state in one transaction.
-    pub fn apply_delta(&mut self, folder: FolderId, delta: &DeltaWrite<'_>) -> anyhow::Result<()> {
+    /// Applies a delta and the folder's new sync state in one transaction, keeping what
+    /// pending operations did: a message moved away locally is not brought back, and server
+    /// flags get the pending flag changes layered on top. Operations on messages the server
+    /// no longer has are dropped.
+    pub fn apply_delta(
+        &mut self,
+        folder: FolderId,
+        delta: &DeltaWrite<'_>,
+    ) -> anyhow::Result<DeltaApplied> {
         let tx = self.conn.transaction().context("Starting delta")?;
+        let pending = overlay::pending_by_uid(&tx, folder)?;
+        let dropped = overlay::drop_for_removed(&tx, delta.removed, &pending)?;
         remove_messages(&tx, folder, delta.removed)?;
-        upsert_messages(&tx, folder, delta.added)?;
-        set_flags(&tx, folder, delta.flags_changed)?;
+        let inserted = if pending.is_empty() {
+            upsert_messages(&tx, folder, delta.added)?
+        } else {
+            let (kept, overlaid): (Vec<MessageRow>, Vec<MessageRow>) = delta
+                .added
+                .iter()
+                .filter(|row| {
+                    pending
+                        .get(&u64::from(row.uid.0))
+                        .is_none_or(|ops| !ops.iter().any(|op| op.kind.removes()))
+                })
+                .cloned()
+                .partition(|row| !pending.contains_key(&u64::from(row.uid.0)));
+            let mut inserted = upsert_messages(&tx, folder, &kept)?;
+            for row in overlaid {
+                let ops = pending
+                    .get(&u64::from(row.uid.0))
+                    .map_or(&[][..], Vec::as_slice);
+                let mut row = row;
+                if let Some(flags) = overlay::effective_flags(&row.flags, ops) {
+                    row.flags = flags;
+                }
+                inserted.extend(upsert_messages(&tx, folder, std::slice::from_ref(&row))?);
+            }
+            inserted
+        };
+        let flags_changed = if pending.is_empty() {
+            set_flags(&tx, folder, delta.flags_changed)?
+        } else {
+            let effective: Vec<(Uid, Flags)> = delta
+                .flags_changed
+                .iter()
+                .filter_map(|(uid, flags)| match pending.get(&u64::from(uid.0)) {
+                    None => Some((*uid, flags.clone())),
+                    Some(ops) => overlay::effective_flags(flags, ops).map(|flags| (*uid, flags)),
+                })
+                .collect();
+            set_flags(&tx, folder, &effective)?
+        };
         write_meta(&tx, folder, delta.new_meta, delta.strategy)?;
         tx.execute(
             "UPDATE sync_meta SET last_delta_sync = ?2 WHERE folder_id = ?1",
             params![folder.0, delta.now],
         )
         .context("Recording delta time")?;
-        tx.commit().context("Committing delta")
+        tx.commit().context("Committing delta")?;
+        Ok(DeltaApplied {
+            inserted,
+            flags_changed,
+            dropped,
+        })
+    }
+
+    /// Caches messages that just arrived (fetched on a watch connection right after the
+    /// server announced them), ahead of the delta sync that confirms them. The sync state is
+    /// left alone, so that delta still fetches them and stays the truth; an arrival expunged
+    /// meanwhile is removed by it. Returns the UIDs that were not cached before.
+    pub fn add_arrivals(
+        &mut self,
+        folder: FolderId,
+        rows: &[MessageRow],
+    ) -> anyhow::Result<Vec<Uid>> {
+        let tx = self
+            .conn
+            .transaction()
+            .context("Starting to cache arrivals")?;
+        let inserted = upsert_messages(&tx, folder, rows)?;
+        tx.commit().context("Committing arrivals")?;
+        Ok(inserted)
     }
 }

@@ -2,7 +2,7 @@
 //! a given number of bytes from the server), to test and measure behaviour on bad networks.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -19,6 +19,8 @@ struct Control {
     accepted: AtomicUsize,
     cut_generation: watch::Sender<u64>,
     stalled: watch::Sender<bool>,
+    /// Stall everything as soon as a client sends a chunk containing these bytes.
+    stall_on: Mutex<Option<Vec<u8>>>,
 }
 
 /// A running proxy; stops accepting when dropped.
@@ -43,6 +45,7 @@ impl Proxy {
             accepted: AtomicUsize::new(0),
             cut_generation: watch::channel(0).0,
             stalled: watch::channel(false).0,
+            stall_on: Mutex::new(None),
         });
         let accept_control = control.clone();
         let accept_task = tokio::spawn(async move {
@@ -80,6 +83,14 @@ impl Proxy {
         self.control.stalled.send_replace(stalled);
     }
 
+    /// Stalls (as [`Proxy::stall`]) the moment any client sends `text`, before forwarding
+    /// it: a command that is guaranteed to go unanswered. Once only.
+    pub fn stall_when_client_sends(&self, text: &str) {
+        if let Ok(mut stall_on) = self.control.stall_on.lock() {
+            *stall_on = Some(text.as_bytes().to_vec());
+        }
+    }
+
     /// Closes every open connection now.
     pub fn cut_all(&self) {
         self.control
@@ -109,6 +120,22 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.accept_task.abort();
         self.cut_all();
+    }
+}
+
+fn stall_if_sending(control: &Control, chunk: &[u8]) {
+    let Ok(mut stall_on) = control.stall_on.lock() else {
+        return;
+    };
+    let found = stall_on.as_ref().is_some_and(|text| {
+        !text.is_empty()
+            && chunk
+                .windows(text.len())
+                .any(|window| window == text.as_slice())
+    });
+    if found {
+        *stall_on = None;
+        control.stalled.send_replace(true);
     }
 }
 
@@ -154,6 +181,9 @@ async fn pump(
     let writer = async move {
         let mut stalled = control.stalled.subscribe();
         while let Some((arrived, chunk)) = receiver.recv().await {
+            if !server_to_client {
+                stall_if_sending(&control, &chunk);
+            }
             let delay = Duration::from_micros(control.one_way_delay_micros.load(Ordering::SeqCst));
             let due = arrived + delay;
             if due > Instant::now() {

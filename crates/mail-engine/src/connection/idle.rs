@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use imap_proto::{MailboxDatum, RequestId, Response, Status};
 
-use super::{status_kind, ImapConnection, TaggedStatus};
+use tokio::io::AsyncWriteExt;
+
+use super::{status_kind, ImapConnection, Tagged, TaggedStatus};
 use crate::error::{EngineError, ErrorKind, Result};
 
 /// What a push announced. Only hints: pushes can be dropped or coalesced, so a delta sync
@@ -115,6 +117,49 @@ impl ImapConnection {
             Ok(Err(error)) => return Err(self.mark_broken(format!("Sending DONE: {error}"))),
             Err(_) => return Err(self.mark_broken("Sending DONE timed out".to_string())),
         }
+        self.idle_ended(&idle, deadline).await
+    }
+
+    /// Ends IDLE and runs `command` in the same write, so both cost one round trip. DONE's
+    /// answer is awaited as in [`Self::idle_done`]; then `on_response` sees every untagged
+    /// response until `command`'s tagged answer, which is returned with the pushes that
+    /// arrived before DONE was answered.
+    pub async fn idle_done_then<F>(
+        &mut self,
+        idle: Idle,
+        deadline: Duration,
+        command: &str,
+        mut on_response: F,
+    ) -> Result<(Vec<Push>, Tagged)>
+    where
+        F: FnMut(&Response<'_>) -> Result<()>,
+    {
+        self.check_usable()?;
+        // DONE waits in the write buffer; sending the command flushes both at once.
+        let buffered =
+            tokio::time::timeout(deadline, self.session.get_mut().write_all(b"DONE\r\n")).await;
+        match buffered {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(self.mark_broken(format!("Sending DONE: {error}"))),
+            Err(_) => return Err(self.mark_broken("Sending DONE timed out".to_string())),
+        }
+        let started = Instant::now();
+        let mut pending = self.start_pipeline(&[command.to_string()]).await?;
+        let pushes = self.idle_ended(&idle, deadline).await?;
+        let answer = self
+            .next_tagged(&mut pending, &mut |_, response: &Response<'_>| {
+                on_response(response)
+            })
+            .await?;
+        self.server_wait += started.elapsed();
+        match answer {
+            Some((_, tagged)) => Ok((pushes, tagged)),
+            None => Err(EngineError::new(ErrorKind::Protocol, "No tagged answer")),
+        }
+    }
+
+    /// Reads until IDLE's tagged answer (after DONE), within `deadline`.
+    async fn idle_ended(&mut self, idle: &Idle, deadline: Duration) -> Result<Vec<Push>> {
         let until = Instant::now() + deadline;
         let mut pushes = Vec::new();
         loop {

@@ -1,6 +1,6 @@
 //! Delta sync with QRESYNC, CONDSTORE or the UID+flags method, pipelined into one round trip.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 
 use imap_proto::Response;
@@ -24,6 +24,8 @@ pub(crate) enum DeltaOutcome {
         flags_changed: usize,
         uid_validity: u32,
         new_messages: Vec<NewMessage>,
+        /// Pending operations on messages the server no longer has.
+        dropped: Vec<mail_store::PendingOp>,
     },
     /// UIDVALIDITY changed: the folder needs a full resync.
     UidValidityChanged,
@@ -39,7 +41,7 @@ pub(crate) async fn delta_sync(
     strategy: Strategy,
     meta: &SyncMeta,
 ) -> Result<DeltaOutcome> {
-    let counts = with_store(store, |store| store.folder_counts(folder.id))?;
+    let counts = with_store(store, |store| store.sync_counts(folder.id))?;
     let max_known = counts.max_uid.map_or(0, |uid| uid.0);
     let new_from = match strategy {
         Strategy::UidFlags | Strategy::Initial => max_known + 1,
@@ -134,7 +136,6 @@ pub(crate) async fn delta_sync(
         store,
         folder,
         meta,
-        counts,
         &answer,
         &vanished_ranges,
         strategy == Strategy::UidFlags,
@@ -147,7 +148,7 @@ pub(crate) async fn delta_sync(
         Err(ReconcileError::NeedUidList) => {
             tracing::debug!(folder = %folder.name, "message count differs; listing every UID");
             answer.all_uids = Some(connection.uid_search("ALL").await?);
-            local.flags = with_store(store, |store| store.all_flags(folder.id))?;
+            local = local_snapshot(store, folder, meta, &answer, &vanished_ranges, true)?;
             answer.vanished = expand_vanished(&vanished_ranges, &local);
             reconcile(&local, strategy, &answer).map_err(|error| {
                 EngineError::new(ErrorKind::Protocol, format!("{}: {error}", folder.name))
@@ -163,25 +164,31 @@ pub(crate) async fn delta_sync(
     apply(connection, store, folder, strategy, reconciled, rows).await
 }
 
+/// The cached state the answer is reconciled against. The count and the flags are read
+/// together, so an arrival cached meanwhile (by a watch connection) is in both or neither.
 fn local_snapshot(
     store: &SharedStore,
     folder: &Folder,
     meta: &SyncMeta,
-    counts: mail_store::FolderCounts,
     answer: &ServerAnswer,
     vanished: &[RangeInclusive<u32>],
     everything: bool,
 ) -> Result<LocalSnapshot> {
     let vanished_total: u64 = vanished.iter().map(range_len).sum();
-    let flags = if everything || vanished_total > 10_000 {
-        with_store(store, |store| store.all_flags(folder.id))?
-    } else {
+    let named = (!everything && vanished_total <= 10_000).then(|| {
         let mut named: Vec<Uid> = answer.flags.iter().map(|(uid, _)| *uid).collect();
         named.extend(vanished.iter().flat_map(|range| range.clone().map(Uid)));
         named.sort_unstable();
         named.dedup();
-        with_store(store, |store| store.flags_of(folder.id, &named))?
-    };
+        named
+    });
+    let (counts, flags) = with_store(store, |store| {
+        let flags = match &named {
+            Some(named) => store.flags_of(folder.id, named)?,
+            None => store.all_flags(folder.id)?,
+        };
+        Ok((store.sync_counts(folder.id)?, flags))
+    })?;
     Ok(LocalSnapshot {
         meta: meta.clone(),
         count: counts.count,
@@ -244,21 +251,19 @@ async fn apply(
         strategy,
         now: unix_now(),
     };
-    with_store(store, |store| store.apply_delta(folder.id, &write))?;
+    let applied = with_store(store, |store| store.apply_delta(folder.id, &write))?;
+    // Arrivals a watch connection cached ahead of this delta were announced then.
+    let inserted: HashSet<Uid> = applied.inserted.into_iter().collect();
     Ok(DeltaOutcome::Applied {
-        added: added.len(),
+        added: inserted.len(),
         removed: reconciled.removed.len(),
-        flags_changed: reconciled.flags_changed.len(),
+        flags_changed: applied.flags_changed,
+        dropped: applied.dropped,
         uid_validity: reconciled.new_meta.uid_validity.0,
         new_messages: added
             .iter()
-            .map(|row| NewMessage {
-                uid: row.uid.0,
-                from: row.from_name.clone(),
-                from_address: row.from_address.clone(),
-                subject: row.subject.clone(),
-                seen: row.flags.is_seen(),
-            })
+            .filter(|row| inserted.contains(&row.uid))
+            .map(NewMessage::from_row)
             .collect(),
     })
 }

@@ -16,6 +16,8 @@ use crate::sync::{unix_now, with_store, SharedStore};
 /// What an initial (or resumed) sync did.
 pub(crate) struct InitialOutcome {
     pub added: usize,
+    /// Pending operations on the messages a fresh start dropped.
+    pub dropped: Vec<mail_store::PendingOp>,
     /// UIDVALIDITY differed from the interrupted sync's, so it started over.
     pub restarted: bool,
     pub uid_validity: u32,
@@ -65,6 +67,7 @@ pub(crate) async fn initial_sync(
         )
     })?;
 
+    let mut dropped = Vec::new();
     let (chunks, expected, restarted) = match resume {
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
             let below = if low_uid.0 > 1 {
@@ -76,7 +79,7 @@ pub(crate) async fn initial_sync(
             };
             tracing::info!(folder = %folder.name, low_uid = low_uid.0, remaining = below.len(), "resuming initial sync");
             // What is cached plus what is listed must account for every message announced.
-            let cached = with_store(store, |store| store.folder_counts(folder.id))?.count;
+            let cached = with_store(store, |store| store.sync_counts(folder.id))?.count;
             if cached + below.len() < state.exists as usize {
                 return Err(EngineError::new(
                     ErrorKind::Protocol,
@@ -131,7 +134,7 @@ pub(crate) async fn initial_sync(
                 highest_modseq: state.highest_modseq,
                 initial_low_uid: None,
             };
-            with_store(store, |store| store.begin_initial_sync(folder.id, &meta))?;
+            dropped = with_store(store, |store| store.begin_initial_sync(folder.id, &meta))?;
             (chunks, expected, previous.is_some())
         }
     };
@@ -142,6 +145,7 @@ pub(crate) async fn initial_sync(
         })?;
         return Ok(InitialOutcome {
             added: 0,
+            dropped,
             restarted,
             uid_validity: uid_validity.0,
         });
@@ -181,6 +185,7 @@ pub(crate) async fn initial_sync(
     streamed?;
     Ok(InitialOutcome {
         added: written,
+        dropped,
         restarted,
         uid_validity: uid_validity.0,
     })

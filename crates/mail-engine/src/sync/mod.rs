@@ -6,7 +6,7 @@ mod initial;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mail_store::Store;
+use mail_store::{MessageRow, Store};
 use mail_sync::Strategy;
 
 pub(crate) use delta::{delta_sync, DeltaOutcome};
@@ -31,9 +31,13 @@ pub struct SyncReport {
     pub unread: usize,
     /// Messages a delta added (not an initial sync or resync), for new-mail announcements.
     pub new_messages: Vec<NewMessage>,
+    /// Pending actions dropped because their messages are gone from the server.
+    pub dropped: Vec<mail_store::PendingOp>,
     /// Round trips to the server this sync took.
     pub round_trips: u64,
     pub duration: Duration,
+    /// Of `duration`, the time spent waiting for the server's answers.
+    pub server_wait: Duration,
 }
 
 /// A message a delta sync added: what a new-mail notification shows.
@@ -44,6 +48,18 @@ pub struct NewMessage {
     pub from_address: String,
     pub subject: String,
     pub seen: bool,
+}
+
+impl NewMessage {
+    pub(crate) fn from_row(row: &MessageRow) -> NewMessage {
+        NewMessage {
+            uid: row.uid.0,
+            from: row.from_name.clone(),
+            from_address: row.from_address.clone(),
+            subject: row.subject.clone(),
+            seen: row.flags.is_seen(),
+        }
+    }
 }
 
 pub(crate) type SharedStore = Arc<Mutex<Store>>;

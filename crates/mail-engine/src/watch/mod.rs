@@ -2,6 +2,7 @@
 //! through the hub), pushes turned into delta syncs on the request connection, reconnects
 //! with backoff, polling where the server has no IDLE, and restarts after a clock jump.
 
+mod arrivals;
 mod backoff;
 mod clock;
 mod connectivity;
@@ -12,7 +13,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, Notify};
 
-use crate::connection::{Idle, ImapConnection, SelectMode};
+use mail_store::Folder;
+
+use crate::connection::{Idle, ImapConnection, Push, SelectMode};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::ConnectivityState;
@@ -89,11 +92,26 @@ pub(crate) fn spawn_clock_watch(engine: Weak<Engine>, every: Duration) {
 }
 
 /// A new watch connection with `folder` EXAMINEd (IDLE needs a selected folder; read-only
-/// is enough and can change nothing).
-async fn connect(engine: &Engine, folder: &str) -> Result<ImapConnection> {
+/// is enough and can change nothing), and the folder's UIDVALIDITY as it answered.
+async fn connect(engine: &Engine, folder: &str) -> Result<(ImapConnection, Option<u32>)> {
     let mut connection = engine.open_connection().await?;
-    connection.select(folder, SelectMode::ReadOnly).await?;
-    Ok(connection)
+    let selected = connection.select(folder, SelectMode::ReadOnly).await?;
+    Ok((connection, selected.uid_validity.map(|validity| validity.0)))
+}
+
+/// What a watch connection knows about its folder, for fetching arrivals on it.
+struct Watched {
+    folder: Folder,
+    uid_validity: Option<u32>,
+}
+
+/// Why waiting in IDLE stopped.
+enum Woken {
+    /// Time to renew IDLE.
+    Renew,
+    /// A few messages arrived: fetch them from this UID on the watch connection.
+    Arrivals(u32),
+    Control(Ended),
 }
 
 /// How a watch session ended.
@@ -132,21 +150,29 @@ impl Watcher {
                     self.report(ConnectivityState::Offline, Some(error.to_string()));
                     Ended::Failed(error)
                 }
-                Ok(connection) => {
+                Ok((connection, uid_validity)) => {
                     // Catch up with whatever happened before (or while cut off) before
                     // saying live; changes after this sync are pushed once IDLE starts.
-                    match self.engine.sync_folder(&self.folder, None).await {
+                    let caught_up = match self.engine.sync_folder(&self.folder, None).await {
+                        Ok(_) => self.engine.folder(&self.folder).await,
+                        Err(error) => Err(error),
+                    };
+                    match caught_up {
                         Err(error) => {
                             self.report(ConnectivityState::Offline, Some(error.to_string()));
                             Ended::Failed(error)
                         }
-                        Ok(_) => {
+                        Ok(folder) => {
                             backoff.reset();
                             // From the first catch-up on, arrivals are new mail.
                             self.engine.announce_new_mail(self.id, &self.folder);
                             self.report(ConnectivityState::Live, None);
                             if connection.has_capability("IDLE") {
-                                self.idle(connection).await
+                                let watched = Watched {
+                                    folder,
+                                    uid_validity,
+                                };
+                                self.idle(connection, &watched).await
                             } else {
                                 connection.logout().await;
                                 self.poll().await
@@ -190,7 +216,7 @@ impl Watcher {
     }
 
     /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
-    async fn idle(&mut self, mut connection: ImapConnection) -> Ended {
+    async fn idle(&mut self, mut connection: ImapConnection, watched: &Watched) -> Ended {
         let options = self.engine.options();
         loop {
             let (idle, early) = match connection.idle_start().await {
@@ -201,38 +227,74 @@ impl Watcher {
                 self.syncer.trigger();
             }
             let renew_at = tokio::time::Instant::now() + options.idle_renewal;
-            let ended = loop {
+            let woken = loop {
                 let remaining = renew_at.saturating_duration_since(tokio::time::Instant::now());
                 tokio::select! {
                     push = connection.idle_wait(&idle, remaining) => match push {
                         Ok(Some(push)) => {
                             self.engine.push_arrived(&self.folder);
-                            self.syncer.trigger();
                             tracing::debug!(folder = %self.folder, ?push, "push");
+                            if let Some(from) = self.arrivals_from(watched, push) {
+                                break Woken::Arrivals(from);
+                            }
+                            self.syncer.trigger();
                         }
-                        Ok(None) => break None,
+                        Ok(None) => break Woken::Renew,
                         Err(error) => return Ended::Failed(error),
                     },
-                    control = self.control.recv() => break Some(match control {
+                    control = self.control.recv() => break Woken::Control(match control {
                         Some(Control::Restart) => Ended::Restart,
                         _ => Ended::Stopped,
                     }),
                 }
             };
-            match ended {
-                None => {
+            match woken {
+                Woken::Renew => {
                     if let Err(error) = self.done(&mut connection, idle).await {
                         return Ended::Failed(error);
                     }
                 }
-                Some(Ended::Stopped) => {
+                Woken::Arrivals(from) => {
+                    let uid_validity = watched.uid_validity.unwrap_or(0);
+                    let fetched = arrivals::fetch(
+                        &self.engine,
+                        &mut connection,
+                        idle,
+                        &watched.folder,
+                        uid_validity,
+                        from,
+                    )
+                    .await;
+                    // The delta sync confirms (and catches whatever else changed), after the
+                    // fetch so the two do not make the server rescan the folder at once.
+                    self.syncer.trigger();
+                    if let Err(error) = fetched {
+                        return Ended::Failed(error);
+                    }
+                }
+                Woken::Control(Ended::Stopped) => {
                     // Politely, but a dead server must not hold up stopping.
                     if self.done(&mut connection, idle).await.is_ok() {
                         connection.logout().await;
                     }
                     return Ended::Stopped;
                 }
-                Some(other) => return other,
+                Woken::Control(other) => return other,
+            }
+        }
+    }
+
+    /// Whether `push` announces a few arrivals worth fetching on the watch connection.
+    fn arrivals_from(&self, watched: &Watched, push: Push) -> Option<u32> {
+        let Push::Exists(exists) = push else {
+            return None;
+        };
+        watched.uid_validity?;
+        match arrivals::fetch_from(&self.engine, &watched.folder, exists) {
+            Ok(from) => from,
+            Err(error) => {
+                tracing::warn!(folder = %self.folder, %error, "reading the cache for arrivals");
+                None
             }
         }
     }

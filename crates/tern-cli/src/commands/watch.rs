@@ -101,6 +101,18 @@ fn describe(event: &EngineEvent) -> String {
             "{folder}: +{added} -{removed} ~{flags_changed}{} ({total} messages, {unread} unread)",
             if *resync { ", full resync" } else { "" }
         ),
+        EngineEvent::PendingChanged { pending, .. } => match pending {
+            0 => "every change is on the server".to_string(),
+            1 => "1 change waiting for the server".to_string(),
+            n => format!("{n} changes waiting for the server"),
+        },
+        EngineEvent::ActionDropped {
+            folder,
+            uid,
+            action,
+            reason,
+            ..
+        } => format!("gave up {action} of UID {uid} in {folder}: {reason}"),
         EngineEvent::Connectivity { state, reason, .. } => {
             let state = match state {
                 ConnectivityState::Offline => "offline",

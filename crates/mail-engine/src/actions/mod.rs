@@ -1,0 +1,203 @@
+//! User actions on messages (mark read, flag, move, archive, delete): applied to the cache at
+//! once and queued durably by [`Engine::act`], replayed on the server by
+//! [`Engine::replay_pending`] (see `replay.rs`).
+
+mod batch;
+mod replay;
+
+use mail_store::{Folder, PendingKind, PendingOp};
+use mail_sync::flags::{FLAGGED, SEEN};
+use mail_sync::FolderRole;
+use serde::Serialize;
+
+pub use replay::ReplayReport;
+
+use crate::engine::Engine;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::events::EngineEvent;
+use crate::sync::{unix_now, with_store};
+
+/// What a user can do to messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    /// Move to the named folder.
+    Move {
+        to: String,
+    },
+    /// Move to the account's Archive folder.
+    Archive,
+    /// Move to Trash; in Trash, remove for good.
+    Delete,
+}
+
+/// What [`Engine::act`] did to the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ActionReport {
+    pub folder: String,
+    /// Where moved messages went (move, archive, delete to Trash).
+    pub target: Option<String>,
+    /// Messages changed (each queued for the server).
+    pub changed: Vec<u64>,
+    /// Messages already as asked (nothing queued).
+    pub unchanged: Vec<u64>,
+    /// UIDs not in the cached folder.
+    pub missing: Vec<u64>,
+    /// Moved messages' local UIDs in the target folder, until the server names them.
+    pub moved: Vec<(u64, u64)>,
+    /// Operations waiting for the server, account-wide, after this action.
+    pub pending: usize,
+}
+
+/// The name events and `tern pending` use for an operation.
+pub fn action_name(kind: &PendingKind) -> &'static str {
+    match kind {
+        PendingKind::AddFlag(flag) if flag == SEEN => "mark_read",
+        PendingKind::RemoveFlag(flag) if flag == SEEN => "mark_unread",
+        PendingKind::AddFlag(flag) if flag == FLAGGED => "flag",
+        PendingKind::RemoveFlag(flag) if flag == FLAGGED => "unflag",
+        PendingKind::AddFlag(_) => "add_flag",
+        PendingKind::RemoveFlag(_) => "remove_flag",
+        PendingKind::Move { .. } => "move",
+        PendingKind::Expunge => "delete",
+    }
+}
+
+impl Engine {
+    fn cached_folder(&self, name: &str) -> Result<Folder> {
+        let account = self.account().id;
+        with_store(self.store(), |store| store.folder_by_name(account, name))?.ok_or_else(|| {
+            EngineError::new(
+                ErrorKind::Other,
+                format!("There is no folder named {name} in the cache"),
+            )
+        })
+    }
+
+    fn folder_with_role(&self, role: FolderRole, what: &str) -> Result<Folder> {
+        let account = self.account().id;
+        with_store(self.store(), |store| store.folders(account))?
+            .into_iter()
+            .find(|folder| folder.role == Some(role) && folder.selectable)
+            .ok_or_else(|| {
+                EngineError::new(
+                    ErrorKind::Other,
+                    format!("The account has no {what} folder; use move with a folder name"),
+                )
+            })
+    }
+
+    /// Applies `action` to messages `uids` of `folder` in the cache and queues it for the
+    /// server, in one transaction: the change is visible at once and survives a crash. Works
+    /// offline; call [`Engine::replay_pending`] to send it (syncs and watchers replay too).
+    pub fn act(&self, folder: &str, uids: &[u64], action: &Action) -> Result<ActionReport> {
+        let source = self.cached_folder(folder)?;
+        let (kind, target) = match action {
+            Action::MarkRead => (PendingKind::AddFlag(SEEN.into()), None),
+            Action::MarkUnread => (PendingKind::RemoveFlag(SEEN.into()), None),
+            Action::Flag => (PendingKind::AddFlag(FLAGGED.into()), None),
+            Action::Unflag => (PendingKind::RemoveFlag(FLAGGED.into()), None),
+            Action::Move { to } => {
+                let target = self.cached_folder(to)?;
+                (PendingKind::Move { target: target.id }, Some(target))
+            }
+            Action::Archive => {
+                let target = self.folder_with_role(FolderRole::Archive, "Archive")?;
+                (PendingKind::Move { target: target.id }, Some(target))
+            }
+            Action::Delete if source.role == Some(FolderRole::Trash) => {
+                (PendingKind::Expunge, None)
+            }
+            Action::Delete => {
+                let target = self.folder_with_role(FolderRole::Trash, "Trash")?;
+                (PendingKind::Move { target: target.id }, Some(target))
+            }
+        };
+        if let Some(target) = &target {
+            if !target.selectable {
+                return Err(EngineError::new(
+                    ErrorKind::Other,
+                    format!("{} cannot hold messages", target.name),
+                ));
+            }
+            if target.id == source.id {
+                return Err(EngineError::new(
+                    ErrorKind::Other,
+                    format!("The messages are already in {}", target.name),
+                ));
+            }
+        }
+        let account = self.account().id;
+        let (queued, pending, source_counts, target_counts) = with_store(self.store(), |store| {
+            let queued = store.queue_action(source.id, uids, &kind, unix_now())?;
+            let pending = store.pending_count(account)?;
+            let source_counts = store.folder_counts(source.id)?;
+            let target_counts = match &target {
+                Some(target) => Some(store.folder_counts(target.id)?),
+                None => None,
+            };
+            Ok((queued, pending, source_counts, target_counts))
+        })?;
+        let changed = queued.changed.len();
+        if changed > 0 {
+            let leaves = kind.removes();
+            self.send_event(EngineEvent::FolderChanged {
+                account: self.account().email.clone(),
+                folder: source.name.clone(),
+                added: 0,
+                removed: if leaves { changed } else { 0 },
+                flags_changed: if leaves { 0 } else { changed },
+                resync: false,
+                total: source_counts.count,
+                unread: source_counts.unread,
+            });
+            if let (Some(target), Some(counts)) = (&target, target_counts) {
+                self.send_event(EngineEvent::FolderChanged {
+                    account: self.account().email.clone(),
+                    folder: target.name.clone(),
+                    added: changed,
+                    removed: 0,
+                    flags_changed: 0,
+                    resync: false,
+                    total: counts.count,
+                    unread: counts.unread,
+                });
+            }
+            self.send_event(EngineEvent::PendingChanged {
+                account: self.account().email.clone(),
+                pending,
+            });
+        }
+        Ok(ActionReport {
+            folder: source.name,
+            target: target.map(|target| target.name),
+            changed: queued.changed,
+            unchanged: queued.unchanged,
+            missing: queued.missing,
+            moved: queued.moved,
+            pending,
+        })
+    }
+
+    /// Operations waiting for the server, oldest first.
+    pub fn pending(&self) -> Result<Vec<PendingOp>> {
+        let account = self.account().id;
+        with_store(self.store(), |store| store.pending_ops(account))
+    }
+
+    /// Tells subscribers about operations given up.
+    pub(crate) fn announce_dropped(&self, dropped: &[PendingOp], reason: &str) {
+        for op in dropped {
+            self.send_event(EngineEvent::ActionDropped {
+                account: self.account().email.clone(),
+                folder: op.folder_name.clone(),
+                uid: op.uid,
+                action: action_name(&op.kind).to_string(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Replaying pending operations on the server, oldest first, batched into one UID set per
+//! folder and kind, always through a read-write SELECT (a STORE after EXAMINE is answered OK
+//! and ignored). An operation is removed from the queue only after the server confirmed it,
+//! or when it can never apply (its message is gone) or was refused (then undone locally).
+
+use std::collections::{HashMap, HashSet};
+
+use imap_proto::{MailboxDatum, Response, Status};
+use mail_sync::flags::DELETED;
+use mail_sync::Uid;
+use serde::Serialize;
+
+use super::batch::{self, Batch, BatchKind};
+use crate::connection::ImapConnection;
+use crate::engine::Engine;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::events::EngineEvent;
+use crate::fetch::{message_row, HEADER_ITEMS};
+use crate::mailbox_name::wire_argument;
+use crate::response::copy_uid;
+use crate::sync::with_store;
+
+/// What one replay did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplayReport {
+    /// Operations the server confirmed.
+    pub confirmed: usize,
+    /// Operations given up (message gone from the server, or refused).
+    pub dropped: usize,
+    /// Commands sent.
+    pub commands: usize,
+    /// Operations still waiting afterwards.
+    pub pending: usize,
+}
+
+/// How the server answered one batch.
+#[derive(Default)]
+struct Answer {
+    confirmed: Vec<i64>,
+    /// Moves with the message's UID in the target, when the server said (COPYUID).
+    moved: Vec<(i64, Option<Uid>)>,
+    gone: Vec<i64>,
+    refused: Option<String>,
+}
+
+impl Engine {
+    /// Sends every pending operation to the server (on the request connection). Connection
+    /// failures leave the rest queued and are returned; refusals and vanished messages drop
+    /// their operations with an `action_dropped` event.
+    pub async fn replay_pending(&self) -> Result<ReplayReport> {
+        self.with_retry(2, |engine, connection, _| {
+            Box::pin(async move { engine.replay_on(connection).await })
+        })
+        .await
+    }
+
+    pub(crate) async fn replay_on(&self, connection: &mut ImapConnection) -> Result<ReplayReport> {
+        let account = self.account().id;
+        let mut report = ReplayReport::default();
+        let mut touched = false;
+        // Every round completes or drops at least one operation, or returns an error.
+        loop {
+            let ops = with_store(self.store(), |store| store.pending_ops(account))?;
+            if ops.is_empty() {
+                break;
+            }
+            touched = true;
+            let batches = batch::plan(&ops);
+            if batches.is_empty() {
+                // The oldest operation names a local UID whose move is no longer queued.
+                let dropped = with_store(self.store(), |store| store.drop_ops(&[ops[0].id], true))?;
+                report.dropped += dropped.len();
+                self.announce_dropped(&dropped, "the message it was for is gone");
+                continue;
+            }
+            for batch in &batches {
+                let result = self.replay_batch(connection, batch, &mut report).await;
+                if let Err(error) = result {
+                    let ids: Vec<i64> = batch.ops.iter().map(|op| op.id).collect();
+                    let note = error.to_string();
+                    let _ = with_store(self.store(), |store| store.note_attempt(&ids, &note));
+                    self.publish_pending();
+                    return Err(error.context("Replaying changes"));
+                }
+            }
+        }
+        report.pending = with_store(self.store(), |store| store.pending_count(account))?;
+        if touched {
+            self.publish_pending();
+        }
+        Ok(report)
+    }
+
+    fn publish_pending(&self) {
+        let account = self.account().id;
+        if let Ok(pending) = with_store(self.store(), |store| store.pending_count(account)) {
+            self.send_event(EngineEvent::PendingChanged {
+                account: self.account().email.clone(),
+                pending,
+            });
+        }
+    }
+
+    async fn replay_batch(
+        &self,
+        connection: &mut ImapConnection,
+        batch: &Batch,
+        report: &mut ReplayReport,
+    ) -> Result<()> {
+        let answer = match connection.ensure_writable(&batch.folder_name).await {
+            Err(error) if error.is_connection_failure() => return Err(error),
+            // Cannot be opened for writing (deleted, read-only): never will be by retrying.
+            Err(error) => Answer {
+                refused: Some(error.to_string()),
+                ..Answer::default()
+            },
+            Ok(()) => {
+                let before = connection.round_trips();
+                let answer = match &batch.kind {
+                    BatchKind::Flag { add, flag } => flags(connection, batch, *add, flag).await?,
+                    BatchKind::Move { .. } => move_messages(connection, batch).await?,
+                    BatchKind::Expunge => expunge(connection, batch).await?,
+                };
+                report.commands += (connection.round_trips() - before) as usize;
+                answer
+            }
+        };
+        self.record(connection, batch, answer, report).await
+    }
+
+    /// Writes the batch's outcome to the queue and the cache, and tells subscribers.
+    async fn record(
+        &self,
+        connection: &mut ImapConnection,
+        batch: &Batch,
+        answer: Answer,
+        report: &mut ReplayReport,
+    ) -> Result<()> {
+        if let Some(reason) = answer.refused {
+            let ids: Vec<i64> = batch.ops.iter().map(|op| op.id).collect();
+            let dropped = with_store(self.store(), |store| store.drop_ops(&ids, false))?;
+            report.dropped += dropped.len();
+            tracing::warn!(folder = %batch.folder_name, %reason, operations = dropped.len(), "the server refused queued changes");
+            if batch.kind == BatchKind::Expunge {
+                self.fetch_again(connection, batch).await;
+            }
+            self.announce_dropped(&dropped, &format!("the server refused it: {reason}"));
+            self.announce_reverted(batch, dropped.len());
+            return Ok(());
+        }
+        let (confirmed, moved, gone) = (answer.confirmed, answer.moved, answer.gone);
+        let (dropped, gone_dropped) = with_store(self.store(), |store| {
+            store.complete_ops(&confirmed)?;
+            let mut dropped = Vec::new();
+            for (op, uid) in &moved {
+                dropped.extend(store.resolve_move(*op, *uid)?);
+            }
+            let gone_dropped = store.drop_ops(&gone, true)?;
+            Ok((dropped, gone_dropped))
+        })?;
+        report.confirmed += confirmed.len() + moved.len();
+        report.dropped += dropped.len() + gone_dropped.len();
+        self.announce_dropped(&gone_dropped, "the message is gone from the server");
+        self.announce_dropped(
+            &dropped,
+            "the moved message could not be found in its new folder",
+        );
+        Ok(())
+    }
+
+    /// A refused expunge removed the row; the message is still on the server: cache it again.
+    async fn fetch_again(&self, connection: &mut ImapConnection, batch: &Batch) {
+        let mut rows = Vec::new();
+        let fetched = connection
+            .execute(
+                &format!("UID FETCH {} {HEADER_ITEMS}", batch.set()),
+                |response| {
+                    if let Response::Fetch(_, attributes) = response {
+                        rows.extend(message_row(attributes));
+                    }
+                    Ok(())
+                },
+            )
+            .await;
+        let cached = fetched.and_then(|_| {
+            with_store(self.store(), |store| {
+                store.add_arrivals(batch.folder, &rows)
+            })
+        });
+        if let Err(error) = cached {
+            tracing::warn!(folder = %batch.folder_name, %error, "could not restore messages after a refused delete; the next full sync will");
+        }
+    }
+
+    /// A refused batch was undone in the cache: the folders it touched changed.
+    fn announce_reverted(&self, batch: &Batch, count: usize) {
+        let folders = [
+            Some(batch.folder_name.as_str()),
+            batch.target_name.as_deref(),
+        ];
+        let account = self.account().id;
+        for name in folders.into_iter().flatten() {
+            let counts = with_store(self.store(), |store| {
+                let folder = store.folder_by_name(account, name)?;
+                folder
+                    .map(|folder| store.folder_counts(folder.id))
+                    .transpose()
+            });
+            if let Ok(Some(counts)) = counts {
+                self.send_event(EngineEvent::FolderChanged {
+                    account: self.account().email.clone(),
+                    folder: name.to_string(),
+                    added: 0,
+                    removed: 0,
+                    flags_changed: count,
+                    resync: false,
+                    total: counts.count,
+                    unread: counts.unread,
+                });
+            }
+        }
+    }
+}
+
+/// `UID STORE` of one flag, pipelined with a `UID SEARCH` of the same set: messages the
+/// search does not find are gone (a STORE on them is answered OK and does nothing).
+async fn flags(
+    connection: &mut ImapConnection,
+    batch: &Batch,
+    add: bool,
+    flag: &str,
+) -> Result<Answer> {
+    let set = batch.set();
+    let sign = if add { '+' } else { '-' };
+    let commands = [
+        format!("UID STORE {set} {sign}FLAGS.SILENT ({flag})"),
+        format!("UID SEARCH UID {set}"),
+    ];
+    let mut existing: HashSet<u32> = HashSet::new();
+    let results = connection
+        .pipeline(&commands, |_, response| {
+            if let Response::MailboxData(MailboxDatum::Search(uids)) = response {
+                existing.extend(uids.iter().copied());
+            }
+            Ok(())
+        })
+        .await?;
+    let (Some(store), Some(search)) = (results.first(), results.get(1)) else {
+        return Err(EngineError::new(
+            ErrorKind::Protocol,
+            "A command got no answer",
+        ));
+    };
+    if !store.is_ok() {
+        return Ok(refused(store));
+    }
+    let mut answer = Answer::default();
+    for op in &batch.ops {
+        // Without a usable search answer, nothing is taken for gone.
+        if search.is_ok() && !existing.contains(&(op.uid as u32)) {
+            answer.gone.push(op.id);
+        } else {
+            answer.confirmed.push(op.id);
+        }
+    }
+    Ok(answer)
+}
+
+fn refused(tagged: &crate::connection::Tagged) -> Answer {
+    Answer {
+        refused: Some(format!("{:?} {}", tagged.status, tagged.text)),
+        ..Answer::default()
+    }
+}
+
+/// UID MOVE where offered, else COPY, then STORE \Deleted + UID EXPUNGE (only after the
+/// COPY succeeded). COPYUID names each message's new UID; with UIDPLUS, a message the
+/// answer leaves out was not there to move.
+async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result<Answer> {
+    let Some(target) = batch.target_name.as_deref() else {
+        return Err(EngineError::new(
+            ErrorKind::Other,
+            "A move without a target",
+        ));
+    };
+    let set = batch.set();
+    let mut mapping = None;
+    if connection.has_capability("MOVE") {
+        let tagged = connection
+            .execute(
+                &format!("UID MOVE {set} {}", wire_argument(target)),
+                |response| {
+                    if let Response::Data {
+                        status: Status::Ok,
+                        outcome,
+                    } = response
+                    {
+                        if let Some(found) = copy_uid(outcome.code.as_ref()) {
+                            mapping = Some(found);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+        if !tagged.is_ok() {
+            return Ok(refused(&tagged));
+        }
+        mapping = mapping.or(tagged.copy_uid);
+    } else {
+        let tagged = connection
+            .execute(&format!("UID COPY {set} {}", wire_argument(target)), |_| {
+                Ok(())
+            })
+            .await?;
+        if !tagged.is_ok() {
+            return Ok(refused(&tagged));
+        }
+        mapping = tagged.copy_uid;
+        remove_from_folder(connection, &set).await?;
+    }
+    let uidplus = connection.has_capability("UIDPLUS");
+    let targets: HashMap<u32, Uid> = mapping
+        .map(|mapping| {
+            mapping
+                .pairs
+                .into_iter()
+                .map(|(source, target)| (source.0, target))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut answer = Answer::default();
+    for op in &batch.ops {
+        match targets.get(&(op.uid as u32)) {
+            Some(uid) => answer.moved.push((op.id, Some(*uid))),
+            None if uidplus => answer.gone.push(op.id),
+            None => answer.moved.push((op.id, None)),
+        }
+    }
+    Ok(answer)
+}
+
+/// STORE \Deleted and expunge exactly `set` (UID EXPUNGE, UIDPLUS); a server without
+/// UIDPLUS gets a plain EXPUNGE, which also removes other messages marked \Deleted.
+async fn remove_from_folder(connection: &mut ImapConnection, set: &str) -> Result<()> {
+    let expunge = if connection.has_capability("UIDPLUS") {
+        format!("UID EXPUNGE {set}")
+    } else {
+        "EXPUNGE".to_string()
+    };
+    let commands = [
+        format!("UID STORE {set} +FLAGS.SILENT ({DELETED})"),
+        expunge,
+    ];
+    let results = connection.pipeline(&commands, |_, _| Ok(())).await?;
+    for result in &results {
+        result.require_ok("Removing moved messages from their old folder")?;
+    }
+    Ok(())
+}
+
+/// Deleting for good: \Deleted + UID EXPUNGE. Messages already gone are what was asked.
+async fn expunge(connection: &mut ImapConnection, batch: &Batch) -> Result<Answer> {
+    match remove_from_folder(connection, &batch.set()).await {
+        Ok(()) => Ok(Answer {
+            confirmed: batch.ops.iter().map(|op| op.id).collect(),
+            ..Answer::default()
+        }),
+        Err(error) if error.kind == ErrorKind::ServerRefused => Ok(Answer {
+            refused: Some(error.to_string()),
+            ..Answer::default()
+        }),
+        Err(error) => Err(error),
+    }
+}
