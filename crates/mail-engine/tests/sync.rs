@@ -28,7 +28,7 @@ async fn initial_sync_of_10k_messages_equals_the_server() {
         .expect("inbox");
     let newest = store.list_messages(inbox.id, 3).expect("list");
     let highest = *server.keys().next_back().expect("messages");
-    assert_eq!(newest[0].uid.0, highest);
+    assert_eq!(newest[0].uid, u64::from(highest));
     assert_eq!(newest[0].subject, tern_testkit::messages::subject(9_999));
 }
 

@@ -30,7 +30,9 @@ pub struct MessageRow {
 /// A row of a message list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageSummary {
-    pub uid: Uid,
+    /// The server UID, or a local UID (>= 2^32, see `LOCAL_UID_BASE`) for a message moved
+    /// here whose move the server has not confirmed yet.
+    pub uid: u64,
     pub subject: String,
     pub from_name: String,
     pub from_address: String,
@@ -159,8 +161,9 @@ impl Store {
         let rows = statement
             .query_map(params![folder.0, limit], |row| {
                 let flags: String = row.get(5)?;
+                let uid: i64 = row.get(0)?;
                 Ok(MessageSummary {
-                    uid: Uid(row.get(0)?),
+                    uid: uid as u64,
                     subject: row.get(1)?,
                     from_name: row.get(2)?,
                     from_address: row.get(3)?,
@@ -174,18 +177,19 @@ impl Store {
             .context("Reading messages")
     }
 
-    /// Every cached row of a folder, ordered by UID (tests and consistency checks).
+    /// Every cached row of a folder with a server UID, ordered by UID (tests and consistency
+    /// checks; messages moved in and not confirmed yet are left out).
     pub fn message_rows(&self, folder: FolderId) -> anyhow::Result<Vec<MessageRow>> {
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT uid, flags, subject, from_name, from_address, to_list, cc_list, date, internal_date,
                         size, message_id, in_reply_to, references_
-                 FROM messages WHERE folder_id = ?1 ORDER BY uid",
+                 FROM messages WHERE folder_id = ?1 AND uid < ?2 ORDER BY uid",
             )
             .context("Reading message rows")?;
         let rows = statement
-            .query_map([folder.0], |row| {
+            .query_map(params![folder.0, crate::LOCAL_UID_BASE as i64], |row| {
                 let flags: String = row.get(1)?;
                 Ok(MessageRow {
                     uid: Uid(row.get(0)?),

@@ -216,7 +216,7 @@ fn initial_sync_is_resumable_by_low_water_mark() {
     );
     let listed = store.list_messages(folder, 3).expect("list");
     assert_eq!(
-        listed.iter().map(|m| m.uid.0).collect::<Vec<_>>(),
+        listed.iter().map(|m| m.uid).collect::<Vec<_>>(),
         vec![10, 9, 8]
     );
     let summary = &store.folder_summaries(account).expect("summaries")[0];
@@ -439,3 +439,5 @@ fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
     );
     assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
 }
+
+mod pending;

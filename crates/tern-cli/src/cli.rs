@@ -55,6 +55,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Mark messages read (at once in the cache; sent to the server now or when it is back).
+    MarkRead(ActionArgs),
+    /// Mark messages unread.
+    MarkUnread(ActionArgs),
+    /// Flag messages (star).
+    Flag(ActionArgs),
+    /// Remove the flag (star).
+    Unflag(ActionArgs),
+    /// Move messages to the account's Archive folder.
+    Archive(ActionArgs),
+    /// Move messages to Trash; in Trash, delete them for good.
+    Delete(ActionArgs),
+    /// Move messages to another folder.
+    Move {
+        #[command(flatten)]
+        messages: ActionArgs,
+        /// The folder to move them to.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+    },
+    /// Changes made here that wait for the server (offline, or not sent yet).
+    Pending {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A folder's newest messages, from the cache only (works offline).
     List {
         #[arg(long, value_name = "NAME")]
@@ -66,6 +92,61 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Which messages an action is for.
+#[derive(Debug, ClapArgs)]
+pub struct ActionArgs {
+    /// The folder the messages are in.
+    #[arg(long, value_name = "NAME")]
+    pub folder: String,
+    /// UIDs: comma-separated, ranges allowed (`3,5,10:12`). `tern list` shows them.
+    #[arg(long = "uid", value_name = "U[,U...]", value_parser = parse_uids, required = true)]
+    pub uids: Vec<Vec<u64>>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ActionArgs {
+    pub fn uid_list(&self) -> Vec<u64> {
+        let mut uids: Vec<u64> = self.uids.iter().flatten().copied().collect();
+        uids.sort_unstable();
+        uids.dedup();
+        uids
+    }
+}
+
+/// Parses `3,5,10:12` (at most 100,000 UIDs).
+fn parse_uids(text: &str) -> Result<Vec<u64>, String> {
+    let mut uids = Vec::new();
+    for part in text
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let number = |text: &str| {
+            text.parse::<u64>()
+                .ok()
+                .filter(|uid| *uid > 0)
+                .ok_or_else(|| format!("{text:?} is not a UID (a positive number)"))
+        };
+        match part.split_once(':') {
+            Some((low, high)) => {
+                let (low, high) = (number(low)?, number(high)?);
+                let (low, high) = (low.min(high), low.max(high));
+                if high - low >= 100_000 {
+                    return Err(format!("{part}: too many UIDs at once"));
+                }
+                uids.extend(low..=high);
+            }
+            None => uids.push(number(part)?),
+        }
+    }
+    if uids.is_empty() {
+        return Err("no UID given".into());
+    }
+    Ok(uids)
 }
 
 #[derive(Debug, Subcommand)]

@@ -548,3 +548,183 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     .expect("list JSON");
     assert_eq!(listed.as_array().expect("array").len(), 6);
 }
+
+/// Every message on the server, read with doveadm: (folder, Message-ID) -> flags.
+fn server_messages(server: &Dovecot) -> std::collections::BTreeMap<(String, String), String> {
+    let out = server
+        .doveadm(&[
+            "-f",
+            "tab",
+            "fetch",
+            "-u",
+            "alice",
+            "mailbox flags hdr.message-id",
+            "all",
+        ])
+        .expect("doveadm fetch");
+    out.lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let folder = fields.next().unwrap_or("").to_string();
+            let mut flags: Vec<&str> = fields
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .filter(|flag| *flag != "\\Recent")
+                .collect();
+            flags.sort_unstable();
+            let id = fields.next().unwrap_or("").trim().to_string();
+            ((folder, id), flags.join(" "))
+        })
+        .collect()
+}
+
+fn action_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&ok(&tern(data, &all, &PW, None))).expect("action JSON")
+}
+
+#[test]
+fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
+    let mut server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 30).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    ok(&tern(data.path(), &["sync"], &PW, None));
+    let before = server_messages(&server);
+    assert_eq!(before.len(), 30, "{before:?}");
+    let id = |index: u64| format!("<{}>", tern_testkit::messages::message_id(index));
+    let inbox = |index: u64| ("INBOX".to_string(), id(index));
+
+    server.stop().expect("stop dovecot");
+    // 20 actions, each on one message (UID n is seeded message n - 1).
+    let mut local_uids = Vec::new();
+    for args in [
+        vec!["mark-read", "--folder", "INBOX", "--uid", "2"],
+        vec!["mark-read", "--folder", "INBOX", "--uid", "3"],
+        vec!["mark-unread", "--folder", "INBOX", "--uid", "4"],
+        vec!["flag", "--folder", "INBOX", "--uid", "5"],
+        vec!["flag", "--folder", "INBOX", "--uid", "6"],
+        vec!["flag", "--folder", "INBOX", "--uid", "16"],
+        vec!["unflag", "--folder", "INBOX", "--uid", "16"],
+        vec!["mark-read", "--folder", "INBOX", "--uid", "9"],
+        vec!["mark-unread", "--folder", "INBOX", "--uid", "9"],
+        vec!["archive", "--folder", "INBOX", "--uid", "10"],
+        vec!["delete", "--folder", "INBOX", "--uid", "11"],
+        vec!["move", "--folder", "INBOX", "--uid", "12", "--to", "Junk"],
+        vec![
+            "move", "--folder", "INBOX", "--uid", "13", "--to", "Archive",
+        ],
+        vec!["mark-read", "--folder", "INBOX", "--uid", "14"],
+        vec!["flag", "--folder", "INBOX", "--uid", "14"],
+        vec!["archive", "--folder", "INBOX", "--uid", "14"],
+        vec!["flag", "--folder", "INBOX", "--uid", "20"],
+        vec!["mark-read", "--folder", "INBOX", "--uid", "21"],
+    ] {
+        let report = action_json(data.path(), &args);
+        assert_eq!(report["sent"], false, "{report}");
+        assert!(
+            report["error"].is_string(),
+            "says why it is queued: {report}"
+        );
+        assert_eq!(
+            report["changed"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+        if let Some(moved) = report["moved"].as_array().and_then(|moved| moved.first()) {
+            local_uids.push((args[0], moved["local_uid"].as_u64().expect("local uid")));
+        }
+    }
+    // The message archived last (UID 14, read and flagged first) is unflagged and marked
+    // unread in its new folder, under its local UID.
+    let (_, local) = *local_uids.last().expect("moves");
+    let local = local.to_string();
+    for action in ["unflag", "mark-unread"] {
+        let report = action_json(
+            data.path(),
+            &[action, "--folder", "Archive", "--uid", &local],
+        );
+        assert_eq!(
+            report["changed"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+    }
+    let pending: serde_json::Value =
+        serde_json::from_str(&ok(&tern(data.path(), &["pending", "--json"], &[], None)))
+            .expect("pending JSON");
+    assert_eq!(pending.as_array().map(Vec::len), Some(20), "{pending}");
+    // The cache shows it all already, offline.
+    let archive: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["list", "--folder", "Archive", "--json"],
+        &[],
+        None,
+    )))
+    .expect("list JSON");
+    assert_eq!(archive.as_array().map(Vec::len), Some(3));
+
+    // A long-running tern holding the queue is killed outright.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["watch", "--json"])
+        .env_remove("TERN_DATA_DIR")
+        .envs(PW.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tern watch runs");
+    let lines = json_lines(watch.stdout.take().expect("stdout"));
+    next_matching(&lines, "offline", |value| {
+        value["event"] == "connectivity" && value["state"] == "offline"
+    });
+    watch.kill().expect("kill -9");
+    watch.wait().expect("reaped");
+
+    server.restart().expect("dovecot back");
+    let synced = ok(&tern(data.path(), &["sync"], &PW, None));
+    assert!(synced.contains("Sent 20 queued changes"), "{synced}");
+    let pending = ok(&tern(data.path(), &["pending"], &[], None));
+    assert!(pending.contains("Nothing waiting"), "{pending}");
+
+    // Exactly the expected server state: every action once, nothing else changed.
+    let mut expected = before.clone();
+    let mut set = |key: (String, String), change: &dyn Fn(&mut Vec<String>)| {
+        let flags = expected.get_mut(&key).unwrap_or_else(|| panic!("{key:?}"));
+        let mut list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
+        change(&mut list);
+        list.sort();
+        list.dedup();
+        *flags = list.join(" ");
+    };
+    let add = |flag: &'static str| move |list: &mut Vec<String>| list.push(flag.to_string());
+    let remove = |flag: &'static str| move |list: &mut Vec<String>| list.retain(|f| f != flag);
+    // Seeded message n: \Seen when n % 3 == 0, \Flagged when n % 7 == 0. Flag + unflag of
+    // 15, read + unread of 8, and read, flag, unflag, unread of 13 change nothing in the end.
+    set(inbox(1), &add("\\Seen"));
+    set(inbox(2), &add("\\Seen"));
+    set(inbox(3), &remove("\\Seen"));
+    set(inbox(4), &add("\\Flagged"));
+    set(inbox(5), &add("\\Flagged"));
+    set(inbox(19), &add("\\Flagged"));
+    set(inbox(20), &add("\\Seen"));
+    for (index, folder) in [
+        (9, "Archive"),
+        (10, "Trash"),
+        (11, "Junk"),
+        (12, "Archive"),
+        (13, "Archive"),
+    ] {
+        let flags = expected.remove(&inbox(index)).expect("moved message");
+        expected.insert((folder.to_string(), id(index)), flags);
+    }
+    let after = server_messages(&server);
+    assert_eq!(after, expected);
+    server.stop().expect("stop");
+}

@@ -91,6 +91,11 @@ impl Proxy {
         }
     }
 
+    /// Whether forwarding is stalled (by [`Proxy::stall`] or a stall-on-command trigger).
+    pub fn is_stalled(&self) -> bool {
+        *self.control.stalled.borrow()
+    }
+
     /// Closes every open connection now.
     pub fn cut_all(&self) {
         self.control

@@ -10,7 +10,7 @@ use crate::output::{clip, print_json, rfc3339};
 
 #[derive(Serialize)]
 struct MessageJson {
-    uid: u32,
+    uid: u64,
     subject: String,
     from: String,
     date: String,
@@ -34,7 +34,7 @@ pub fn run(
         .list_messages(cached.id, limit)?
         .into_iter()
         .map(|message| MessageJson {
-            uid: message.uid.0,
+            uid: message.uid,
             subject: message.subject,
             from: if message.from_name.is_empty() {
                 message.from_address

@@ -38,6 +38,21 @@ pub async fn run(
         StrategyArg::Condstore => Strategy::Condstore,
         StrategyArg::UidFlags => Strategy::UidFlags,
     });
+    // What was done offline goes to the server before anything is read back from it.
+    if !engine.pending()?.is_empty() {
+        let replayed = engine.replay_pending().await?;
+        if !json {
+            println!(
+                "Sent {} queued change{} to the server{}.",
+                replayed.confirmed,
+                if replayed.confirmed == 1 { "" } else { "s" },
+                match replayed.dropped {
+                    0 => String::new(),
+                    n => format!(" ({n} gave up: their messages are gone or were refused)"),
+                }
+            );
+        }
+    }
     let names: Vec<String> = if folders.is_empty() {
         engine.refresh_folders().await?;
         // INBOX first, then the other roles, then the rest: what the user looks at first.
