@@ -80,6 +80,9 @@ pub struct Engine {
     next_watcher: AtomicU64,
     running_watchers: Arc<RunningWatchers>,
     clock_watch: OnceLock<()>,
+    /// Wakes the replay worker (started with the first watcher) after an action.
+    replay_wake: Arc<tokio::sync::Notify>,
+    replayer: OnceLock<()>,
     /// When each watched folder's last push arrived (diagnostics and latency benchmarks).
     last_push: Mutex<HashMap<String, Instant>>,
 }
@@ -150,6 +153,8 @@ impl Engine {
             next_watcher: AtomicU64::new(1),
             running_watchers: Arc::new(RunningWatchers::default()),
             clock_watch: OnceLock::new(),
+            replay_wake: Arc::new(tokio::sync::Notify::new()),
+            replayer: OnceLock::new(),
             last_push: Mutex::new(HashMap::new()),
         }
     }
@@ -169,8 +174,35 @@ impl Engine {
         self.clock_watch.get_or_init(|| {
             watch::spawn_clock_watch(Arc::downgrade(self), self.options.clock_check_interval);
         });
+        self.spawn_replayer();
         self.watchers
             .subscribe(folder, || watch::spawn(self, folder))
+    }
+
+    /// Starts (once) the worker that replays actions as soon as they are made: [`Engine::act`]
+    /// wakes it. Watching starts it; a long-running app may start it itself. A replay that
+    /// fails for the network waits for the next action or the watchers' next catch-up sync
+    /// (which replays first), so an offline engine does not spin.
+    pub fn spawn_replayer(self: &Arc<Self>) {
+        self.replayer.get_or_init(|| {
+            let engine = Arc::downgrade(self);
+            let wake = self.replay_wake.clone();
+            tokio::spawn(async move {
+                loop {
+                    wake.notified().await;
+                    let Some(engine) = engine.upgrade() else {
+                        return;
+                    };
+                    if let Err(error) = engine.replay_pending().await {
+                        tracing::info!(%error, "changes stay queued");
+                    }
+                }
+            });
+        });
+    }
+
+    pub(crate) fn wake_replayer(&self) {
+        self.replay_wake.notify_one();
     }
 
     /// How many subscribers share the watcher of `folder` (0: not watched).

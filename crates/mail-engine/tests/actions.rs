@@ -196,7 +196,10 @@ async fn a_change_to_a_message_deleted_elsewhere_is_dropped_with_an_event() {
     .expect("an action_dropped event");
     assert_eq!(dropped, (3, "flag".to_string()));
     // No loop: nothing left to retry, and the next sync just removes the message.
-    assert_eq!(engine.replay_pending().await.expect("replay").commands, 0);
+    assert_eq!(
+        engine.replay_pending().await.expect("replay").round_trips,
+        0
+    );
     engine.sync_folder("INBOX", None).await.expect("sync");
     assert_eq!(
         harness.cached("INBOX"),
@@ -256,5 +259,39 @@ async fn a_move_and_a_flag_on_the_moved_message_made_offline_both_land() {
         harness.cached("Archive"),
         server_view(&mut phone, "Archive").await
     );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watching_engine_sends_an_action_by_itself() {
+    let harness = Harness::new(3);
+    let engine = harness.engine(None, common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let EngineEvent::Connectivity { state, .. } = events.recv().await.unwrap() {
+                if state == mail_engine::ConnectivityState::Live {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .expect("live");
+    engine.act("INBOX", &[2], &Action::Flag).expect("flag");
+    // Nobody calls replay: the engine's worker does, and says so.
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let EngineEvent::PendingChanged { pending: 0, .. } = events.recv().await.unwrap() {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("pending back to 0");
+    let mut phone = harness.phone().await;
+    assert!(flags(&server_view(&mut phone, "INBOX").await, 2).contains("\\Flagged"));
     engine.shutdown().await;
 }

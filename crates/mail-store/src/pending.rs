@@ -294,8 +294,8 @@ impl Store {
         let count: i64 = self
             .conn
             .query_row(
-                "SELECT count(*) FROM pending_ops p JOIN folders f ON f.id = p.folder_id
-                 WHERE f.account_id = ?1",
+                "SELECT count(*) FROM pending_ops
+                 WHERE folder_id IN (SELECT id FROM folders WHERE account_id = ?1)",
                 [account.0],
                 |row| row.get(0),
             )

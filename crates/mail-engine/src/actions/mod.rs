@@ -170,6 +170,7 @@ impl Engine {
                 account: self.account().email.clone(),
                 pending,
             });
+            self.wake_replayer();
         }
         Ok(ActionReport {
             folder: source.name,

@@ -27,8 +27,8 @@ pub struct ReplayReport {
     pub confirmed: usize,
     /// Operations given up (message gone from the server, or refused).
     pub dropped: usize,
-    /// Commands sent.
-    pub commands: usize,
+    /// Round trips to the server (a SELECT, and each pipelined batch of commands).
+    pub round_trips: usize,
     /// Operations still waiting afterwards.
     pub pending: usize,
 }
@@ -107,6 +107,7 @@ impl Engine {
         batch: &Batch,
         report: &mut ReplayReport,
     ) -> Result<()> {
+        let before = connection.round_trips();
         let answer = match connection.ensure_writable(&batch.folder_name).await {
             Err(error) if error.is_connection_failure() => return Err(error),
             // Cannot be opened for writing (deleted, read-only): never will be by retrying.
@@ -114,17 +115,13 @@ impl Engine {
                 refused: Some(error.to_string()),
                 ..Answer::default()
             },
-            Ok(()) => {
-                let before = connection.round_trips();
-                let answer = match &batch.kind {
-                    BatchKind::Flag { add, flag } => flags(connection, batch, *add, flag).await?,
-                    BatchKind::Move { .. } => move_messages(connection, batch).await?,
-                    BatchKind::Expunge => expunge(connection, batch).await?,
-                };
-                report.commands += (connection.round_trips() - before) as usize;
-                answer
-            }
+            Ok(()) => match &batch.kind {
+                BatchKind::Flag { add, flag } => flags(connection, batch, *add, flag).await?,
+                BatchKind::Move { .. } => move_messages(connection, batch).await?,
+                BatchKind::Expunge => expunge(connection, batch).await?,
+            },
         };
+        report.round_trips += (connection.round_trips() - before) as usize;
         self.record(connection, batch, answer, report).await
     }
 
