@@ -295,3 +295,89 @@ async fn a_watching_engine_sends_an_action_by_itself() {
     assert!(flags(&server_view(&mut phone, "INBOX").await, 2).contains("\\Flagged"));
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_move_a_move_is_copy_then_expunge_of_exactly_those_messages() {
+    // Dovecot's own list minus MOVE (it would still accept MOVE; Tern must not use it).
+    let server = tern_testkit::Dovecot::start_with_capability(
+        "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
+         THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN \
+         NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT \
+         SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY SNIPPET=FUZZY PREVIEW=FUZZY \
+         PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
+    )
+    .expect("dovecot");
+    let harness = Harness::on(server, 5);
+    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
+    let engine = harness.engine(Some(proxy.port), common::options());
+    engine.refresh_folders().await.expect("folders");
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    engine.sync_folder("Archive", None).await.expect("sync");
+    // Another device marked message 4 deleted without expunging: a move must not expunge it.
+    let mut phone = harness.phone().await;
+    store_flag(&mut phone, "INBOX", &[4], "\\Deleted", true).await;
+    engine
+        .act("INBOX", &[2, 3], &Action::Archive)
+        .expect("archive");
+    let replay = engine.replay_pending().await.expect("replay");
+    assert_eq!((replay.confirmed, replay.dropped), (2, 0));
+    let sent = proxy.client_text();
+    assert!(sent.contains("UID COPY 2:3 \"Archive\""), "{sent}");
+    assert!(sent.contains("UID EXPUNGE 2:3"), "{sent}");
+    assert!(!sent.contains("MOVE"), "{sent}");
+    let inbox = server_view(&mut phone, "INBOX").await;
+    assert_eq!(inbox.keys().copied().collect::<Vec<_>>(), vec![1, 4, 5]);
+    let archive = server_view(&mut phone, "Archive").await;
+    assert_eq!(archive.len(), 2);
+    // COPYUID named them: the cache already has their server UIDs.
+    assert_eq!(
+        harness.cached("Archive").keys().collect::<Vec<_>>(),
+        archive.keys().collect::<Vec<_>>()
+    );
+    engine.shutdown().await;
+}
+
+/// The process dies after the server carried an operation out but before the queue recorded
+/// it: the operation is replayed again. Simulated by putting the confirmed operations back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_an_operation_twice_does_no_harm() {
+    let harness = Harness::new(5);
+    let engine = harness.engine(None, common::options());
+    engine.refresh_folders().await.expect("folders");
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    engine.sync_folder("Junk", None).await.expect("sync");
+    engine.act("INBOX", &[2], &Action::Flag).expect("flag");
+    engine
+        .act("INBOX", &[3], &Action::Move { to: "Junk".into() })
+        .expect("move");
+    let db = rusqlite::Connection::open(harness.data.path().join(mail_store::DATABASE_FILE))
+        .expect("db");
+    db.execute_batch("CREATE TABLE saved AS SELECT * FROM pending_ops")
+        .expect("save");
+    engine.replay_pending().await.expect("replay");
+    let mut phone = harness.phone().await;
+    let once = (
+        server_view(&mut phone, "INBOX").await,
+        server_view(&mut phone, "Junk").await,
+    );
+    // The crash: the queue never heard back. The moved message's placeholder is back too.
+    db.execute_batch("INSERT INTO pending_ops SELECT * FROM saved")
+        .expect("restore");
+    let replay = engine.replay_pending().await.expect("replay again");
+    assert_eq!(replay.pending, 0);
+    let twice = (
+        server_view(&mut phone, "INBOX").await,
+        server_view(&mut phone, "Junk").await,
+    );
+    assert_eq!(once, twice, "nothing changed on the server");
+    assert_eq!(twice.1.len(), 1, "moved once");
+    for folder in ["INBOX", "Junk"] {
+        engine.sync_folder(folder, None).await.expect("sync");
+        assert_eq!(
+            harness.cached(folder),
+            server_view(&mut phone, folder).await,
+            "{folder}"
+        );
+    }
+    engine.shutdown().await;
+}

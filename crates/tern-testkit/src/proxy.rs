@@ -21,6 +21,9 @@ struct Control {
     stalled: watch::Sender<bool>,
     /// Stall everything as soon as a client sends a chunk containing these bytes.
     stall_on: Mutex<Option<Vec<u8>>>,
+    /// Everything clients sent, in arrival order (for tests that check which commands went
+    /// out); capped at 16 MiB.
+    client_bytes: Mutex<Vec<u8>>,
 }
 
 /// A running proxy; stops accepting when dropped.
@@ -46,6 +49,7 @@ impl Proxy {
             cut_generation: watch::channel(0).0,
             stalled: watch::channel(false).0,
             stall_on: Mutex::new(None),
+            client_bytes: Mutex::new(Vec::new()),
         });
         let accept_control = control.clone();
         let accept_task = tokio::spawn(async move {
@@ -89,6 +93,15 @@ impl Proxy {
         if let Ok(mut stall_on) = self.control.stall_on.lock() {
             *stall_on = Some(text.as_bytes().to_vec());
         }
+    }
+
+    /// What clients have sent so far, as text (lossy UTF-8).
+    pub fn client_text(&self) -> String {
+        self.control
+            .client_bytes
+            .lock()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
     }
 
     /// Whether forwarding is stalled (by [`Proxy::stall`] or a stall-on-command trigger).
@@ -188,6 +201,11 @@ async fn pump(
         while let Some((arrived, chunk)) = receiver.recv().await {
             if !server_to_client {
                 stall_if_sending(&control, &chunk);
+                if let Ok(mut sent) = control.client_bytes.lock() {
+                    if sent.len() + chunk.len() <= 16 << 20 {
+                        sent.extend_from_slice(&chunk);
+                    }
+                }
             }
             let delay = Duration::from_micros(control.one_way_delay_micros.load(Ordering::SeqCst));
             let due = arrived + delay;
