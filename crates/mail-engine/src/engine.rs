@@ -45,6 +45,8 @@ pub struct EngineOptions {
     pub poll_interval: Duration,
     /// How often the clock is checked for jumps (the machine slept).
     pub clock_check_interval: Duration,
+    /// Bytes of message bodies kept for offline reading; the oldest go first beyond it.
+    pub body_budget: u64,
 }
 
 impl Default for EngineOptions {
@@ -60,6 +62,7 @@ impl Default for EngineOptions {
             idle_done_timeout: Duration::from_secs(5),
             poll_interval: Duration::from_secs(60),
             clock_check_interval: Duration::from_secs(10),
+            body_budget: 1 << 30,
         }
     }
 }

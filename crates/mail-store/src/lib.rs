@@ -5,11 +5,13 @@
 //! read meanwhile).
 
 mod accounts;
+mod bodies;
 mod folders;
 mod messages;
 mod migrate;
 mod overlay;
 mod pending;
+mod search;
 mod sync_state;
 
 use std::path::{Path, PathBuf};
@@ -19,10 +21,12 @@ use anyhow::Context;
 use rusqlite::Connection;
 
 pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
+pub use bodies::MissingBody;
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
+pub use search::{fts_query, SearchHit};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
 
 /// The cache file name inside a data directory.

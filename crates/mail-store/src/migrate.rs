@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_pending_ops.sql",
         include_str!("../../../migrations/0003_pending_ops.sql"),
     ),
+    (
+        "0004_bodies_and_search.sql",
+        include_str!("../../../migrations/0004_bodies_and_search.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

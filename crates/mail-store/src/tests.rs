@@ -440,4 +440,5 @@ fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
     assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
 }
 
+mod bodies;
 mod pending;

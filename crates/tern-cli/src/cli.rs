@@ -42,6 +42,10 @@ pub enum Command {
         /// Force a strategy (degraded to what the server supports); `initial` refetches.
         #[arg(long, value_enum)]
         strategy: Option<StrategyArg>,
+        /// Afterwards, fetch the bodies of INBOX messages from the last DAYS days for offline
+        /// reading (0: none).
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        prefetch_days: u32,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -74,6 +78,51 @@ pub enum Command {
         /// The folder to move them to.
         #[arg(long, value_name = "NAME")]
         to: String,
+    },
+    /// Show a message: headers, body (HTML made safe), attachments. Fetches the body when it
+    /// is not cached (without marking the message read).
+    Show {
+        #[arg(long, value_name = "NAME")]
+        folder: String,
+        #[arg(long, value_name = "U")]
+        uid: u64,
+        /// Print JSON (`subject`, `from`, `to`, `cc`, `date`, `text`, `html`, `attachments`, `remote_blocked`, ...).
+        #[arg(long, conflicts_with_all = ["text", "html"])]
+        json: bool,
+        /// Print only the plain-text body.
+        #[arg(long, conflicts_with = "html")]
+        text: bool,
+        /// Print only the sanitized HTML body.
+        #[arg(long)]
+        html: bool,
+        /// Let remote images and other remote content load (blocked by default: tracking).
+        #[arg(long)]
+        allow_remote: bool,
+    },
+    /// Save an attachment (decoded) to a file or into a directory.
+    SaveAttachment {
+        #[arg(long, value_name = "NAME")]
+        folder: String,
+        #[arg(long, value_name = "U")]
+        uid: u64,
+        /// Which attachment (0 is the first; `tern show` lists them).
+        #[arg(long, value_name = "I")]
+        index: usize,
+        /// A file to create, or a directory to save into under the attachment's name.
+        #[arg(long, value_name = "PATH")]
+        to: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Search the cached messages (works offline): every word must match, the last as a prefix.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON (the objects of `tern list`, plus `folder`).
+        #[arg(long)]
+        json: bool,
     },
     /// Changes made here that wait for the server (offline, or not sent yet).
     Pending {

@@ -728,3 +728,123 @@ fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
     assert_eq!(after, expected);
     server.stop().expect("stop");
 }
+
+#[test]
+fn show_search_and_save_attachment() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 10).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    let synced = ok(&tern(
+        data.path(),
+        &["sync", "--prefetch-days", "10000"],
+        &PW,
+        None,
+    ));
+    assert!(synced.contains("Kept 10 message bodies"), "{synced}");
+
+    let shown: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
+        &PW,
+        None,
+    )))
+    .expect("show JSON");
+    assert_eq!(
+        shown["subject"],
+        tern_testkit::messages::subject(4).as_str()
+    );
+    assert_eq!(shown["from"][0]["address"], "news@example.org");
+    assert_eq!(shown["to"][0]["name"], "Alice");
+    assert!(shown["cc"].as_array().expect("cc").is_empty());
+    assert!(shown["date"].as_str().expect("date").starts_with("2023-"));
+    assert!(shown["text"].as_str().expect("text").contains("Issue 4"));
+    assert!(shown["html"].as_str().expect("html").contains("<b>4</b>"));
+    assert_eq!(shown["remote_blocked"], 1);
+    assert!(shown["attachments"]
+        .as_array()
+        .expect("attachments")
+        .is_empty());
+
+    let text = ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "3", "--text"],
+        &PW,
+        None,
+    ));
+    assert!(text.contains("See the attached report 2."), "{text}");
+    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "3", "--json"],
+        &PW,
+        None,
+    )))
+    .expect("show JSON");
+    assert_eq!(listed["attachments"][0]["name"], "report-2.bin");
+    assert_eq!(
+        listed["attachments"][0]["content_type"],
+        "application/octet-stream"
+    );
+    assert!(listed["attachments"][0]["size"].as_u64().expect("size") > 0);
+
+    let target = tempfile::tempdir().expect("temp");
+    let saved = ok(&tern(
+        data.path(),
+        &[
+            "save-attachment",
+            "--folder",
+            "INBOX",
+            "--uid",
+            "3",
+            "--index",
+            "0",
+            "--to",
+            target.path().to_str().expect("utf-8 path"),
+        ],
+        &PW,
+        None,
+    ));
+    assert!(saved.contains("report-2.bin"), "{saved}");
+    let line = fails(&tern(
+        data.path(),
+        &[
+            "save-attachment",
+            "--folder",
+            "INBOX",
+            "--uid",
+            "3",
+            "--index",
+            "0",
+            "--to",
+            target.path().to_str().expect("utf-8 path"),
+        ],
+        &PW,
+        None,
+    ));
+    assert!(line.contains("already exists"), "{line}");
+
+    // Search needs neither the server nor the password.
+    drop(server);
+    let hits: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["search", "reply number 8", "--json"],
+        &[],
+        None,
+    )))
+    .expect("search JSON");
+    let hits = hits.as_array().expect("array");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["folder"], "INBOX");
+    assert_eq!(hits[0]["uid"], 9);
+    for key in ["subject", "from", "date", "flags", "message_id"] {
+        assert!(hits[0].get(key).is_some(), "search result has {key}");
+    }
+    // Cached bodies open offline.
+    let offline = ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "9", "--text"],
+        &PW,
+        None,
+    ));
+    assert!(offline.contains("Reply number 8."), "{offline}");
+}

@@ -5,6 +5,7 @@ mod actions;
 mod folders;
 mod list;
 mod pending;
+mod reading;
 mod sync;
 mod watch;
 
@@ -21,8 +22,48 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Sync {
             folders,
             strategy,
+            prefetch_days,
             json,
-        } => sync::run(args.data_dir, account, folders, strategy, json).await,
+        } => {
+            sync::run(
+                args.data_dir,
+                account,
+                folders,
+                strategy,
+                prefetch_days,
+                json,
+            )
+            .await
+        }
+        Command::Show {
+            folder,
+            uid,
+            json,
+            text,
+            html,
+            allow_remote,
+        } => {
+            let format = match (json, text, html) {
+                (true, _, _) => reading::ShowFormat::Json,
+                (_, true, _) => reading::ShowFormat::Text,
+                (_, _, true) => reading::ShowFormat::Html,
+                _ => reading::ShowFormat::Human,
+            };
+            reading::show(args.data_dir, account, &folder, uid, format, allow_remote).await
+        }
+        Command::SaveAttachment {
+            folder,
+            uid,
+            index,
+            to,
+            overwrite,
+        } => {
+            reading::save_attachment(args.data_dir, account, &folder, uid, index, &to, overwrite)
+                .await
+        }
+        Command::Search { query, limit, json } => {
+            reading::search(args.data_dir, account, &query, limit, json)
+        }
         Command::Watch { folders, json } => watch::run(args.data_dir, account, folders, json).await,
         Command::MarkRead(messages) => {
             actions::run(args.data_dir, account, &messages, Action::MarkRead).await

@@ -28,6 +28,7 @@ pub async fn run(
     wanted: Option<&str>,
     folders: Vec<String>,
     strategy: Option<StrategyArg>,
+    prefetch_days: u32,
     json: bool,
 ) -> anyhow::Result<()> {
     let store = open_store(data_dir)?;
@@ -103,6 +104,20 @@ pub async fn run(
             }
             Err(error) => failures.push(format!("{name}: {error}")),
         }
+    }
+    if prefetch_days > 0 && names.iter().any(|name| name.eq_ignore_ascii_case("INBOX")) {
+        match engine.prefetch_bodies("INBOX", prefetch_days).await {
+            Ok(report) if !json && report.fetched > 0 => println!(
+                "Kept {} message bodies ({} KiB) for offline reading",
+                report.fetched,
+                report.bytes / 1024
+            ),
+            Ok(_) => {}
+            Err(error) => failures.push(format!("fetching bodies for offline reading: {error}")),
+        }
+    }
+    if let Err(error) = engine.index_for_search() {
+        failures.push(format!("updating the search index: {error}"));
     }
     engine.shutdown().await;
     if json {

@@ -1,0 +1,352 @@
+//! Reading mail: bodies fetched with BODY.PEEK[] (never setting \Seen) on open or by the
+//! prefetcher, kept in the cache for offline reading within a size budget, decoded and made
+//! safe by mail-message; attachments saved; local full-text search.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use imap_proto::{AttributeValue, Response};
+use mail_message::{
+    attachment_bytes, inline_parts, parse_message, safe_file_name, sanitize_html, text_to_html,
+    InlineImage, MessageView, SafeHtml,
+};
+use mail_store::{Folder, SearchHit};
+use mail_sync::{compress_uids, Uid};
+use serde::Serialize;
+
+use crate::connection::{ImapConnection, SelectMode};
+use crate::engine::Engine;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::sync::{unix_now, with_store};
+
+/// A message as the reader shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenedMessage {
+    pub folder: String,
+    pub uid: u64,
+    #[serde(flatten)]
+    pub view: MessageView,
+    /// The HTML body made safe (scripts, forms, frames gone; remote content blocked unless
+    /// allowed), or the text body as escaped, linkified HTML when there is no HTML part.
+    pub safe_html: SafeHtml,
+    /// Whether the body came from the cache (no network).
+    pub from_cache: bool,
+}
+
+/// What one prefetch pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrefetchReport {
+    pub fetched: usize,
+    pub bytes: u64,
+    /// Bodies evicted to stay within the budget.
+    pub evicted: usize,
+}
+
+/// Bodies fetched per command by the prefetcher: small enough that an interactive request
+/// waiting for the connection gets it soon.
+const PREFETCH_BATCH_BYTES: u64 = 2 << 20;
+const PREFETCH_BATCH_MESSAGES: usize = 50;
+
+fn body_data<'a>(attributes: &'a [AttributeValue<'a>]) -> (Option<u32>, Option<&'a [u8]>) {
+    let mut uid = None;
+    let mut data = None;
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(value) => uid = Some(*value),
+            AttributeValue::BodySection {
+                section: None,
+                data: Some(bytes),
+                ..
+            } => data = Some(bytes.as_ref()),
+            _ => {}
+        }
+    }
+    (uid, data)
+}
+
+/// Selects `folder` for reading unless it is already selected (either mode will do).
+async fn ensure_selected(connection: &mut ImapConnection, folder: &str) -> Result<()> {
+    if connection
+        .selected()
+        .is_some_and(|selected| selected.name == folder)
+    {
+        return Ok(());
+    }
+    connection.select(folder, SelectMode::ReadOnly).await?;
+    Ok(())
+}
+
+/// Fetches whole messages with BODY.PEEK[] (the server does not set \Seen).
+async fn fetch_bodies(
+    connection: &mut ImapConnection,
+    folder: &str,
+    uids: &[Uid],
+) -> Result<Vec<(u32, Vec<u8>)>> {
+    ensure_selected(connection, folder).await?;
+    let mut bodies = Vec::new();
+    connection
+        .execute(
+            &format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(uids)),
+            |response| {
+                if let Response::Fetch(_, attributes) = response {
+                    if let (Some(uid), Some(data)) = body_data(attributes) {
+                        bodies.push((uid, data.to_vec()));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?
+        .require_ok(&format!("Fetching messages of {folder}"))?;
+    Ok(bodies)
+}
+
+fn search_text(view: &MessageView) -> String {
+    let mut text = view.text.clone().unwrap_or_default();
+    for attachment in &view.attachments {
+        text.push(' ');
+        text.push_str(&attachment.name);
+    }
+    text
+}
+
+/// Decodes a raw message for display.
+pub fn render(raw: &[u8], allow_remote: bool) -> (MessageView, SafeHtml) {
+    let view = parse_message(raw);
+    let safe_html = match &view.html_unsafe {
+        Some(html) => {
+            let inline: HashMap<String, InlineImage> = inline_parts(raw)
+                .into_iter()
+                .map(|(id, content_type, bytes)| {
+                    (
+                        id,
+                        InlineImage {
+                            content_type,
+                            bytes,
+                        },
+                    )
+                })
+                .collect();
+            sanitize_html(html, &inline, allow_remote)
+        }
+        None => SafeHtml {
+            html: text_to_html(view.text.as_deref().unwrap_or("")),
+            remote_blocked: 0,
+        },
+    };
+    (view, safe_html)
+}
+
+impl Engine {
+    fn cached_message_folder(&self, name: &str) -> Result<Folder> {
+        let account = self.account().id;
+        with_store(self.store(), |store| store.folder_by_name(account, name))?.ok_or_else(|| {
+            EngineError::new(
+                ErrorKind::Other,
+                format!("There is no folder named {name} in the cache"),
+            )
+        })
+    }
+
+    /// The raw message: from the cache, or fetched (and kept) when not cached.
+    async fn raw_message(&self, folder: &Folder, uid: u64) -> Result<(Vec<u8>, bool)> {
+        if let Some(raw) = with_store(self.store(), |store| store.body(folder.id, uid))? {
+            return Ok((raw, true));
+        }
+        if uid >= mail_store::LOCAL_UID_BASE {
+            return Err(EngineError::new(
+                ErrorKind::Other,
+                "This message was moved here while offline and its body was not cached; it opens once the move reaches the server",
+            ));
+        }
+        if !with_store(self.store(), |store| store.has_message(folder.id, uid))? {
+            return Err(EngineError::new(
+                ErrorKind::Other,
+                format!("No message with UID {uid} in {}", folder.name),
+            ));
+        }
+        let name = folder.name.clone();
+        let fetched = self
+            .with_retry(2, |_, connection, _| {
+                let name = name.clone();
+                Box::pin(async move { fetch_bodies(connection, &name, &[Uid(uid as u32)]).await })
+            })
+            .await?;
+        let Some((_, raw)) = fetched
+            .into_iter()
+            .find(|(found, _)| u64::from(*found) == uid)
+        else {
+            return Err(EngineError::new(
+                ErrorKind::Other,
+                format!(
+                    "The server no longer has UID {uid} in {}; sync to update the cache",
+                    folder.name
+                ),
+            ));
+        };
+        self.keep_body(folder, uid, &raw);
+        Ok((raw, false))
+    }
+
+    fn keep_body(&self, folder: &Folder, uid: u64, raw: &[u8]) {
+        let text = search_text(&parse_message(raw));
+        let kept = with_store(self.store(), |store| {
+            store.save_body(folder.id, uid, raw, &text, unix_now())?;
+            store.evict_bodies(self.options().body_budget)
+        });
+        if let Err(error) = kept {
+            tracing::warn!(folder = %folder.name, uid, %error, "could not cache a body");
+        }
+    }
+
+    /// Opens a message for reading: the cached body at once, or fetched with BODY.PEEK[]
+    /// (opening never marks it read on the server; that is [`crate::Action::MarkRead`]).
+    pub async fn open_message(
+        &self,
+        folder: &str,
+        uid: u64,
+        allow_remote: bool,
+    ) -> Result<OpenedMessage> {
+        let folder = self.cached_message_folder(folder)?;
+        let (raw, from_cache) = self.raw_message(&folder, uid).await?;
+        let _ = with_store(self.store(), |store| {
+            store.mark_opened(folder.id, uid, unix_now())
+        });
+        let (view, safe_html) = render(&raw, allow_remote);
+        Ok(OpenedMessage {
+            folder: folder.name,
+            uid,
+            view,
+            safe_html,
+            from_cache,
+        })
+    }
+
+    /// Writes attachment `index` of a message to `path` (a directory gets the attachment's
+    /// safe name). An existing file is never replaced unless `overwrite`. Returns the path
+    /// written.
+    pub async fn save_attachment(
+        &self,
+        folder: &str,
+        uid: u64,
+        index: usize,
+        path: &Path,
+        overwrite: bool,
+    ) -> Result<PathBuf> {
+        let folder = self.cached_message_folder(folder)?;
+        let (raw, _) = self.raw_message(&folder, uid).await?;
+        let view = parse_message(&raw);
+        let Some(attachment) = view.attachments.get(index) else {
+            return Err(EngineError::new(
+                ErrorKind::Other,
+                format!(
+                    "The message has {} attachment(s); there is no index {index}",
+                    view.attachments.len()
+                ),
+            ));
+        };
+        let bytes = attachment_bytes(&raw, index).ok_or_else(|| {
+            EngineError::new(ErrorKind::Other, "The attachment could not be decoded")
+        })?;
+        let target = if path.is_dir() {
+            path.join(safe_file_name(&attachment.name, "attachment"))
+        } else {
+            path.to_path_buf()
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if overwrite {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let io = |error: std::io::Error| {
+            let reason = if error.kind() == std::io::ErrorKind::AlreadyExists {
+                "it already exists (pass --overwrite to replace it)".to_string()
+            } else {
+                error.to_string()
+            };
+            EngineError::new(
+                ErrorKind::Other,
+                format!("Cannot write {}: {reason}", target.display()),
+            )
+        };
+        let mut file = options.open(&target).map_err(io)?;
+        file.write_all(&bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(target)
+    }
+
+    /// Fetches and caches the bodies of `folder`'s messages that arrived in the last `days`
+    /// days, newest first, in small batches (an interactive request waiting for the
+    /// connection gets it between batches), then evicts down to the budget.
+    pub async fn prefetch_bodies(&self, folder: &str, days: u32) -> Result<PrefetchReport> {
+        let folder = self.cached_message_folder(folder)?;
+        let since = unix_now() - i64::from(days) * 86_400;
+        let mut report = PrefetchReport::default();
+        loop {
+            let missing = with_store(self.store(), |store| {
+                store.messages_without_body(folder.id, since, 500)
+            })?;
+            // Too big to keep within the budget: skip (opened on demand instead).
+            let budget = self.options().body_budget;
+            let wanted: Vec<_> = missing
+                .into_iter()
+                .filter(|message| u64::from(message.size) <= budget / 10)
+                .collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let mut batch = Vec::new();
+            let mut bytes = 0u64;
+            for message in &wanted {
+                if !batch.is_empty()
+                    && (bytes + u64::from(message.size) > PREFETCH_BATCH_BYTES
+                        || batch.len() >= PREFETCH_BATCH_MESSAGES)
+                {
+                    break;
+                }
+                bytes += u64::from(message.size);
+                batch.push(message.uid);
+            }
+            let name = folder.name.clone();
+            let fetched = self
+                .with_retry(2, |_, connection, _| {
+                    let name = name.clone();
+                    let batch = batch.clone();
+                    Box::pin(async move { fetch_bodies(connection, &name, &batch).await })
+                })
+                .await?;
+            if fetched.is_empty() {
+                // Gone from the server: the next sync removes them; do not loop on them.
+                break;
+            }
+            for (uid, raw) in &fetched {
+                report.bytes += raw.len() as u64;
+                self.keep_body(&folder, u64::from(*uid), raw);
+            }
+            report.fetched += fetched.len();
+            if with_store(self.store(), |store| store.bodies_size())? >= budget {
+                break;
+            }
+        }
+        report.evicted = with_store(self.store(), |store| {
+            store.evict_bodies(self.options().body_budget)
+        })?;
+        Ok(report)
+    }
+
+    /// Brings the search index up to date with the cache.
+    pub fn index_for_search(&self) -> Result<usize> {
+        with_store(self.store(), |store| store.index_all_for_search())
+    }
+
+    /// Searches the cached messages of the account (offline): every word, the last as a
+    /// prefix; best first, newest first among equals.
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        self.index_for_search()?;
+        let account = self.account().id;
+        with_store(self.store(), |store| store.search(account, query, limit))
+    }
+}

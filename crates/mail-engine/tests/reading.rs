@@ -1,0 +1,127 @@
+//! Reading against a real Dovecot: opening fetches with BODY.PEEK[] (the server does not mark
+//! the message read) and caches the body; prefetched bodies open and are searchable with the
+//! server stopped; attachments are saved decoded, never over an existing file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{server_view, Harness};
+
+/// Seeded message n - 1 is UID n; seeded messages 1, 2, 4 (mod 5) are unread.
+const UNREAD_WITH_ATTACHMENT: u64 = 3; // seeded message 2: text + report-2.bin
+const UNREAD_HTML: u64 = 5; // seeded message 4: alternative with a tracking pixel
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_fetches_the_body_without_marking_it_read() {
+    let harness = Harness::new(6);
+    let engine = harness.engine(None, common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let opened = engine
+        .open_message("INBOX", UNREAD_HTML, false)
+        .await
+        .expect("open");
+    assert!(!opened.from_cache);
+    assert_eq!(opened.view.subject, tern_testkit::messages::subject(4));
+    assert!(opened
+        .view
+        .text
+        .as_deref()
+        .unwrap()
+        .contains("Issue 4 in plain text"));
+    assert!(opened.safe_html.html.contains("<b>4</b>"));
+    assert_eq!(opened.safe_html.remote_blocked, 1, "the tracking pixel");
+    assert!(!opened.safe_html.html.contains("tracker.example"));
+
+    let mut phone = harness.phone().await;
+    let server = server_view(&mut phone, "INBOX").await;
+    assert!(
+        !server[&(UNREAD_HTML as u32)].0.contains("\\Seen"),
+        "opening must not mark read: {:?}",
+        server[&(UNREAD_HTML as u32)]
+    );
+    assert!(!harness.cached("INBOX")[&(UNREAD_HTML as u32)]
+        .0
+        .contains("\\Seen"));
+
+    let again = engine
+        .open_message("INBOX", UNREAD_HTML, true)
+        .await
+        .expect("open again");
+    assert!(again.from_cache);
+    assert!(again
+        .safe_html
+        .html
+        .contains("https://tracker.example/4.png"));
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefetched_bodies_open_and_are_searchable_with_the_server_stopped() {
+    let mut harness = Harness::new(10);
+    let engine = harness.engine(None, common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    // Seeded mail is from 2023: "the last 10,000 days" takes all of it.
+    let report = engine
+        .prefetch_bodies("INBOX", 10_000)
+        .await
+        .expect("prefetch");
+    assert_eq!(report.fetched, 10);
+    harness.server.stop().expect("stop dovecot");
+
+    for uid in 1..=10u64 {
+        let opened = engine
+            .open_message("INBOX", uid, false)
+            .await
+            .expect("offline open");
+        assert!(opened.from_cache);
+    }
+    // "Reply number 8." is only in the body of seeded message 8 (UID 9).
+    let hits = engine.search("reply number 8", 10).expect("search");
+    let uids: Vec<u64> = hits.iter().map(|hit| hit.message.uid).collect();
+    assert_eq!(uids, vec![9]);
+    assert_eq!(hits[0].folder, "INBOX");
+    // Attachment names are searchable too.
+    let hits = engine.search("report-2", 10).expect("search");
+    assert_eq!(
+        hits.iter().map(|hit| hit.message.uid).collect::<Vec<_>>(),
+        vec![3]
+    );
+    // Not cached and the server is down: a clear error, not an empty message.
+    assert!(engine.open_message("INBOX", 99, false).await.is_err());
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_is_saved_decoded_and_never_over_an_existing_file() {
+    let harness = Harness::new(4);
+    let engine = harness.engine(None, common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let opened = engine
+        .open_message("INBOX", UNREAD_WITH_ATTACHMENT, false)
+        .await
+        .expect("open");
+    assert_eq!(opened.view.attachments.len(), 1);
+    assert_eq!(opened.view.attachments[0].name, "report-2.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let saved = engine
+        .save_attachment("INBOX", UNREAD_WITH_ATTACHMENT, 0, dir.path(), false)
+        .await
+        .expect("save");
+    assert_eq!(saved, dir.path().join("report-2.bin"));
+    let bytes = std::fs::read(&saved).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).starts_with("Tern test attachment line"));
+    let again = engine
+        .save_attachment("INBOX", UNREAD_WITH_ATTACHMENT, 0, dir.path(), false)
+        .await;
+    assert!(again.unwrap_err().to_string().contains("already exists"));
+    engine
+        .save_attachment("INBOX", UNREAD_WITH_ATTACHMENT, 0, dir.path(), true)
+        .await
+        .expect("overwrite when asked");
+    assert!(engine
+        .save_attachment("INBOX", UNREAD_WITH_ATTACHMENT, 5, dir.path(), false)
+        .await
+        .is_err());
+    engine.shutdown().await;
+}

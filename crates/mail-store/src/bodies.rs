@@ -1,0 +1,175 @@
+//! The `bodies` table: whole messages kept for offline reading, within a size budget.
+
+use anyhow::Context;
+use mail_sync::Uid;
+use rusqlite::{params, OptionalExtension};
+
+use crate::{FolderId, Store};
+
+/// A message without a cached body, for prefetching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingBody {
+    pub uid: Uid,
+    /// RFC822.SIZE as the server reported it.
+    pub size: u32,
+}
+
+impl Store {
+    fn message_rowid(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![folder.0, uid as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("Looking up a message")
+    }
+
+    /// Whether the message is cached.
+    pub fn has_message(&self, folder: FolderId, uid: u64) -> anyhow::Result<bool> {
+        Ok(self.message_rowid(folder, uid)?.is_some())
+    }
+
+    /// The cached raw message, if its body was fetched.
+    pub fn body(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row(
+                "SELECT b.raw FROM bodies b JOIN messages m ON m.id = b.message_id
+                 WHERE m.folder_id = ?1 AND m.uid = ?2",
+                params![folder.0, uid as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("Reading a cached body")
+    }
+
+    /// Keeps a fetched body (and its text for search). Returns false when the message is no
+    /// longer cached (expunged meanwhile): nothing is stored.
+    pub fn save_body(
+        &mut self,
+        folder: FolderId,
+        uid: u64,
+        raw: &[u8],
+        body_text: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        let tx = self.conn.transaction().context("Starting to save a body")?;
+        let id: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![folder.0, uid as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("Looking up a message")?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        tx.execute(
+            "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, size = excluded.size,
+               body_text = excluded.body_text, fetched_at = excluded.fetched_at",
+            params![id, raw, raw.len() as i64, body_text, now],
+        )
+        .context("Saving a body")?;
+        crate::search::reindex_if_indexed(&tx, id)?;
+        tx.commit().context("Committing a body")?;
+        Ok(true)
+    }
+
+    /// Records that the user opened the message (recently read bodies are evicted last).
+    pub fn mark_opened(&mut self, folder: FolderId, uid: u64, now: i64) -> anyhow::Result<()> {
+        if let Some(id) = self.message_rowid(folder, uid)? {
+            self.conn
+                .execute(
+                    "UPDATE bodies SET opened_at = ?2 WHERE message_id = ?1",
+                    params![id, now],
+                )
+                .context("Recording an opened message")?;
+        }
+        Ok(())
+    }
+
+    /// Bytes of cached bodies, all accounts.
+    pub fn bodies_size(&self) -> anyhow::Result<u64> {
+        let size: i64 = self
+            .conn
+            .query_row("SELECT coalesce(sum(size), 0) FROM bodies", [], |row| {
+                row.get(0)
+            })
+            .context("Measuring cached bodies")?;
+        Ok(size.max(0) as u64)
+    }
+
+    /// Drops the bodies of the oldest messages (by arrival; opened ones by when they were
+    /// opened) until the cache holds at most `budget` bytes of bodies. Headers stay; the
+    /// search index keeps their subject and people. Returns how many were dropped.
+    pub fn evict_bodies(&mut self, budget: u64) -> anyhow::Result<usize> {
+        let mut total = self.bodies_size()?;
+        if total <= budget {
+            return Ok(0);
+        }
+        let tx = self.conn.transaction().context("Starting eviction")?;
+        let victims: Vec<(i64, i64)> = {
+            let mut statement = tx
+                .prepare(
+                    "SELECT b.message_id, b.size FROM bodies b JOIN messages m ON m.id = b.message_id
+                     ORDER BY max(m.internal_date, coalesce(b.opened_at, 0)) ASC",
+                )
+                .context("Preparing eviction")?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .context("Choosing bodies to evict")?;
+            let mut victims = Vec::new();
+            for row in rows {
+                let (id, size): (i64, i64) = row.context("Reading a body size")?;
+                if total <= budget {
+                    break;
+                }
+                total = total.saturating_sub(size.max(0) as u64);
+                victims.push((id, size));
+            }
+            victims
+        };
+        for (id, _) in &victims {
+            tx.execute("DELETE FROM bodies WHERE message_id = ?1", [id])
+                .context("Evicting a body")?;
+            crate::search::reindex_if_indexed(&tx, *id)?;
+        }
+        tx.commit().context("Committing eviction")?;
+        Ok(victims.len())
+    }
+
+    /// Messages of `folder` that arrived at or after `since` (Unix seconds) and have no cached
+    /// body, newest first, at most `limit`.
+    pub fn messages_without_body(
+        &self,
+        folder: FolderId,
+        since: i64,
+        limit: usize,
+    ) -> anyhow::Result<Vec<MissingBody>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT m.uid, m.size FROM messages m
+                 WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?4
+                   AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
+                 ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?3",
+            )
+            .context("Preparing the prefetch list")?;
+        let rows = statement
+            .query_map(
+                params![folder.0, since, limit as i64, crate::LOCAL_UID_BASE as i64],
+                |row| {
+                    Ok(MissingBody {
+                        uid: Uid(row.get(0)?),
+                        size: row.get(1)?,
+                    })
+                },
+            )
+            .context("Listing messages without bodies")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Listing messages without bodies")
+    }
+}

@@ -1,0 +1,136 @@
+//! Cached bodies and full-text search: indexing in batches, bodies found by their words,
+//! eviction within a budget, and the index following deletes.
+
+use super::*;
+
+fn synced_inbox(count: u32) -> (tempfile::TempDir, Store, AccountId, FolderId) {
+    let (dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    store.begin_initial_sync(folder, &meta(count + 1)).unwrap();
+    let rows: Vec<MessageRow> = (1..=count).map(|uid| row(uid, "")).collect();
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .unwrap();
+    (dir, store, account, folder)
+}
+
+fn found(store: &Store, account: AccountId, query: &str) -> Vec<u64> {
+    store
+        .search(account, query, 50)
+        .unwrap()
+        .into_iter()
+        .map(|hit| hit.message.uid)
+        .collect()
+}
+
+#[test]
+fn subjects_people_and_bodies_are_found_once_indexed() {
+    let (_dir, mut store, account, folder) = synced_inbox(3);
+    assert!(
+        found(&store, account, "Message").is_empty(),
+        "not indexed yet"
+    );
+    assert_eq!(store.index_all_for_search().unwrap(), 3);
+    // Newest first among equals.
+    assert_eq!(found(&store, account, "message"), vec![3, 2, 1]);
+    assert_eq!(found(&store, account, "bob@example"), vec![3, 2, 1]);
+    // A body arriving after indexing is searchable at once.
+    assert!(store
+        .save_body(folder, 2, b"raw", "Die Grüße aus Köln, Quittung 4711", 5)
+        .unwrap());
+    assert_eq!(found(&store, account, "quittung"), vec![2]);
+    assert_eq!(
+        found(&store, account, "koln quittung"),
+        vec![2],
+        "diacritics folded"
+    );
+    assert_eq!(
+        found(&store, account, "quit"),
+        vec![2],
+        "the last word is a prefix"
+    );
+    assert!(found(&store, account, "\"unbalanced").is_empty());
+    assert_eq!(store.body(folder, 2).unwrap().as_deref(), Some(&b"raw"[..]));
+}
+
+#[test]
+fn the_index_follows_deletes_even_when_ids_are_reused() {
+    let (_dir, mut store, account, folder) = synced_inbox(3);
+    store.index_all_for_search().unwrap();
+    let new_meta = meta(10);
+    let delta = |removed: &[Uid], added: &[MessageRow]| (removed.to_vec(), added.to_vec());
+    let (removed, added) = delta(&[Uid(3)], &[]);
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &added,
+                removed: &removed,
+                flags_changed: &[],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(found(&store, account, "message"), vec![2, 1]);
+    // The next message may get the deleted row's id: it must still be indexed.
+    let mut fresh = row(9, "");
+    fresh.subject = "Fresh arrival".into();
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &[fresh],
+                removed: &[],
+                flags_changed: &[],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 3,
+            },
+        )
+        .unwrap();
+    store.index_all_for_search().unwrap();
+    assert_eq!(found(&store, account, "fresh"), vec![9]);
+}
+
+#[test]
+fn eviction_drops_the_oldest_bodies_first_and_keeps_headers_searchable() {
+    let (_dir, mut store, account, folder) = synced_inbox(4);
+    store.index_all_for_search().unwrap();
+    for uid in 1..=4u64 {
+        let body = vec![b'x'; 1000];
+        store
+            .save_body(folder, uid, &body, &format!("bodyword{uid}"), 1)
+            .unwrap();
+    }
+    assert_eq!(store.bodies_size().unwrap(), 4000);
+    assert_eq!(store.evict_bodies(2500).unwrap(), 2);
+    assert!(store.body(folder, 1).unwrap().is_none());
+    assert!(store.body(folder, 2).unwrap().is_none());
+    assert!(store.body(folder, 4).unwrap().is_some());
+    assert!(found(&store, account, "bodyword1").is_empty());
+    assert_eq!(found(&store, account, "bodyword4"), vec![4]);
+    assert_eq!(found(&store, account, "message 1"), vec![1], "headers stay");
+    let missing: Vec<u32> = store
+        .messages_without_body(folder, 0, 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.uid.0)
+        .collect();
+    assert_eq!(missing, vec![2, 1], "newest first");
+}
+
+#[test]
+fn typed_text_becomes_a_safe_fts_query() {
+    assert_eq!(fts_query("  "), None);
+    assert_eq!(
+        fts_query("hello wor").as_deref(),
+        Some("\"hello\" \"wor\"*")
+    );
+    assert_eq!(
+        fts_query("a\"b OR c").as_deref(),
+        Some("\"a\"\"b\" \"OR\" \"c\"*")
+    );
+}

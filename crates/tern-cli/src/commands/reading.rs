@@ -1,0 +1,215 @@
+//! `tern show`, `tern save-attachment`, `tern search`: reading cached mail (bodies fetched on
+//! demand without marking anything read) and searching it offline.
+
+use std::path::{Path, PathBuf};
+
+use mail_message::Address;
+use serde::Serialize;
+
+use crate::context::{choose_account, engine, open_store};
+use crate::output::{clip, print_json, rfc3339};
+
+pub enum ShowFormat {
+    Human,
+    Json,
+    Text,
+    Html,
+}
+
+#[derive(Serialize)]
+struct AttachmentJson {
+    index: usize,
+    name: String,
+    content_type: String,
+    size: usize,
+    inline: bool,
+}
+
+#[derive(Serialize)]
+struct ShowJson {
+    folder: String,
+    uid: u64,
+    subject: String,
+    from: Vec<Address>,
+    to: Vec<Address>,
+    cc: Vec<Address>,
+    reply_to: Vec<Address>,
+    date: Option<String>,
+    message_id: String,
+    text: Option<String>,
+    /// Sanitized: safe to show in a browser.
+    html: String,
+    attachments: Vec<AttachmentJson>,
+    remote_blocked: usize,
+    warnings: Vec<String>,
+    from_cache: bool,
+}
+
+fn people(addresses: &[Address]) -> String {
+    addresses
+        .iter()
+        .map(|a| match (a.name.is_empty(), a.address.is_empty()) {
+            (false, false) => format!("{} <{}>", a.name, a.address),
+            (true, _) => a.address.clone(),
+            (_, true) => a.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn show(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    folder: &str,
+    uid: u64,
+    format: ShowFormat,
+    allow_remote: bool,
+) -> anyhow::Result<()> {
+    let engine = engine(open_store(data_dir)?, wanted).await?;
+    let opened = engine.open_message(folder, uid, allow_remote).await;
+    engine.shutdown().await;
+    let opened = opened?;
+    let view = &opened.view;
+    match format {
+        ShowFormat::Json => print_json(&ShowJson {
+            folder: opened.folder.clone(),
+            uid: opened.uid,
+            subject: view.subject.clone(),
+            from: view.from.clone(),
+            to: view.to.clone(),
+            cc: view.cc.clone(),
+            reply_to: view.reply_to.clone(),
+            date: view.date.map(rfc3339),
+            message_id: view.message_id.clone(),
+            text: view.text.clone(),
+            html: opened.safe_html.html.clone(),
+            attachments: view
+                .attachments
+                .iter()
+                .map(|a| AttachmentJson {
+                    index: a.index,
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.size,
+                    inline: a.inline,
+                })
+                .collect(),
+            remote_blocked: opened.safe_html.remote_blocked,
+            warnings: view.warnings.clone(),
+            from_cache: opened.from_cache,
+        }),
+        ShowFormat::Text => {
+            println!("{}", view.text.as_deref().unwrap_or(""));
+            Ok(())
+        }
+        ShowFormat::Html => {
+            println!("{}", opened.safe_html.html);
+            Ok(())
+        }
+        ShowFormat::Human => {
+            println!("Subject: {}", view.subject);
+            println!("From:    {}", people(&view.from));
+            println!("To:      {}", people(&view.to));
+            if !view.cc.is_empty() {
+                println!("Cc:      {}", people(&view.cc));
+            }
+            if let Some(date) = view.date {
+                println!("Date:    {}", rfc3339(date));
+            }
+            for attachment in view.attachments.iter().filter(|a| !a.inline) {
+                println!(
+                    "Attached [{}]: {} ({}, {} bytes)",
+                    attachment.index, attachment.name, attachment.content_type, attachment.size
+                );
+            }
+            if opened.safe_html.remote_blocked > 0 {
+                println!(
+                    "({} remote images blocked; --allow-remote shows them)",
+                    opened.safe_html.remote_blocked
+                );
+            }
+            for warning in &view.warnings {
+                println!("(warning: {warning})");
+            }
+            println!();
+            println!("{}", view.text.as_deref().unwrap_or("(no text)"));
+            Ok(())
+        }
+    }
+}
+
+pub async fn save_attachment(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    folder: &str,
+    uid: u64,
+    index: usize,
+    to: &Path,
+    overwrite: bool,
+) -> anyhow::Result<()> {
+    let engine = engine(open_store(data_dir)?, wanted).await?;
+    let saved = engine
+        .save_attachment(folder, uid, index, to, overwrite)
+        .await;
+    engine.shutdown().await;
+    println!("Saved {}", saved?.display());
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct HitJson {
+    folder: String,
+    uid: u64,
+    subject: String,
+    from: String,
+    date: String,
+    flags: Vec<String>,
+    message_id: String,
+}
+
+pub fn search(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    query: &str,
+    limit: u32,
+    json: bool,
+) -> anyhow::Result<()> {
+    // The cache only: no password, no network.
+    let mut store = open_store(data_dir)?;
+    let account = choose_account(&store, wanted)?;
+    store.index_all_for_search()?;
+    let hits: Vec<HitJson> = store
+        .search(account.id, query, limit)?
+        .into_iter()
+        .map(|hit| HitJson {
+            folder: hit.folder,
+            uid: hit.message.uid,
+            subject: hit.message.subject,
+            from: if hit.message.from_name.is_empty() {
+                hit.message.from_address
+            } else {
+                format!("{} <{}>", hit.message.from_name, hit.message.from_address)
+            },
+            date: rfc3339(hit.message.date),
+            flags: hit.message.flags.iter().map(str::to_string).collect(),
+            message_id: hit.message.message_id,
+        })
+        .collect();
+    if json {
+        return print_json(&hits);
+    }
+    if hits.is_empty() {
+        println!("No cached message matches.");
+    }
+    for hit in hits {
+        println!(
+            "{:<12} {:>7}  {}  {:<28}  {}",
+            clip(&hit.folder, 12),
+            hit.uid,
+            &hit.date[..16.min(hit.date.len())].replace('T', " "),
+            clip(&hit.from, 28),
+            clip(&hit.subject, 60)
+        );
+    }
+    Ok(())
+}
