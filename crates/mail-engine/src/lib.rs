@@ -39,6 +39,6 @@ pub use error::{EngineError, ErrorKind};
 pub use events::{ConnectivityState, EngineEvent, Events};
 pub use fetch::HEADER_ITEMS;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
-pub use reading::{render, OpenedMessage, PrefetchReport};
+pub use reading::{conversations, render, Conversation, OpenedMessage, PrefetchReport};
 pub use sync::{NewMessage, SyncReport};
 pub use transport::is_loopback_host;

@@ -26,7 +26,7 @@ pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
-pub use search::{fts_query, SearchHit};
+pub use search::{fts_query, SearchHit, ThreadRow};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
 
 /// The cache file name inside a data directory.

@@ -4,7 +4,7 @@
 //! evicted, and rows leave it with their messages (a trigger).
 
 use anyhow::Context;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::messages::MessageSummary;
 use crate::{AccountId, Store};
@@ -16,27 +16,95 @@ pub struct SearchHit {
     pub message: MessageSummary,
 }
 
-const INDEX_ROW: &str = "INSERT OR REPLACE INTO search (rowid, subject, people, body)
-     SELECT m.id, m.subject,
-            m.from_name || ' ' || m.from_address || ' ' || m.to_list || ' ' || m.cc_list,
-            coalesce(b.body_text, '')
-     FROM messages m LEFT JOIN bodies b ON b.message_id = m.id";
+/// The text of message `id` for the index: (subject, people, body).
+fn document(
+    tx: &Transaction<'_>,
+    id: i64,
+) -> anyhow::Result<Option<(i64, String, String, String)>> {
+    tx.query_row(
+        "SELECT m.internal_date, m.subject,
+                m.from_name || ' ' || m.from_address || ' ' || m.to_list || ' ' || m.cc_list,
+                coalesce(b.body_text, '')
+         FROM messages m LEFT JOIN bodies b ON b.message_id = m.id WHERE m.id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )
+    .optional()
+    .context("Reading a message for the index")
+}
+
+/// Adds or replaces message `id` in the index under a document number that sorts by arrival.
+fn index_message(tx: &Transaction<'_>, id: i64) -> anyhow::Result<bool> {
+    let Some((date, subject, people, body)) = document(tx, id)? else {
+        return Ok(false);
+    };
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT doc FROM search_docs WHERE message_id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .optional()
+        .context("Looking up a document")?;
+    let doc = match existing {
+        Some(doc) => doc,
+        None => {
+            // Newest first (FTS5 reads doclists forward: the newest matches of even the most
+            // common word come first and a search stops after a few hundred), then a
+            // tie-breaker; on the rare collision, the next free number.
+            let mut doc = (((1i64 << 42) - date.clamp(0, 1 << 42)) << 20) | (id & 0xF_FFFF);
+            loop {
+                let taken = tx
+                    .execute(
+                        "INSERT INTO search_docs (doc, message_id) VALUES (?1, ?2) ON CONFLICT (doc) DO NOTHING",
+                        params![doc, id],
+                    )
+                    .context("Numbering a document")?
+                    == 0;
+                if !taken {
+                    break doc;
+                }
+                doc += 1;
+            }
+        }
+    };
+    tx.execute(
+        "INSERT OR REPLACE INTO search (rowid, subject, people, body) VALUES (?1, ?2, ?3, ?4)",
+        params![doc, subject, people, body],
+    )
+    .context("Indexing a message")?;
+    Ok(true)
+}
 
 /// Re-indexes message `id` when the indexer has passed it (its body changed).
 pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, id: i64) -> anyhow::Result<()> {
-    tx.execute(
-        &format!(
-            "{INDEX_ROW} WHERE m.id = ?1 AND m.id <= (SELECT indexed_up_to FROM search_state WHERE id = 1)"
-        ),
-        [id],
-    )
-    .context("Updating the search index")?;
+    let indexed: i64 = tx
+        .query_row(
+            "SELECT indexed_up_to FROM search_state WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )
+        .context("Reading index progress")?;
+    if id <= indexed {
+        index_message(tx, id)?;
+    }
     Ok(())
 }
 
-/// Turns what a user typed into an FTS5 query: every word must match (as a prefix for the
-/// last one, so results come while typing); FTS5 syntax characters are taken literally.
+/// How many of the newest matches a search ranks: a word in nearly every message must not
+/// make every search read every message.
+const RANKED_MATCHES: i64 = 500;
+
+/// Prefixes up to this many characters are answered from FTS5 prefix indexes (the table's
+/// `prefix` option). A longer last word is matched whole: a prefix query without an index
+/// reads every match of the term, which for a word in most messages costs tens of ms.
+const MAX_PREFIX_CHARS: usize = 6;
+
+/// Turns what a user typed into an FTS5 query: every word must match, the last one as a
+/// prefix while it is short (results come while typing) unless the text ends with a space;
+/// FTS5 syntax characters are taken literally.
 pub fn fts_query(typed: &str) -> Option<String> {
+    let finished = typed.ends_with(char::is_whitespace);
     let words: Vec<String> = typed
         .split_whitespace()
         .map(|word| word.replace('"', "\"\""))
@@ -48,7 +116,7 @@ pub fn fts_query(typed: &str) -> Option<String> {
             .iter()
             .enumerate()
             .map(|(i, word)| {
-                if i == last {
+                if i == last && !finished && word.chars().count() <= MAX_PREFIX_CHARS {
                     format!("\"{word}\"*")
                 } else {
                     format!("\"{word}\"")
@@ -80,12 +148,21 @@ impl Store {
         let Some(upto) = upto else {
             return Ok(0);
         };
-        let added = tx
-            .execute(
-                &format!("{INDEX_ROW} WHERE m.id > ?1 AND m.id <= ?2"),
-                params![from, upto],
-            )
-            .context("Indexing messages")?;
+        let ids: Vec<i64> = {
+            let mut statement = tx
+                .prepare("SELECT id FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id")
+                .context("Listing messages to index")?;
+            let ids = statement
+                .query_map(params![from, upto], |row| row.get(0))
+                .context("Listing messages to index")?
+                .collect::<rusqlite::Result<Vec<i64>>>()
+                .context("Listing messages to index")?;
+            ids
+        };
+        let mut added = 0;
+        for id in ids {
+            added += usize::from(index_message(&tx, id)?);
+        }
         tx.execute(
             "UPDATE search_state SET indexed_up_to = ?1 WHERE id = 1",
             [upto],
@@ -95,20 +172,28 @@ impl Store {
         Ok(added)
     }
 
-    /// Indexes everything not yet indexed.
+    /// Indexes everything not yet indexed. After a large batch (a first sync), the index's
+    /// segments are merged into one, which keeps searches fast.
     pub fn index_all_for_search(&mut self) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
-            let added = self.index_for_search(5_000)?;
+            let added = self.index_for_search(1_000)?;
             if added == 0 {
-                return Ok(total);
+                break;
             }
             total += added;
         }
+        if total >= 10_000 {
+            self.conn
+                .execute("INSERT INTO search (search) VALUES ('optimize')", [])
+                .context("Merging the search index")?;
+        }
+        Ok(total)
     }
 
-    /// The account's messages matching `typed` (every word, the last as a prefix), best
-    /// first, newest first among equally good ones.
+    /// The account's messages matching `typed` (every word, the last as a prefix): of the
+    /// newest 500 matches, the best first (subject and people weigh more than the body),
+    /// newest first among equally good ones.
     pub fn search(
         &self,
         account: AccountId,
@@ -123,9 +208,10 @@ impl Store {
             .prepare_cached(
                 "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
                         coalesce(m.date, m.internal_date), m.flags, m.message_id
-                 FROM (SELECT rowid, round(bm25(search, 4.0, 2.0, 1.0), 1) AS score FROM search
-                       WHERE search MATCH ?1) s
-                 JOIN messages m ON m.id = s.rowid
+                 FROM (SELECT rowid AS doc, round(bm25(search, 4.0, 2.0, 1.0), 1) AS score
+                       FROM search WHERE search MATCH ?1 ORDER BY rowid LIMIT ?4) s
+                 JOIN search_docs d ON d.doc = s.doc
+                 JOIN messages m ON m.id = d.message_id
                  JOIN folders f ON f.id = m.folder_id
                  WHERE f.account_id = ?2
                  ORDER BY s.score, m.internal_date DESC, m.id DESC
@@ -133,7 +219,7 @@ impl Store {
             )
             .context("Preparing a search")?;
         let rows = statement
-            .query_map(params![query, account.0, limit], |row| {
+            .query_map(params![query, account.0, limit, RANKED_MATCHES], |row| {
                 let uid: i64 = row.get(1)?;
                 let flags: String = row.get(6)?;
                 Ok(SearchHit {
@@ -151,5 +237,54 @@ impl Store {
             })
             .context("Searching")?;
         rows.collect::<rusqlite::Result<_>>().context("Searching")
+    }
+}
+
+/// One message as conversation threading needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRow {
+    pub folder: String,
+    pub message: MessageSummary,
+    pub in_reply_to: String,
+    /// Message-IDs of References, oldest first.
+    pub references: Vec<String>,
+}
+
+impl Store {
+    /// Every cached message of the account with its threading headers.
+    pub fn thread_rows(&self, account: AccountId) -> anyhow::Result<Vec<ThreadRow>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
+                        coalesce(m.date, m.internal_date), m.flags, m.message_id,
+                        m.in_reply_to, m.references_
+                 FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE f.account_id = ?1",
+            )
+            .context("Preparing the threading query")?;
+        let rows = statement
+            .query_map([account.0], |row| {
+                let uid: i64 = row.get(1)?;
+                let flags: String = row.get(6)?;
+                let references: String = row.get(9)?;
+                Ok(ThreadRow {
+                    folder: row.get(0)?,
+                    message: MessageSummary {
+                        uid: uid as u64,
+                        subject: row.get(2)?,
+                        from_name: row.get(3)?,
+                        from_address: row.get(4)?,
+                        date: row.get(5)?,
+                        flags: mail_sync::Flags::parse_stored(&flags),
+                        message_id: row.get(7)?,
+                    },
+                    in_reply_to: row.get(8)?,
+                    references: references.split_whitespace().map(str::to_string).collect(),
+                })
+            })
+            .context("Reading messages for threading")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Reading messages for threading")
     }
 }

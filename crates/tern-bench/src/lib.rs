@@ -12,6 +12,7 @@ use mail_store::{NewAccount, PasswordSource, Security, Store};
 pub struct Stats {
     pub p50: f64,
     pub p90: f64,
+    pub p95: f64,
     pub p99: f64,
     pub min: f64,
     pub max: f64,
@@ -33,6 +34,7 @@ pub fn stats(samples: &[Duration]) -> Stats {
     Stats {
         p50: pick(0.5),
         p90: pick(0.9),
+        p95: pick(0.95),
         p99: pick(0.99),
         min: pick(0.0),
         max: pick(1.0),

@@ -124,6 +124,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Conversations with messages in a folder (messages from every folder), newest first;
+    /// from the cache only.
+    Threads {
+        #[arg(long, value_name = "NAME")]
+        folder: String,
+        /// At most this many conversations.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Changes made here that wait for the server (offline, or not sent yet).
     Pending {
         /// Print JSON.

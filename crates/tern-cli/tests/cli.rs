@@ -839,6 +839,28 @@ fn show_search_and_save_attachment() {
     for key in ["subject", "from", "date", "flags", "message_id"] {
         assert!(hits[0].get(key).is_some(), "search result has {key}");
     }
+    // Seeded messages 0-3 are a conversation: 3 replies to 2 and references 0 (see
+    // tern_testkit::messages), all in INBOX.
+    let threads: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["threads", "--folder", "INBOX", "--json"],
+        &[],
+        None,
+    )))
+    .expect("threads JSON");
+    let threads = threads.as_array().expect("array");
+    let biggest = threads
+        .iter()
+        .max_by_key(|thread| thread["count"].as_u64())
+        .expect("a thread");
+    assert_eq!(biggest["count"], 3, "{threads:?}");
+    let uids: Vec<u64> = biggest["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| message["uid"].as_u64().expect("uid"))
+        .collect();
+    assert_eq!(uids, vec![1, 3, 4], "0, 2 and its reply 3, oldest first");
     // Cached bodies open offline.
     let offline = ok(&tern(
         data.path(),

@@ -357,7 +357,13 @@ impl Syncer {
                 loop {
                     attempt += 1;
                     match engine.sync_folder(&folder, None).await {
-                        Ok(_) => break,
+                        Ok(_) => {
+                            // New arrivals become searchable while watching.
+                            if let Err(error) = engine.index_for_search() {
+                                tracing::warn!(%folder, %error, "updating the search index");
+                            }
+                            break;
+                        }
                         Err(error) => {
                             tracing::warn!(%folder, %error, attempt, "watch sync failed");
                             if attempt >= 3

@@ -61,6 +61,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             reading::save_attachment(args.data_dir, account, &folder, uid, index, &to, overwrite)
                 .await
         }
+        Command::Threads {
+            folder,
+            limit,
+            json,
+        } => reading::threads(args.data_dir, account, &folder, limit, json),
         Command::Search { query, limit, json } => {
             reading::search(args.data_dir, account, &query, limit, json)
         }

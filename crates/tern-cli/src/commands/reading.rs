@@ -181,19 +181,7 @@ pub fn search(
     let hits: Vec<HitJson> = store
         .search(account.id, query, limit)?
         .into_iter()
-        .map(|hit| HitJson {
-            folder: hit.folder,
-            uid: hit.message.uid,
-            subject: hit.message.subject,
-            from: if hit.message.from_name.is_empty() {
-                hit.message.from_address
-            } else {
-                format!("{} <{}>", hit.message.from_name, hit.message.from_address)
-            },
-            date: rfc3339(hit.message.date),
-            flags: hit.message.flags.iter().map(str::to_string).collect(),
-            message_id: hit.message.message_id,
-        })
+        .map(|hit| hit_json(hit.folder, hit.message))
         .collect();
     if json {
         return print_json(&hits);
@@ -209,6 +197,85 @@ pub fn search(
             &hit.date[..16.min(hit.date.len())].replace('T', " "),
             clip(&hit.from, 28),
             clip(&hit.subject, 60)
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ThreadJson {
+    subject: String,
+    count: usize,
+    unread: usize,
+    /// The newest message's date.
+    latest: String,
+    /// Oldest first, from any folder.
+    messages: Vec<HitJson>,
+}
+
+fn hit_json(folder: String, message: mail_store::MessageSummary) -> HitJson {
+    HitJson {
+        folder,
+        uid: message.uid,
+        subject: message.subject,
+        from: if message.from_name.is_empty() {
+            message.from_address
+        } else {
+            format!("{} <{}>", message.from_name, message.from_address)
+        },
+        date: rfc3339(message.date),
+        flags: message.flags.iter().map(str::to_string).collect(),
+        message_id: message.message_id,
+    }
+}
+
+pub fn threads(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    folder: &str,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let account = choose_account(&store, wanted)?;
+    if store.folder_by_name(account.id, folder)?.is_none() {
+        anyhow::bail!("No folder {folder} in the cache; run `tern sync` first");
+    }
+    let conversations = mail_engine::conversations(store.thread_rows(account.id)?, folder);
+    let threads: Vec<ThreadJson> = conversations
+        .into_iter()
+        .take(limit)
+        .map(|conversation| ThreadJson {
+            subject: conversation
+                .messages
+                .first()
+                .map(|row| row.message.subject.clone())
+                .unwrap_or_default(),
+            count: conversation.messages.len(),
+            unread: conversation.unread(),
+            latest: rfc3339(conversation.latest_date()),
+            messages: conversation
+                .messages
+                .into_iter()
+                .map(|row| hit_json(row.folder, row.message))
+                .collect(),
+        })
+        .collect();
+    if json {
+        return print_json(&threads);
+    }
+    for thread in threads {
+        println!(
+            "{}  {:>3} message{} {}  {}",
+            &thread.latest[..16.min(thread.latest.len())].replace('T', " "),
+            thread.count,
+            if thread.count == 1 { " " } else { "s" },
+            if thread.unread > 0 {
+                format!("({} unread)", thread.unread)
+            } else {
+                String::new()
+            },
+            clip(&thread.subject, 60)
         );
     }
     Ok(())

@@ -38,6 +38,15 @@ pub async fn run(
     let mut events = engine.subscribe();
     let heartbeat = engine.spawn_keepalive();
     let subscriptions: Vec<_> = folders.iter().map(|name| engine.watch(name)).collect();
+    // Recent INBOX mail is kept readable offline, in the background.
+    let prefetch = tokio::spawn({
+        let engine = engine.clone();
+        async move {
+            if let Err(error) = engine.prefetch_bodies("INBOX", 30).await {
+                tracing::info!(%error, "bodies not prefetched");
+            }
+        }
+    });
     let mut stdout = std::io::stdout();
     loop {
         let event = tokio::select! {
@@ -70,6 +79,7 @@ pub async fn run(
         }
     }
     drop(subscriptions);
+    prefetch.abort();
     heartbeat.abort();
     engine.shutdown().await;
     Ok(())
