@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tern needs on Debian 12 (idempotent; uses sudo when
 # not root): a C toolchain, Dovecot for the test/demo IMAP server, OpenSSL, D-Bus and
-# gnome-keyring for keyring tests, and a Rust toolchain (rustup) when cargo is missing.
+# gnome-keyring for keyring tests, Chromium for rendering sanitized mail in a real browser,
+# and a Rust toolchain (rustup) when cargo is missing.
 set -euo pipefail
 
 sudo_cmd=""
 if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
 
 packages=(build-essential pkg-config ca-certificates curl openssl
-          dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools)
+          dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
