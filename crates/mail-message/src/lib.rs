@@ -18,3 +18,39 @@ pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{
     attachment_bytes, inline_parts, parse_message, safe_file_name, Address, Attachment, MessageView,
 };
+
+/// Everything a reader does with untrusted bytes, for fuzzing: decode, sanitize (with and
+/// without remote content), render text, extract attachments and inline parts, thread.
+/// Must never panic, whatever `data` is.
+pub fn fuzz_one(data: &[u8]) {
+    let view = parse_message(data);
+    if let Some(html) = &view.html_unsafe {
+        let inline: std::collections::HashMap<String, InlineImage> = inline_parts(data)
+            .into_iter()
+            .map(|(id, content_type, bytes)| {
+                (
+                    id,
+                    InlineImage {
+                        content_type,
+                        bytes,
+                    },
+                )
+            })
+            .collect();
+        let _ = sanitize_html(html, &inline, false);
+        let _ = sanitize_html(html, &inline, true);
+    }
+    // The raw bytes as HTML too: a hostile body need not be well-formed MIME.
+    let _ = sanitize_html(&String::from_utf8_lossy(data), &Default::default(), false);
+    let _ = text_to_html(view.text.as_deref().unwrap_or(""));
+    for attachment in &view.attachments {
+        let _ = attachment_bytes(data, attachment.index);
+    }
+    let _ = parse_list_headers(data);
+    let _ = thread(&[ThreadInput {
+        message_id: view.message_id.clone(),
+        parents: parse_message_ids(data),
+        subject: view.subject.clone(),
+        date: view.date.unwrap_or(0),
+    }]);
+}

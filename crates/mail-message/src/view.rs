@@ -167,6 +167,16 @@ fn repair_header_section(raw: &[u8]) -> Option<Vec<u8>> {
     Some(repaired)
 }
 
+/// mail-parser, with any panic it has on hostile input contained: such a message is shown
+/// as unparsable instead of taking the program down.
+pub(crate) fn parse_mime(raw: &[u8]) -> Option<mail_parser::Message<'_>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        MessageParser::default().parse(raw)
+    }))
+    .ok()
+    .flatten()
+}
+
 /// Decodes `raw` into a [`MessageView`].
 pub fn parse_message(raw: &[u8]) -> MessageView {
     let mut warnings = Vec::new();
@@ -175,7 +185,7 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         warnings.push("Header fields with 8-bit characters were read as Windows-1252".into());
     }
     let raw = repaired.as_deref().unwrap_or(raw);
-    let Some(message) = MessageParser::default().parse(raw) else {
+    let Some(message) = parse_mime(raw) else {
         warnings.push("The message could not be parsed; showing it as plain text".into());
         return MessageView {
             subject: String::new(),
@@ -292,14 +302,14 @@ fn join_parts<'a>(
 
 /// The decoded bytes of attachment `index` of `raw` (as listed by [`parse_message`]).
 pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<Vec<u8>> {
-    let message = MessageParser::default().parse(raw)?;
+    let message = parse_mime(raw)?;
     let part = message.attachments().nth(index)?;
     Some(part_bytes(part).into_owned())
 }
 
 /// The inline parts (`cid:` targets) of `raw`: Content-ID -> (content type, bytes).
 pub fn inline_parts(raw: &[u8]) -> Vec<(String, String, Vec<u8>)> {
-    let Some(message) = MessageParser::default().parse(raw) else {
+    let Some(message) = parse_mime(raw) else {
         return Vec::new();
     };
     message

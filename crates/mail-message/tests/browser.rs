@@ -119,9 +119,8 @@ fn render(url: &str) -> String {
 }
 
 fn page(server: &Server, name: &str, body: &str) -> String {
-    let html = format!(
-        "<!doctype html><html><head><title>clean</title></head><body>{body}</body></html>"
-    );
+    let html =
+        format!("<!doctype html><html><head><title>clean</title></head><body>{body}</body></html>");
     let path = format!("/{name}");
     server.pages.lock().unwrap().insert(path.clone(), html);
     format!("{}{path}", server.base)
@@ -148,11 +147,13 @@ fn sanitized_mail_runs_nothing_and_loads_nothing_in_a_real_browser() {
         .collect();
 
     // Control: unsanitized, a script runs and an image loads (the harness sees both).
-    let control = format!(
-        "<img src=x onerror=\"document.title='PWNED'\"><img src=\"{beacon}/control.gif\">"
-    );
+    let control =
+        format!("<img src=x onerror=\"document.title='PWNED'\"><img src=\"{beacon}/control.gif\">");
     let raw = render(&page(&server, "raw", &control));
-    assert!(raw.contains("<title>PWNED</title>"), "control page did not run: {raw}");
+    assert!(
+        raw.contains("<title>PWNED</title>"),
+        "control page did not run: {raw}"
+    );
     assert!(!beacons(&server).is_empty(), "control page made no request");
     server.requests.lock().unwrap().clear();
 
@@ -165,7 +166,9 @@ fn sanitized_mail_runs_nothing_and_loads_nothing_in_a_real_browser() {
     assert!(!dom.contains("PWNED"), "{dom}");
     let requests = server.requests.lock().unwrap().clone();
     assert!(
-        requests.iter().all(|path| path == "/clean" || path == "/favicon.ico"),
+        requests
+            .iter()
+            .all(|path| path == "/clean" || path == "/favicon.ico"),
         "the sanitized page made requests: {requests:?}"
     );
 }
