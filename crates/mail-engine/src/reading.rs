@@ -114,7 +114,13 @@ fn search_text(view: &MessageView) -> String {
 /// Decodes a raw message for display.
 pub fn render(raw: &[u8], allow_remote: bool) -> (MessageView, SafeHtml) {
     let view = parse_message(raw);
-    let safe_html = match &view.html_unsafe {
+    let safe_html = safe_html(raw, &view, allow_remote);
+    (view, safe_html)
+}
+
+/// What a reader may show of `view`'s body.
+fn safe_html(raw: &[u8], view: &MessageView, allow_remote: bool) -> SafeHtml {
+    match &view.html_unsafe {
         Some(html) => {
             let inline: HashMap<String, InlineImage> = inline_parts(raw)
                 .into_iter()
@@ -134,8 +140,7 @@ pub fn render(raw: &[u8], allow_remote: bool) -> (MessageView, SafeHtml) {
             html: text_to_html(view.text.as_deref().unwrap_or("")),
             remote_blocked: 0,
         },
-    };
-    (view, safe_html)
+    }
 }
 
 impl Engine {
@@ -200,8 +205,18 @@ impl Engine {
         }
     }
 
+    /// Lets (or stops letting) messages from `sender` load remote content when opened.
+    pub fn allow_remote_content_from(&self, sender: &str, allowed: bool) -> Result<()> {
+        let account = self.account().id;
+        with_store(self.store(), |store| {
+            store.set_remote_allowed(account, sender, allowed, unix_now())
+        })
+    }
+
     /// Opens a message for reading: the cached body at once, or fetched with BODY.PEEK[]
     /// (opening never marks it read on the server; that is [`crate::Action::MarkRead`]).
+    /// Remote content loads when `allow_remote` (this message) or when its sender is allowed
+    /// ([`Engine::allow_remote_content_from`]).
     pub async fn open_message(
         &self,
         folder: &str,
@@ -213,7 +228,16 @@ impl Engine {
         let _ = with_store(self.store(), |store| {
             store.mark_opened(folder.id, uid, unix_now())
         });
-        let (view, safe_html) = render(&raw, allow_remote);
+        let view = parse_message(&raw);
+        let sender = view
+            .from
+            .first()
+            .map(|from| from.address.as_str())
+            .unwrap_or("");
+        let account = self.account().id;
+        let sender_allowed = !sender.is_empty()
+            && with_store(self.store(), |store| store.remote_allowed(account, sender))?;
+        let safe_html = safe_html(&raw, &view, allow_remote || sender_allowed);
         Ok(OpenedMessage {
             folder: folder.name,
             uid,

@@ -173,3 +173,59 @@ impl Store {
             .context("Listing messages without bodies")
     }
 }
+
+impl Store {
+    /// Lets (or stops letting) messages from `sender` load remote content when shown.
+    pub fn set_remote_allowed(
+        &mut self,
+        account: crate::AccountId,
+        sender: &str,
+        allowed: bool,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        let sender = sender.trim().to_lowercase();
+        if allowed {
+            self.conn
+                .execute(
+                    "INSERT INTO remote_content_allowed (account_id, sender, created_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (account_id, sender) DO NOTHING",
+                    params![account.0, sender, now],
+                )
+                .context("Allowing remote content")?;
+        } else {
+            self.conn
+                .execute(
+                    "DELETE FROM remote_content_allowed WHERE account_id = ?1 AND sender = ?2",
+                    params![account.0, sender],
+                )
+                .context("Blocking remote content")?;
+        }
+        Ok(())
+    }
+
+    /// Whether messages from `sender` may load remote content.
+    pub fn remote_allowed(&self, account: crate::AccountId, sender: &str) -> anyhow::Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM remote_content_allowed WHERE account_id = ?1 AND sender = ?2)",
+                params![account.0, sender.trim().to_lowercase()],
+                |row| row.get(0),
+            )
+            .context("Checking remote content permission")
+    }
+
+    /// Senders allowed to load remote content, sorted.
+    pub fn remote_allowed_senders(&self, account: crate::AccountId) -> anyhow::Result<Vec<String>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT sender FROM remote_content_allowed WHERE account_id = ?1 ORDER BY sender",
+            )
+            .context("Listing senders")?;
+        let rows = statement
+            .query_map([account.0], |row| row.get(0))
+            .context("Listing senders")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Listing senders")
+    }
+}

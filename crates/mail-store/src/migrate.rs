@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_bodies_and_search.sql",
         include_str!("../../../migrations/0004_bodies_and_search.sql"),
     ),
+    (
+        "0005_remote_content.sql",
+        include_str!("../../../migrations/0005_remote_content.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

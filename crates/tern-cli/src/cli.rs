@@ -136,6 +136,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Which senders' messages may load remote images when shown (blocked by default).
+    #[command(subcommand)]
+    RemoteImages(RemoteImagesCommand),
     /// Changes made here that wait for the server (offline, or not sent yet).
     Pending {
         /// Print JSON.
@@ -150,6 +153,19 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteImagesCommand {
+    /// Always load remote images in messages from this address.
+    Allow { address: String },
+    /// Block them again (the default).
+    Block { address: String },
+    /// The addresses allowed.
+    List {
         #[arg(long)]
         json: bool,
     },

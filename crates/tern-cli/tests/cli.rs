@@ -766,6 +766,42 @@ fn show_search_and_save_attachment() {
         .expect("attachments")
         .is_empty());
 
+    // Always allowing the sender lets its images load; blocking again stops them.
+    ok(&tern(
+        data.path(),
+        &["remote-images", "allow", "News@Example.org"],
+        &[],
+        None,
+    ));
+    let allowed: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
+        &PW,
+        None,
+    )))
+    .expect("show JSON");
+    assert_eq!(allowed["remote_blocked"], 0);
+    assert!(allowed["html"]
+        .as_str()
+        .expect("html")
+        .contains("https://tracker.example/4.png"));
+    let listed = ok(&tern(data.path(), &["remote-images", "list"], &[], None));
+    assert_eq!(listed.trim(), "news@example.org");
+    ok(&tern(
+        data.path(),
+        &["remote-images", "block", "news@example.org"],
+        &[],
+        None,
+    ));
+    let blocked: serde_json::Value = serde_json::from_str(&ok(&tern(
+        data.path(),
+        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
+        &PW,
+        None,
+    )))
+    .expect("show JSON");
+    assert_eq!(blocked["remote_blocked"], 1);
+
     let text = ok(&tern(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "3", "--text"],

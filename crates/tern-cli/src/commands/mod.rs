@@ -11,7 +11,7 @@ mod watch;
 
 use mail_engine::Action;
 
-use crate::cli::{AccountCommand, Args, Command};
+use crate::cli::{AccountCommand, Args, Command, RemoteImagesCommand};
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let account = args.account.as_deref();
@@ -90,6 +90,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Move { messages, to } => {
             actions::run(args.data_dir, account, &messages, Action::Move { to }).await
+        }
+        Command::RemoteImages(command) => {
+            let (address, allowed) = match command {
+                RemoteImagesCommand::Allow { address } => (address, true),
+                RemoteImagesCommand::Block { address } => (address, false),
+                RemoteImagesCommand::List { json } => {
+                    return reading::remote_images_list(args.data_dir, account, json)
+                }
+            };
+            reading::remote_images_set(args.data_dir, account, &address, allowed)
         }
         Command::Pending { json } => pending::run(args.data_dir, account, json),
         Command::List {

@@ -280,3 +280,50 @@ pub fn threads(
     }
     Ok(())
 }
+
+pub fn remote_images_set(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    address: &str,
+    allowed: bool,
+) -> anyhow::Result<()> {
+    if !address.contains('@') || address.trim().contains(char::is_whitespace) {
+        anyhow::bail!("{address:?} is not an email address");
+    }
+    let mut store = open_store(data_dir)?;
+    let account = choose_account(&store, wanted)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    store.set_remote_allowed(account.id, address, allowed, now)?;
+    if allowed {
+        println!(
+            "Remote images in messages from {} will load.",
+            address.trim().to_lowercase()
+        );
+    } else {
+        println!(
+            "Remote images in messages from {} are blocked.",
+            address.trim().to_lowercase()
+        );
+    }
+    Ok(())
+}
+
+pub fn remote_images_list(
+    data_dir: Option<PathBuf>,
+    wanted: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let account = choose_account(&store, wanted)?;
+    let senders = store.remote_allowed_senders(account.id)?;
+    if json {
+        return print_json(&senders);
+    }
+    if senders.is_empty() {
+        println!("Remote images are blocked for every sender.");
+    }
+    for sender in senders {
+        println!("{sender}");
+    }
+    Ok(())
+}
