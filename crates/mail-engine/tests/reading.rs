@@ -125,3 +125,47 @@ async fn an_attachment_is_saved_decoded_and_never_over_an_existing_file() {
         .is_err());
     engine.shutdown().await;
 }
+
+/// The prefetcher works in small batches: a message opened meanwhile gets the connection
+/// between two batches instead of waiting for the whole prefetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefetching_does_not_starve_opening_a_message() {
+    let harness = Harness::new(400);
+    let proxy = tern_testkit::Proxy::start(harness.server.port)
+        .await
+        .expect("proxy");
+    let engine = harness.engine(Some(proxy.port), common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    // 400 bodies in batches of 50 at 100 ms a round trip: eight batches.
+    proxy.set_round_trip(std::time::Duration::from_millis(100));
+    let prefetch = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.prefetch_bodies("INBOX", 10_000).await }
+    });
+    // Once the prefetcher has stored its first batch, ask for the oldest message (fetched last).
+    tern_testkit::wait_until(
+        "the first batch",
+        std::time::Duration::from_secs(20),
+        || async {
+            let store = harness.store.lock().unwrap();
+            store.bodies_size().unwrap() > 0
+        },
+    )
+    .await
+    .expect("prefetch started");
+    let opened = engine.open_message("INBOX", 1, false).await.expect("open");
+    assert!(
+        !opened.from_cache,
+        "fetched on demand, not by the prefetcher"
+    );
+    assert!(
+        !prefetch.is_finished(),
+        "the open waited for the whole prefetch"
+    );
+    let report = prefetch.await.expect("join").expect("prefetch");
+    assert_eq!(
+        report.fetched, 399,
+        "everything else, and not the opened one twice"
+    );
+    engine.shutdown().await;
+}
