@@ -2,14 +2,13 @@
 //! prefetcher, kept in the cache for offline reading within a size budget, decoded and made
 //! safe by mail-message; attachments saved; local full-text search.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use imap_proto::{AttributeValue, Response};
 use mail_message::{
-    attachment_bytes, inline_parts, parse_message, safe_file_name, sanitize_html, text_to_html,
-    InlineImage, MessageView, SafeHtml,
+    attachment_bytes, inline_images, parse_message, safe_file_name, sanitize_html, text_to_html,
+    MessageView, SafeHtml,
 };
 use mail_store::{Folder, SearchHit};
 use mail_sync::{compress_uids, Uid};
@@ -122,18 +121,7 @@ pub fn render(raw: &[u8], allow_remote: bool) -> (MessageView, SafeHtml) {
 fn safe_html(raw: &[u8], view: &MessageView, allow_remote: bool) -> SafeHtml {
     match &view.html_unsafe {
         Some(html) => {
-            let inline: HashMap<String, InlineImage> = inline_parts(raw)
-                .into_iter()
-                .map(|(id, content_type, bytes)| {
-                    (
-                        id,
-                        InlineImage {
-                            content_type,
-                            bytes,
-                        },
-                    )
-                })
-                .collect();
+            let inline = inline_images(raw);
             sanitize_html(html, &inline, allow_remote)
         }
         None => SafeHtml {

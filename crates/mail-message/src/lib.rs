@@ -1,5 +1,6 @@
 //! Pure decoding of message data into display values: encoded-word headers, list header
-//! fields, dates, Message-IDs, whole messages (`view`), and HTML made safe (`sanitize`).
+//! fields, dates, Message-IDs, whole messages (`view`), HTML made safe (`sanitize`), and
+//! conversations (`threads`).
 //!
 //! No IO. Malformed input never panics: it decodes to the best displayable value.
 
@@ -16,7 +17,8 @@ pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml};
 pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{
-    attachment_bytes, inline_parts, parse_message, safe_file_name, Address, Attachment, MessageView,
+    attachment_bytes, inline_images, inline_parts, parse_message, safe_file_name, Address,
+    Attachment, MessageView,
 };
 
 /// Everything a reader does with untrusted bytes, for fuzzing: decode, sanitize (with and
@@ -25,18 +27,7 @@ pub use view::{
 pub fn fuzz_one(data: &[u8]) {
     let view = parse_message(data);
     if let Some(html) = &view.html_unsafe {
-        let inline: std::collections::HashMap<String, InlineImage> = inline_parts(data)
-            .into_iter()
-            .map(|(id, content_type, bytes)| {
-                (
-                    id,
-                    InlineImage {
-                        content_type,
-                        bytes,
-                    },
-                )
-            })
-            .collect();
+        let inline = inline_images(data);
         let _ = sanitize_html(html, &inline, false);
         let _ = sanitize_html(html, &inline, true);
     }

@@ -328,3 +328,19 @@ pub fn inline_parts(raw: &[u8]) -> Vec<(String, String, Vec<u8>)> {
         })
         .collect()
 }
+
+/// The inline parts of `raw` an HTML body may show through `cid:`, keyed by Content-ID.
+pub fn inline_images(raw: &[u8]) -> std::collections::HashMap<String, crate::InlineImage> {
+    inline_parts(raw)
+        .into_iter()
+        .map(|(id, content_type, bytes)| {
+            (
+                id,
+                crate::InlineImage {
+                    content_type,
+                    bytes,
+                },
+            )
+        })
+        .collect()
+}

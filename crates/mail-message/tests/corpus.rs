@@ -5,9 +5,7 @@
 
 use std::collections::HashMap;
 
-use mail_message::{
-    attachment_bytes, inline_parts, parse_message, sanitize_html, InlineImage, MessageView,
-};
+use mail_message::{attachment_bytes, inline_images, parse_message, sanitize_html, MessageView};
 
 fn load(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -96,18 +94,7 @@ fn nested_alternative_related_mixed_with_inline_image_and_attachment() {
     assert_eq!(pdf.content_type, "application/pdf");
     assert_eq!(attachment_bytes(&raw, pdf.index).unwrap(), b"%PDF-1.4 fake");
 
-    let inline: HashMap<String, InlineImage> = inline_parts(&raw)
-        .into_iter()
-        .map(|(id, content_type, bytes)| {
-            (
-                id,
-                InlineImage {
-                    content_type,
-                    bytes,
-                },
-            )
-        })
-        .collect();
+    let inline = inline_images(&raw);
     let safe = sanitize_html(&html, &inline, false);
     assert!(
         safe.html

@@ -9,6 +9,22 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use crate::messages::MessageSummary;
 use crate::{AccountId, Store};
 
+/// A message summary from the seven columns at `first`: uid, subject, from_name,
+/// from_address, date, flags, message_id.
+fn summary_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<MessageSummary> {
+    let uid: i64 = row.get(first)?;
+    let flags: String = row.get(first + 5)?;
+    Ok(MessageSummary {
+        uid: uid as u64,
+        subject: row.get(first + 1)?,
+        from_name: row.get(first + 2)?,
+        from_address: row.get(first + 3)?,
+        date: row.get(first + 4)?,
+        flags: mail_sync::Flags::parse_stored(&flags),
+        message_id: row.get(first + 6)?,
+    })
+}
+
 /// A search result: a message and the folder it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
@@ -220,19 +236,9 @@ impl Store {
             .context("Preparing a search")?;
         let rows = statement
             .query_map(params![query, account.0, limit, RANKED_MATCHES], |row| {
-                let uid: i64 = row.get(1)?;
-                let flags: String = row.get(6)?;
                 Ok(SearchHit {
                     folder: row.get(0)?,
-                    message: MessageSummary {
-                        uid: uid as u64,
-                        subject: row.get(2)?,
-                        from_name: row.get(3)?,
-                        from_address: row.get(4)?,
-                        date: row.get(5)?,
-                        flags: mail_sync::Flags::parse_stored(&flags),
-                        message_id: row.get(7)?,
-                    },
+                    message: summary_at(row, 1)?,
                 })
             })
             .context("Searching")?;
@@ -265,20 +271,10 @@ impl Store {
             .context("Preparing the threading query")?;
         let rows = statement
             .query_map([account.0], |row| {
-                let uid: i64 = row.get(1)?;
-                let flags: String = row.get(6)?;
                 let references: String = row.get(9)?;
                 Ok(ThreadRow {
                     folder: row.get(0)?,
-                    message: MessageSummary {
-                        uid: uid as u64,
-                        subject: row.get(2)?,
-                        from_name: row.get(3)?,
-                        from_address: row.get(4)?,
-                        date: row.get(5)?,
-                        flags: mail_sync::Flags::parse_stored(&flags),
-                        message_id: row.get(7)?,
-                    },
+                    message: summary_at(row, 1)?,
                     in_reply_to: row.get(8)?,
                     references: references.split_whitespace().map(str::to_string).collect(),
                 })

@@ -16,6 +16,15 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// "Name <address>", or the address alone when there is no name.
+pub fn display_from(name: String, address: String) -> String {
+    if name.is_empty() {
+        address
+    } else {
+        format!("{name} <{address}>")
+    }
+}
+
 /// Cuts `text` to at most `width` characters, with an ellipsis.
 pub fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

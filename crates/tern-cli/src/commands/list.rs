@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::context::{choose_account, open_store};
-use crate::output::{clip, print_json, rfc3339};
+use crate::output::{clip, display_from, print_json, rfc3339};
 
 #[derive(Serialize)]
 struct MessageJson {
@@ -36,11 +36,7 @@ pub fn run(
         .map(|message| MessageJson {
             uid: message.uid,
             subject: message.subject,
-            from: if message.from_name.is_empty() {
-                message.from_address
-            } else {
-                format!("{} <{}>", message.from_name, message.from_address)
-            },
+            from: display_from(message.from_name, message.from_address),
             date: rfc3339(message.date),
             flags: message.flags.iter().map(str::to_string).collect(),
             message_id: message.message_id,

@@ -7,7 +7,7 @@ use mail_message::Address;
 use serde::Serialize;
 
 use crate::context::{choose_account, engine, open_store};
-use crate::output::{clip, print_json, rfc3339};
+use crate::output::{clip, display_from, print_json, rfc3339};
 
 pub enum ShowFormat {
     Human,
@@ -218,11 +218,7 @@ fn hit_json(folder: String, message: mail_store::MessageSummary) -> HitJson {
         folder,
         uid: message.uid,
         subject: message.subject,
-        from: if message.from_name.is_empty() {
-            message.from_address
-        } else {
-            format!("{} <{}>", message.from_name, message.from_address)
-        },
+        from: display_from(message.from_name, message.from_address),
         date: rfc3339(message.date),
         flags: message.flags.iter().map(str::to_string).collect(),
         message_id: message.message_id,
