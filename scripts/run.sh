@@ -39,6 +39,8 @@ echo
 "${tern[@]}" list --folder INBOX --limit 15
 echo
 echo "Demo server: imaps://127.0.0.1:14993 (alice / alice-pw). Try: ${tern[*]} list --folder INBOX --json"
+echo "Read a message: TERN_DEMO_PASSWORD=alice-pw ${tern[*]} show --folder INBOX --uid 3; search the cache offline: ${tern[*]} search 'Köln'"
+echo "Act on mail (queued when offline): TERN_DEMO_PASSWORD=alice-pw ${tern[*]} mark-read --folder INBOX --uid 2; ${tern[*]} pending"
 echo "Watch it live (new mail, changes, connectivity; Ctrl-C stops): TERN_DEMO_PASSWORD=alice-pw ${tern[*]} watch"
 echo "  and deliver mail meanwhile from another terminal: $bin/tern-seed --dir $demo/dovecot --first 1000 --count 3"
 echo "Stop it with: scripts/run.sh --stop"
