@@ -47,6 +47,8 @@ pub struct EngineOptions {
     pub clock_check_interval: Duration,
     /// Bytes of message bodies kept for offline reading; the oldest go first beyond it.
     pub body_budget: u64,
+    /// Messages larger than this open text first: their attachments are fetched when saved.
+    pub large_message_bytes: u64,
 }
 
 impl Default for EngineOptions {
@@ -63,6 +65,7 @@ impl Default for EngineOptions {
             poll_interval: Duration::from_secs(60),
             clock_check_interval: Duration::from_secs(10),
             body_budget: 1 << 30,
+            large_message_bytes: 2 << 20,
         }
     }
 }

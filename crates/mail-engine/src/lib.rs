@@ -24,6 +24,7 @@ mod fetch;
 mod folders;
 mod hub;
 mod mailbox_name;
+mod partial;
 mod reading;
 mod response;
 mod structure;

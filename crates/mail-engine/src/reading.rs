@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use imap_proto::{AttributeValue, Response};
 use mail_message::{
-    attachment_bytes, inline_images, parse_message, safe_file_name, sanitize_html, text_to_html,
-    MessageView, SafeHtml,
+    attachment_bytes, decode_part, inline_images, parse_message, remote_attachment, safe_file_name,
+    sanitize_html, text_to_html, MessageView, SafeHtml,
 };
 use mail_store::{Folder, SearchHit};
 use mail_sync::{compress_uids, Uid};
@@ -160,6 +160,22 @@ impl Engine {
             ));
         }
         let name = folder.name.clone();
+        let size = with_store(self.store(), |store| store.message_size(folder.id, uid))?;
+        if u64::from(size.unwrap_or(0)) > self.options().large_message_bytes {
+            let partial = self
+                .with_retry(2, |_, connection, _| {
+                    let name = name.clone();
+                    Box::pin(async move {
+                        ensure_selected(connection, &name).await?;
+                        crate::partial::fetch_text_first(connection, uid as u32).await
+                    })
+                })
+                .await?;
+            if let Some(raw) = partial {
+                self.keep_body(folder, uid, &raw);
+                return Ok((raw, false));
+            }
+        }
         let fetched = self
             .with_retry(2, |_, connection, _| {
                 let name = name.clone();
@@ -258,9 +274,24 @@ impl Engine {
                 ),
             ));
         };
-        let bytes = attachment_bytes(&raw, index).ok_or_else(|| {
-            EngineError::new(ErrorKind::Other, "The attachment could not be decoded")
-        })?;
+        let bytes = match remote_attachment(&raw, index) {
+            // Left on the server by a text-first fetch: fetch just this part now.
+            Some(section) => {
+                let name = folder.name.clone();
+                let part = self
+                    .with_retry(2, |_, connection, _| {
+                        let (name, section) = (name.clone(), section.clone());
+                        Box::pin(async move {
+                            ensure_selected(connection, &name).await?;
+                            crate::partial::fetch_section(connection, uid as u32, &section).await
+                        })
+                    })
+                    .await?;
+                decode_part(&part)
+            }
+            None => attachment_bytes(&raw, index),
+        }
+        .ok_or_else(|| EngineError::new(ErrorKind::Other, "The attachment could not be decoded"))?;
         let target = if path.is_dir() {
             path.join(safe_file_name(&attachment.name, "attachment"))
         } else {

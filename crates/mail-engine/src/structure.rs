@@ -1,7 +1,6 @@
 //! BODYSTRUCTURE (RFC 3501) read into what opening a large message needs before fetching
 //! anything big: the sections holding the text to show, and the attachments (with their
-//! sizes) to list and fetch only on demand. The first step of partial fetching (issue 5);
-//! not yet used by `reading.rs`.
+//! sizes) to list and fetch only on demand (`partial.rs`).
 
 use imap_proto::{BodyContentCommon, BodyStructure, ContentEncoding};
 

@@ -169,3 +169,96 @@ async fn prefetching_does_not_starve_opening_a_message() {
     );
     engine.shutdown().await;
 }
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            out.push(if k <= chunk.len() {
+                TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// A message over the large-message threshold opens with its text only; its attachment is
+/// fetched when saved, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_message_opens_text_first_and_fetches_its_attachment_when_saved() {
+    let harness = Harness::new(1);
+    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let message = format!(
+        "From: Big Sender <big@example.org>\r\nTo: alice@tern.test\r\nSubject: Holiday photos\r\n\
+         Message-ID: <big@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n--mix\r\n\
+         Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n--alt\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nThe photos are attached. Grüße!\r\n--alt\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<p>The photos are <b>attached</b>.</p>\r\n--alt--\r\n\
+         --mix\r\nContent-Type: application/zip; name=\"photos.zip\"\r\n\
+         Content-Disposition: attachment; filename=\"photos.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {}\r\n--mix--\r\n",
+        base64(&payload)
+    );
+    let mut phone = harness.phone().await;
+    phone
+        .execute(
+            &format!("APPEND INBOX {{{}+}}\r\n{message}", message.len()),
+            |_| Ok(()),
+        )
+        .await
+        .unwrap()
+        .require_ok("append")
+        .unwrap();
+    let engine = harness.engine(None, common::options());
+    engine.sync_folder("INBOX", None).await.expect("sync");
+
+    let opened = engine.open_message("INBOX", 2, false).await.expect("open");
+    assert_eq!(opened.view.subject, "Holiday photos");
+    assert!(opened.view.text.as_deref().unwrap().contains("Grüße"));
+    assert!(opened.safe_html.html.contains("<b>attached</b>"));
+    assert_eq!(opened.view.attachments.len(), 1);
+    let listed = &opened.view.attachments[0];
+    assert_eq!(listed.name, "photos.zip");
+    assert!(
+        (2_900_000..=3_100_000).contains(&listed.size),
+        "about the decoded size: {}",
+        listed.size
+    );
+    let cached = harness.store.lock().unwrap().bodies_size().unwrap();
+    assert!(
+        cached < 10_000,
+        "only the text was fetched and kept: {cached} bytes"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let saved = engine
+        .save_attachment("INBOX", 2, 0, dir.path(), false)
+        .await
+        .expect("save");
+    assert_eq!(std::fs::read(saved).unwrap(), payload);
+    // Reopening is from the cache, still text only.
+    assert!(
+        engine
+            .open_message("INBOX", 2, false)
+            .await
+            .unwrap()
+            .from_cache
+    );
+    assert!(!server_view(&mut phone, "INBOX").await[&2]
+        .0
+        .contains("\\Seen"));
+    engine.shutdown().await;
+}

@@ -17,8 +17,8 @@ pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml};
 pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{
-    attachment_bytes, inline_images, inline_parts, parse_message, safe_file_name, Address,
-    Attachment, MessageView,
+    attachment_bytes, decode_part, inline_images, inline_parts, is_partial, parse_message,
+    remote_attachment, safe_file_name, Address, Attachment, MessageView,
 };
 
 /// Everything a reader does with untrusted bytes, for fuzzing: decode, sanitize (with and

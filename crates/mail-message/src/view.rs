@@ -238,7 +238,9 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             Attachment {
                 index,
                 name,
-                size: part_bytes(part).len(),
+                size: remote_part(part)
+                    .map(|(_, size)| size as usize)
+                    .unwrap_or_else(|| part_bytes(part).len()),
                 content_type,
                 content_id,
                 inline,
@@ -343,4 +345,45 @@ pub fn inline_images(raw: &[u8]) -> std::collections::HashMap<String, crate::Inl
             )
         })
         .collect()
+}
+
+/// For a part left on the server by a text-first fetch: its IMAP section and decoded size
+/// (the `X-Tern-Section` / `X-Tern-Size` headers of its placeholder).
+fn remote_part(part: &MessagePart<'_>) -> Option<(String, u64)> {
+    let value = |name: &str| {
+        part.headers
+            .iter()
+            .find(|header| header.name().eq_ignore_ascii_case(name))
+            .and_then(|header| header.value().as_text().map(str::trim).map(str::to_string))
+    };
+    let section = value("X-Tern-Section")?;
+    let valid = !section.is_empty()
+        && section.len() <= 64
+        && section.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let size = value("X-Tern-Size")
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(0);
+    valid.then_some((section, size))
+}
+
+/// Whether `raw` is a message rebuilt text-first (attachments left on the server).
+pub fn is_partial(raw: &[u8]) -> bool {
+    parse_mime(raw).is_some_and(|message| message.header_raw("X-Tern-Partial").is_some())
+}
+
+/// For a message rebuilt text-first: where attachment `index` is on the server (its IMAP
+/// section), when its bytes were not fetched.
+pub fn remote_attachment(raw: &[u8], index: usize) -> Option<String> {
+    let message = parse_mime(raw)?;
+    message.header_raw("X-Tern-Partial")?;
+    let part = message.attachments().nth(index)?;
+    remote_part(part).map(|(section, _)| section)
+}
+
+/// The decoded bytes of one MIME part given as its MIME header and body (as `BODY[n.MIME]`
+/// and `BODY[n]` return them).
+pub fn decode_part(part: &[u8]) -> Option<Vec<u8>> {
+    let message = parse_mime(part)?;
+    let root = message.parts.first()?;
+    Some(part_bytes(root).into_owned())
 }

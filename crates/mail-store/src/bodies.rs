@@ -31,6 +31,18 @@ impl Store {
         Ok(self.message_rowid(folder, uid)?.is_some())
     }
 
+    /// The message's size as the server reported it (RFC822.SIZE), if cached.
+    pub fn message_size(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<u32>> {
+        self.conn
+            .query_row(
+                "SELECT size FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![folder.0, uid as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("Reading a message size")
+    }
+
     /// The cached raw message, if its body was fetched.
     pub fn body(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<Vec<u8>>> {
         self.conn
