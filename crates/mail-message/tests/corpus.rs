@@ -200,3 +200,24 @@ fn base64_lines(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn many_charsets_in_headers_and_bodies() {
+    let v = view("12-many-charsets.eml");
+    assert_eq!(v.subject, "Тема件名Łódź");
+    assert_eq!(v.from[0].name, "王小明");
+    let text = v.text.unwrap();
+    for expected in [
+        "Привет из Москвы",
+        "Здравствуйте, коллеги",
+        "東京からこんにちは",
+        "北京欢迎你",
+        "台北你好",
+        "서울에서 안녕하세요",
+        "Dobrý den z Brna, Łódź",
+        "Prix: 10 € net",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text:?}");
+    }
+    assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+}
