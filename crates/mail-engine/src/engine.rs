@@ -547,7 +547,13 @@ impl Engine {
     ) -> Result<SyncReport> {
         // What the user did goes to the server before anything is read back from it.
         if with_store(&self.store, |store| store.pending_count(self.account.id))? > 0 {
-            self.replay_on(connection).await?;
+            match self.replay_on(connection).await {
+                Ok(_) => {}
+                Err(error) if error.is_connection_failure() => return Err(error),
+                // The server cannot take them now: they stay queued, and the sync goes on
+                // (it keeps what they changed in the cache).
+                Err(error) => tracing::warn!(%error, "queued changes wait"),
+            }
         }
         let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
         let mut plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), forced);

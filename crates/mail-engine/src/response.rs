@@ -178,3 +178,34 @@ pub fn copy_uid(code: Option<&ResponseCode<'_>>) -> Option<CopyUid> {
             .collect(),
     })
 }
+
+/// Whether a NO answer says "not now" rather than "never" (RFC 5530 codes a later try may
+/// get past: the mailbox is locked, the server is busy or broken, the quota is full).
+/// imap-proto leaves codes it does not know at the start of the text.
+pub fn is_temporary_refusal(text: &str) -> bool {
+    let text = text.trim_start().to_ascii_uppercase();
+    ["[INUSE]", "[UNAVAILABLE]", "[SERVERBUG]", "[OVERQUOTA]"]
+        .iter()
+        .any(|code| text.starts_with(code))
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::is_temporary_refusal;
+    use imap_proto::Response;
+
+    #[test]
+    fn rfc_5530_codes_that_a_later_try_may_pass() {
+        let (_, response) = Response::parse(b"A1 NO [INUSE] Mailbox is locked\r\n").unwrap();
+        let Response::Done { outcome, .. } = response else {
+            panic!("not a tagged answer")
+        };
+        assert!(is_temporary_refusal(
+            outcome.information.as_deref().unwrap()
+        ));
+        assert!(is_temporary_refusal(" [unavailable] try later"));
+        assert!(is_temporary_refusal("[OVERQUOTA] Quota exceeded"));
+        assert!(!is_temporary_refusal("[TRYCREATE] No such mailbox"));
+        assert!(!is_temporary_refusal("Permission denied"));
+    }
+}

@@ -41,6 +41,8 @@ struct Answer {
     moved: Vec<(i64, Option<Uid>)>,
     gone: Vec<i64>,
     refused: Option<String>,
+    /// The server said "not now" (locked, busy, over quota): everything stays queued.
+    later: Option<String>,
 }
 
 impl Engine {
@@ -110,6 +112,10 @@ impl Engine {
         let before = connection.round_trips();
         let answer = match connection.ensure_writable(&batch.folder_name).await {
             Err(error) if error.is_connection_failure() => return Err(error),
+            Err(error) if crate::response::is_temporary_refusal(&refusal_text(&error)) => Answer {
+                later: Some(error.to_string()),
+                ..Answer::default()
+            },
             // Cannot be opened for writing (deleted, read-only): never will be by retrying.
             Err(error) => Answer {
                 refused: Some(error.to_string()),
@@ -133,6 +139,13 @@ impl Engine {
         answer: Answer,
         report: &mut ReplayReport,
     ) -> Result<()> {
+        if let Some(reason) = answer.later {
+            // Stays queued; the caller notes the attempt and the next replay tries again.
+            return Err(EngineError::new(
+                ErrorKind::ServerRefused,
+                format!("The server cannot take the changes now: {reason}"),
+            ));
+        }
         if let Some(reason) = answer.refused {
             let ids: Vec<i64> = batch.ops.iter().map(|op| op.id).collect();
             let dropped = with_store(self.store(), |store| store.drop_ops(&ids, false))?;
@@ -219,6 +232,18 @@ impl Engine {
     }
 }
 
+/// The server's words in a refusal error ("...: the server answered No [INUSE] ...").
+fn refusal_text(error: &EngineError) -> String {
+    let message = error.to_string();
+    match message.find("answered ") {
+        Some(at) => message[at + "answered ".len()..]
+            .split_once(' ')
+            .map(|(_, text)| text.to_string())
+            .unwrap_or_default(),
+        None => message,
+    }
+}
+
 /// `UID STORE` of one flag, pipelined with a `UID SEARCH` of the same set: messages the
 /// search does not find are gone (a STORE on them is answered OK and does nothing).
 async fn flags(
@@ -264,8 +289,15 @@ async fn flags(
 }
 
 fn refused(tagged: &crate::connection::Tagged) -> Answer {
+    let reason = format!("{:?} {}", tagged.status, tagged.text);
+    if crate::response::is_temporary_refusal(&tagged.text) {
+        return Answer {
+            later: Some(reason),
+            ..Answer::default()
+        };
+    }
     Answer {
-        refused: Some(format!("{:?} {}", tagged.status, tagged.text)),
+        refused: Some(reason),
         ..Answer::default()
     }
 }
@@ -368,5 +400,25 @@ async fn expunge(connection: &mut ImapConnection, batch: &Batch) -> Result<Answe
             ..Answer::default()
         }),
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_folder_is_a_refusal_for_later() {
+        let error = EngineError::new(
+            ErrorKind::ServerRefused,
+            "Selecting INBOX: the server answered No [INUSE] Mailbox is locked",
+        );
+        assert_eq!(refusal_text(&error), "[INUSE] Mailbox is locked");
+        assert!(crate::response::is_temporary_refusal(&refusal_text(&error)));
+        let gone = EngineError::new(
+            ErrorKind::ServerRefused,
+            "Selecting Old: the server answered No Mailbox doesn't exist",
+        );
+        assert!(!crate::response::is_temporary_refusal(&refusal_text(&gone)));
     }
 }
