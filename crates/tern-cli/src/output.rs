@@ -16,6 +16,31 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A message as `tern list` prints it in JSON (and `tern search` / `tern threads`, with the
+/// folder).
+#[derive(serde::Serialize)]
+pub struct MessageJson {
+    pub uid: u64,
+    pub subject: String,
+    pub from: String,
+    pub date: String,
+    pub flags: Vec<String>,
+    pub message_id: String,
+}
+
+impl MessageJson {
+    pub fn from_summary(message: mail_store::MessageSummary) -> MessageJson {
+        MessageJson {
+            uid: message.uid,
+            subject: message.subject,
+            from: display_from(message.from_name, message.from_address),
+            date: rfc3339(message.date),
+            flags: message.flags.iter().map(str::to_string).collect(),
+            message_id: message.message_id,
+        }
+    }
+}
+
 /// "Name <address>", or the address alone when there is no name.
 pub fn display_from(name: String, address: String) -> String {
     if name.is_empty() {

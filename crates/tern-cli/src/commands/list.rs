@@ -2,21 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use serde::Serialize;
-
 use crate::context::{choose_account, open_store};
-use crate::output::{clip, display_from, print_json, rfc3339};
-
-#[derive(Serialize)]
-struct MessageJson {
-    uid: u64,
-    subject: String,
-    from: String,
-    date: String,
-    flags: Vec<String>,
-    message_id: String,
-}
+use crate::output::{clip, print_json, MessageJson};
+use anyhow::Context;
 
 pub fn run(
     data_dir: Option<PathBuf>,
@@ -33,14 +21,7 @@ pub fn run(
     let messages: Vec<MessageJson> = store
         .list_messages(cached.id, limit)?
         .into_iter()
-        .map(|message| MessageJson {
-            uid: message.uid,
-            subject: message.subject,
-            from: display_from(message.from_name, message.from_address),
-            date: rfc3339(message.date),
-            flags: message.flags.iter().map(str::to_string).collect(),
-            message_id: message.message_id,
-        })
+        .map(MessageJson::from_summary)
         .collect();
     if json {
         return print_json(&messages);

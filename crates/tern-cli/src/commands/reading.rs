@@ -7,7 +7,7 @@ use mail_message::Address;
 use serde::Serialize;
 
 use crate::context::{choose_account, engine, open_store};
-use crate::output::{clip, display_from, print_json, rfc3339};
+use crate::output::{clip, print_json, rfc3339, MessageJson};
 
 pub enum ShowFormat {
     Human,
@@ -159,12 +159,8 @@ pub async fn save_attachment(
 #[derive(Serialize)]
 struct HitJson {
     folder: String,
-    uid: u64,
-    subject: String,
-    from: String,
-    date: String,
-    flags: Vec<String>,
-    message_id: String,
+    #[serde(flatten)]
+    message: MessageJson,
 }
 
 pub fn search(
@@ -193,10 +189,10 @@ pub fn search(
         println!(
             "{:<12} {:>7}  {}  {:<28}  {}",
             clip(&hit.folder, 12),
-            hit.uid,
-            &hit.date[..16.min(hit.date.len())].replace('T', " "),
-            clip(&hit.from, 28),
-            clip(&hit.subject, 60)
+            hit.message.uid,
+            &hit.message.date[..16.min(hit.message.date.len())].replace('T', " "),
+            clip(&hit.message.from, 28),
+            clip(&hit.message.subject, 60)
         );
     }
     Ok(())
@@ -216,12 +212,7 @@ struct ThreadJson {
 fn hit_json(folder: String, message: mail_store::MessageSummary) -> HitJson {
     HitJson {
         folder,
-        uid: message.uid,
-        subject: message.subject,
-        from: display_from(message.from_name, message.from_address),
-        date: rfc3339(message.date),
-        flags: message.flags.iter().map(str::to_string).collect(),
-        message_id: message.message_id,
+        message: MessageJson::from_summary(message),
     }
 }
 
