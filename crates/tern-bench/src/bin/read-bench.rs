@@ -320,6 +320,17 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     search_latency(&mut store, &account, count)?;
+    let mut threading = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let conversations = mail_engine::conversations(store.thread_rows(account.id)?, "INBOX");
+        threading.push(started.elapsed());
+        std::hint::black_box(conversations);
+    }
+    let threading = stats(&threading);
+    println!("\n| threads of a {count}-message folder, computed from the cache (3 runs) | p50 |");
+    println!("| --- | --- |");
+    println!("| `thread_rows` + `conversations` | {:.0} ms |", threading.p50);
     drop(store);
     open_latency(dir.path()).await?;
     Ok(())
