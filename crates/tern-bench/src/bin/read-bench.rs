@@ -330,7 +330,10 @@ async fn main() -> anyhow::Result<()> {
     let threading = stats(&threading);
     println!("\n| threads of a {count}-message folder, computed from the cache (3 runs) | p50 |");
     println!("| --- | --- |");
-    println!("| `thread_rows` + `conversations` | {:.0} ms |", threading.p50);
+    println!(
+        "| `thread_rows` + `conversations` | {:.0} ms |",
+        threading.p50
+    );
     drop(store);
     open_latency(dir.path()).await?;
     Ok(())
