@@ -315,6 +315,14 @@ impl Engine {
         }
     }
 
+    /// The account's aggregated connectivity now (`None` while nothing is watched).
+    pub(crate) fn connectivity_now(&self) -> Option<(ConnectivityState, Option<String>)> {
+        self.connectivity
+            .lock()
+            .ok()
+            .and_then(|connectivity| connectivity.current())
+    }
+
     pub(crate) fn send_event(&self, event: EngineEvent) {
         self.events.send(event);
     }

@@ -381,3 +381,51 @@ async fn replaying_an_operation_twice_does_no_harm() {
     }
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_shows_folders_pending_changes_and_connectivity() {
+    let harness = Harness::new(6);
+    let engine = harness.engine(None, common::options());
+    engine.refresh_folders().await.expect("folders");
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    engine
+        .act("INBOX", &[2, 3], &Action::MarkRead)
+        .expect("read");
+    let before = engine.snapshot().expect("snapshot");
+    assert_eq!(before.account, "alice@tern.test");
+    assert_eq!(before.pending, 2);
+    assert_eq!(before.connectivity, None, "nothing watched yet");
+    let inbox = before
+        .folders
+        .iter()
+        .find(|f| f.name == "INBOX")
+        .expect("inbox");
+    assert_eq!((inbox.total, inbox.role.as_deref()), (6, Some("inbox")));
+    // Seeded messages 0 and 3 are read; 1 and 2 (UIDs 2, 3) were just read here.
+    assert_eq!(inbox.unread, 2);
+    assert!(before
+        .folders
+        .iter()
+        .any(|f| f.role.as_deref() == Some("trash")));
+
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let EngineEvent::Connectivity { state, .. } = events.recv().await.unwrap() {
+                if state == mail_engine::ConnectivityState::Live {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .expect("live");
+    let live = engine.snapshot().expect("snapshot");
+    assert_eq!(
+        live.connectivity,
+        Some(mail_engine::ConnectivityState::Live)
+    );
+    assert_eq!(live.pending, 0, "the catch-up sync sent the reads");
+    engine.shutdown().await;
+}

@@ -35,6 +35,11 @@ impl Connectivity {
         self.announce()
     }
 
+    /// The account's state now (`None` while nothing is watched).
+    pub fn current(&self) -> Option<(ConnectivityState, Option<String>)> {
+        self.aggregate()
+    }
+
     fn aggregate(&self) -> Option<(ConnectivityState, Option<String>)> {
         let worst = |wanted: ConnectivityState| {
             let mut matching: Vec<(&String, &Option<String>)> = self
