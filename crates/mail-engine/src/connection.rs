@@ -85,8 +85,13 @@ impl Tagged {
         if self.is_ok() {
             Ok(())
         } else {
+            let kind = if crate::response::is_temporary_refusal(&self.text) {
+                ErrorKind::ServerBusy
+            } else {
+                ErrorKind::ServerRefused
+            };
             Err(EngineError::new(
-                ErrorKind::ServerRefused,
+                kind,
                 format!(
                     "{what}: the server answered {:?} {}",
                     self.status, self.text

@@ -15,6 +15,9 @@ pub enum ErrorKind {
     Policy,
     /// The server answered NO or BAD to a command.
     ServerRefused,
+    /// The server answered NO for now (RFC 5530 `[INUSE]`, `[UNAVAILABLE]`, `[SERVERBUG]`,
+    /// `[OVERQUOTA]`): the same command may succeed later.
+    ServerBusy,
     /// The server's answer made no sense (cannot be parsed or does not add up).
     Protocol,
     /// Anything else (cache, configuration).

@@ -182,6 +182,7 @@ pub fn copy_uid(code: Option<&ResponseCode<'_>>) -> Option<CopyUid> {
 /// Whether a NO answer says "not now" rather than "never" (RFC 5530 codes a later try may
 /// get past: the mailbox is locked, the server is busy or broken, the quota is full).
 /// imap-proto leaves codes it does not know at the start of the text.
+/// `Tagged::require_ok` turns such answers into `ErrorKind::ServerBusy`.
 pub fn is_temporary_refusal(text: &str) -> bool {
     let text = text.trim_start().to_ascii_uppercase();
     ["[INUSE]", "[UNAVAILABLE]", "[SERVERBUG]", "[OVERQUOTA]"]

@@ -112,7 +112,7 @@ impl Engine {
         let before = connection.round_trips();
         let answer = match connection.ensure_writable(&batch.folder_name).await {
             Err(error) if error.is_connection_failure() => return Err(error),
-            Err(error) if crate::response::is_temporary_refusal(&refusal_text(&error)) => Answer {
+            Err(error) if error.kind == ErrorKind::ServerBusy => Answer {
                 later: Some(error.to_string()),
                 ..Answer::default()
             },
@@ -229,18 +229,6 @@ impl Engine {
                 });
             }
         }
-    }
-}
-
-/// The server's words in a refusal error ("...: the server answered No [INUSE] ...").
-fn refusal_text(error: &EngineError) -> String {
-    let message = error.to_string();
-    match message.find("answered ") {
-        Some(at) => message[at + "answered ".len()..]
-            .split_once(' ')
-            .map(|(_, text)| text.to_string())
-            .unwrap_or_default(),
-        None => message,
     }
 }
 
@@ -395,6 +383,10 @@ async fn expunge(connection: &mut ImapConnection, batch: &Batch) -> Result<Answe
             confirmed: batch.ops.iter().map(|op| op.id).collect(),
             ..Answer::default()
         }),
+        Err(error) if error.kind == ErrorKind::ServerBusy => Ok(Answer {
+            later: Some(error.to_string()),
+            ..Answer::default()
+        }),
         Err(error) if error.kind == ErrorKind::ServerRefused => Ok(Answer {
             refused: Some(error.to_string()),
             ..Answer::default()
@@ -406,19 +398,24 @@ async fn expunge(connection: &mut ImapConnection, batch: &Batch) -> Result<Answe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::{Tagged, TaggedStatus};
+
+    fn no(text: &str) -> Tagged {
+        Tagged {
+            status: TaggedStatus::No,
+            read_only: None,
+            text: text.into(),
+            copy_uid: None,
+        }
+    }
 
     #[test]
     fn a_locked_folder_is_a_refusal_for_later() {
-        let error = EngineError::new(
-            ErrorKind::ServerRefused,
-            "Selecting INBOX: the server answered No [INUSE] Mailbox is locked",
-        );
-        assert_eq!(refusal_text(&error), "[INUSE] Mailbox is locked");
-        assert!(crate::response::is_temporary_refusal(&refusal_text(&error)));
-        let gone = EngineError::new(
-            ErrorKind::ServerRefused,
-            "Selecting Old: the server answered No Mailbox doesn't exist",
-        );
-        assert!(!crate::response::is_temporary_refusal(&refusal_text(&gone)));
+        let locked = no("[INUSE] Mailbox is locked").require_ok("Selecting INBOX");
+        assert_eq!(locked.unwrap_err().kind, ErrorKind::ServerBusy);
+        assert!(refused(&no("[INUSE] Mailbox is locked")).later.is_some());
+        let gone = no("Mailbox doesn't exist").require_ok("Selecting Old");
+        assert_eq!(gone.unwrap_err().kind, ErrorKind::ServerRefused);
+        assert!(refused(&no("Mailbox doesn't exist")).refused.is_some());
     }
 }
