@@ -22,6 +22,24 @@ fn flags(view: &std::collections::BTreeMap<u32, (String, String)>, uid: u32) -> 
         .unwrap_or_else(|| "<absent>".into())
 }
 
+/// The next event that `matches`, within the deadline.
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
+    what: &str,
+    matches: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let event = events.recv().await.expect("event stream");
+            if matches(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what} within {DEADLINE:?}"))
+}
+
 /// Seeded messages 0, 3, 6, … arrive \Seen; the rest unread. UID n is seeded message n - 1.
 fn seeded_seen(uid: u32) -> bool {
     (uid - 1).is_multiple_of(3)
@@ -185,15 +203,14 @@ async fn a_change_to_a_message_deleted_elsewhere_is_dropped_with_an_event() {
         (replay.confirmed, replay.dropped, replay.pending),
         (0, 1, 0)
     );
-    let dropped = tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let EngineEvent::ActionDropped { uid, action, .. } = events.recv().await.unwrap() {
-                return (uid, action);
-            }
-        }
+    let event = next_event(&mut events, "an action_dropped event", |event| {
+        matches!(event, EngineEvent::ActionDropped { .. })
     })
-    .await
-    .expect("an action_dropped event");
+    .await;
+    let EngineEvent::ActionDropped { uid, action, .. } = event else {
+        unreachable!()
+    };
+    let dropped = (uid, action);
     assert_eq!(dropped, (3, "flag".to_string()));
     // No loop: nothing left to retry, and the next sync just removes the message.
     assert_eq!(
@@ -269,28 +286,22 @@ async fn a_watching_engine_sends_an_action_by_itself() {
     engine.sync_folder("INBOX", None).await.expect("sync");
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let EngineEvent::Connectivity { state, .. } = events.recv().await.unwrap() {
-                if state == mail_engine::ConnectivityState::Live {
-                    return;
-                }
+    next_event(&mut events, "live", |event| {
+        matches!(
+            event,
+            EngineEvent::Connectivity {
+                state: mail_engine::ConnectivityState::Live,
+                ..
             }
-        }
+        )
     })
-    .await
-    .expect("live");
+    .await;
     engine.act("INBOX", &[2], &Action::Flag).expect("flag");
     // Nobody calls replay: the engine's worker does, and says so.
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let EngineEvent::PendingChanged { pending: 0, .. } = events.recv().await.unwrap() {
-                return;
-            }
-        }
+    next_event(&mut events, "pending back to 0", |event| {
+        matches!(event, EngineEvent::PendingChanged { pending: 0, .. })
     })
-    .await
-    .expect("pending back to 0");
+    .await;
     let mut phone = harness.phone().await;
     assert!(flags(&server_view(&mut phone, "INBOX").await, 2).contains("\\Flagged"));
     engine.shutdown().await;
@@ -410,17 +421,16 @@ async fn a_snapshot_shows_folders_pending_changes_and_connectivity() {
 
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let EngineEvent::Connectivity { state, .. } = events.recv().await.unwrap() {
-                if state == mail_engine::ConnectivityState::Live {
-                    return;
-                }
+    next_event(&mut events, "live", |event| {
+        matches!(
+            event,
+            EngineEvent::Connectivity {
+                state: mail_engine::ConnectivityState::Live,
+                ..
             }
-        }
+        )
     })
-    .await
-    .expect("live");
+    .await;
     let live = engine.snapshot().expect("snapshot");
     assert_eq!(
         live.connectivity,

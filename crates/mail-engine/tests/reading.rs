@@ -170,30 +170,6 @@ async fn prefetching_does_not_starve_opening_a_message() {
     engine.shutdown().await;
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            out.push(if k <= chunk.len() {
-                TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 /// A message over the large-message threshold opens with its text only; its attachment is
 /// fetched when saved, byte for byte.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,7 +186,7 @@ async fn a_large_message_opens_text_first_and_fetches_its_attachment_when_saved(
          --mix\r\nContent-Type: application/zip; name=\"photos.zip\"\r\n\
          Content-Disposition: attachment; filename=\"photos.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
          {}\r\n--mix--\r\n",
-        base64(&payload)
+        tern_testkit::messages::base64_lines(&payload)
     );
     let mut phone = harness.phone().await;
     phone

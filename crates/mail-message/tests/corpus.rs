@@ -167,7 +167,7 @@ fn garbage_never_panics() {
 fn a_25_mb_attachment() {
     let payload: Vec<u8> = (0..25 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
     let mut raw = b"From: a@example.org\r\nSubject: Big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=big\r\n\r\n--big\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n--big\r\nContent-Type: application/octet-stream; name=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n".to_vec();
-    let encoded = base64_lines(&payload);
+    let encoded = tern_testkit::messages::base64_lines(&payload);
     raw.extend_from_slice(encoded.as_bytes());
     raw.extend_from_slice(b"\r\n--big--\r\n");
     let v = parse_message(&raw);
@@ -175,30 +175,6 @@ fn a_25_mb_attachment() {
     assert_eq!(v.attachments[0].name, "big.bin");
     assert_eq!(v.attachments[0].size, payload.len());
     assert_eq!(attachment_bytes(&raw, 0).unwrap(), payload);
-}
-
-fn base64_lines(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -80,9 +80,13 @@ pub fn message(index: u64, date: i64) -> Vec<u8> {
 }
 
 fn encode_utf8_word(text: &str) -> String {
+    format!("=?UTF-8?B?{}?=", base64(text.as_bytes()))
+}
+
+/// Standard base64, on one line.
+pub fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
-    let mut encoded = String::new();
+    let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
             chunk[0],
@@ -98,7 +102,18 @@ fn encode_utf8_word(text: &str) -> String {
             }
         }
     }
-    format!("=?UTF-8?B?{encoded}?=")
+    encoded
+}
+
+/// Base64 for a MIME body: lines of 76 characters, CRLF between them.
+pub fn base64_lines(bytes: &[u8]) -> String {
+    let encoded = base64(bytes);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).unwrap_or(""))
+        .collect();
+    lines.join("\r\n")
 }
 
 /// Formats Unix seconds as an RFC 2822 date in UTC.
