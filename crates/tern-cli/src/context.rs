@@ -1,51 +1,11 @@
-//! Opening the data directory's cache and choosing the account a command works on.
+//! Opening the data directory's cache and an engine for the account a command works on.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use mail_engine::{Engine, EngineOptions};
-use mail_store::{Account, Store};
-
-use crate::password::password_for;
-
-/// The data directory: `--data-dir`, `TERN_DATA_DIR`, or the OS default.
-pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = explicit {
-        return Ok(dir);
-    }
-    directories::ProjectDirs::from("org", "Tern", "tern")
-        .map(|dirs| dirs.data_dir().to_path_buf())
-        .context("Cannot find the OS data directory; pass --data-dir DIR")
-}
-
-pub fn open_store(explicit: Option<PathBuf>) -> anyhow::Result<Store> {
-    let dir = data_dir(explicit)?;
-    Store::open_in_dir(&dir)
-}
-
-/// The account named by `--account`, or the only one.
-pub fn choose_account(store: &Store, wanted: Option<&str>) -> anyhow::Result<Account> {
-    if let Some(email) = wanted {
-        return store
-            .account_by_email(email)?
-            .with_context(|| format!("No account {email}; add it with `tern account add`"));
-    }
-    let mut accounts = store.accounts()?;
-    match accounts.len() {
-        0 => anyhow::bail!("No account yet; add one with `tern account add`"),
-        1 => Ok(accounts.remove(0)),
-        _ => anyhow::bail!(
-            "There are {} accounts ({}); pick one with --account EMAIL",
-            accounts.len(),
-            accounts
-                .iter()
-                .map(|account| account.email.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
+use mail_store::Store;
+use tern_profile::password_for;
+pub use tern_profile::{choose_account, open_store};
 
 /// An engine for the chosen account over the shared store.
 pub async fn engine(store: Store, wanted: Option<&str>) -> anyhow::Result<Arc<Engine>> {

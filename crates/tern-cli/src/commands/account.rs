@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mail_engine::{is_loopback_host, ConnectSettings, ImapConnection, Password, Timeouts};
+use mail_engine::{is_loopback_host, Password};
 use mail_store::{NewAccount, PasswordSource, Security};
 use serde::Serialize;
 
 use crate::cli::{AccountAdd, SecurityArg};
-use crate::context::open_store;
+use tern_profile::{add_account, open_store, AccountSetup};
+
 use crate::output::print_json;
-use crate::password::{read_password_stdin, store_in_keyring};
+use crate::password::read_password_stdin;
 
 pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<()> {
     let security = match add.security {
@@ -61,25 +62,17 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
         password_source: source.clone(),
         allow_plaintext: add.allow_plaintext,
     };
-    if !add.no_verify {
-        let settings = ConnectSettings {
-            host: account.imap_host.clone(),
-            port: account.imap_port,
-            security,
-            username: account.username.clone(),
-            ca_file: ca_file.clone(),
-            allow_plaintext: account.allow_plaintext,
-        };
-        let connection = ImapConnection::connect(&settings, &password, Timeouts::default())
-            .await
-            .with_context(|| format!("Checking the settings of {}", account.email))?;
-        connection.logout().await;
-    }
-    if source == PasswordSource::Keyring {
-        store_in_keyring(&account.email, &password).await?;
-    }
     let mut store = open_store(data_dir)?;
-    store.upsert_account(&account, now())?;
+    add_account(
+        &mut store,
+        AccountSetup {
+            account: account.clone(),
+            password,
+            verify: !add.no_verify,
+        },
+        now(),
+    )
+    .await?;
     eprintln!(
         "Added {} ({}:{}, {})",
         account.email,

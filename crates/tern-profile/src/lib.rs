@@ -1,0 +1,11 @@
+//! The user's Tern profile, shared by the desktop app and the `tern` CLI: one data directory
+//! (`--data-dir`, `TERN_DATA_DIR`, or the OS default), its accounts, and their passwords in
+//! the OS keyring (service `tern`, user = email), so an account added by one shows in the other.
+
+mod data_dir;
+mod password;
+mod setup;
+
+pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
+pub use password::{password_for, store_in_keyring, KeyringError, KEYRING_SERVICE};
+pub use setup::{add_account, check_settings, AccountSetup};
