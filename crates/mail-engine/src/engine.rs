@@ -589,12 +589,23 @@ impl Engine {
                         SyncPlan::ResumeInitial { meta, low_uid } => Some((meta.clone(), *low_uid)),
                         _ => None,
                     };
+                    let events = self.events.clone();
+                    let (account, folder_name) = (self.account.email.clone(), folder.name.clone());
+                    let progress = Box::new(move |synced, total| {
+                        events.send(EngineEvent::SyncProgress {
+                            account: account.clone(),
+                            folder: folder_name.clone(),
+                            synced,
+                            total,
+                        })
+                    });
                     let outcome = initial_sync(
                         connection,
                         &self.store,
                         folder,
                         resume,
                         self.options.initial_chunk_size,
+                        progress,
                     )
                     .await?;
                     report.strategy = Strategy::Initial;

@@ -58,6 +58,14 @@ pub enum EngineEvent {
         action: String,
         reason: String,
     },
+    /// A first (or resumed, or restarted) sync of a folder committed another batch:
+    /// `synced` of `total` messages are cached (for a progress bar).
+    SyncProgress {
+        account: String,
+        folder: String,
+        synced: usize,
+        total: usize,
+    },
     /// The account's connectivity changed.
     Connectivity {
         account: String,

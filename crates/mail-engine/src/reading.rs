@@ -132,7 +132,7 @@ fn safe_html(raw: &[u8], view: &MessageView, allow_remote: bool) -> SafeHtml {
 }
 
 impl Engine {
-    fn cached_message_folder(&self, name: &str) -> Result<Folder> {
+    pub(crate) fn cached_message_folder(&self, name: &str) -> Result<Folder> {
         let account = self.account().id;
         with_store(self.store(), |store| store.folder_by_name(account, name))?.ok_or_else(|| {
             EngineError::new(

@@ -150,16 +150,27 @@ impl Store {
         folder: FolderId,
         limit: u32,
     ) -> anyhow::Result<Vec<MessageSummary>> {
+        self.message_page(folder, 0, limit)
+    }
+
+    /// `limit` messages of a folder starting at position `offset` of its newest-first
+    /// order (a window of a virtual list), from the cache only.
+    pub fn message_page(
+        &self,
+        folder: FolderId,
+        offset: u32,
+        limit: u32,
+    ) -> anyhow::Result<Vec<MessageSummary>> {
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id
                  FROM messages WHERE folder_id = ?1
-                 ORDER BY internal_date DESC, uid DESC LIMIT ?2",
+                 ORDER BY internal_date DESC, uid DESC LIMIT ?2 OFFSET ?3",
             )
             .context("Listing messages")?;
         let rows = statement
-            .query_map(params![folder.0, limit], |row| {
+            .query_map(params![folder.0, limit, offset], |row| {
                 let flags: String = row.get(5)?;
                 let uid: i64 = row.get(0)?;
                 Ok(MessageSummary {

@@ -4,8 +4,10 @@
 
 mod data_dir;
 mod password;
+mod providers;
 mod setup;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
 pub use password::{password_for, store_in_keyring, KeyringError, KEYRING_SERVICE};
+pub use providers::{provider_for, Provider};
 pub use setup::{add_account, check_settings, AccountSetup};

@@ -23,6 +23,9 @@ pub(crate) struct InitialOutcome {
     pub uid_validity: u32,
 }
 
+/// Told `(synced, total)` after each batch is committed, for a first-sync progress bar.
+pub(crate) type Progress = Box<dyn Fn(usize, usize) + Send + 'static>;
+
 struct Batch {
     rows: Vec<MessageRow>,
     low_uid: Uid,
@@ -58,6 +61,7 @@ pub(crate) async fn initial_sync(
     folder: &Folder,
     resume: Option<(SyncMeta, Uid)>,
     chunk_size: usize,
+    progress: Progress,
 ) -> Result<InitialOutcome> {
     let state = examine(connection, &folder.name).await?;
     let uid_validity = state.uid_validity.ok_or_else(|| {
@@ -68,6 +72,7 @@ pub(crate) async fn initial_sync(
     })?;
 
     let mut dropped = Vec::new();
+    let mut already = 0;
     let (chunks, expected, restarted) = match resume {
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
             let below = if low_uid.0 > 1 {
@@ -93,6 +98,7 @@ pub(crate) async fn initial_sync(
                 ));
             }
             let expected = below.len();
+            already = cached;
             (
                 Chunks::Uids(initial_chunks(&below, chunk_size)),
                 expected,
@@ -168,6 +174,7 @@ pub(crate) async fn initial_sync(
                 )
             })?;
             written += batch.rows.len();
+            progress(already + written, already + expected);
         }
         Ok(written)
     });

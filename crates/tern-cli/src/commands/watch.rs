@@ -123,6 +123,12 @@ fn describe(event: &EngineEvent) -> String {
             reason,
             ..
         } => format!("gave up {action} of UID {uid} in {folder}: {reason}"),
+        EngineEvent::SyncProgress {
+            folder,
+            synced,
+            total,
+            ..
+        } => format!("{folder}: first sync, {synced} of {total} messages"),
         EngineEvent::Connectivity { state, reason, .. } => {
             let state = match state {
                 ConnectivityState::Offline => "offline",

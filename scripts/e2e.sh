@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real app window: builds the app with its UI, starts Xvfb and a
+# private D-Bus session (with an unlocked gnome-keyring, a notification daemon and a tray
+# watcher), and drives the window over WebDriver (tauri-driver + WebKitWebDriver) against
+# a private Dovecot. Run by scripts/test.sh; needs scripts/setup.sh's packages.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+cd "$repo"
+target=${CARGO_TARGET_DIR:-$repo/target}
+venv=${TERN_E2E_VENV:-$HOME/.cache/tern-e2e-venv}
+
+npm --prefix ui run build --silent >/dev/null
+cargo build --quiet --locked -p tern-app --features custom-protocol
+cargo build --quiet --locked -p tern-testkit --bin tern-seed
+
+if [ "${TERN_E2E_INSIDE:-}" != 1 ]; then
+  display=:$((90 + RANDOM % 9))
+  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb=$!
+  trap 'kill $xvfb 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+  home=$(mktemp -d)
+  # HOME first: gnome-keyring keeps its keyring under it.
+  set +e
+  env HOME="$home" DISPLAY="$display" TERN_E2E_INSIDE=1 \
+    dbus-run-session --config-file="$repo/src-tauri/tests/e2e/session.conf" -- bash "$0" "$@"
+  status=$?
+  set -e
+  rm -rf "$home"
+  exit $status
+fi
+
+# Inside the private session: an unlocked keyring, then the WebDriver server, then the tests.
+eval "$(printf 'e2e-keyring' | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+for _ in $(seq 100); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.1
+done
+driver_port=$((20000 + RANDOM % 20000))
+tauri-driver --port "$driver_port" --native-port $((driver_port + 1)) >/tmp/tern-tauri-driver.log 2>&1 &
+driver=$!
+trap 'kill $driver 2>/dev/null || true' EXIT
+for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$driver_port) 2>/dev/null && break; sleep 0.1; done
+export TERN_APP="$target/debug/tern-app" TERN_SEED="$target/debug/tern-seed" TERN_DRIVER_PORT=$driver_port
+cd "$repo/src-tauri/tests/e2e"
+"$venv/bin/python" -m unittest -v "$@" 2>&1

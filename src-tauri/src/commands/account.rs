@@ -1,0 +1,206 @@
+//! Account commands: the app state at start, the provider table, adding an account (or the
+//! demo one).
+
+use mail_store::{NewAccount, PasswordSource, Security};
+use tauri::{AppHandle, Emitter, Runtime, State};
+use tern_profile::{add_account as add_to_profile, provider_for, AccountSetup};
+
+use crate::dto::{
+    AccountDto, AccountInput, AppEvent, AppStateDto, ErrorCode, IpcError, ProviderDto, SecurityDto,
+};
+use crate::forward::EVENT;
+use crate::session::{open_engine, Session};
+use crate::state::AppState;
+
+/// Everything the window draws at start, from the cache (then events keep it current).
+#[tauri::command]
+pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcError> {
+    let engine = state.engine().ok();
+    let (account, snapshot) = match &engine {
+        Some(engine) => {
+            let account = engine.account();
+            (
+                Some(AccountDto {
+                    email: account.email.clone(),
+                    imap_host: account.imap_host.clone(),
+                    imap_port: account.imap_port,
+                    security: account.security.as_str().to_string(),
+                }),
+                Some(engine.snapshot()?.into()),
+            )
+        }
+        None => (None, None),
+    };
+    Ok(AppStateDto {
+        account,
+        snapshot,
+        settings: state.settings(),
+        demo: state.demo.as_ref().map(|demo| demo.email.clone()),
+        startup_error: state
+            .startup_error
+            .lock()
+            .ok()
+            .and_then(|error| error.clone()),
+    })
+}
+
+fn security(value: SecurityDto) -> Security {
+    match value {
+        SecurityDto::Tls => Security::Tls,
+        SecurityDto::Starttls => Security::StartTls,
+        SecurityDto::Plain => Security::Plain,
+    }
+}
+
+fn security_dto(value: Security) -> SecurityDto {
+    match value {
+        Security::Tls => SecurityDto::Tls,
+        Security::StartTls => SecurityDto::Starttls,
+        Security::Plain => SecurityDto::Plain,
+    }
+}
+
+/// The servers of a well-known provider for this address, to fill the form.
+#[tauri::command]
+pub fn provider(email: String) -> Option<ProviderDto> {
+    provider_for(&email).map(|provider| ProviderDto {
+        name: provider.name.to_string(),
+        imap_host: provider.imap_host.to_string(),
+        imap_port: provider.imap_port,
+        security: security_dto(provider.imap_security),
+        needs_app_password: provider.needs_app_password,
+    })
+}
+
+fn new_account(input: &AccountInput) -> Result<NewAccount, IpcError> {
+    let email = input.email.trim().to_string();
+    if !email.contains('@') {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            "Enter the full email address",
+        ));
+    }
+    let imap_host = input.imap_host.trim().to_string();
+    if imap_host.is_empty() {
+        return Err(IpcError::new(ErrorCode::Invalid, "Enter the IMAP server"));
+    }
+    if input.password.is_empty() {
+        return Err(IpcError::new(ErrorCode::Invalid, "Enter the password"));
+    }
+    let username = match input.username.trim() {
+        "" => email.clone(),
+        name => name.to_string(),
+    };
+    Ok(NewAccount {
+        email,
+        imap_host,
+        imap_port: input.imap_port,
+        security: security(input.security),
+        username,
+        ca_file: None,
+        password_source: PasswordSource::Keyring,
+        allow_plaintext: false,
+    })
+}
+
+/// Logs in with the settings and logs out: a clear error (bad password, TLS, unreachable)
+/// before anything is stored.
+#[tauri::command]
+pub async fn test_connection(input: AccountInput) -> Result<(), IpcError> {
+    let account = new_account(&input)?;
+    let password = mail_engine::Password::new(input.password);
+    tern_profile::check_settings(&account, &password).await?;
+    Ok(())
+}
+
+/// Checks the settings, keeps the password in the OS keyring, stores the account and
+/// starts it.
+#[tauri::command]
+pub async fn add_account<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    input: AccountInput,
+) -> Result<(), IpcError> {
+    let account = new_account(&input)?;
+    let password = mail_engine::Password::new(input.password);
+    add(&app, &state, account, password).await
+}
+
+/// Adds the demo account offered by `scripts/run.sh`.
+#[tauri::command]
+pub async fn use_demo<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    let demo = state
+        .demo
+        .clone()
+        .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "No demo server is running"))?;
+    let password = std::env::var(crate::demo::PASSWORD_VARIABLE)
+        .map_err(|_| IpcError::new(ErrorCode::Invalid, "The demo server's password is not set"))?;
+    let mut account = demo.new_account()?;
+    account.password_source = PasswordSource::Env(crate::demo::PASSWORD_VARIABLE.to_string());
+    add(&app, &state, account, mail_engine::Password::new(password)).await
+}
+
+async fn add<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    account: NewAccount,
+    password: mail_engine::Password,
+) -> Result<(), IpcError> {
+    let mut session = state.session.lock().await;
+    if session.is_some() {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            "Tern shows one account for now; this profile already has one",
+        ));
+    }
+    let mut store = tern_profile::open_store(Some(state.data_dir.clone()))?;
+    add_to_profile(
+        &mut store,
+        AccountSetup {
+            account,
+            password,
+            verify: true,
+        },
+        crate::unix_now(),
+    )
+    .await?;
+    drop(store);
+    start(app, state, &mut session).await?;
+    let _ = app.emit(EVENT, AppEvent::Reload);
+    Ok(())
+}
+
+/// Opens the profile's account (if any) and starts its session.
+pub async fn start<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    session: &mut Option<Session>,
+) -> Result<(), IpcError> {
+    let Some((engine, problem)) = open_engine(&state.data_dir).await? else {
+        return Ok(());
+    };
+    let online = problem.is_none();
+    if let Ok(mut error) = state.startup_error.lock() {
+        *error = problem;
+    }
+    if let Ok(mut current) = state.engine.lock() {
+        *current = Some(engine.clone());
+    }
+    let unread = engine
+        .snapshot()
+        .ok()
+        .and_then(|snapshot| {
+            snapshot
+                .folders
+                .into_iter()
+                .find(|folder| folder.role.as_deref() == Some("inbox"))
+        })
+        .map_or(0, |inbox| inbox.unread);
+    let view = state.update_view(|view| view.inbox_unread = unread);
+    crate::tray::show(app, view.connectivity, view.inbox_unread);
+    *session = Some(Session::start(app, engine, online, view.folder));
+    Ok(())
+}

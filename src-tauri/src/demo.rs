@@ -1,0 +1,63 @@
+//! The demo account `scripts/run.sh` offers: a local Dovecot with sample mail, described in
+//! a JSON file named by `TERN_DEMO_ACCOUNT` (its password in `TERN_DEMO_PASSWORD`, never
+//! stored).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mail_store::{NewAccount, PasswordSource, Security};
+use serde::Deserialize;
+
+pub const ACCOUNT_VARIABLE: &str = "TERN_DEMO_ACCOUNT";
+pub const PASSWORD_VARIABLE: &str = "TERN_DEMO_PASSWORD";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoAccount {
+    pub email: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    /// tls, starttls or plain.
+    pub security: String,
+    pub username: String,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl DemoAccount {
+    /// The demo described by `TERN_DEMO_ACCOUNT`, if any (a broken file is logged, not fatal).
+    pub fn from_env() -> Option<Self> {
+        let path = std::env::var_os(ACCOUNT_VARIABLE)?;
+        let read = std::fs::read(&path)
+            .context("Reading the demo account")
+            .and_then(|bytes| {
+                serde_json::from_slice::<DemoAccount>(&bytes).context("Parsing the demo account")
+            });
+        match read {
+            Ok(demo) => Some(demo),
+            Err(error) => {
+                tracing::warn!(%error, "no demo account");
+                None
+            }
+        }
+    }
+
+    pub fn new_account(&self) -> anyhow::Result<NewAccount> {
+        let security = match self.security.as_str() {
+            "tls" => Security::Tls,
+            "starttls" => Security::StartTls,
+            "plain" => Security::Plain,
+            other => {
+                anyhow::bail!("The demo account's security {other} is not tls, starttls or plain")
+            }
+        };
+        Ok(NewAccount {
+            email: self.email.clone(),
+            imap_host: self.imap_host.clone(),
+            imap_port: self.imap_port,
+            security,
+            username: self.username.clone(),
+            ca_file: self.ca_file.as_ref().map(|path| path.display().to_string()),
+            password_source: PasswordSource::Env(PASSWORD_VARIABLE.to_string()),
+            allow_plaintext: false,
+        })
+    }
+}

@@ -1,0 +1,445 @@
+//! What crosses the IPC boundary: inputs, results and events as plain serde types. The UI's
+//! TypeScript types are generated from these (`cargo test -p tern-app` writes
+//! `ui/src/lib/ipc/bindings/`), so the two sides cannot drift apart.
+
+use mail_engine::{ConnectivityState, EngineEvent, MessagePage, Snapshot};
+use mail_store::MessageSummary;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The account as the window shows it (never the password).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountDto {
+    pub email: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: String,
+}
+
+/// One folder of the folder list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FolderDto {
+    pub name: String,
+    /// inbox, sent, drafts, trash, archive, junk, all, flagged.
+    pub role: Option<String>,
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub unread: u64,
+}
+
+/// How the account's live connection is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Connectivity {
+    Offline,
+    Connecting,
+    Live,
+}
+
+impl From<ConnectivityState> for Connectivity {
+    fn from(state: ConnectivityState) -> Self {
+        match state {
+            ConnectivityState::Offline => Self::Offline,
+            ConnectivityState::Connecting => Self::Connecting,
+            ConnectivityState::Live => Self::Live,
+        }
+    }
+}
+
+/// Everything the window draws before any network answer.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SnapshotDto {
+    pub account: String,
+    pub folders: Vec<FolderDto>,
+    pub connectivity: Connectivity,
+    pub connectivity_reason: Option<String>,
+    /// Changes waiting for the server.
+    pub pending: u32,
+}
+
+impl From<Snapshot> for SnapshotDto {
+    fn from(snapshot: Snapshot) -> Self {
+        Self {
+            account: snapshot.account,
+            folders: snapshot
+                .folders
+                .into_iter()
+                .map(|folder| FolderDto {
+                    name: folder.name,
+                    role: folder.role,
+                    total: folder.total,
+                    unread: folder.unread,
+                })
+                .collect(),
+            connectivity: snapshot
+                .connectivity
+                .map_or(Connectivity::Connecting, Into::into),
+            connectivity_reason: snapshot.connectivity_reason,
+            pending: u32::try_from(snapshot.pending).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The app's own settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct SettingsDto {
+    /// OS notifications for new mail in INBOX.
+    pub notifications: bool,
+    /// Closing the window keeps Tern running in the tray.
+    pub close_to_tray: bool,
+    /// The folder on screen when the window was last used.
+    pub last_folder: Option<String>,
+}
+
+impl Default for SettingsDto {
+    fn default() -> Self {
+        Self {
+            notifications: true,
+            close_to_tray: true,
+            last_folder: None,
+        }
+    }
+}
+
+/// What the window loads at start (then events keep it current).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppStateDto {
+    /// None: first run, show the account setup.
+    pub account: Option<AccountDto>,
+    pub snapshot: Option<SnapshotDto>,
+    pub settings: SettingsDto,
+    /// A local demo server is offered (started by `scripts/run.sh`).
+    pub demo: Option<String>,
+    /// Why the account could not be started (e.g. no keyring), for the window to say.
+    pub startup_error: Option<IpcError>,
+}
+
+/// The security of an IMAP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SecurityDto {
+    Tls,
+    Starttls,
+    Plain,
+}
+
+/// What a person enters to add an account.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct AccountInput {
+    pub email: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: SecurityDto,
+    /// Empty: the email address.
+    pub username: String,
+    pub password: String,
+}
+
+/// A well-known provider's servers, to fill the setup form.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderDto {
+    pub name: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: SecurityDto,
+    pub needs_app_password: bool,
+}
+
+/// One row of a message list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MessageRowDto {
+    /// Server UID, or a local UID (>= 2^32) until the server confirms a move.
+    #[ts(type = "number")]
+    pub uid: u64,
+    pub subject: String,
+    pub from: String,
+    pub from_address: String,
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub date: i64,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+}
+
+impl From<MessageSummary> for MessageRowDto {
+    fn from(message: MessageSummary) -> Self {
+        Self {
+            uid: message.uid,
+            seen: message.flags.is_seen(),
+            flagged: message.flags.contains("\\Flagged"),
+            answered: message.flags.contains("\\Answered"),
+            subject: message.subject,
+            from: message.from_name,
+            from_address: message.from_address,
+            date: message.date,
+        }
+    }
+}
+
+/// A window of a folder's newest-first list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MessagePageDto {
+    pub folder: String,
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub unread: u64,
+    pub offset: u32,
+    pub rows: Vec<MessageRowDto>,
+}
+
+impl From<MessagePage> for MessagePageDto {
+    fn from(page: MessagePage) -> Self {
+        Self {
+            folder: page.folder,
+            total: page.total,
+            unread: page.unread,
+            offset: page.offset,
+            rows: page.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A search result.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SearchHitDto {
+    pub folder: String,
+    pub message: MessageRowDto,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AddressDto {
+    pub name: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AttachmentDto {
+    pub index: u32,
+    pub name: String,
+    pub content_type: String,
+    pub size: u32,
+}
+
+/// An opened message, ready for the reading pane.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MessageDto {
+    pub folder: String,
+    #[ts(type = "number")]
+    pub uid: u64,
+    pub subject: String,
+    pub from: Vec<AddressDto>,
+    pub to: Vec<AddressDto>,
+    pub cc: Vec<AddressDto>,
+    #[ts(type = "number | null")]
+    pub date: Option<i64>,
+    /// Sanitized HTML (or the text body as escaped HTML): show only in a sandboxed frame.
+    pub html: String,
+    /// Remote images and styles left out (the "show images" bar offers them).
+    pub remote_blocked: u32,
+    /// Files to list (inline images are shown in the body instead).
+    pub attachments: Vec<AttachmentDto>,
+    pub warnings: Vec<String>,
+    pub from_cache: bool,
+}
+
+/// The user actions on messages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ActionInput {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    Archive,
+    Delete,
+    Move { to: String },
+}
+
+/// What an action changed (in the cache; the server follows).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ActionResultDto {
+    #[ts(type = "number[]")]
+    pub changed: Vec<u64>,
+    #[ts(type = "number[]")]
+    pub missing: Vec<u64>,
+    pub target: Option<String>,
+    /// Changes waiting for the server after this one.
+    pub pending: u32,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncResultDto {
+    pub folder: String,
+    pub added: u32,
+    pub removed: u32,
+    pub flags_changed: u32,
+}
+
+/// Why a command failed: a stable code the window branches on, and words for a person.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// The server refused the user name or password.
+    Authentication,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The server could not be reached, or the connection broke.
+    Network,
+    /// Refused by a security rule of Tern's (plaintext to a remote host).
+    Policy,
+    /// The server answered NO/BAD.
+    Server,
+    /// No OS keyring is available to keep the password.
+    KeyringUnavailable,
+    /// There is no account yet.
+    NoAccount,
+    /// Bad input from the window.
+    Invalid,
+    Other,
+}
+
+/// Engine events as the window receives them (event name `engine`), tagged by `event`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AppEvent {
+    FolderChanged {
+        folder: String,
+        added: u32,
+        removed: u32,
+        flags_changed: u32,
+        resync: bool,
+        total: u32,
+        unread: u32,
+    },
+    NewMail {
+        folder: String,
+        #[ts(type = "number")]
+        uid: u64,
+        from: String,
+        subject: String,
+    },
+    PendingChanged {
+        pending: u32,
+    },
+    ActionDropped {
+        folder: String,
+        #[ts(type = "number")]
+        uid: u64,
+        action: String,
+        reason: String,
+    },
+    Connectivity {
+        state: Connectivity,
+        reason: Option<String>,
+    },
+    SyncProgress {
+        folder: String,
+        synced: u32,
+        total: u32,
+    },
+    /// Reload the app state (account added, folders listed, events missed).
+    Reload,
+}
+
+fn count(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+impl From<EngineEvent> for AppEvent {
+    fn from(event: EngineEvent) -> Self {
+        match event {
+            EngineEvent::FolderChanged {
+                folder,
+                added,
+                removed,
+                flags_changed,
+                resync,
+                total,
+                unread,
+                ..
+            } => Self::FolderChanged {
+                folder,
+                added: count(added),
+                removed: count(removed),
+                flags_changed: count(flags_changed),
+                resync,
+                total: count(total),
+                unread: count(unread),
+            },
+            EngineEvent::NewMail {
+                folder,
+                uid,
+                from,
+                from_address,
+                subject,
+                ..
+            } => Self::NewMail {
+                folder,
+                uid: u64::from(uid),
+                from: if from.is_empty() { from_address } else { from },
+                subject,
+            },
+            EngineEvent::PendingChanged { pending, .. } => Self::PendingChanged {
+                pending: count(pending),
+            },
+            EngineEvent::ActionDropped {
+                folder,
+                uid,
+                action,
+                reason,
+                ..
+            } => Self::ActionDropped {
+                folder,
+                uid,
+                action,
+                reason,
+            },
+            EngineEvent::Connectivity { state, reason, .. } => Self::Connectivity {
+                state: state.into(),
+                reason,
+            },
+            EngineEvent::SyncProgress {
+                folder,
+                synced,
+                total,
+                ..
+            } => Self::SyncProgress {
+                folder,
+                synced: count(synced),
+                total: count(total),
+            },
+        }
+    }
+}

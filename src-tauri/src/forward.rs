@@ -1,0 +1,110 @@
+//! Engine events -> the window (Tauri event `engine`), the tray, and notifications.
+
+use std::time::Duration;
+
+use mail_engine::EngineEvent;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::dto::{AppEvent, Connectivity};
+use crate::notify::{self, Arrival};
+use crate::state::AppState;
+use crate::tray;
+
+/// The Tauri event name carrying [`AppEvent`]s.
+pub const EVENT: &str = "engine";
+
+/// Forwards every engine event until the engine goes away.
+pub fn spawn<R: Runtime>(app: AppHandle<R>, mut events: Receiver<EngineEvent>) -> JoinHandle<()> {
+    let (arrivals, burst) = mpsc::unbounded_channel();
+    let notifier = tokio::spawn(notifier(app.clone(), burst));
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => deliver(&app, event, &arrivals),
+                // Fell behind: the cache is the truth, so the window reloads from it.
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "fell behind the engine's events; reloading");
+                    let _ = app.emit(EVENT, AppEvent::Reload);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+        notifier.abort();
+    })
+}
+
+fn deliver<R: Runtime>(
+    app: &AppHandle<R>,
+    event: EngineEvent,
+    arrivals: &mpsc::UnboundedSender<Arrival>,
+) {
+    let state = app.state::<AppState>();
+    match &event {
+        EngineEvent::Connectivity { state: now, .. } => {
+            let view = state.update_view(|view| view.connectivity = Connectivity::from(*now));
+            tray::show(app, view.connectivity, view.inbox_unread);
+        }
+        EngineEvent::FolderChanged { folder, unread, .. }
+            if folder.eq_ignore_ascii_case(crate::session::INBOX) =>
+        {
+            let view = state.update_view(|view| view.inbox_unread = *unread as u64);
+            tray::show(app, view.connectivity, view.inbox_unread);
+        }
+        EngineEvent::NewMail {
+            folder,
+            from,
+            from_address,
+            subject,
+            ..
+        } => {
+            let arrival = Arrival {
+                folder: folder.clone(),
+                from: if from.is_empty() {
+                    from_address.clone()
+                } else {
+                    from.clone()
+                },
+                subject: subject.clone(),
+            };
+            if notify::wanted(&arrival, &state.attention()) {
+                let _ = arrivals.send(arrival);
+            }
+        }
+        _ => {}
+    }
+    if let Err(error) = app.emit(EVENT, AppEvent::from(event)) {
+        tracing::warn!(%error, "could not send an event to the window");
+    }
+}
+
+/// Collects arrivals into bursts (until none came for `BURST_WINDOW`, at most two seconds)
+/// and shows each burst's notifications.
+async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedReceiver<Arrival>) {
+    while let Some(first) = arrivals.recv().await {
+        let mut burst = vec![first];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let wait = notify::BURST_WINDOW
+                .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            match tokio::time::timeout(wait, arrivals.recv()).await {
+                Ok(Some(arrival)) => burst.push(arrival),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        for notice in notify::notices(&burst) {
+            let shown = app
+                .notification()
+                .builder()
+                .title(&notice.title)
+                .body(&notice.body)
+                .show();
+            if let Err(error) = shown {
+                tracing::warn!(%error, "could not show a notification");
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The Tern desktop app: a thin Tauri shell over the mail engine. Commands (`commands`) call
+//! one engine method each; engine events reach the window as the Tauri event `engine`
+//! (`forward`), the tray (`tray`) and OS notifications (`notify`). The app shares the `tern`
+//! CLI's data directory (`--data-dir DIR` or `TERN_DATA_DIR`).
+
+pub mod commands;
+mod demo;
+pub mod dto;
+mod error;
+mod forward;
+pub mod notify;
+mod session;
+mod settings;
+mod state;
+pub mod tray;
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+
+use crate::state::AppState;
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// `--data-dir DIR` (or `--data-dir=DIR`) from the command line.
+fn data_dir_argument(args: impl Iterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(dir));
+        }
+    }
+    None
+}
+
+/// Stops the account's watchers cleanly, then exits.
+fn quit<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let session = app.state::<AppState>().session.lock().await.take();
+        if let Some(session) = session {
+            session.stop().await;
+        }
+        app.exit(0);
+    });
+}
+
+/// "Check mail now": send queued changes and delta-sync INBOX.
+fn check_now<R: Runtime>(app: &AppHandle<R>) {
+    let Ok(engine) = app.state::<AppState>().engine() else {
+        return;
+    };
+    tauri::async_runtime::spawn(async move {
+        if let Err(error) = engine.sync_folder(session::INBOX, None).await {
+            tracing::info!(%error, "check now failed");
+        }
+    });
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TERN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let data_dir = match tern_profile::data_dir(data_dir_argument(std::env::args())) {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("tern-app: {error:#}");
+            std::process::exit(1);
+        }
+    };
+    let settings = settings::load(&data_dir);
+    let state = AppState::new(data_dir, settings, demo::DemoAccount::from_env());
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::account::app_state,
+            commands::account::provider,
+            commands::account::test_connection,
+            commands::account::add_account,
+            commands::account::use_demo,
+            commands::mail::messages,
+            commands::mail::open_message,
+            commands::mail::act,
+            commands::mail::refresh,
+            commands::mail::search,
+            commands::mail::save_attachment,
+            commands::mail::allow_remote_from,
+            commands::view::set_settings,
+            commands::view::show_folder,
+        ])
+        .setup(|app| {
+            if let Err(error) = tray::build(app.handle()) {
+                tracing::warn!(%error, "no tray icon");
+            }
+            let handle = app.handle().clone();
+            // The account starts from the cache at once; the network follows.
+            tauri::async_runtime::block_on(async move {
+                let state = handle.state::<AppState>();
+                let mut session = state.session.lock().await;
+                if let Err(error) = commands::account::start(&handle, &state, &mut session).await {
+                    tracing::error!(message = %error.message, "the account did not start");
+                    if let Ok(mut startup) = state.startup_error.lock() {
+                        *startup = Some(error);
+                    }
+                }
+            });
+            Ok(())
+        })
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            tray::MENU_OPEN => tray::open_window(app),
+            tray::MENU_CHECK => check_now(app),
+            tray::MENU_QUIT => quit(app),
+            _ => {}
+        })
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => {
+                let state = window.state::<AppState>();
+                if state.settings().close_to_tray
+                    && window.app_handle().tray_by_id(tray::TRAY_ID).is_some()
+                {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    state.update_view(|view| view.window_focused = false);
+                }
+            }
+            WindowEvent::Focused(focused) => {
+                window
+                    .state::<AppState>()
+                    .update_view(|view| view.window_focused = *focused);
+            }
+            _ => {}
+        })
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("tern-app: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { api, code, .. } = event {
+            // The last window closed without "close to tray": stop the watchers first.
+            if code.is_none() {
+                api.prevent_exit();
+                quit(app);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_dir_argument_is_found_in_both_spellings() {
+        let args = |list: &[&str]| {
+            list.iter()
+                .map(|arg| arg.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            data_dir_argument(args(&["tern-app", "--data-dir", "/x"])),
+            Some(PathBuf::from("/x"))
+        );
+        assert_eq!(
+            data_dir_argument(args(&["tern-app", "--data-dir=/y"])),
+            Some(PathBuf::from("/y"))
+        );
+        assert_eq!(data_dir_argument(args(&["tern-app"])), None);
+    }
+}

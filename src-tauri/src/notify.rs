@@ -1,0 +1,157 @@
+//! New-mail notifications: which arrivals deserve one, and how a burst is grouped. The
+//! engine announces only mail that arrived while watched and is not already \Seen (never an
+//! initial sync or a resync), so the rules here are the window's: INBOX only, not while the
+//! window shows INBOX, not when turned off; more than a few at once become one summary.
+
+use std::time::Duration;
+
+/// An arrival worth telling about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    pub folder: String,
+    pub from: String,
+    pub subject: String,
+}
+
+/// One OS notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// Arrivals this close together are one burst.
+pub const BURST_WINDOW: Duration = Duration::from_millis(400);
+
+/// Up to this many arrivals in a burst get a notification each; more get one summary.
+pub const MAX_SINGLE: usize = 3;
+
+/// What the window looks like when an arrival is announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attention {
+    pub enabled: bool,
+    pub window_focused: bool,
+    /// The folder the window shows.
+    pub folder: Option<String>,
+}
+
+/// Whether `arrival` may notify at all.
+pub fn wanted(arrival: &Arrival, attention: &Attention) -> bool {
+    attention.enabled
+        && arrival.folder.eq_ignore_ascii_case("INBOX")
+        && !(attention.window_focused
+            && attention
+                .folder
+                .as_deref()
+                .is_some_and(|folder| folder.eq_ignore_ascii_case(&arrival.folder)))
+}
+
+/// The notifications for one burst of wanted arrivals.
+pub fn notices(burst: &[Arrival]) -> Vec<Notice> {
+    if burst.len() <= MAX_SINGLE {
+        return burst
+            .iter()
+            .map(|arrival| Notice {
+                title: if arrival.from.is_empty() {
+                    "New message".to_string()
+                } else {
+                    arrival.from.clone()
+                },
+                body: if arrival.subject.is_empty() {
+                    "(no subject)".to_string()
+                } else {
+                    arrival.subject.clone()
+                },
+            })
+            .collect();
+    }
+    let mut senders: Vec<&str> = Vec::new();
+    for arrival in burst {
+        if !arrival.from.is_empty() && !senders.contains(&arrival.from.as_str()) {
+            senders.push(&arrival.from);
+        }
+    }
+    let body = match senders.len() {
+        0 => String::new(),
+        1 => format!("From {}", senders[0]),
+        2 => format!("From {} and {}", senders[0], senders[1]),
+        _ => format!("From {}, {} and others", senders[0], senders[1]),
+    };
+    vec![Notice {
+        title: format!("{} new messages", burst.len()),
+        body,
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrival(from: &str, subject: &str) -> Arrival {
+        Arrival {
+            folder: "INBOX".into(),
+            from: from.into(),
+            subject: subject.into(),
+        }
+    }
+
+    #[test]
+    fn a_few_arrivals_get_one_notification_each() {
+        let burst = [arrival("Ann", "Lunch?"), arrival("", "")];
+        assert_eq!(
+            notices(&burst),
+            vec![
+                Notice {
+                    title: "Ann".into(),
+                    body: "Lunch?".into()
+                },
+                Notice {
+                    title: "New message".into(),
+                    body: "(no subject)".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_burst_is_one_summary() {
+        let burst: Vec<_> = (0..12)
+            .map(|n| arrival(["Ann", "Bob", "Cy"][n % 3], "x"))
+            .collect();
+        assert_eq!(
+            notices(&burst),
+            vec![Notice {
+                title: "12 new messages".into(),
+                body: "From Ann, Bob and others".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn only_inbox_when_enabled_and_not_on_screen() {
+        let inbox = arrival("Ann", "x");
+        let mut attention = Attention {
+            enabled: true,
+            window_focused: false,
+            folder: Some("INBOX".into()),
+        };
+        assert!(wanted(&inbox, &attention));
+        attention.window_focused = true;
+        assert!(!wanted(&inbox, &attention), "INBOX is on screen");
+        attention.folder = Some("Archive".into());
+        assert!(wanted(&inbox, &attention), "another folder is on screen");
+        attention.enabled = false;
+        assert!(!wanted(&inbox, &attention), "turned off");
+        let elsewhere = Arrival {
+            folder: "Lists".into(),
+            ..inbox
+        };
+        assert!(!wanted(
+            &elsewhere,
+            &Attention {
+                enabled: true,
+                ..Attention::default()
+            }
+        ));
+    }
+}

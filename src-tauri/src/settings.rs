@@ -1,0 +1,57 @@
+//! The app's settings (notifications, close to tray, last folder), kept as JSON next to the
+//! cache and replaced atomically so a crash never leaves half a file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::dto::SettingsDto;
+
+const FILE: &str = "app-settings.json";
+
+fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE)
+}
+
+/// The saved settings, or the defaults when there are none or they cannot be read.
+pub fn load(data_dir: &Path) -> SettingsDto {
+    let path = path(data_dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            tracing::warn!(path = %path.display(), %error, "unreadable settings; using defaults");
+            SettingsDto::default()
+        }),
+        Err(_) => SettingsDto::default(),
+    }
+}
+
+pub fn save(data_dir: &Path, settings: &SettingsDto) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("Creating {}", data_dir.display()))?;
+    let path = path(data_dir);
+    let temporary = path.with_extension("json.tmp");
+    let bytes = serde_json::to_vec_pretty(settings).context("Encoding the settings")?;
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("Writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("Replacing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_default_when_missing_or_broken() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(load(dir.path()), SettingsDto::default());
+        let settings = SettingsDto {
+            notifications: false,
+            close_to_tray: false,
+            last_folder: Some("Archive".into()),
+        };
+        save(dir.path(), &settings).expect("save");
+        assert_eq!(load(dir.path()), settings);
+        std::fs::write(dir.path().join(FILE), b"{broken").expect("write");
+        assert_eq!(load(dir.path()), SettingsDto::default());
+    }
+}

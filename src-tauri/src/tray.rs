@@ -1,0 +1,89 @@
+//! The system tray item: an icon and label (XAyatanaLabel on Linux) saying Live / Connecting
+//! / Offline with INBOX's unread count, and a menu: Open Tern, Check mail now, Quit.
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::dto::Connectivity;
+
+pub const TRAY_ID: &str = "tern";
+pub const MENU_OPEN: &str = "open";
+pub const MENU_CHECK: &str = "check";
+pub const MENU_QUIT: &str = "quit";
+
+const LIVE: &[u8] = include_bytes!("../../icons/tray-live.png");
+const CONNECTING: &[u8] = include_bytes!("../../icons/tray-connecting.png");
+const OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
+
+/// The tray's label: "Live", "Connecting…" or "Offline", with the unread count.
+pub fn label(state: Connectivity, unread: u64) -> String {
+    let state = match state {
+        Connectivity::Live => "Live",
+        Connectivity::Connecting => "Connecting…",
+        Connectivity::Offline => "Offline",
+    };
+    match unread {
+        0 => state.to_string(),
+        n => format!("{state} · {n} unread"),
+    }
+}
+
+fn icon(state: Connectivity) -> tauri::Result<Image<'static>> {
+    Image::from_bytes(match state {
+        Connectivity::Live => LIVE,
+        Connectivity::Connecting => CONNECTING,
+        Connectivity::Offline => OFFLINE,
+    })
+}
+
+/// Creates the tray item (a menu is required: without one, Linux publishes nothing).
+pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
+    let open = MenuItem::with_id(app, MENU_OPEN, "Open Tern", true, None::<&str>)?;
+    let check = MenuItem::with_id(app, MENU_CHECK, "Check mail now", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&open, &check, &quit])?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(Connectivity::Offline)?)
+        .title(label(Connectivity::Offline, 0))
+        .tooltip("Tern")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .build(app)
+}
+
+/// Shows the account's state in the tray (no tray: nothing to do).
+pub fn show<R: Runtime>(app: &AppHandle<R>, state: Connectivity, unread: u64) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let result = icon(state)
+        .and_then(|image| tray.set_icon(Some(image)))
+        .and_then(|()| tray.set_title(Some(label(state, unread))));
+    if let Err(error) = result {
+        tracing::warn!(%error, "could not update the tray");
+    }
+}
+
+/// Brings the main window back (from the tray or a second launch).
+pub fn open_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_says_the_state_and_the_unread_count() {
+        assert_eq!(label(Connectivity::Live, 0), "Live");
+        assert_eq!(label(Connectivity::Live, 3), "Live · 3 unread");
+        assert_eq!(label(Connectivity::Offline, 12), "Offline · 12 unread");
+        assert_eq!(label(Connectivity::Connecting, 0), "Connecting…");
+    }
+}

@@ -1,0 +1,195 @@
+"""Real parts for the end-to-end tests: a private Dovecot, an IMAP client acting as "another
+connection", the notification daemon and tray watcher on the test D-Bus session, and the app
+itself driven over WebDriver (tauri-driver -> WebKitWebDriver). scripts/e2e.sh starts Xvfb
+and the D-Bus session and runs these tests inside."""
+import email.utils
+import imaplib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dbus
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+
+
+def wait_until(check, what, timeout=20.0, interval=0.1):
+    """Polls `check` until it returns something truthy; fails with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as error:  # the condition may not be checkable yet
+            last_error = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_error})")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Dovecot:
+    """A private Dovecot on loopback (users alice/alice-pw, bob/bob-pw)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.tls_port = free_port()
+
+    def start(self):
+        subprocess.run(
+            ["bash", str(REPO / "scripts/dovecot-start.sh"), str(self.directory), str(self.port), str(self.tls_port)],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+
+    def stop(self):
+        subprocess.run(["bash", str(REPO / "scripts/dovecot-stop.sh"), str(self.directory)], check=True)
+
+    def imap(self):
+        connection = imaplib.IMAP4("127.0.0.1", self.port)
+        connection.login("alice", "alice-pw")
+        return connection
+
+    def append(self, subject, sender="Carol Example <carol@tern.test>", html=None, folder="INBOX", flags=""):
+        body = html if html is not None else f"Hello from the test: {subject}\r\n"
+        kind = "text/html; charset=utf-8" if html is not None else "text/plain; charset=utf-8"
+        message = (
+            f"From: {sender}\r\nTo: Alice <alice@tern.test>\r\nSubject: {subject}\r\n"
+            f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{time.time_ns()}@e2e.tern.test>\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: {kind}\r\n\r\n{body}"
+        ).encode()
+        connection = self.imap()
+        try:
+            status, _ = connection.append(folder, flags, None, message)
+            assert status == "OK", status
+        finally:
+            connection.logout()
+
+    def flags(self, subject, folder="INBOX"):
+        """The server's flags of the message with this subject (None when there is none)."""
+        connection = self.imap()
+        try:
+            connection.select(folder, readonly=True)
+            status, data = connection.uid("SEARCH", None, "SUBJECT", f'"{subject}"')
+            uids = data[0].split() if status == "OK" and data and data[0] else []
+            if not uids:
+                return None
+            status, data = connection.uid("FETCH", uids[-1], "(FLAGS)")
+            return data[0].decode() if status == "OK" and data and data[0] else None
+        finally:
+            connection.logout()
+
+
+class Background:
+    """A helper process started with the test session and stopped with it."""
+
+    def __init__(self, args, ready=None, env=None):
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        if ready:
+            line = self.process.stdout.readline()
+            if ready not in line:
+                raise RuntimeError(f"{args[0]} did not start: {line}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Notifications:
+    """python-dbusmock's notification daemon: records every Notify call."""
+
+    def __init__(self):
+        self.daemon = Background([sys.executable, "-m", "dbusmock", "--session", "--template", "notification_daemon"])
+        self.bus = dbus.SessionBus()
+        wait_until(lambda: self.bus.name_has_owner("org.freedesktop.Notifications"), "the notification daemon")
+
+    def shown(self):
+        """(summary, body) of every notification so far."""
+        mock = self.bus.get_object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
+        calls = mock.GetMethodCalls("Notify", dbus_interface="org.freedesktop.DBus.Mock")
+        return [(str(args[3]), str(args[4])) for _, args in calls]
+
+    def stop(self):
+        self.daemon.stop()
+
+
+class Tray:
+    """A StatusNotifierWatcher: the app's tray item registers here; its properties are read back."""
+
+    def __init__(self):
+        self.watcher = Background([sys.executable, str(HERE / "sni_watcher.py")], ready="ready")
+        self.bus = dbus.SessionBus()
+
+    def items(self):
+        watcher = self.bus.get_object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher")
+        return [str(item) for item in watcher.Get("org.kde.StatusNotifierWatcher", "RegisteredStatusNotifierItems",
+                                                  dbus_interface=dbus.PROPERTIES_IFACE)]
+
+    def properties(self):
+        items = self.items()
+        if not items:
+            return None
+        item = items[-1]
+        name, path = item.split("/", 1)
+        proxy = self.bus.get_object(name, "/" + path)
+        return proxy.GetAll("org.kde.StatusNotifierItem", dbus_interface=dbus.PROPERTIES_IFACE)
+
+    def label(self):
+        properties = self.properties()
+        return str(properties.get("XAyatanaLabel", "")) if properties else None
+
+    def stop(self):
+        self.watcher.stop()
+
+
+class App:
+    """The real app window, driven over WebDriver."""
+
+    def __init__(self, binary: Path, data_dir: Path, driver_port: int):
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(binary), "args": ["--data-dir", str(data_dir)]})
+        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def testid(self, name):
+        return self.find(f'[data-testid="{name}"]')
+
+    def text(self, css):
+        elements = self.find_all(css)
+        return elements[0].text if elements else ""
+
+    def row(self, subject):
+        """The list row showing `subject`, if it is on screen."""
+        for row in self.find_all('[data-testid="message-row"]'):
+            if subject in row.text:
+                return row
+        return None
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except Exception:
+            pass

@@ -1,0 +1,163 @@
+"""End-to-end: the real app window (WebDriver), the real Dovecot, notifications and the tray
+read back from the private D-Bus session. The steps build on each other, in order."""
+import http.server
+import os
+import subprocess
+import tempfile
+import threading
+import unittest
+from pathlib import Path
+
+from harness import REPO, App, Dovecot, Notifications, Tray, wait_until
+
+APP = Path(os.environ["TERN_APP"])
+SEED = Path(os.environ["TERN_SEED"])
+DRIVER_PORT = int(os.environ.get("TERN_DRIVER_PORT", "4444"))
+SCREENSHOT = Path(os.environ.get("TERN_SCREENSHOT", REPO / "docs/screenshot.png"))
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Counts every request: a hostile message must not make any."""
+
+    requests = []
+
+    def do_GET(self):
+        Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class DesktopApp(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.temp = Path(tempfile.mkdtemp(prefix="tern-e2e-"))
+        cls.dovecot = Dovecot(cls.temp / "dovecot")
+        cls.dovecot.start()
+        subprocess.run([str(SEED), "--dir", str(cls.dovecot.directory), "--count", "60"], check=True)
+        cls.notifications = Notifications()
+        cls.tray = Tray()
+        cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+        threading.Thread(target=cls.http.serve_forever, daemon=True).start()
+        cls.app = App(APP, cls.temp / "data", DRIVER_PORT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.app.quit()
+        cls.http.shutdown()
+        cls.tray.stop()
+        cls.notifications.stop()
+        cls.dovecot.stop()
+
+    def test_1_adding_the_account_shows_the_servers_inbox(self):
+        app = self.app
+        wait_until(lambda: app.find_all('[data-testid="setup-form"]'), "the first-run setup")
+        app.find("input[name=email]").send_keys("alice@tern.test")
+        host = app.find("input[name=imap_host]")
+        app.find("input[name=username]").click()  # leaving the email field fills the servers
+        host.clear()
+        host.send_keys("127.0.0.1")
+        port = app.find("input[name=imap_port]")
+        port.clear()
+        port.send_keys(str(self.dovecot.port))
+        app.find("select[name=security] option[value=plain]").click()
+        app.find("input[name=username]").send_keys("alice")
+        app.find("input[name=password]").send_keys("wrong-password")
+        app.testid("test-connection").click()
+        error = wait_until(lambda: app.text('[data-testid="setup-error"]'), "the bad-password error")
+        self.assertIn("refused the user name or password", error)
+
+        password = app.find("input[name=password]")
+        password.clear()
+        password.send_keys("alice-pw")
+        app.testid("add-account").click()
+        wait_until(lambda: "Inbox" in app.text('[data-testid="folders"]'), "the folder list")
+        total = wait_until(lambda: app.testid("message-list").get_attribute("data-total") == "60", "60 messages listed")
+        self.assertTrue(total)
+        wait_until(lambda: len(app.find_all('[data-testid="message-row"]')) > 5, "rows painted")
+        # The password went to the keyring, not to Tern's files.
+        stored = subprocess.run(["secret-tool", "lookup", "service", "tern", "username", "alice@tern.test"],
+                                capture_output=True, text=True)
+        self.assertEqual(stored.stdout.strip(), "alice-pw")
+        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "the Live indicator")
+        wait_until(lambda: (self.tray.label() or "").startswith("Live"), "the tray saying Live")
+
+    def test_2_new_mail_shows_up_notifies_and_counts_in_the_tray(self):
+        app = self.app
+        self.dovecot.append("Arrived while watching")
+        wait_until(lambda: app.row("Arrived while watching"), "the new row without a click")
+
+        # With another folder on screen, INBOX mail notifies.
+        before = wait_until(lambda: self._tray_unread(), "an unread count in the tray")
+        app.find('[data-folder="Archive"]').click()
+        self.dovecot.append("Lunch on Friday?", sender="Dora Notify <dora@tern.test>")
+        wait_until(lambda: ("Dora Notify", "Lunch on Friday?") in self.notifications.shown(),
+                   "a notification with sender and subject")
+        wait_until(lambda: self._tray_unread() == before + 1, "the tray's unread count going up")
+        app.find('[data-folder="INBOX"]').click()
+        wait_until(lambda: app.row("Lunch on Friday?"), "the notified message in the list")
+
+    def test_3_clicking_a_message_marks_it_seen_on_the_server(self):
+        app = self.app
+        self.assertNotIn("\\Seen", self.dovecot.flags("Lunch on Friday?") or "")
+        app.row("Lunch on Friday?").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Lunch on Friday?", "the message opened")
+        wait_until(lambda: "\\Seen" in (self.dovecot.flags("Lunch on Friday?") or ""), "\\Seen on the server")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        app.driver.save_screenshot(str(SCREENSHOT))
+
+    def test_4_offline_actions_queue_and_land_when_the_server_is_back(self):
+        app = self.app
+        self.dovecot.stop()
+        wait_until(lambda: app.text('[data-testid="live"]') == "Offline", "the window saying offline", timeout=30)
+        wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray saying offline")
+        app.row("Arrived while watching").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Arrived while watching", "the message opened offline")
+        app.find('[data-testid="reader"] button:nth-child(2)').click()  # Flag
+        wait_until(lambda: "waiting" in app.text('[data-testid="offline-banner"]'), "the banner counting queued changes")
+        self.dovecot.start()
+        wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Arrived while watching") or ""),
+                   "the queued flag on the server", timeout=90)
+        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "live again", timeout=60)
+
+    def test_5_a_hostile_message_runs_nothing_and_requests_nothing(self):
+        app = self.app
+        base = f"http://127.0.0.1:{self.http.server_port}"
+        html = (
+            f"<p>Totally normal</p><script>parent.pwned=1;fetch('{base}/script')</script>"
+            f"<img src=\"{base}/pixel.png\"><img src=x onerror=\"parent.pwned=1;fetch('{base}/onerror')\">"
+            f"<a id=evil href=\"javascript:parent.pwned=1;fetch('{base}/js')\">click me</a>"
+            f"<link rel=stylesheet href=\"{base}/style.css\"><iframe src=\"{base}/frame\"></iframe>"
+        )
+        self.dovecot.append("Hostile HTML", html=html)
+        row = wait_until(lambda: app.row("Hostile HTML"), "the hostile message listed")
+        row.click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Hostile HTML", "it opened")
+        frame = app.testid("reader-body")
+        self.assertEqual(frame.get_attribute("sandbox"), "")
+        app.driver.switch_to.frame(frame)
+        try:
+            wait_until(lambda: "Totally normal" in app.driver.find_element("tag name", "body").text, "the body shown")
+            links = app.driver.find_elements("css selector", "a")
+            for link in links:
+                try:
+                    link.click()
+                except Exception:
+                    pass
+        finally:
+            app.driver.switch_to.default_content()
+        self.assertIsNone(app.driver.execute_script("return window.pwned === undefined ? null : window.pwned"))
+        self.assertEqual(Recorder.requests, [])
+        self.assertIn("blocked", app.text('[data-testid="remote-bar"]'))
+
+    def _tray_unread(self):
+        label = self.tray.label() or ""
+        if "unread" not in label:
+            return None
+        return int(label.split("·")[1].split()[0])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,83 @@
+// The only module that talks to the Tauri backend (invoke/listen). Every command and event
+// is typed with the types generated from the Rust DTOs (./bindings, written by ts-rs).
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AccountInput } from './bindings/AccountInput';
+import type { ActionInput } from './bindings/ActionInput';
+import type { ActionResultDto } from './bindings/ActionResultDto';
+import type { AppEvent } from './bindings/AppEvent';
+import type { AppStateDto } from './bindings/AppStateDto';
+import type { IpcError } from './bindings/IpcError';
+import type { MessageDto } from './bindings/MessageDto';
+import type { MessagePageDto } from './bindings/MessagePageDto';
+import type { ProviderDto } from './bindings/ProviderDto';
+import type { SearchHitDto } from './bindings/SearchHitDto';
+import type { SettingsDto } from './bindings/SettingsDto';
+import type { SyncResultDto } from './bindings/SyncResultDto';
+
+export type {
+  AccountInput,
+  ActionInput,
+  ActionResultDto,
+  AppEvent,
+  AppStateDto,
+  IpcError,
+  MessageDto,
+  MessagePageDto,
+  ProviderDto,
+  SearchHitDto,
+  SettingsDto,
+  SyncResultDto,
+};
+export type { MessageRowDto } from './bindings/MessageRowDto';
+export type { FolderDto } from './bindings/FolderDto';
+export type { Connectivity } from './bindings/Connectivity';
+export type { SnapshotDto } from './bindings/SnapshotDto';
+
+/** The Tauri event that carries engine events. */
+export const ENGINE_EVENT = 'engine';
+
+/** Any rejection as an IpcError (the backend sends `{code, message}`). */
+export function asIpcError(error: unknown): IpcError {
+  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
+    return error as IpcError;
+  }
+  return { code: 'other', message: String(error) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw asIpcError(error);
+  }
+}
+
+export const ipc = {
+  appState: () => call<AppStateDto>('app_state'),
+  provider: (email: string) => call<ProviderDto | null>('provider', { email }),
+  testConnection: (input: AccountInput) => call<null>('test_connection', { input }),
+  addAccount: (input: AccountInput) => call<null>('add_account', { input }),
+  useDemo: () => call<null>('use_demo'),
+  messages: (folder: string, offset: number, limit: number) =>
+    call<MessagePageDto>('messages', { folder, offset, limit }),
+  openMessage: (folder: string, uid: number, allowRemote: boolean) =>
+    call<MessageDto>('open_message', { folder, uid, allowRemote }),
+  act: (folder: string, uids: number[], action: ActionInput) =>
+    call<ActionResultDto>('act', { folder, uids, action }),
+  refresh: (folder: string) => call<SyncResultDto>('refresh', { folder }),
+  search: (query: string, limit: number) => call<SearchHitDto[]>('search', { query, limit }),
+  saveAttachment: (folder: string, uid: number, index: number, name: string) =>
+    call<string>('save_attachment', { folder, uid, index, name }),
+  allowRemoteFrom: (sender: string, allowed: boolean) =>
+    call<null>('allow_remote_from', { sender, allowed }),
+  setSettings: (settings: SettingsDto) => call<null>('set_settings', { settings }),
+  showFolder: (folder: string) => call<null>('show_folder', { folder }),
+};
+
+export type Ipc = typeof ipc;
+
+/** Calls `handler` with every engine event from now on (earlier ones are lost: load state first). */
+export function onEngineEvent(handler: (event: AppEvent) => void): Promise<UnlistenFn> {
+  return listen<AppEvent>(ENGINE_EVENT, (event) => handler(event.payload));
+}

@@ -1,0 +1,230 @@
+// The window's live state: the shell (folders, connectivity, pending), the folder on screen
+// with its paged list, the selection and the open message. Loaded from `app_state` at start
+// and kept current by engine events.
+import {
+  asIpcError,
+  ipc as realIpc,
+  onEngineEvent,
+  type ActionInput,
+  type AppEvent,
+  type AppStateDto,
+  type IpcError,
+  type MessageDto,
+  type MessageRowDto,
+  type SearchHitDto,
+  type SettingsDto,
+} from '../ipc';
+import { PAGE_SIZE, PageCache } from './pages';
+import { applyEvent, shellFrom, type Shell } from './shell';
+
+export class AppModel {
+  ipc = realIpc;
+  loaded = $state(false);
+  app = $state<AppStateDto | null>(null);
+  shell = $state<Shell | null>(null);
+  settings = $state<SettingsDto>({ notifications: true, close_to_tray: true, last_folder: null });
+  folder = $state('INBOX');
+  /** Bumped when rows change, so the list re-reads the page cache. */
+  version = $state(0);
+  pages = new PageCache('INBOX');
+  total = $state(0);
+  selected = $state<number | null>(null);
+  message = $state<MessageDto | null>(null);
+  messageError = $state<IpcError | null>(null);
+  opening = $state(false);
+  error = $state<IpcError | null>(null);
+  refreshing = $state(false);
+  searchQuery = $state('');
+  searchHits = $state<SearchHitDto[] | null>(null);
+  /** Rows on screen, for refetching after events. */
+  private shown = { start: 0, end: 0 };
+  private loading = new Set<string>();
+
+  async start(): Promise<void> {
+    // Listen first, then load: an event between the two only causes a redundant refetch.
+    await onEngineEvent((event) => this.onEvent(event));
+    await this.load();
+  }
+
+  async load(): Promise<void> {
+    try {
+      const app = await this.ipc.appState();
+      this.app = app;
+      this.settings = app.settings;
+      this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
+      if (this.shell) {
+        const names = this.shell.folders.map((folder) => folder.name);
+        const wanted = app.settings.last_folder ?? this.folder;
+        const folder = names.includes(wanted) ? wanted : names.includes('INBOX') ? 'INBOX' : (names[0] ?? 'INBOX');
+        if (folder !== this.pages.folder || this.total === 0) {
+          this.setFolder(folder);
+        } else {
+          this.pages.invalidate();
+          await this.fill(this.shown.start, this.shown.end);
+        }
+      }
+    } catch (error) {
+      this.error = asIpcError(error);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  onEvent(event: AppEvent): void {
+    if (!this.shell) {
+      if (event.event === 'reload') void this.load();
+      return;
+    }
+    const effects = applyEvent(this.shell, event);
+    if (effects.reload) {
+      void this.load();
+      return;
+    }
+    if (effects.listChanged === this.folder) {
+      const folder = this.shell.folders.find((f) => f.name === this.folder);
+      this.pages.invalidate(folder ? folder.total : undefined);
+      void this.fill(this.shown.start, this.shown.end);
+    }
+  }
+
+  setFolder(folder: string): void {
+    this.folder = folder;
+    this.pages = new PageCache(folder);
+    this.total = this.shell?.folders.find((f) => f.name === folder)?.total ?? 0;
+    this.selected = null;
+    this.message = null;
+    this.searchHits = null;
+    this.version++;
+    void this.fill(0, PAGE_SIZE);
+    void this.ipc.showFolder(folder).catch(() => {});
+  }
+
+  /** Makes sure rows [start, end) are loaded (called by the list as it scrolls). */
+  async fill(start: number, end: number): Promise<void> {
+    this.shown = { start, end };
+    const pages = this.pages;
+    const wanted = pages.wanted(start, Math.max(end, start + 1));
+    await Promise.all(
+      wanted.map(async (page) => {
+        const key = `${pages.folder}:${page}:${this.version}`;
+        if (this.loading.has(key)) return;
+        this.loading.add(key);
+        try {
+          const result = await this.ipc.messages(pages.folder, page * PAGE_SIZE, PAGE_SIZE);
+          if (pages !== this.pages) return;
+          pages.put(page * PAGE_SIZE, result.rows, result.total);
+          this.total = result.total;
+          this.version++;
+        } catch (error) {
+          this.error = asIpcError(error);
+        } finally {
+          this.loading.delete(key);
+        }
+      }),
+    );
+    this.pages.trim(start, end);
+  }
+
+  row(index: number): MessageRowDto | undefined {
+    return this.pages.row(index);
+  }
+
+  selectedIndex(): number {
+    return this.selected === null ? -1 : this.pages.indexOf(this.selected);
+  }
+
+  /** Selects and opens a message; opening marks it read (through the action path). */
+  async open(uid: number, allowRemote = false): Promise<void> {
+    const folder = this.searchFolder(uid) ?? this.folder;
+    this.selected = uid;
+    this.opening = true;
+    this.messageError = null;
+    try {
+      const message = await this.ipc.openMessage(folder, uid, allowRemote);
+      if (this.selected !== uid) return;
+      this.message = message;
+      const row = this.pages.row(this.pages.indexOf(uid)) ?? this.searchHits?.find((h) => h.message.uid === uid)?.message;
+      if (row && !row.seen) await this.act({ kind: 'mark_read' }, [uid], folder);
+    } catch (error) {
+      if (this.selected === uid) {
+        this.message = null;
+        this.messageError = asIpcError(error);
+      }
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  private searchFolder(uid: number): string | undefined {
+    return this.searchHits?.find((hit) => hit.message.uid === uid)?.folder;
+  }
+
+  /** Changes messages now (optimistically on screen); the engine queues it for the server. */
+  async act(action: ActionInput, uids: number[], folder = this.folder): Promise<void> {
+    const change = optimistic(action);
+    if (change && folder === this.folder) {
+      for (const uid of uids) this.pages.update(uid, change);
+      this.version++;
+    }
+    try {
+      await this.ipc.act(folder, uids, action);
+      if (!change) {
+        // A move: the row leaves this folder; select the next one.
+        if (this.selected !== null && uids.includes(this.selected)) this.message = null;
+      }
+    } catch (error) {
+      this.error = asIpcError(error);
+      this.pages.invalidate();
+      void this.fill(this.shown.start, this.shown.end);
+    }
+  }
+
+  async refresh(): Promise<void> {
+    this.refreshing = true;
+    try {
+      await this.ipc.refresh(this.folder);
+    } catch (error) {
+      this.error = asIpcError(error);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  async search(query: string): Promise<void> {
+    this.searchQuery = query;
+    if (!query.trim()) {
+      this.searchHits = null;
+      return;
+    }
+    try {
+      const hits = await this.ipc.search(query, 200);
+      if (this.searchQuery === query) this.searchHits = hits;
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+
+  async saveSettings(settings: SettingsDto): Promise<void> {
+    this.settings = settings;
+    try {
+      await this.ipc.setSettings(settings);
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+}
+
+function optimistic(action: ActionInput): ((row: MessageRowDto) => MessageRowDto) | null {
+  switch (action.kind) {
+    case 'mark_read':
+      return (row) => ({ ...row, seen: true });
+    case 'mark_unread':
+      return (row) => ({ ...row, seen: false });
+    case 'flag':
+      return (row) => ({ ...row, flagged: true });
+    case 'unflag':
+      return (row) => ({ ...row, flagged: false });
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,13 @@
+// The document the sandboxed message frame shows: the sanitized body with a CSP of its own
+// (no scripts at all, images only inline or when the person asked for remote ones) and a
+// readable default style.
+
+const STYLE =
+  'body{font:14px/1.5 system-ui,sans-serif;color:#1d1d1f;background:#fff;margin:16px;word-wrap:break-word}' +
+  'img{max-width:100%;height:auto}pre{white-space:pre-wrap}blockquote{border-left:3px solid #ccc;margin:0;padding-left:12px;color:#555}';
+
+export function frameDocument(safeHtml: string): string {
+  const csp =
+    "default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'; font-src data:; media-src 'none'; script-src 'none'; form-action 'none'";
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style>${STYLE}</style></head><body>${safeHtml}</body></html>`;
+}

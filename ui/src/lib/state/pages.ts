@@ -1,0 +1,77 @@
+// The rows of one folder's list loaded so far, in pages fetched on demand by position. Events
+// invalidate pages (the cache on the backend is the truth); rows stay visible until their
+// replacement arrives, so the list never flashes empty.
+import type { MessageRowDto } from '../ipc';
+
+export const PAGE_SIZE = 100;
+
+export class PageCache {
+  readonly folder: string;
+  total = 0;
+  private pages = new Map<number, MessageRowDto[]>();
+  private stale = new Set<number>();
+
+  constructor(folder: string) {
+    this.folder = folder;
+  }
+
+  /** Pages needed to show rows [start, end) that are missing or stale. */
+  wanted(start: number, end: number): number[] {
+    const pages: number[] = [];
+    if (end <= start) return pages;
+    for (let page = Math.floor(start / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
+      if (!this.pages.has(page) || this.stale.has(page)) pages.push(page);
+    }
+    return pages;
+  }
+
+  put(offset: number, rows: MessageRowDto[], total: number): void {
+    const page = Math.floor(offset / PAGE_SIZE);
+    this.pages.set(page, rows);
+    this.stale.delete(page);
+    this.total = total;
+  }
+
+  row(index: number): MessageRowDto | undefined {
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  /** Position of a message in the loaded pages, or -1. */
+  indexOf(uid: number): number {
+    for (const [page, rows] of this.pages) {
+      const at = rows.findIndex((row) => row.uid === uid);
+      if (at >= 0) return page * PAGE_SIZE + at;
+    }
+    return -1;
+  }
+
+  /** Changes a loaded row in place (an optimistic action), returning whether it was found. */
+  update(uid: number, change: (row: MessageRowDto) => MessageRowDto): boolean {
+    for (const rows of this.pages.values()) {
+      const at = rows.findIndex((row) => row.uid === uid);
+      if (at >= 0) {
+        rows[at] = change(rows[at] as MessageRowDto);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Everything may have changed: refetch what is shown, keep showing the old rows meanwhile. */
+  invalidate(total?: number): void {
+    for (const page of this.pages.keys()) this.stale.add(page);
+    if (total !== undefined) this.total = total;
+  }
+
+  /** Forget pages far from the rows shown, to bound memory on long scrolls. */
+  trim(start: number, end: number, keep = 20): void {
+    const first = Math.floor(start / PAGE_SIZE) - keep;
+    const last = Math.floor(end / PAGE_SIZE) + keep;
+    for (const page of [...this.pages.keys()]) {
+      if (page < first || page > last) {
+        this.pages.delete(page);
+        this.stale.delete(page);
+      }
+    }
+  }
+}

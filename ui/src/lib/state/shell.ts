@@ -1,0 +1,103 @@
+// The window's account-wide state (folders, counts, connectivity, pending changes, first-sync
+// progress) and how each engine event changes it. Loaded once by `app_state`, then kept
+// current by events; an event only touches what it names.
+import type { AppEvent, Connectivity, FolderDto, SnapshotDto } from '../ipc';
+
+export interface Progress {
+  synced: number;
+  total: number;
+}
+
+export interface Shell {
+  account: string;
+  folders: FolderDto[];
+  connectivity: Connectivity;
+  reason: string | null;
+  pending: number;
+  /** First syncs in progress, by folder. */
+  progress: Record<string, Progress>;
+  /** Things to tell the person once (a change the server refused, …). */
+  notices: string[];
+}
+
+/** What the window must do besides redrawing after an event. */
+export interface Effects {
+  /** Reload everything from `app_state` (account added, folders listed, events missed). */
+  reload: boolean;
+  /** This folder's list changed: refetch the rows on screen. */
+  listChanged: string | null;
+}
+
+export function shellFrom(snapshot: SnapshotDto): Shell {
+  return {
+    account: snapshot.account,
+    folders: snapshot.folders,
+    connectivity: snapshot.connectivity,
+    reason: snapshot.connectivity_reason,
+    pending: snapshot.pending,
+    progress: {},
+    notices: [],
+  };
+}
+
+export function applyEvent(shell: Shell, event: AppEvent): Effects {
+  const effects: Effects = { reload: false, listChanged: null };
+  switch (event.event) {
+    case 'folder_changed': {
+      const folder = shell.folders.find((f) => f.name === event.folder);
+      if (folder) {
+        folder.total = event.total;
+        folder.unread = event.unread;
+      } else {
+        effects.reload = true;
+      }
+      effects.listChanged = event.folder;
+      const progress = shell.progress[event.folder];
+      if (progress && progress.synced >= progress.total) delete shell.progress[event.folder];
+      break;
+    }
+    case 'sync_progress':
+      if (event.synced >= event.total) {
+        delete shell.progress[event.folder];
+      } else {
+        shell.progress[event.folder] = { synced: event.synced, total: event.total };
+      }
+      effects.listChanged = event.folder;
+      break;
+    case 'pending_changed':
+      shell.pending = event.pending;
+      break;
+    case 'connectivity':
+      shell.connectivity = event.state;
+      shell.reason = event.reason;
+      break;
+    case 'action_dropped':
+      shell.notices.push(
+        `The server did not take “${event.action.replace('_', ' ')}” in ${event.folder}: ${event.reason}`,
+      );
+      effects.listChanged = event.folder;
+      break;
+    case 'new_mail':
+      break;
+    case 'reload':
+      effects.reload = true;
+      break;
+  }
+  return effects;
+}
+
+export function inboxUnread(shell: Shell): number {
+  return shell.folders.find((folder) => folder.role === 'inbox')?.unread ?? 0;
+}
+
+/** What the window's Live indicator says. */
+export function liveLabel(connectivity: Connectivity): string {
+  switch (connectivity) {
+    case 'live':
+      return 'Live';
+    case 'connecting':
+      return 'Connecting…';
+    case 'offline':
+      return 'Offline';
+  }
+}

@@ -1,0 +1,109 @@
+import { expect, test, type Page } from '@playwright/test';
+
+async function load(page: Page, options: Record<string, unknown> = {}) {
+  await page.addInitScript((stub) => {
+    (window as unknown as { ternStub: unknown }).ternStub = stub;
+  }, options);
+  await page.goto('/stub.html');
+  // The UI listens for events before it loads: once something is drawn, events arrive.
+  await expect(page.locator('[data-testid="message-list"], [data-testid="setup-form"]').first()).toBeVisible();
+}
+
+test('a 100k-message inbox renders only the rows on screen and scrolls to the end', async ({ page }) => {
+  await load(page);
+  const list = page.getByTestId('message-list');
+  await expect(list).toHaveAttribute('data-total', '100000');
+  await expect(page.getByTestId('message-row').first()).toContainText('Message number 100000');
+  expect(await page.getByTestId('message-row').count()).toBeLessThan(60);
+  await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
+  await expect(page.locator('[data-uid="1"]')).toBeVisible();
+  expect(await page.getByTestId('message-row').count()).toBeLessThan(60);
+});
+
+test('opening a message shows it and marks it read through the action path', async ({ page }) => {
+  await load(page);
+  await page.locator('[data-uid="100000"]').click();
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 100000');
+  await expect(page.locator('[data-uid="100000"]')).not.toHaveClass(/unread/);
+  const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'act'));
+  expect(calls).toEqual([{ cmd: 'act', args: { folder: 'INBOX', uids: [100000], action: { kind: 'mark_read' } } }]);
+});
+
+test('keyboard: j/k move and open, s flags, ? shows help', async ({ page }) => {
+  await load(page);
+  await expect(page.getByTestId('message-row').first()).toBeVisible();
+  await page.keyboard.press('j');
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 100000');
+  await page.keyboard.press('j');
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 99999');
+  await page.keyboard.press('k');
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 100000');
+  await page.keyboard.press('s');
+  await expect(page.locator('[data-uid="100000"] [data-testid="flagged"]')).toBeVisible();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help')).toContainText('Archive');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help')).toHaveCount(0);
+});
+
+test('new mail from an event appears without a click and keeps the selection', async ({ page }) => {
+  await load(page, { inbox: 50 });
+  await page.locator('[data-uid="40"]').click();
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 40');
+  await page.evaluate(async () => {
+    window.tern.addMessages(2);
+    await window.tern.emit({
+      event: 'folder_changed', folder: 'INBOX', added: 2, removed: 0, flags_changed: 0, resync: false, total: 52, unread: 51,
+    });
+  });
+  await expect(page.getByTestId('message-row').first()).toContainText('Message number 52');
+  await expect(page.locator('[data-uid="40"]')).toHaveClass(/selected/);
+  await expect(page.getByTestId('unread-INBOX')).toHaveText('51');
+});
+
+test('offline: the banner counts waiting changes and the indicator says offline', async ({ page }) => {
+  await load(page, { connectivity: 'offline', pending: 3 });
+  await expect(page.getByTestId('live')).toHaveText('Offline');
+  await expect(page.getByTestId('offline-banner')).toContainText('3 changes are waiting');
+  await page.evaluate(() => window.tern.emit({ event: 'connectivity', state: 'live', reason: null }));
+  await expect(page.getByTestId('live')).toHaveText('Live');
+  await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+});
+
+test('first sync shows a progress bar', async ({ page }) => {
+  await load(page);
+  await page.evaluate(() => window.tern.emit({ event: 'sync_progress', folder: 'INBOX', synced: 2500, total: 10000 }));
+  await expect(page.getByTestId('sync-progress')).toContainText('2,500 of 10,000');
+});
+
+test('a hostile message runs nothing: the body frame is sandboxed without scripts', async ({ page }) => {
+  await load(page, { hostile: true });
+  await page.locator('[data-uid="100000"]').click();
+  const frame = page.getByTestId('reader-body');
+  await expect(frame).toHaveAttribute('sandbox', '');
+  await expect(page.frameLocator('[data-testid="reader-body"]').locator('p')).toHaveText('Hello');
+  await page.frameLocator('[data-testid="reader-body"]').locator('a').click().catch(() => {});
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+  await expect(page.getByTestId('remote-bar')).toContainText('2 remote images were blocked');
+});
+
+test('search shows local results', async ({ page }) => {
+  await load(page, { inbox: 20 });
+  await page.keyboard.press('/');
+  await page.keyboard.type('number');
+  await expect(page.getByTestId('search-caption')).toContainText('1 result');
+});
+
+test('setup: provider table fills the server, a bad password says so, the right one adds the account', async ({ page }) => {
+  await load(page, { account: false });
+  await page.locator('input[name=email]').fill('someone@gmail.com');
+  await page.locator('input[name=username]').focus();
+  await expect(page.getByTestId('provider')).toContainText('Gmail');
+  await expect(page.locator('input[name=imap_host]')).toHaveValue('imap.gmail.com');
+  await page.locator('input[name=password]').fill('wrong');
+  await page.getByTestId('test-connection').click();
+  await expect(page.getByTestId('setup-error')).toContainText('refused the user name or password');
+  await page.locator('input[name=password]').fill('right');
+  await page.getByTestId('add-account').click();
+  await expect(page.getByTestId('folders')).toContainText('Inbox');
+});

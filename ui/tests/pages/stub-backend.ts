@@ -1,0 +1,143 @@
+// A fake backend for page tests: the same commands and events as src-tauri, over
+// @tauri-apps/api's IPC mocks, with a generated folder of any size. Tests drive it through
+// `window.tern` (emit events, read the calls the UI made).
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { AppEvent, AppStateDto, MessageDto, MessageRowDto } from '../../src/lib/ipc';
+
+export interface StubOptions {
+  account: boolean;
+  inbox: number;
+  connectivity: 'live' | 'connecting' | 'offline';
+  pending: number;
+  hostile: boolean;
+}
+
+export interface StubControl {
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  emit(event: AppEvent): Promise<void>;
+  addMessages(count: number): void;
+}
+
+declare global {
+  interface Window {
+    tern: StubControl;
+    ternStub?: Partial<StubOptions>;
+    pwned?: boolean;
+  }
+}
+
+const HOSTILE = `<p>Hello</p><img src="x" onerror="parent.pwned=true"><script>parent.pwned=true</script><a href="javascript:parent.pwned=true">link</a>`;
+
+export function installStub(options: StubOptions): void {
+  let inboxTotal = options.inbox;
+  const seen = new Set<number>();
+  const flagged = new Set<number>();
+  const calls: StubControl['calls'] = [];
+  let hasAccount = options.account;
+
+  const row = (uid: number): MessageRowDto => ({
+    uid,
+    subject: `Message number ${uid}`,
+    from: `Sender ${uid % 7}`,
+    from_address: `sender${uid % 7}@tern.test`,
+    date: 1_700_000_000 + uid * 60,
+    seen: seen.has(uid),
+    flagged: flagged.has(uid),
+    answered: false,
+  });
+
+  const appState = (): AppStateDto => ({
+    account: hasAccount ? { email: 'alice@tern.test', imap_host: '127.0.0.1', imap_port: 143, security: 'plain' } : null,
+    snapshot: hasAccount
+      ? {
+          account: 'alice@tern.test',
+          folders: [
+            { name: 'INBOX', role: 'inbox', total: inboxTotal, unread: inboxTotal - seen.size },
+            { name: 'Archive', role: 'archive', total: 0, unread: 0 },
+            { name: 'Trash', role: 'trash', total: 0, unread: 0 },
+          ],
+          connectivity: options.connectivity,
+          connectivity_reason: options.connectivity === 'offline' ? 'Connection refused' : null,
+          pending: options.pending,
+        }
+      : null,
+    settings: { notifications: true, close_to_tray: true, last_folder: null },
+    demo: null,
+    startup_error: null,
+  });
+
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      switch (cmd) {
+        case 'app_state':
+          return appState();
+        case 'provider':
+          return String(args.email).endsWith('@gmail.com')
+            ? { name: 'Gmail', imap_host: 'imap.gmail.com', imap_port: 993, security: 'tls', needs_app_password: true }
+            : null;
+        case 'test_connection':
+        case 'add_account':
+          if ((args.input as { password: string }).password !== 'right') {
+            throw { code: 'authentication', message: '[AUTHENTICATIONFAILED] Authentication failed.' };
+          }
+          if (cmd === 'add_account') hasAccount = true;
+          return null;
+        case 'messages': {
+          const offset = Number(args.offset);
+          const limit = Number(args.limit);
+          const rows: MessageRowDto[] = [];
+          if (args.folder === 'INBOX') {
+            for (let i = offset; i < Math.min(inboxTotal, offset + limit); i++) rows.push(row(inboxTotal - i));
+          }
+          return { folder: args.folder, total: args.folder === 'INBOX' ? inboxTotal : 0, unread: 0, offset, rows };
+        }
+        case 'open_message': {
+          const uid = Number(args.uid);
+          const message: MessageDto = {
+            folder: String(args.folder),
+            uid,
+            subject: `Message number ${uid}`,
+            from: [{ name: `Sender ${uid % 7}`, address: `sender${uid % 7}@tern.test` }],
+            to: [{ name: '', address: 'alice@tern.test' }],
+            cc: [],
+            date: 1_700_000_000 + uid * 60,
+            html: options.hostile ? HOSTILE : `<p>Body of message ${uid}</p>`,
+            remote_blocked: options.hostile ? 2 : 0,
+            attachments: [],
+            warnings: [],
+            from_cache: true,
+          };
+          return message;
+        }
+        case 'act': {
+          const action = args.action as { kind: string };
+          for (const uid of args.uids as number[]) {
+            if (action.kind === 'mark_read') seen.add(uid);
+            if (action.kind === 'mark_unread') seen.delete(uid);
+            if (action.kind === 'flag') flagged.add(uid);
+            if (action.kind === 'unflag') flagged.delete(uid);
+          }
+          return { changed: args.uids, missing: [], target: null, pending: 0 };
+        }
+        case 'refresh':
+          return { folder: args.folder, added: 0, removed: 0, flags_changed: 0 };
+        case 'search':
+          return [{ folder: 'INBOX', message: row(inboxTotal) }];
+        default:
+          return null;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+
+  window.tern = {
+    calls,
+    emit: (event) => emit('engine', event),
+    addMessages: (count) => {
+      inboxTotal += count;
+    },
+  };
+}
