@@ -7,14 +7,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$repo"
-target=${CARGO_TARGET_DIR:-$repo/target}
-venv=${TERN_E2E_VENV:-$HOME/.cache/tern-e2e-venv}
-
-npm --prefix ui run build --silent >/dev/null
-cargo build --quiet --locked -p tern-app --features custom-protocol
-cargo build --quiet --locked -p tern-testkit --bin tern-seed
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+export TERN_E2E_VENV=${TERN_E2E_VENV:-$HOME/.cache/tern-e2e-venv}
 
 if [ "${TERN_E2E_INSIDE:-}" != 1 ]; then
+  npm --prefix ui run build --silent >/dev/null
+  cargo build --quiet --locked -p tern-app --features custom-protocol
+  cargo build --quiet --locked -p tern-testkit --bin tern-seed
+  export TAURI_DRIVER=${TAURI_DRIVER:-$(command -v tauri-driver)}
   display=:$((90 + RANDOM % 9))
   Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
   xvfb=$!
@@ -39,10 +39,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 driver_port=$((20000 + RANDOM % 20000))
-tauri-driver --port "$driver_port" --native-port $((driver_port + 1)) >/tmp/tern-tauri-driver.log 2>&1 &
+"$TAURI_DRIVER" --port "$driver_port" --native-port $((driver_port + 1)) >/tmp/tern-tauri-driver.log 2>&1 &
 driver=$!
 trap 'kill $driver 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$driver_port) 2>/dev/null && break; sleep 0.1; done
-export TERN_APP="$target/debug/tern-app" TERN_SEED="$target/debug/tern-seed" TERN_DRIVER_PORT=$driver_port
+export TERN_APP="$CARGO_TARGET_DIR/debug/tern-app" TERN_SEED="$CARGO_TARGET_DIR/debug/tern-seed" TERN_DRIVER_PORT=$driver_port
 cd "$repo/src-tauri/tests/e2e"
-"$venv/bin/python" -m unittest -v "$@" 2>&1
+"$TERN_E2E_VENV/bin/python" -m unittest -v "$@" 2>&1

@@ -178,13 +178,15 @@ class App:
         return self.find(f'[data-testid="{name}"]')
 
     def text(self, css):
+        """The element's text content (WebKitWebDriver's visible-text reading skips text in
+        overflow-hidden boxes, which the list uses for ellipsis)."""
         elements = self.find_all(css)
-        return elements[0].text if elements else ""
+        return " ".join((elements[0].get_attribute("textContent") or "").split()) if elements else ""
 
     def row(self, subject):
         """The list row showing `subject`, if it is on screen."""
         for row in self.find_all('[data-testid="message-row"]'):
-            if subject in row.text:
+            if subject in (row.get_attribute("textContent") or ""):
                 return row
         return None
 

@@ -34,6 +34,7 @@ class DesktopApp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.temp = Path(tempfile.mkdtemp(prefix="tern-e2e-"))
+        cls.temp.chmod(0o755)  # Dovecot's unprivileged processes read its files below
         cls.dovecot = Dovecot(cls.temp / "dovecot")
         cls.dovecot.start()
         subprocess.run([str(SEED), "--dir", str(cls.dovecot.directory), "--count", "60"], check=True)
@@ -50,6 +51,16 @@ class DesktopApp(unittest.TestCase):
         cls.tray.stop()
         cls.notifications.stop()
         cls.dovecot.stop()
+
+    def tearDown(self):
+        # What the window showed at the end of each step, for reading a failure.
+        artifacts = Path(os.environ.get("TERN_E2E_ARTIFACTS", "/tmp/tern-e2e-artifacts"))
+        artifacts.mkdir(parents=True, exist_ok=True)
+        try:
+            self.app.driver.save_screenshot(str(artifacts / f"{self._testMethodName}.png"))
+            (artifacts / f"{self._testMethodName}.txt").write_text(self.app.text("body"))
+        except Exception:
+            pass
 
     def test_1_adding_the_account_shows_the_servers_inbox(self):
         app = self.app
@@ -113,12 +124,13 @@ class DesktopApp(unittest.TestCase):
         self.dovecot.stop()
         wait_until(lambda: app.text('[data-testid="live"]') == "Offline", "the window saying offline", timeout=30)
         wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray saying offline")
-        app.row("Arrived while watching").click()
-        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Arrived while watching", "the message opened offline")
+        # Opened before (test 3), so its body is cached and it opens offline.
+        app.row("Lunch on Friday?").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Lunch on Friday?", "the message opened offline")
         app.find('[data-testid="reader"] button:nth-child(2)').click()  # Flag
         wait_until(lambda: "waiting" in app.text('[data-testid="offline-banner"]'), "the banner counting queued changes")
         self.dovecot.start()
-        wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Arrived while watching") or ""),
+        wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Lunch on Friday?") or ""),
                    "the queued flag on the server", timeout=90)
         wait_until(lambda: app.text('[data-testid="live"]') == "Live", "live again", timeout=60)
 

@@ -52,7 +52,7 @@ export class AppModel {
       this.app = app;
       this.settings = app.settings;
       this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
-      if (this.shell) {
+      if (this.shell && this.shell.folders.length > 0) {
         const names = this.shell.folders.map((folder) => folder.name);
         const wanted = app.settings.last_folder ?? this.folder;
         const folder = names.includes(wanted) ? wanted : names.includes('INBOX') ? 'INBOX' : (names[0] ?? 'INBOX');
