@@ -5,20 +5,23 @@
 # a private Dovecot. Run by scripts/test.sh; needs scripts/setup.sh's packages.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$HOME/.cargo/bin:$PATH"
+
 cd "$repo"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
-export TERN_E2E_VENV=${TERN_E2E_VENV:-$HOME/.cache/tern-e2e-venv}
+source "$repo/scripts/env.sh"
 
 if [ "${TERN_E2E_INSIDE:-}" != 1 ]; then
   npm --prefix ui run build --silent >/dev/null
   cargo build --quiet --locked -p tern-app --features custom-protocol
   cargo build --quiet --locked -p tern-testkit --bin tern-seed
   export TAURI_DRIVER=${TAURI_DRIVER:-$(command -v tauri-driver)}
-  display=:$((90 + RANDOM % 9))
-  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  # Xvfb picks a free display number and writes it to the file.
+  displayfile=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$displayfile" >/dev/null 2>&1 &
   xvfb=$!
-  trap 'kill $xvfb 2>/dev/null || true' EXIT
+  trap 'kill $xvfb 2>/dev/null || true; rm -f "$displayfile"' EXIT
+  for _ in $(seq 100); do [ -s "$displayfile" ] && break; sleep 0.1; done
+  display=:$(head -n1 "$displayfile")
   for _ in $(seq 100); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
   home=$(mktemp -d)
   # HOME first: gnome-keyring keeps its keyring under it.

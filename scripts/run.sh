@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Sets everything up and runs Tern against a local demo mailbox: starts a private Dovecot
-# (TLS, with sample mail), adds the demo account, syncs it, and prints the folders and the
-# newest messages. Re-running it is safe; it only syncs the delta.
+# Sets everything up and runs Tern on a local demo mailbox: builds the desktop app (release),
+# starts a private Dovecot with 500 sample messages (TLS on 127.0.0.1:14993), and opens the
+# app, which offers "Use the demo mailbox" on first run. While the app runs, a new message
+# arrives in the demo INBOX every 45 seconds, so live push and notifications show.
+# Without a display (no X11/Wayland session) it runs the command-line demo instead.
 #
 #   scripts/run.sh            demo data under ./.tern-demo
+#   scripts/run.sh --cli      the command-line demo even with a display
 #   scripts/run.sh --stop     stop the demo server
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,21 +18,54 @@ if [ "${1:-}" = "--stop" ]; then
 fi
 
 bash "$repo/scripts/setup.sh"
-export PATH="$HOME/.cargo/bin:$PATH"
+source "$repo/scripts/env.sh"
 cd "$repo"
-cargo build --quiet --release -p tern-cli -p tern-testkit
 bin="${CARGO_TARGET_DIR:-$repo/target}/release"
+gui=1
+if [ "${1:-}" = "--cli" ] || { [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; }; then gui=0; fi
+
+if [ $gui = 1 ]; then
+  npm --prefix ui run --silent build >/dev/null
+  cargo build --quiet --release --locked -p tern-app --features tern-app/custom-protocol -p tern-cli -p tern-testkit
+else
+  cargo build --quiet --release --locked -p tern-cli -p tern-testkit
+fi
 
 if [ ! -f "$demo/dovecot/run/master.pid" ] || ! kill -0 "$(cat "$demo/dovecot/run/master.pid")" 2>/dev/null; then
   bash "$repo/scripts/dovecot-start.sh" "$demo/dovecot" 14143 14993 >/dev/null
 fi
 if [ ! -f "$demo/seeded" ]; then
   "$bin/tern-seed" --dir "$demo/dovecot" --count 500
-  touch "$demo/seeded"
+  echo 500 > "$demo/seeded"
 fi
 
 export TERN_DEMO_PASSWORD=alice-pw
+export TERN_DATA_DIR="$demo/data"
 tern=("$bin/tern" --data-dir "$demo/data")
+
+if [ $gui = 1 ]; then
+  cat > "$demo/demo-account.json" <<JSON
+{"email": "alice@tern.test", "imap_host": "127.0.0.1", "imap_port": 14993, "security": "tls",
+ "username": "alice", "ca_file": "$demo/dovecot/tls/ca.pem"}
+JSON
+  export TERN_DEMO_ACCOUNT="$demo/demo-account.json"
+  # New demo mail every 45 s while the app runs.
+  (
+    next=$(( $(cat "$demo/seeded" 2>/dev/null || echo 500) ))
+    while sleep 45; do
+      "$bin/tern-seed" --dir "$demo/dovecot" --first "$next" --count 1 >/dev/null 2>&1 || true
+      next=$((next + 1))
+      echo "$next" > "$demo/seeded"
+    done
+  ) &
+  feeder=$!
+  trap 'kill $feeder 2>/dev/null || true' EXIT
+  echo "Tern is starting (data: $demo/data). The demo server is imaps://127.0.0.1:14993 (alice / alice-pw)."
+  echo "Command line on the same data: ${tern[*]} folders; stop the demo server with: scripts/run.sh --stop"
+  "$bin/tern-app"
+  exit 0
+fi
+
 "${tern[@]}" account add --email alice@tern.test --user alice --imap-host 127.0.0.1 --imap-port 14993 \
   --security tls --ca-file "$demo/dovecot/tls/ca.pem" --password-env TERN_DEMO_PASSWORD
 "${tern[@]}" sync
@@ -38,6 +74,7 @@ echo
 echo
 "${tern[@]}" list --folder INBOX --limit 15
 echo
+echo "No display found, so this is the command-line demo (the desktop app needs an X11 or Wayland session)."
 echo "Demo server: imaps://127.0.0.1:14993 (alice / alice-pw). Try: ${tern[*]} list --folder INBOX --json"
 echo "Read a message: TERN_DEMO_PASSWORD=alice-pw ${tern[*]} show --folder INBOX --uid 3; search the cache offline: ${tern[*]} search 'Köln'"
 echo "Act on mail (queued when offline): TERN_DEMO_PASSWORD=alice-pw ${tern[*]} mark-read --folder INBOX --uid 2; ${tern[*]} pending"

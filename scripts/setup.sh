@@ -2,14 +2,20 @@
 # Installs what building and testing Tern needs on Debian 12 (idempotent; uses sudo when
 # not root): a C toolchain, Dovecot for the test/demo IMAP server, OpenSSL, D-Bus and
 # gnome-keyring for keyring tests, Chromium for rendering sanitized mail in a real browser,
-# and a Rust toolchain (rustup) when cargo is missing.
+# WebKitGTK and the tray/X libraries for the desktop app, Xvfb + WebKitWebDriver +
+# tauri-driver + Python (selenium, python-dbusmock) for its end-to-end tests, Node.js >= 20.19
+# with the UI's npm packages, and a Rust toolchain (rustup) when cargo is missing.
+# Scripts then `source scripts/env.sh` for PATH.
 set -euo pipefail
 
 sudo_cmd=""
 if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
 
 packages=(build-essential pkg-config ca-certificates curl openssl
-          dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium)
+          dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium
+          libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+          xvfb xauth x11-utils webkit2gtk-driver imagemagick
+          python3 python3-venv python3-dbus python3-gi nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -32,4 +38,38 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: installing Rust with rustup" >&2
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy -c rustfmt
   export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${TERN_CACHE_DIR:-$HOME/.cache/tern}
+mkdir -p "$cache"
+
+# Node.js: Vite 8 needs >= 20.19 (Debian 12's apt has 18); fetch a newer one from npm when
+# the system's is older.
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null; }
+if ! node_ok && ! PATH="$cache/node/node_modules/node/bin:$PATH" node_ok; then
+  echo "setup: installing Node.js 22 under $cache/node" >&2
+  npm install --silent --prefix "$cache/node" node@22 >/dev/null
+fi
+
+# The UI's packages (exactly as locked).
+source "$repo/scripts/env.sh"
+if [ ! -d "$repo/ui/node_modules" ] || [ "$repo/ui/package-lock.json" -nt "$repo/ui/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the UI's npm packages" >&2
+  npm --prefix "$repo/ui" ci --silent --no-audit --no-fund >/dev/null
+fi
+
+# WebDriver for the app window (drives WebKitWebDriver).
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "setup: installing tauri-driver" >&2
+  cargo install tauri-driver --locked --quiet
+fi
+
+# Python for the end-to-end tests (system dbus/gi bindings, pip's selenium and dbusmock).
+venv=${TERN_E2E_VENV:-$cache/e2e-venv}
+if ! "$venv/bin/python" -c 'import selenium, dbusmock, dbus, gi' >/dev/null 2>&1; then
+  echo "setup: preparing the Python environment for end-to-end tests" >&2
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check selenium==4.51.0 python-dbusmock==0.38.1
 fi

@@ -20,6 +20,15 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
 use crate::state::AppState;
 
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since the app started (for start-up timing in the logs).
+pub(crate) fn since_start_ms() -> u64 {
+    STARTED
+        .get()
+        .map_or(0, |started| started.elapsed().as_millis() as u64)
+}
+
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -66,6 +75,7 @@ fn check_now<R: Runtime>(app: &AppHandle<R>) {
 }
 
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TERN_LOG")
@@ -100,6 +110,7 @@ pub fn run() {
             commands::mail::allow_remote_from,
             commands::view::set_settings,
             commands::view::show_folder,
+            commands::view::painted,
         ])
         .setup(|app| {
             if let Err(error) = tray::build(app.handle()) {

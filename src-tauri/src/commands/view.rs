@@ -7,8 +7,13 @@ use crate::dto::{IpcError, SettingsDto};
 use crate::settings;
 use crate::state::AppState;
 
+/// Saves the person's choices (the last folder is kept by `show_folder`, not taken from here).
 #[tauri::command]
 pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result<(), IpcError> {
+    let settings = SettingsDto {
+        last_folder: state.settings().last_folder,
+        ..settings
+    };
     settings::save(&state.data_dir, &settings)?;
     if let Ok(mut current) = state.settings.lock() {
         *current = settings;
@@ -35,4 +40,16 @@ pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(
         session.show_folder(&folder);
     }
     Ok(())
+}
+
+/// The window painted something worth timing (`first_rows` at start, `new_rows` after new
+/// mail): logged with the wall clock (target `tern_app::paint`, level info) so start-up and
+/// push-to-screen latency can be measured from outside (`scripts/bench-app.sh`).
+#[tauri::command]
+pub fn painted(what: String, rows: u32) {
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or(0);
+    tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::since_start_ms(), "painted");
 }

@@ -107,3 +107,11 @@ test('setup: provider table fills the server, a bad password says so, the right 
   await page.getByTestId('add-account').click();
   await expect(page.getByTestId('folders')).toContainText('Inbox');
 });
+
+test('settings: notifications and close-to-tray are saved through the backend', async ({ page }) => {
+  await load(page);
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('setting-notifications').uncheck();
+  const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'set_settings'));
+  expect(calls.at(-1)?.args).toEqual({ settings: { notifications: false, close_to_tray: true, last_folder: null } });
+});

@@ -73,6 +73,8 @@ export const ipc = {
     call<null>('allow_remote_from', { sender, allowed }),
   setSettings: (settings: SettingsDto) => call<null>('set_settings', { settings }),
   showFolder: (folder: string) => call<null>('show_folder', { folder }),
+  /** Tells the backend something was painted (logged with the time, for benchmarks). */
+  painted: (what: 'first_rows' | 'new_rows' | 'setup', rows: number) => call<null>('painted', { what, rows }),
 };
 
 export type Ipc = typeof ipc;

@@ -15,6 +15,7 @@ import {
   type SettingsDto,
 } from '../ipc';
 import { PAGE_SIZE, PageCache } from './pages';
+import { afterPaint } from './paint';
 import { applyEvent, shellFrom, type Shell } from './shell';
 
 export class AppModel {
@@ -36,6 +37,7 @@ export class AppModel {
   refreshing = $state(false);
   searchQuery = $state('');
   searchHits = $state<SearchHitDto[] | null>(null);
+  private firstRowsReported = false;
   /** Rows on screen, for refetching after events. */
   private shown = { start: 0, end: 0 };
   private loading = new Set<string>();
@@ -83,7 +85,13 @@ export class AppModel {
     if (effects.listChanged === this.folder) {
       const folder = this.shell.folders.find((f) => f.name === this.folder);
       this.pages.invalidate(folder ? folder.total : undefined);
-      void this.fill(this.shown.start, this.shown.end);
+      const added = event.event === 'folder_changed' ? event.added : 0;
+      void this.fill(this.shown.start, this.shown.end).then(async () => {
+        if (added > 0) {
+          await afterPaint();
+          void this.ipc.painted('new_rows', added).catch(() => {});
+        }
+      });
     }
   }
 
@@ -123,6 +131,11 @@ export class AppModel {
       }),
     );
     this.pages.trim(start, end);
+    if (!this.firstRowsReported && this.total > 0 && this.pages.row(start)) {
+      this.firstRowsReported = true;
+      await afterPaint();
+      void this.ipc.painted('first_rows', Math.min(this.total, end - start)).catch(() => {});
+    }
   }
 
   row(index: number): MessageRowDto | undefined {

@@ -1,0 +1,178 @@
+"""Benchmarks of the real app (release build) under Xvfb, printed as numbers with baselines
+measured in the same run (scripts/bench-app.sh runs this):
+
+- cold start to the first message rows painted, with a 100k-message cached INBOX, against
+  the same binary starting on an empty profile (setup form painted);
+- new mail on the server -> its row painted in the window, against a raw IMAP IDLE client
+  seeing the same message's EXISTS;
+- memory (PSS) of all the app's processes with 100k cached messages.
+
+The window reports paints through the `painted` command, logged with the wall clock
+(TERN_LOG=tern_app::paint=info)."""
+import argparse
+import os
+import re
+import select
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from harness import Dovecot, wait_until
+
+PAINT = re.compile(r'painted what=(\w+) rows=(\d+) unix_ms=(\d+) since_start_ms=(\d+)')
+
+
+def now_ms():
+    return time.time() * 1000
+
+
+class RunningApp:
+    def __init__(self, binary, data_dir):
+        env = dict(os.environ, TERN_DATA_DIR=str(data_dir), TERN_LOG="tern_app::paint=info,warn", NO_COLOR="1")
+        self.started_ms = now_ms()
+        self.process = subprocess.Popen([str(binary)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.buffer = ""
+
+    def next_paint(self, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while "\n" in self.buffer:
+                line, self.buffer = self.buffer.split("\n", 1)
+                match = PAINT.search(re.sub(r"\x1b\[[0-9;]*m", "", line))
+                if match and match.group(1) == what:
+                    return int(match.group(3)), int(match.group(4))
+            ready, _, _ = select.select([self.process.stderr], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.process.stderr.fileno(), 65536).decode(errors="replace")
+                if not chunk:
+                    raise RuntimeError("the app exited")
+                self.buffer += chunk
+        raise TimeoutError(f"no '{what}' paint within {timeout}s")
+
+    def memory_mb(self):
+        """PSS of the app and every process below it (WebKit's web and network processes)."""
+        pids = [self.process.pid]
+        for pid in pids:
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            if children.exists():
+                pids.extend(int(child) for child in children.read_text().split())
+        total_kb = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+            except FileNotFoundError:
+                pass
+        return total_kb / 1024, len(pids)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class RawIdle:
+    """The baseline: a bare IMAP client in IDLE, timing when the server announces EXISTS."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.file = self.sock.makefile("rb")
+        self.file.readline()
+        self._command(b"a LOGIN alice alice-pw")
+        self._command(b"b SELECT INBOX")
+        self.sock.sendall(b"c IDLE\r\n")
+        assert self.file.readline().startswith(b"+")
+
+    def _command(self, line):
+        self.sock.sendall(line + b"\r\n")
+        tag = line.split()[0]
+        while not self.file.readline().startswith(tag + b" "):
+            pass
+
+    def next_exists_ms(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise RuntimeError("IDLE connection closed")
+            if line.rstrip().endswith(b"EXISTS"):
+                return now_ms()
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--arrivals", type=int, default=50)
+    args = parser.parse_args()
+    release = Path(os.environ["TERN_RELEASE_DIR"])
+    temp = Path(tempfile.mkdtemp(prefix="tern-bench-app-"))
+    temp.chmod(0o755)
+    dovecot = Dovecot(temp / "dovecot")
+    dovecot.start()
+    try:
+        subprocess.run([str(release / "tern-seed"), "--dir", str(dovecot.directory), "--count", str(args.messages)], check=True)
+        data = temp / "data"
+        env = dict(os.environ, TERN_BENCH_PASSWORD="alice-pw")
+        tern = [str(release / "tern"), "--data-dir", str(data)]
+        subprocess.run(tern + ["account", "add", "--email", "alice@tern.test", "--user", "alice", "--imap-host", "127.0.0.1",
+                               "--imap-port", str(dovecot.port), "--security", "plain", "--password-env", "TERN_BENCH_PASSWORD"],
+                       check=True, env=env)
+        subprocess.run(tern + ["sync", "--prefetch-days", "0"], check=True, env=env, stdout=subprocess.DEVNULL)
+        os.environ["TERN_BENCH_PASSWORD"] = "alice-pw"
+
+        empty_ms, full_ms, full_since_start = [], [], []
+        for _ in range(args.starts):
+            app = RunningApp(release / "tern-app", temp / f"empty-{time.time_ns()}")
+            painted, _ = app.next_paint("setup")
+            empty_ms.append(painted - app.started_ms)
+            app.stop()
+            app = RunningApp(release / "tern-app", data)
+            painted, since_start = app.next_paint("first_rows")
+            full_ms.append(painted - app.started_ms)
+            full_since_start.append(since_start)
+            app.stop()
+        print(f"cold start, {args.messages} cached messages: first rows painted p50 {statistics.median(full_ms):.0f} ms "
+              f"(min {min(full_ms):.0f}, max {max(full_ms):.0f}; {statistics.median(full_since_start):.0f} ms after main())")
+        print(f"baseline, empty profile: setup form painted p50 {statistics.median(empty_ms):.0f} ms "
+              f"(min {min(empty_ms):.0f}, max {max(empty_ms):.0f}); ratio {statistics.median(full_ms) / statistics.median(empty_ms):.2f}x")
+
+        app = RunningApp(release / "tern-app", data)
+        app.next_paint("first_rows")
+        memory, processes = app.memory_mb()
+        print(f"memory after start with {args.messages} cached: {memory:.0f} MB PSS over {processes} processes")
+        raw = RawIdle(dovecot.port)
+        dovecot.append("warm-up")
+        raw.next_exists_ms()
+        app.next_paint("new_rows")
+        app_ms, raw_ms = [], []
+        for n in range(args.arrivals):
+            sent = now_ms()
+            dovecot.append(f"Arrival {n}")
+            raw_seen = raw.next_exists_ms()
+            painted, _ = app.next_paint("new_rows")
+            app_ms.append(painted - sent)
+            raw_ms.append(raw_seen - sent)
+        memory_after, _ = app.memory_mb()
+        app.stop()
+        print(f"new mail -> row painted ({args.arrivals} arrivals): p50 {statistics.median(app_ms):.0f} ms, "
+              f"p99 {percentile(app_ms, 99):.0f} ms")
+        print(f"baseline, raw IDLE client sees EXISTS: p50 {statistics.median(raw_ms):.0f} ms, p99 {percentile(raw_ms, 99):.0f} ms; "
+              f"app minus raw p50 {statistics.median([a - r for a, r in zip(app_ms, raw_ms)]):.0f} ms")
+        print(f"memory after the arrivals: {memory_after:.0f} MB PSS")
+    finally:
+        dovecot.stop()
+
+
+if __name__ == "__main__":
+    main()
