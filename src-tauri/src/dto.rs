@@ -222,6 +222,18 @@ pub struct SearchHitDto {
     pub message: MessageRowDto,
 }
 
+/// A conversation touching a folder: its messages from every folder, oldest first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConversationDto {
+    pub subject: String,
+    pub unread: u32,
+    /// Unix seconds of the newest message.
+    #[ts(type = "number")]
+    pub latest: i64,
+    pub messages: Vec<SearchHitDto>,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AddressDto {

@@ -106,6 +106,7 @@ pub fn run() {
             commands::mail::act,
             commands::mail::refresh,
             commands::mail::search,
+            commands::mail::threads,
             commands::mail::save_attachment,
             commands::mail::allow_remote_from,
             commands::view::set_settings,

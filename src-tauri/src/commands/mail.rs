@@ -6,13 +6,16 @@ use mail_engine::Action;
 use tauri::State;
 
 use crate::dto::{
-    ActionInput, ActionResultDto, AddressDto, AttachmentDto, ErrorCode, IpcError, MessageDto,
-    MessagePageDto, SearchHitDto, SyncResultDto,
+    ActionInput, ActionResultDto, AddressDto, AttachmentDto, ConversationDto, ErrorCode, IpcError,
+    MessageDto, MessagePageDto, SearchHitDto, SyncResultDto,
 };
 use crate::state::AppState;
 
 /// Rows a list window may ask for at once.
 const MAX_PAGE: u32 = 1000;
+
+/// Conversations the threaded view loads at most.
+const MAX_THREADS: u32 = 5000;
 
 /// `limit` rows of `folder` from position `offset`, newest first (cache only).
 #[tauri::command]
@@ -138,6 +141,43 @@ pub fn search(
         .map(|hit| SearchHitDto {
             folder: hit.folder,
             message: hit.message.into(),
+        })
+        .collect())
+}
+
+/// Conversations with messages in `folder`, newest activity first (at most `limit`).
+#[tauri::command]
+pub fn threads(
+    state: State<'_, AppState>,
+    folder: String,
+    limit: u32,
+) -> Result<Vec<ConversationDto>, IpcError> {
+    let engine = state.engine()?;
+    let mut conversations = engine.threads(&folder)?;
+    conversations.sort_by_key(|conversation| std::cmp::Reverse(conversation.latest_date()));
+    conversations.truncate(limit.min(MAX_THREADS) as usize);
+    Ok(conversations
+        .into_iter()
+        .map(|conversation| {
+            let latest = conversation.latest_date();
+            let unread = count(conversation.unread());
+            let mut messages = conversation.messages;
+            messages.sort_by_key(|row| row.message.date);
+            ConversationDto {
+                subject: messages
+                    .first()
+                    .map(|row| row.message.subject.clone())
+                    .unwrap_or_default(),
+                unread,
+                latest,
+                messages: messages
+                    .into_iter()
+                    .map(|row| SearchHitDto {
+                        folder: row.folder,
+                        message: row.message.into(),
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }

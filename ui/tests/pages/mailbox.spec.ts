@@ -115,3 +115,16 @@ test('settings: notifications and close-to-tray are saved through the backend', 
   const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'set_settings'));
   expect(calls.at(-1)?.args).toEqual({ settings: { notifications: false, close_to_tray: true, last_folder: null } });
 });
+
+test('conversations: threads collapse and expand, and their messages open', async ({ page }) => {
+  await load(page, { inbox: 20 });
+  await page.getByTestId('thread-toggle').check();
+  await expect(page.getByTestId('thread-row')).toHaveCount(2);
+  await expect(page.getByTestId('thread-message')).toHaveCount(0);
+  await page.getByTestId('thread-row').first().click();
+  await expect(page.getByTestId('thread-message')).toHaveCount(3);
+  await page.getByTestId('thread-message').nth(1).click();
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 2');
+  await page.getByTestId('thread-row').first().click();
+  await expect(page.getByTestId('thread-message')).toHaveCount(0);
+});

@@ -124,6 +124,13 @@ export function installStub(options: StubOptions): void {
         }
         case 'refresh':
           return { folder: args.folder, added: 0, removed: 0, flags_changed: 0 };
+        case 'threads': {
+          const hit = (uid: number) => ({ folder: 'INBOX', message: row(uid) });
+          return [
+            { subject: 'Message number 3', unread: 3, latest: 1_700_000_000 + 3 * 60, messages: [hit(1), hit(2), hit(3)] },
+            { subject: 'Message number 4', unread: 1, latest: 1_700_000_000, messages: [hit(4)] },
+          ];
+        }
         case 'search':
           return [{ folder: 'INBOX', message: row(inboxTotal) }];
         default:

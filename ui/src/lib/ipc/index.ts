@@ -7,6 +7,7 @@ import type { ActionInput } from './bindings/ActionInput';
 import type { ActionResultDto } from './bindings/ActionResultDto';
 import type { AppEvent } from './bindings/AppEvent';
 import type { AppStateDto } from './bindings/AppStateDto';
+import type { ConversationDto } from './bindings/ConversationDto';
 import type { IpcError } from './bindings/IpcError';
 import type { MessageDto } from './bindings/MessageDto';
 import type { MessagePageDto } from './bindings/MessagePageDto';
@@ -21,6 +22,7 @@ export type {
   ActionResultDto,
   AppEvent,
   AppStateDto,
+  ConversationDto,
   IpcError,
   MessageDto,
   MessagePageDto,
@@ -67,6 +69,7 @@ export const ipc = {
     call<ActionResultDto>('act', { folder, uids, action }),
   refresh: (folder: string) => call<SyncResultDto>('refresh', { folder }),
   search: (query: string, limit: number) => call<SearchHitDto[]>('search', { query, limit }),
+  threads: (folder: string, limit: number) => call<ConversationDto[]>('threads', { folder, limit }),
   saveAttachment: (folder: string, uid: number, index: number, name: string) =>
     call<string>('save_attachment', { folder, uid, index, name }),
   allowRemoteFrom: (sender: string, allowed: boolean) =>

@@ -8,6 +8,7 @@ import {
   type ActionInput,
   type AppEvent,
   type AppStateDto,
+  type ConversationDto,
   type IpcError,
   type MessageDto,
   type MessageRowDto,
@@ -37,6 +38,10 @@ export class AppModel {
   refreshing = $state(false);
   searchQuery = $state('');
   searchHits = $state<SearchHitDto[] | null>(null);
+  /** The list grouped into conversations (collapsible), instead of one row per message. */
+  threadMode = $state(false);
+  threads = $state<ConversationDto[] | null>(null);
+  private threadsTimer: ReturnType<typeof setTimeout> | undefined;
   private firstRowsReported = false;
   /** Rows on screen, for refetching after events. */
   private shown = { start: 0, end: 0 };
@@ -82,6 +87,7 @@ export class AppModel {
       void this.load();
       return;
     }
+    if (effects.listChanged === this.folder && this.threadMode) this.reloadThreadsSoon();
     if (effects.listChanged === this.folder) {
       const folder = this.shell.folders.find((f) => f.name === this.folder);
       this.pages.invalidate(folder ? folder.total : undefined);
@@ -102,8 +108,10 @@ export class AppModel {
     this.selected = null;
     this.message = null;
     this.searchHits = null;
+    this.threads = null;
     this.version++;
     void this.fill(0, PAGE_SIZE);
+    if (this.threadMode) void this.loadThreads();
     void this.ipc.showFolder(folder).catch(() => {});
   }
 
@@ -147,8 +155,8 @@ export class AppModel {
   }
 
   /** Selects and opens a message; opening marks it read (through the action path). */
-  async open(uid: number, allowRemote = false): Promise<void> {
-    const folder = this.searchFolder(uid) ?? this.folder;
+  async open(uid: number, allowRemote = false, inFolder?: string): Promise<void> {
+    const folder = inFolder ?? this.searchFolder(uid) ?? this.folder;
     this.selected = uid;
     this.opening = true;
     this.messageError = null;
@@ -156,7 +164,10 @@ export class AppModel {
       const message = await this.ipc.openMessage(folder, uid, allowRemote);
       if (this.selected !== uid) return;
       this.message = message;
-      const row = this.pages.row(this.pages.indexOf(uid)) ?? this.searchHits?.find((h) => h.message.uid === uid)?.message;
+      const row =
+        (folder === this.folder ? this.pages.row(this.pages.indexOf(uid)) : undefined) ??
+        this.searchHits?.find((h) => h.message.uid === uid && h.folder === folder)?.message ??
+        this.threads?.flatMap((t) => t.messages).find((h) => h.message.uid === uid && h.folder === folder)?.message;
       if (row && !row.seen) await this.act({ kind: 'mark_read' }, [uid], folder);
     } catch (error) {
       if (this.selected === uid) {
@@ -190,6 +201,28 @@ export class AppModel {
       this.pages.invalidate();
       void this.fill(this.shown.start, this.shown.end);
     }
+  }
+
+  async setThreadMode(on: boolean): Promise<void> {
+    this.threadMode = on;
+    if (on) await this.loadThreads();
+    else this.threads = null;
+  }
+
+  async loadThreads(): Promise<void> {
+    const folder = this.folder;
+    try {
+      const threads = await this.ipc.threads(folder, 5000);
+      if (this.folder === folder && this.threadMode) this.threads = threads;
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+
+  /** Threads are computed from the whole cache: batch bursts of events into one reload. */
+  private reloadThreadsSoon(): void {
+    clearTimeout(this.threadsTimer);
+    this.threadsTimer = setTimeout(() => void this.loadThreads(), 300);
   }
 
   async refresh(): Promise<void> {
