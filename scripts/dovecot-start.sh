@@ -102,7 +102,7 @@ mail_fsync = never
 maildir_very_dirty_syncs = yes
 # Cache what mail clients fetch for message lists, as a long-running server would have
 # decided to; doveadm index (run by the seeding tool) fills it for seeded mail.
-mail_always_cache_fields = flags date.received size.virtual imap.envelope hdr.References
+mail_always_cache_fields = flags date.received size.virtual imap.envelope hdr.References hdr.Content-Type
 mailbox_list_index = yes
 mail_max_userip_connections = 1000
 namespace inbox {

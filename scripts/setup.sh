@@ -15,11 +15,15 @@ packages=(build-essential pkg-config ca-certificates curl openssl
           dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium
           libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
           xvfb xauth x11-utils webkit2gtk-driver imagemagick
-          python3 python3-venv python3-dbus python3-gi nodejs npm)
+          python3 python3-venv python3-dbus python3-gi)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Node.js and npm from apt only when there are none (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $sudo_cmd apt-get update -qq

@@ -172,6 +172,8 @@ pub struct MessageRowDto {
     pub seen: bool,
     pub flagged: bool,
     pub answered: bool,
+    /// Likely has attachments (top-level multipart/mixed).
+    pub attachments: bool,
 }
 
 impl From<MessageSummary> for MessageRowDto {
@@ -181,6 +183,7 @@ impl From<MessageSummary> for MessageRowDto {
             seen: message.flags.is_seen(),
             flagged: message.flags.contains("\\Flagged"),
             answered: message.flags.contains("\\Answered"),
+            attachments: message.attachments,
             subject: message.subject,
             from: message.from_name,
             from_address: message.from_address,

@@ -8,7 +8,7 @@ use mail_sync::{Flags, Uid};
 /// The FETCH items a cached message row is built from: the list's header fields raw
 /// (`mail_message::LIST_HEADER_FIELDS`) rather than ENVELOPE + References, which costs
 /// Dovecot about a third more per message and decodes less faithfully.
-pub const HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)])";
+pub const HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
 
 /// Builds a cache row from a FETCH response that carries the `HEADER_ITEMS`.
 /// Returns `None` when the response lacks the UID or the header fields (an unsolicited
@@ -49,6 +49,7 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
         message_id: headers.message_id,
         in_reply_to: headers.in_reply_to,
         references: headers.references.join(" "),
+        attachments: headers.attachments,
     })
 }
 

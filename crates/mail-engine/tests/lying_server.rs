@@ -57,6 +57,7 @@ fn row(uid: u32) -> MessageRow {
         message_id: String::new(),
         in_reply_to: String::new(),
         references: String::new(),
+        attachments: false,
     }
 }
 

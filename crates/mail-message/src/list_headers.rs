@@ -1,14 +1,15 @@
 //! The header fields a message list needs (subject, from, to, cc, date, threading ids),
 //! decoded from the raw header block a server returns for `BODY.PEEK[HEADER.FIELDS (…)]`.
 
-use mail_parser::{Address, MessageParser};
+use mail_parser::{Address, MessageParser, MimeHeaders};
 
 use crate::{format_address, parse_message_ids};
 
 /// The header fields IMAP clients fetch to build a message list, in the order of
 /// [`ListHeaders`]. Fetching these raw is cheaper for servers than ENVELOPE plus
 /// References (Dovecot caches header fields), and keeps every byte for our own decoding.
-pub const LIST_HEADER_FIELDS: &str = "DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES";
+pub const LIST_HEADER_FIELDS: &str =
+    "DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE";
 
 /// Decoded list fields of one message. Missing or malformed fields are empty / `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct ListHeaders {
     pub in_reply_to: String,
     /// Message-IDs of the References header, in order, without duplicates.
     pub references: Vec<String>,
+    /// The top-level Content-Type is multipart/mixed: the message likely has attachments.
+    pub attachments: bool,
 }
 
 /// Decodes a raw header block (RFC 5322 fields, RFC 2047 encoded words in any charset).
@@ -61,6 +64,12 @@ pub fn parse_list_headers(raw: &[u8]) -> ListHeaders {
         message_id: first_id(raw_field("Message-ID")),
         in_reply_to: first_id(raw_field("In-Reply-To")),
         references: parse_message_ids(raw_field("References").as_bytes()),
+        attachments: message.content_type().is_some_and(|content_type| {
+            content_type.ctype().eq_ignore_ascii_case("multipart")
+                && content_type
+                    .subtype()
+                    .is_some_and(|subtype| subtype.eq_ignore_ascii_case("mixed"))
+        }),
     }
 }
 
@@ -113,6 +122,19 @@ References: <a@x>\r\n <b@y> <a@x>\r\n\r\n";
         assert_eq!(headers.message_id, "42@example.org");
         assert_eq!(headers.in_reply_to, "parent@x");
         assert_eq!(headers.references, vec!["a@x", "b@y"]);
+        assert!(!headers.attachments);
+    }
+
+    #[test]
+    fn multipart_mixed_marks_attachments() {
+        let mixed = parse_list_headers(
+            b"Subject: x\r\nContent-Type: Multipart/Mixed;\r\n boundary=\"b\"\r\n\r\n",
+        );
+        assert!(mixed.attachments);
+        let alternative = parse_list_headers(
+            b"Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n",
+        );
+        assert!(!alternative.attachments);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct MessageRow {
     pub in_reply_to: String,
     /// Message-IDs of the References header, space-separated.
     pub references: String,
+    /// Top-level multipart/mixed: likely has attachments (the list's mark).
+    pub attachments: bool,
 }
 
 /// A row of a message list.
@@ -40,6 +42,8 @@ pub struct MessageSummary {
     pub date: i64,
     pub flags: Flags,
     pub message_id: String,
+    /// Likely has attachments (see [`MessageRow::attachments`]).
+    pub attachments: bool,
 }
 
 /// Inserts rows, or updates the ones already cached (keyed on folder and UID), and keeps
@@ -54,8 +58,9 @@ pub(crate) fn upsert_messages(
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
-                                   to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                                   to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_,
+                                   attachments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT (folder_id, uid) DO NOTHING",
         )
         .context("Preparing message insert")?;
@@ -63,7 +68,7 @@ pub(crate) fn upsert_messages(
         .prepare_cached(
             "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5, subject = ?6, from_name = ?7,
                from_address = ?8, to_list = ?9, cc_list = ?10, date = ?11, internal_date = ?12,
-               size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16
+               size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16, attachments = ?17
              WHERE folder_id = ?1 AND uid = ?2",
         )
         .context("Preparing message update")?;
@@ -87,6 +92,7 @@ pub(crate) fn upsert_messages(
             row.message_id,
             row.in_reply_to,
             row.references,
+            row.attachments,
         ];
         let added = insert
             .execute(values)
@@ -164,7 +170,8 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id
+                "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id,
+                        attachments
                  FROM messages WHERE folder_id = ?1
                  ORDER BY internal_date DESC, uid DESC LIMIT ?2 OFFSET ?3",
             )
@@ -181,6 +188,7 @@ impl Store {
                     date: row.get(4)?,
                     flags: Flags::parse_stored(&flags),
                     message_id: row.get(6)?,
+                    attachments: row.get(7)?,
                 })
             })
             .context("Listing messages")?;
@@ -195,7 +203,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT uid, flags, subject, from_name, from_address, to_list, cc_list, date, internal_date,
-                        size, message_id, in_reply_to, references_
+                        size, message_id, in_reply_to, references_, attachments
                  FROM messages WHERE folder_id = ?1 AND uid < ?2 ORDER BY uid",
             )
             .context("Reading message rows")?;
@@ -216,6 +224,7 @@ impl Store {
                     message_id: row.get(10)?,
                     in_reply_to: row.get(11)?,
                     references: row.get(12)?,
+                    attachments: row.get(13)?,
                 })
             })
             .context("Reading message rows")?;

@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_remote_content.sql",
         include_str!("../../../migrations/0005_remote_content.sql"),
     ),
+    (
+        "0006_attachment_mark.sql",
+        include_str!("../../../migrations/0006_attachment_mark.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -9,8 +9,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use crate::messages::MessageSummary;
 use crate::{AccountId, Store};
 
-/// A message summary from the seven columns at `first`: uid, subject, from_name,
-/// from_address, date, flags, message_id.
+/// A message summary from the eight columns at `first`: uid, subject, from_name,
+/// from_address, date, flags, message_id, attachments.
 fn summary_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<MessageSummary> {
     let uid: i64 = row.get(first)?;
     let flags: String = row.get(first + 5)?;
@@ -22,6 +22,7 @@ fn summary_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Message
         date: row.get(first + 4)?,
         flags: mail_sync::Flags::parse_stored(&flags),
         message_id: row.get(first + 6)?,
+        attachments: row.get(first + 7)?,
     })
 }
 
@@ -223,7 +224,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
-                        coalesce(m.date, m.internal_date), m.flags, m.message_id
+                        coalesce(m.date, m.internal_date), m.flags, m.message_id, m.attachments
                  FROM (SELECT rowid AS doc, round(bm25(search, 4.0, 2.0, 1.0), 1) AS score
                        FROM search WHERE search MATCH ?1 ORDER BY rowid LIMIT ?4) s
                  JOIN search_docs d ON d.doc = s.doc
@@ -263,7 +264,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
-                        coalesce(m.date, m.internal_date), m.flags, m.message_id,
+                        coalesce(m.date, m.internal_date), m.flags, m.message_id, m.attachments,
                         m.in_reply_to, m.references_
                  FROM messages m JOIN folders f ON f.id = m.folder_id
                  WHERE f.account_id = ?1",
@@ -271,11 +272,11 @@ impl Store {
             .context("Preparing the threading query")?;
         let rows = statement
             .query_map([account.0], |row| {
-                let references: String = row.get(9)?;
+                let references: String = row.get(10)?;
                 Ok(ThreadRow {
                     folder: row.get(0)?,
                     message: summary_at(row, 1)?,
-                    in_reply_to: row.get(8)?,
+                    in_reply_to: row.get(9)?,
                     references: references.split_whitespace().map(str::to_string).collect(),
                 })
             })

@@ -64,6 +64,7 @@ fn row(uid: u32, flags: &str) -> MessageRow {
         message_id: format!("<{uid}@example.org>"),
         in_reply_to: String::new(),
         references: String::new(),
+        attachments: false,
     }
 }
 
@@ -218,6 +219,12 @@ fn initial_sync_is_resumable_by_low_water_mark() {
     assert_eq!(
         listed.iter().map(|m| m.uid).collect::<Vec<_>>(),
         vec![10, 9, 8]
+    );
+    // A window further down the list, as a virtual list asks for it.
+    let page = store.message_page(folder, 4, 3).expect("page");
+    assert_eq!(
+        page.iter().map(|m| m.uid).collect::<Vec<_>>(),
+        vec![6, 5, 4]
     );
     let summary = &store.folder_summaries(account).expect("summaries")[0];
     assert_eq!((summary.total, summary.unread), (10, 5));
@@ -442,3 +449,29 @@ fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
 
 mod bodies;
 mod pending;
+
+#[test]
+fn the_attachment_mark_is_kept_and_listed() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = inbox(&mut store, account);
+    let rows = vec![
+        MessageRow {
+            attachments: true,
+            ..row(2, "")
+        },
+        row(1, ""),
+    ];
+    store.begin_initial_sync(folder, &meta(3)).expect("begin");
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 5)
+        .expect("chunk");
+    let listed = store.list_messages(folder, 10).expect("list");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|m| (m.uid, m.attachments))
+            .collect::<Vec<_>>(),
+        vec![(2, true), (1, false)]
+    );
+}

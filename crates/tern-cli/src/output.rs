@@ -26,6 +26,8 @@ pub struct MessageJson {
     pub date: String,
     pub flags: Vec<String>,
     pub message_id: String,
+    /// Likely has attachments (top-level multipart/mixed).
+    pub attachments: bool,
 }
 
 impl MessageJson {
@@ -37,6 +39,7 @@ impl MessageJson {
             date: rfc3339(message.date),
             flags: message.flags.iter().map(str::to_string).collect(),
             message_id: message.message_id,
+            attachments: message.attachments,
         }
     }
 }

@@ -110,6 +110,8 @@ class Background:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self.process.stdout:
+            self.process.stdout.close()
 
 
 class Notifications:

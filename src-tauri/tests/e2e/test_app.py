@@ -48,6 +48,7 @@ class DesktopApp(unittest.TestCase):
     def tearDownClass(cls):
         cls.app.quit()
         cls.http.shutdown()
+        cls.http.server_close()
         cls.tray.stop()
         cls.notifications.stop()
         cls.dovecot.stop()

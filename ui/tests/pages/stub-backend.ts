@@ -45,6 +45,7 @@ export function installStub(options: StubOptions): void {
     seen: seen.has(uid),
     flagged: flagged.has(uid),
     answered: false,
+    attachments: uid % 10 === 0,
   });
 
   const appState = (): AppStateDto => ({

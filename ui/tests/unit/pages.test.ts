@@ -12,6 +12,7 @@ function rows(from: number, count: number): MessageRowDto[] {
     seen: false,
     flagged: false,
     answered: false,
+    attachments: false,
   }));
 }
 

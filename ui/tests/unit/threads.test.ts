@@ -5,7 +5,7 @@ import type { ConversationDto, SearchHitDto } from '../../src/lib/ipc';
 function hit(uid: number, from: string): SearchHitDto {
   return {
     folder: 'INBOX',
-    message: { uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false },
+    message: { uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false, attachments: false },
   };
 }
 

@@ -161,6 +161,7 @@ fn build_cache(dir: &std::path::Path, count: u32) -> anyhow::Result<(Store, mail
             message_id: format!("m{uid}@example.org"),
             in_reply_to: String::new(),
             references: String::new(),
+            attachments: uid % 7 == 0,
         });
         if rows.len() == 5000 || uid == 1 {
             store.apply_initial_chunk(folder.id, &rows, Uid(uid), uid == 1, 1)?;

@@ -11,4 +11,8 @@ uid: number, subject: string, from: string, from_address: string,
 /**
  * Unix seconds.
  */
-date: number, seen: boolean, flagged: boolean, answered: boolean, };
+date: number, seen: boolean, flagged: boolean, answered: boolean, 
+/**
+ * Likely has attachments (top-level multipart/mixed).
+ */
+attachments: boolean, };
