@@ -29,6 +29,14 @@ pub(crate) fn since_start_ms() -> u64 {
         .map_or(0, |started| started.elapsed().as_millis() as u64)
 }
 
+/// Wall-clock milliseconds (for timing logs compared across processes).
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -118,8 +126,9 @@ pub fn run() {
                 tracing::warn!(%error, "no tray icon");
             }
             let handle = app.handle().clone();
-            // The account starts from the cache at once; the network follows.
-            tauri::async_runtime::block_on(async move {
+            // The account opens (cache, keyring) off the main thread while the window loads;
+            // `app_state` waits for it. A keyring that asks for a password never freezes the UI.
+            tauri::async_runtime::spawn(async move {
                 let state = handle.state::<AppState>();
                 let mut session = state.session.lock().await;
                 if let Err(error) = commands::account::start(&handle, &state, &mut session).await {
@@ -128,6 +137,7 @@ pub fn run() {
                         *startup = Some(error);
                     }
                 }
+                state.mark_started();
             });
             Ok(())
         })

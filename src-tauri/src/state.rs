@@ -20,6 +20,9 @@ pub struct AppState {
     pub view: Mutex<View>,
     pub demo: Option<DemoAccount>,
     pub startup_error: Mutex<Option<IpcError>>,
+    /// Becomes true once the profile's account has been opened (or found absent) at start;
+    /// commands that read the account wait for it.
+    started: tokio::sync::watch::Sender<bool>,
 }
 
 /// What the window shows and the tray says.
@@ -56,7 +59,18 @@ impl AppState {
             view: Mutex::new(view),
             demo,
             startup_error: Mutex::new(None),
+            started: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    pub fn mark_started(&self) {
+        self.started.send_replace(true);
+    }
+
+    /// Waits until start-up has opened the account (or found none).
+    pub async fn wait_started(&self) {
+        let mut started = self.started.subscribe();
+        let _ = started.wait_for(|started| *started).await;
     }
 
     pub fn engine(&self) -> Result<Arc<Engine>, IpcError> {

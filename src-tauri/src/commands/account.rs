@@ -15,6 +15,7 @@ use crate::state::AppState;
 /// Everything the window draws at start, from the cache (then events keep it current).
 #[tauri::command]
 pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcError> {
+    state.wait_started().await;
     let engine = state.engine().ok();
     let (account, snapshot) = match &engine {
         Some(engine) => {

@@ -47,9 +47,6 @@ pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(
 /// push-to-screen latency can be measured from outside (`scripts/bench-app.sh`).
 #[tauri::command]
 pub fn painted(what: String, rows: u32) {
-    let unix_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
-        .unwrap_or(0);
+    let unix_ms = crate::unix_ms();
     tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::since_start_ms(), "painted");
 }

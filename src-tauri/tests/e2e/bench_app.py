@@ -31,9 +31,10 @@ def now_ms():
 
 class RunningApp:
     def __init__(self, binary, data_dir):
-        env = dict(os.environ, TERN_DATA_DIR=str(data_dir), TERN_LOG="tern_app::paint=info,warn", NO_COLOR="1")
+        env = dict(os.environ, TERN_DATA_DIR=str(data_dir), TERN_LOG=os.environ.get("TERN_BENCH_LOG", "tern_app::paint=info,warn"), NO_COLOR="1")
         self.started_ms = now_ms()
         self.process = subprocess.Popen([str(binary)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.log = open(os.environ["TERN_BENCH_APP_LOG"], "a") if os.environ.get("TERN_BENCH_APP_LOG") else None
         self.buffer = ""
 
     def next_paint(self, what, timeout=60):
@@ -50,6 +51,8 @@ class RunningApp:
                 if not chunk:
                     raise RuntimeError("the app exited")
                 self.buffer += chunk
+                if self.log:
+                    self.log.write(chunk)
         raise TimeoutError(f"no '{what}' paint within {timeout}s")
 
     def memory_mb(self):
@@ -83,9 +86,10 @@ class RawIdle:
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.file = self.sock.makefile("rb")
+        self.last = b""
         self.file.readline()
         self._command(b"a LOGIN alice alice-pw")
-        self._command(b"b SELECT INBOX")
+        self._command(b"b EXAMINE INBOX")  # read-only: no \\Recent bookkeeping for 100k messages
         self.sock.sendall(b"c IDLE\r\n")
         assert self.file.readline().startswith(b"+")
 
@@ -99,9 +103,14 @@ class RawIdle:
         while True:
             line = self.file.readline()
             if not line:
-                raise RuntimeError("IDLE connection closed")
+                raise RuntimeError(f"IDLE connection closed (last: {self.last!r})")
+            self.last = line
             if line.rstrip().endswith(b"EXISTS"):
-                return now_ms()
+                seen = now_ms()
+                if os.environ.get("TERN_BENCH_APP_LOG"):
+                    with open(os.environ["TERN_BENCH_APP_LOG"], "a") as log:
+                        log.write(f"raw EXISTS unix_ms={seen:.0f}\n")
+                return seen
 
 
 def percentile(values, p):
@@ -158,6 +167,8 @@ def main():
         app_ms, raw_ms = [], []
         for n in range(args.arrivals):
             sent = now_ms()
+            if app.log:
+                app.log.write(f"append sent unix_ms={sent:.0f}\n")
             dovecot.append(f"Arrival {n}")
             raw_seen = raw.next_exists_ms()
             painted, _ = app.next_paint("new_rows")
