@@ -80,7 +80,7 @@ impl From<Snapshot> for SnapshotDto {
                 .connectivity
                 .map_or(Connectivity::Connecting, Into::into),
             connectivity_reason: snapshot.connectivity_reason,
-            pending: u32::try_from(snapshot.pending).unwrap_or(u32::MAX),
+            pending: count(snapshot.pending),
         }
     }
 }
@@ -388,7 +388,8 @@ pub enum AppEvent {
     Reload,
 }
 
-fn count(value: usize) -> u32 {
+/// A count for the window (saturating: a u32 is plenty for anything shown).
+pub(crate) fn count(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 

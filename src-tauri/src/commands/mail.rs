@@ -6,8 +6,8 @@ use mail_engine::Action;
 use tauri::State;
 
 use crate::dto::{
-    ActionInput, ActionResultDto, AddressDto, AttachmentDto, ConversationDto, ErrorCode, IpcError,
-    MessageDto, MessagePageDto, SearchHitDto, SyncResultDto,
+    count, ActionInput, ActionResultDto, AddressDto, AttachmentDto, ConversationDto, ErrorCode,
+    IpcError, MessageDto, MessagePageDto, SearchHitDto, SyncResultDto,
 };
 use crate::state::AppState;
 
@@ -29,10 +29,6 @@ pub fn messages(
     Ok(engine
         .message_page(&folder, offset, limit.min(MAX_PAGE))?
         .into())
-}
-
-fn count(value: usize) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 fn addresses(list: Vec<mail_message::Address>) -> Vec<AddressDto> {
