@@ -2,6 +2,7 @@
 //! and the background work (event forwarding, keepalive, first syncs, body prefetch).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use mail_engine::{Engine, EngineOptions, Password, WatchSubscription};
 use tauri::{AppHandle, Emitter, Runtime};
@@ -55,6 +56,12 @@ impl Session {
     ) -> Self {
         // Subscribe before anything runs: events sent before subscribing are lost.
         let mut tasks = vec![forward::spawn(app.clone(), engine.subscribe())];
+        if online {
+            tasks.push(tokio::spawn(keep_new_mail_readable(
+                engine.clone(),
+                engine.subscribe(),
+            )));
+        }
         let mut session = Self {
             engine: engine.clone(),
             inbox: None,
@@ -100,6 +107,36 @@ impl Session {
             task.abort();
         }
         self.engine.shutdown().await;
+    }
+}
+
+/// Mail arriving in INBOX while the app runs is kept readable offline too: after each burst
+/// of arrivals (quiet for a second), recent INBOX bodies are prefetched again (already
+/// cached ones cost nothing).
+async fn keep_new_mail_readable(
+    engine: Arc<Engine>,
+    mut events: tokio::sync::broadcast::Receiver<mail_engine::EngineEvent>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let arrived = |event: &mail_engine::EngineEvent| {
+        matches!(event, mail_engine::EngineEvent::FolderChanged { folder, added, .. }
+            if *added > 0 && folder.eq_ignore_ascii_case(INBOX))
+    };
+    loop {
+        match events.recv().await {
+            Ok(event) if arrived(&event) => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return,
+        }
+        // Wait for the burst to end.
+        while let Ok(next) = tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
+            if matches!(next, Err(RecvError::Closed)) {
+                return;
+            }
+        }
+        if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
+            tracing::info!(%error, "new mail not prefetched");
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 read back from the private D-Bus session. The steps build on each other, in order."""
 import http.server
 import os
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -122,16 +123,17 @@ class DesktopApp(unittest.TestCase):
 
     def test_4_offline_actions_queue_and_land_when_the_server_is_back(self):
         app = self.app
+        # Mail that arrived while the app ran is kept readable offline (never opened yet).
+        wait_until(lambda: self._body_cached("Arrived while watching"), "the new message's body in the cache")
         self.dovecot.stop()
         wait_until(lambda: app.text('[data-testid="live"]') == "Offline", "the window saying offline", timeout=30)
         wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray saying offline")
-        # Opened before (test 3), so its body is cached and it opens offline.
-        app.row("Lunch on Friday?").click()
-        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Lunch on Friday?", "the message opened offline")
+        app.row("Arrived while watching").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Arrived while watching", "the message opened offline")
         app.find('[data-testid="reader"] button:nth-child(2)').click()  # Flag
         wait_until(lambda: "waiting" in app.text('[data-testid="offline-banner"]'), "the banner counting queued changes")
         self.dovecot.start()
-        wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Lunch on Friday?") or ""),
+        wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Arrived while watching") or ""),
                    "the queued flag on the server", timeout=90)
         wait_until(lambda: app.text('[data-testid="live"]') == "Live", "live again", timeout=60)
 
@@ -164,6 +166,18 @@ class DesktopApp(unittest.TestCase):
         self.assertIsNone(app.driver.execute_script("return window.pwned === undefined ? null : window.pwned"))
         self.assertEqual(Recorder.requests, [])
         self.assertIn("blocked", app.text('[data-testid="remote-bar"]'))
+
+    def _body_cached(self, subject):
+        """Whether the app's cache (the real SQLite file) holds this message's body."""
+        db = sqlite3.connect(f"file:{self.temp / 'data' / 'tern.db'}?mode=ro", uri=True)
+        try:
+            row = db.execute(
+                "SELECT count(*) FROM bodies b JOIN messages m ON m.id = b.message_id WHERE m.subject = ?",
+                (subject,),
+            ).fetchone()
+            return row[0] > 0
+        finally:
+            db.close()
 
     def _tray_unread(self):
         label = self.tray.label() or ""
