@@ -153,6 +153,35 @@ class Tray:
         proxy = self.bus.get_object(name, "/" + path)
         return proxy.GetAll("org.kde.StatusNotifierItem", dbus_interface=dbus.PROPERTIES_IFACE)
 
+    def click(self, label):
+        """Clicks the tray menu item with this label (com.canonical.dbusmenu Event)."""
+        items = self.items()
+        name, path = items[-1].split("/", 1)
+        menu_path = str(self.properties()["Menu"])
+        menu = self.bus.get_object(name, menu_path)
+        _, layout = menu.GetLayout(0, -1, dbus.Array([], signature="s"), dbus_interface="com.canonical.dbusmenu")
+
+        def find(node):
+            node_id, props, children = node
+            if str(props.get("label", "")).replace("_", "") == label:
+                return node_id
+            for child in children:
+                found = find(child)
+                if found is not None:
+                    return found
+            return None
+
+        item = find(layout)
+        if item is None:
+            raise AssertionError(f"no tray menu item {label!r}")
+        menu.Event(dbus.Int32(item), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0),
+                   dbus_interface="com.canonical.dbusmenu")
+
+    def owner_alive(self):
+        """Whether the process that registered the tray item is still on the bus."""
+        items = self.items()
+        return bool(items) and self.bus.name_has_owner(items[-1].split("/", 1)[0])
+
     def label(self):
         properties = self.properties()
         return str(properties.get("XAyatanaLabel", "")) if properties else None

@@ -167,6 +167,17 @@ class DesktopApp(unittest.TestCase):
         self.assertEqual(Recorder.requests, [])
         self.assertIn("blocked", app.text('[data-testid="remote-bar"]'))
 
+    def test_6_quit_from_the_tray_logs_out_and_exits(self):
+        log = self.dovecot.directory / "dovecot.log"
+        before = len(log.read_text(errors="replace").splitlines())
+        self.assertTrue(self.tray.owner_alive())
+        self.tray.click("Quit")
+        wait_until(lambda: not self.tray.owner_alive(), "the app gone from the bus")
+        after = log.read_text(errors="replace").splitlines()[before:]
+        # Every connection of the app ended with LOGOUT, none was just dropped.
+        self.assertTrue(any("Logged out" in line for line in after), after)
+        self.assertFalse([line for line in after if "Connection closed" in line], after)
+
     def _body_cached(self, subject):
         """Whether the app's cache (the real SQLite file) holds this message's body."""
         db = sqlite3.connect(f"file:{self.temp / 'data' / 'tern.db'}?mode=ro", uri=True)
