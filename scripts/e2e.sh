@@ -41,6 +41,9 @@ for _ in $(seq 100); do
     org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
   sleep 0.1
 done
+# Links clicked in messages go to this stand-in for xdg-open, which notes the URL.
+export TERN_OPENED_FILE="$HOME/opened-links"
+export TERN_OPENER="$repo/src-tauri/tests/e2e/fake_opener.sh"
 driver_port=$((20000 + RANDOM % 20000))
 "$TAURI_DRIVER" --port "$driver_port" --native-port $((driver_port + 1)) >/tmp/tern-tauri-driver.log 2>&1 &
 driver=$!

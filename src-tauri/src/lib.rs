@@ -8,6 +8,7 @@ mod demo;
 pub mod dto;
 mod error;
 mod forward;
+mod links;
 pub mod notify;
 mod session;
 mod settings;
@@ -122,6 +123,18 @@ pub fn run() {
             commands::view::painted,
         ])
         .setup(|app| {
+            // The window is made here (not in tauri.conf.json) to give it its navigation
+            // policy: links from messages open outside, nothing else loads.
+            tauri::WebviewWindowBuilder::new(
+                app,
+                "main",
+                tauri::WebviewUrl::App("index.html".into()),
+            )
+            .title("Tern")
+            .inner_size(1200.0, 760.0)
+            .min_inner_size(720.0, 480.0)
+            .on_navigation(links::allow_navigation)
+            .build()?;
             if let Err(error) = tray::build(app.handle()) {
                 tracing::warn!(%error, "no tray icon");
             }

@@ -151,7 +151,8 @@ class DesktopApp(unittest.TestCase):
         row.click()
         wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Hostile HTML", "it opened")
         frame = app.testid("reader-body")
-        self.assertEqual(frame.get_attribute("sandbox"), "")
+        self.assertNotIn("allow-scripts", frame.get_attribute("sandbox"))
+        self.assertNotIn("allow-same-origin", frame.get_attribute("sandbox"))
         app.driver.switch_to.frame(frame)
         try:
             wait_until(lambda: "Totally normal" in app.driver.find_element("tag name", "body").text, "the body shown")
@@ -166,6 +167,22 @@ class DesktopApp(unittest.TestCase):
         self.assertIsNone(app.driver.execute_script("return window.pwned === undefined ? null : window.pwned"))
         self.assertEqual(Recorder.requests, [])
         self.assertIn("blocked", app.text('[data-testid="remote-bar"]'))
+
+    def test_5b_a_link_opens_in_the_browser_not_in_tern(self):
+        app = self.app
+        opened = Path(os.environ["TERN_OPENED_FILE"])
+        self.dovecot.append("A link", html='<p>Read <a id="go" href="https://example.org/tern-link">the article</a></p>')
+        wait_until(lambda: app.row("A link"), "the message listed").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "A link", "it opened")
+        app.driver.switch_to.frame(app.testid("reader-body"))
+        try:
+            wait_until(lambda: app.driver.find_element("css selector", "a"), "the link").click()
+        finally:
+            app.driver.switch_to.default_content()
+        wait_until(lambda: opened.exists() and "https://example.org/tern-link" in opened.read_text(),
+                   "the link handed to the desktop's opener")
+        # The window still shows Tern with the message.
+        self.assertEqual(app.text('[data-testid="reader-subject"]'), "A link")
 
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"

@@ -82,7 +82,7 @@ test('a hostile message runs nothing: the body frame is sandboxed without script
   await load(page, { hostile: true });
   await page.locator('[data-uid="100000"]').click();
   const frame = page.getByTestId('reader-body');
-  await expect(frame).toHaveAttribute('sandbox', '');
+  await expect(frame).toHaveAttribute('sandbox', 'allow-top-navigation-by-user-activation');
   await expect(page.frameLocator('[data-testid="reader-body"]').locator('p')).toHaveText('Hello');
   await page.frameLocator('[data-testid="reader-body"]').locator('a').click().catch(() => {});
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();

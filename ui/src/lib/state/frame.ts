@@ -9,5 +9,5 @@ const STYLE =
 export function frameDocument(safeHtml: string): string {
   const csp =
     "default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'; font-src data:; media-src 'none'; script-src 'none'; form-action 'none'";
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style>${STYLE}</style></head><body>${safeHtml}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_top"><style>${STYLE}</style></head><body>${safeHtml}</body></html>`;
 }
