@@ -139,8 +139,7 @@ pub async fn use_demo<R: Runtime>(
         .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "No demo server is running"))?;
     let password = std::env::var(crate::demo::PASSWORD_VARIABLE)
         .map_err(|_| IpcError::new(ErrorCode::Invalid, "The demo server's password is not set"))?;
-    let mut account = demo.new_account()?;
-    account.password_source = PasswordSource::Env(crate::demo::PASSWORD_VARIABLE.to_string());
+    let account = demo.new_account()?;
     add(&app, &state, account, mail_engine::Password::new(password)).await
 }
 
