@@ -38,13 +38,6 @@ pub(crate) fn unix_ms() -> u64 {
         .unwrap_or(0)
 }
 
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// `--data-dir DIR` (or `--data-dir=DIR`) from the command line.
 fn data_dir_argument(args: impl Iterator<Item = String>) -> Option<PathBuf> {
     let mut args = args.skip(1);
@@ -85,13 +78,7 @@ fn check_now<R: Runtime>(app: &AppHandle<R>) {
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TERN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    tern_profile::init_logging();
     let data_dir = match tern_profile::data_dir(data_dir_argument(std::env::args())) {
         Ok(dir) => dir,
         Err(error) => {

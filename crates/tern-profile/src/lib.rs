@@ -3,11 +3,13 @@
 //! the OS keyring (service `tern`, user = email), so an account added by one shows in the other.
 
 mod data_dir;
+mod logging;
 mod password;
 mod providers;
 mod setup;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
+pub use logging::init_logging;
 pub use password::{password_for, store_in_keyring, KeyringError, KEYRING_SERVICE};
 pub use providers::{provider_for, Provider};
 pub use setup::{add_account, check_settings, AccountSetup};

@@ -42,7 +42,7 @@ pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow
 
 /// Checks (when asked), keeps the password in the keyring (when the account says so) and
 /// stores the account. Nothing is stored when any step fails.
-pub async fn add_account(store: &mut Store, setup: AccountSetup, now: i64) -> anyhow::Result<()> {
+pub async fn add_account(store: &mut Store, setup: AccountSetup) -> anyhow::Result<()> {
     if setup.verify {
         check_settings(&setup.account, &setup.password)
             .await
@@ -51,6 +51,10 @@ pub async fn add_account(store: &mut Store, setup: AccountSetup, now: i64) -> an
     if setup.account.password_source == PasswordSource::Keyring {
         store_in_keyring(&setup.account.email, &setup.password).await?;
     }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0);
     store.upsert_account(&setup.account, now)?;
     Ok(())
 }

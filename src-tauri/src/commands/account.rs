@@ -164,7 +164,6 @@ async fn add<R: Runtime>(
             password,
             verify: true,
         },
-        crate::unix_now(),
     )
     .await?;
     drop(store);

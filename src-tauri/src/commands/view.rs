@@ -25,16 +25,15 @@ pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result
 #[tauri::command]
 pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(), IpcError> {
     state.update_view(|view| view.folder = Some(folder.clone()));
-    let settings = {
-        let mut settings = state.settings();
+    let mut settings = state.settings();
+    if settings.last_folder.as_deref() != Some(folder.as_str()) {
         settings.last_folder = Some(folder.clone());
-        settings
-    };
-    if let Err(error) = settings::save(&state.data_dir, &settings) {
-        tracing::warn!(error = %format!("{error:#}"), "last folder not saved");
-    }
-    if let Ok(mut current) = state.settings.lock() {
-        *current = settings;
+        if let Err(error) = settings::save(&state.data_dir, &settings) {
+            tracing::warn!(error = %format!("{error:#}"), "last folder not saved");
+        }
+        if let Ok(mut current) = state.settings.lock() {
+            *current = settings;
+        }
     }
     if let Some(session) = state.session.lock().await.as_mut() {
         session.show_folder(&folder);

@@ -40,6 +40,16 @@ describe('PageCache', () => {
     expect(cache.indexOf(1001)).toBe(0);
   });
 
+  it('keeps a page stale when an event came while it was being fetched', () => {
+    const cache = new PageCache('INBOX');
+    const started = cache.generation;
+    cache.invalidate(1001);
+    cache.put(0, rows(1000, PAGE_SIZE), 1000, started);
+    expect(cache.row(0)?.uid).toBe(1000);
+    expect(cache.wanted(0, 10)).toEqual([0]);
+    expect(cache.total).toBe(1001);
+  });
+
   it('updates a row in place and forgets far pages', () => {
     const cache = new PageCache('INBOX');
     cache.put(0, rows(10_000, PAGE_SIZE), 10_000);

@@ -70,7 +70,6 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
             password,
             verify: !add.no_verify,
         },
-        now(),
     )
     .await?;
     eprintln!(
@@ -81,13 +80,6 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
         security.as_str()
     );
     Ok(())
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[derive(Serialize)]

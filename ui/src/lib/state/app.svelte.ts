@@ -122,14 +122,16 @@ export class AppModel {
     const wanted = pages.wanted(start, Math.max(end, start + 1));
     await Promise.all(
       wanted.map(async (page) => {
-        const key = `${pages.folder}:${page}:${this.version}`;
+        // One fetch per page and generation: an event during a fetch starts another.
+        const generation = pages.generation;
+        const key = `${pages.folder}:${page}:${generation}`;
         if (this.loading.has(key)) return;
         this.loading.add(key);
         try {
           const result = await this.ipc.messages(pages.folder, page * PAGE_SIZE, PAGE_SIZE);
           if (pages !== this.pages) return;
-          pages.put(page * PAGE_SIZE, result.rows, result.total);
-          this.total = result.total;
+          pages.put(page * PAGE_SIZE, result.rows, result.total, generation);
+          this.total = pages.total;
           this.version++;
         } catch (error) {
           this.error = asIpcError(error);

@@ -8,6 +8,8 @@ export const PAGE_SIZE = 100;
 export class PageCache {
   readonly folder: string;
   total = 0;
+  /** Bumped by every invalidation: a fetch that started before it stays stale. */
+  generation = 0;
   private pages = new Map<number, MessageRowDto[]>();
   private stale = new Set<number>();
 
@@ -25,11 +27,16 @@ export class PageCache {
     return pages;
   }
 
-  put(offset: number, rows: MessageRowDto[], total: number): void {
+  /** Stores a fetched page; `generation` is the cache's generation when the fetch started. */
+  put(offset: number, rows: MessageRowDto[], total: number, generation = this.generation): void {
     const page = Math.floor(offset / PAGE_SIZE);
     this.pages.set(page, rows);
-    this.stale.delete(page);
-    this.total = total;
+    if (generation === this.generation) {
+      this.stale.delete(page);
+      this.total = total;
+    } else {
+      this.stale.add(page);
+    }
   }
 
   row(index: number): MessageRowDto | undefined {
@@ -59,6 +66,7 @@ export class PageCache {
 
   /** Everything may have changed: refetch what is shown, keep showing the old rows meanwhile. */
   invalidate(total?: number): void {
+    this.generation++;
     for (const page of this.pages.keys()) this.stale.add(page);
     if (total !== undefined) this.total = total;
   }
