@@ -15,7 +15,7 @@ packages=(build-essential pkg-config ca-certificates curl openssl
           dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium
           libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
           xvfb xauth x11-utils webkit2gtk-driver imagemagick
-          python3 python3-venv python3-dbus python3-gi)
+          xdotool python3 python3-venv python3-dbus python3-gi python3-xlib gir1.2-webkit2-4.1)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

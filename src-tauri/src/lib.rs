@@ -19,7 +19,11 @@ use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
+use crate::session::Session;
 use crate::state::AppState;
+
+/// How long the network waits at start for the window to paint the cache first.
+const CACHE_FIRST: std::time::Duration = std::time::Duration::from_millis(1500);
 
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -64,14 +68,15 @@ fn quit<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// "Check mail now": send queued changes and delta-sync INBOX.
+/// "Check mail now": wakes the session's folder check (queued changes, LIST, every folder).
 fn check_now<R: Runtime>(app: &AppHandle<R>) {
-    let Ok(engine) = app.state::<AppState>().engine() else {
-        return;
-    };
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(error) = engine.sync_folder(session::INBOX, None).await {
-            tracing::info!(%error, "check now failed");
+        let state = app.state::<AppState>();
+        let session = state.session.lock().await;
+        match session.as_ref() {
+            Some(session) => session.check_now(),
+            None => tracing::info!("check mail now: no account running"),
         }
     });
 }
@@ -128,16 +133,29 @@ pub fn run() {
             let handle = app.handle().clone();
             // The account opens (cache, keyring) off the main thread while the window loads;
             // `app_state` waits for it. A keyring that asks for a password never freezes the UI.
+            // The network starts once the window has painted the cache (or after CACHE_FIRST):
+            // on a small machine, logins and syncs would otherwise slow the first paint.
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<AppState>();
-                let mut session = state.session.lock().await;
-                if let Err(error) = commands::account::start(&handle, &state, &mut session).await {
-                    tracing::error!(message = %error.message, "the account did not start");
-                    if let Ok(mut startup) = state.startup_error.lock() {
-                        *startup = Some(error);
+                let opened = commands::account::open(&handle, &state).await;
+                state.mark_started();
+                match opened {
+                    Ok(Some((engine, online))) => {
+                        state.wait_painted(CACHE_FIRST).await;
+                        let mut session = state.session.lock().await;
+                        if session.is_none() {
+                            let folder = state.view().folder;
+                            *session = Some(Session::start(&handle, engine, online, folder));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::error!(message = %error.message, "the account did not start");
+                        if let Ok(mut startup) = state.startup_error.lock() {
+                            *startup = Some(error);
+                        }
                     }
                 }
-                state.mark_started();
             });
             Ok(())
         })

@@ -1,11 +1,12 @@
 //! A running account: its engine, the watchers (INBOX always, plus the folder on screen),
-//! and the background work (event forwarding, keepalive, first syncs, body prefetch).
+//! and the background work (event forwarding, keepalive, folder checks, body prefetch).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mail_engine::{Engine, EngineOptions, Password, WatchSubscription};
 use tauri::{AppHandle, Emitter, Runtime};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::dto::{AppEvent, IpcError};
@@ -13,10 +14,17 @@ use crate::forward;
 
 pub const INBOX: &str = "INBOX";
 
+/// How often the folders nobody watches (all but INBOX and the one on screen) are checked.
+pub const CHECK_EVERY: Duration = Duration::from_secs(5 * 60);
+/// How soon a check that could not reach the server is tried again.
+const RETRY_CHECK: Duration = Duration::from_secs(60);
+
 pub struct Session {
     pub engine: Arc<Engine>,
     inbox: Option<WatchSubscription>,
     visible: Option<(String, WatchSubscription)>,
+    /// Wakes the folder checker at once ("Check mail now").
+    check: Arc<Notify>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -66,6 +74,7 @@ impl Session {
             engine: engine.clone(),
             inbox: None,
             visible: None,
+            check: Arc::new(Notify::new()),
             tasks: Vec::new(),
         };
         if online {
@@ -74,7 +83,11 @@ impl Session {
                 session.show_folder(&folder);
             }
             tasks.push(engine.spawn_keepalive());
-            tasks.push(tokio::spawn(first_syncs(app.clone(), engine)));
+            tasks.push(tokio::spawn(check_folders(
+                app.clone(),
+                engine,
+                session.check.clone(),
+            )));
         }
         session.tasks = tasks;
         session
@@ -97,6 +110,12 @@ impl Session {
             return;
         }
         self.visible = Some((folder.to_string(), self.engine.watch(folder)));
+    }
+
+    /// "Check mail now": sends queued changes, lists the folders again and delta-syncs every
+    /// folder now instead of at the next periodic check.
+    pub fn check_now(&self) {
+        self.check.notify_one();
     }
 
     /// Stops the watchers and background work and logs out.
@@ -140,26 +159,62 @@ async fn keep_new_mail_readable(
     }
 }
 
-/// Lists the folders (telling the window), then syncs every folder not synced yet (INBOX is
-/// synced by its watcher), and keeps recent INBOX bodies for offline reading.
-async fn first_syncs<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>) {
+/// Lists the folders (telling the window), syncs every folder (INBOX and the folder on
+/// screen are kept current by their watchers, the others only by this), keeps recent INBOX
+/// bodies for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
+async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake: Arc<Notify>) {
+    let mut listed: Option<Vec<String>> = None;
+    let mut first = true;
+    loop {
+        let checked = check_all(&app, &engine, listed.as_deref(), first).await;
+        let wait = match checked {
+            Some(names) => {
+                listed = Some(names);
+                if first {
+                    if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
+                        tracing::info!(%error, "bodies not prefetched");
+                    }
+                    first = false;
+                }
+                CHECK_EVERY
+            }
+            // Offline or refused: try again sooner than a full period.
+            None => RETRY_CHECK,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => tracing::info!("checking mail now"),
+        }
+    }
+}
+
+/// One pass: LIST (the window reloads when the folders changed), then a sync of every
+/// selectable folder; at the first pass INBOX is left to its watcher. Returns the folder
+/// names listed, or None when the server could not be asked.
+async fn check_all<R: Runtime>(
+    app: &AppHandle<R>,
+    engine: &Engine,
+    listed_before: Option<&[String]>,
+    first: bool,
+) -> Option<Vec<String>> {
     let folders = match engine.refresh_folders().await {
         Ok(folders) => folders,
         Err(error) => {
             tracing::info!(%error, "folders not listed now; the watchers keep trying");
-            return;
+            return None;
         }
     };
-    let _ = app.emit(forward::EVENT, AppEvent::Reload);
+    let names: Vec<String> = folders.iter().map(|folder| folder.name.clone()).collect();
+    if listed_before != Some(names.as_slice()) {
+        let _ = app.emit(forward::EVENT, AppEvent::Reload);
+    }
     for folder in folders {
-        if folder.name.eq_ignore_ascii_case(INBOX) || !folder.selectable {
+        if !folder.selectable || (first && folder.name.eq_ignore_ascii_case(INBOX)) {
             continue;
         }
         if let Err(error) = engine.sync_folder(&folder.name, None).await {
             tracing::info!(folder = %folder.name, %error, "folder not synced now");
         }
     }
-    if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
-        tracing::info!(%error, "bodies not prefetched");
-    }
+    Some(names)
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     /// Becomes true once the profile's account has been opened (or found absent) at start;
     /// commands that read the account wait for it.
     started: tokio::sync::watch::Sender<bool>,
+    /// Becomes true when the window has painted its first screen (`painted`).
+    painted: tokio::sync::watch::Sender<bool>,
 }
 
 /// What the window shows and the tray says.
@@ -60,6 +62,7 @@ impl AppState {
             demo,
             startup_error: Mutex::new(None),
             started: tokio::sync::watch::Sender::new(false),
+            painted: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -71,6 +74,17 @@ impl AppState {
     pub async fn wait_started(&self) {
         let mut started = self.started.subscribe();
         let _ = started.wait_for(|started| *started).await;
+    }
+
+    pub fn mark_painted(&self) {
+        self.painted
+            .send_if_modified(|painted| !std::mem::replace(painted, true));
+    }
+
+    /// Waits until the window has painted its first screen, or `at_most`.
+    pub async fn wait_painted(&self, at_most: std::time::Duration) {
+        let mut painted = self.painted.subscribe();
+        let _ = tokio::time::timeout(at_most, painted.wait_for(|painted| *painted)).await;
     }
 
     pub fn engine(&self) -> Result<Arc<Engine>, IpcError> {

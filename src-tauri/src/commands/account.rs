@@ -1,6 +1,9 @@
 //! Account commands: the app state at start, the provider table, adding an account (or the
 //! demo one).
 
+use std::sync::Arc;
+
+use mail_engine::Engine;
 use mail_store::{NewAccount, PasswordSource, Security};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tern_profile::{add_account as add_to_profile, provider_for, AccountSetup};
@@ -178,8 +181,20 @@ pub async fn start<R: Runtime>(
     state: &AppState,
     session: &mut Option<Session>,
 ) -> Result<(), IpcError> {
+    if let Some((engine, online)) = open(app, state).await? {
+        *session = Some(Session::start(app, engine, online, state.view().folder));
+    }
+    Ok(())
+}
+
+/// Opens the profile's account (if any) for the commands and the tray, without touching
+/// the network yet. Returns the engine and whether it has a password to go online with.
+pub async fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+) -> Result<Option<(Arc<Engine>, bool)>, IpcError> {
     let Some((engine, problem)) = open_engine(&state.data_dir).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let online = problem.is_none();
     if let Ok(mut error) = state.startup_error.lock() {
@@ -200,6 +215,5 @@ pub async fn start<R: Runtime>(
         .map_or(0, |inbox| inbox.unread);
     let view = state.update_view(|view| view.inbox_unread = unread);
     crate::tray::show(app, view.connectivity, view.inbox_unread);
-    *session = Some(Session::start(app, engine, online, view.folder));
-    Ok(())
+    Ok(Some((engine, online)))
 }

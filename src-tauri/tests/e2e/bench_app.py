@@ -2,7 +2,8 @@
 measured in the same run (scripts/bench-app.sh runs this):
 
 - cold start to the first message rows painted, with a 100k-message cached INBOX, against
-  the same binary starting on an empty profile (setup form painted);
+  the same binary starting on an empty profile (setup form painted) and against the
+  platform floor: a bare WebKitGTK window painting a tiny page (webkit_floor.py);
 - new mail on the server -> its row painted in the window, against a raw IMAP IDLE client
   seeing the same message's EXISTS;
 - memory (PSS) of all the app's processes with 100k cached messages.
@@ -16,6 +17,7 @@ import select
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -113,6 +115,17 @@ class RawIdle:
                 return seen
 
 
+def floor_start():
+    """One start of the bare WebKitGTK window: (ms from spawn, ms from its main())."""
+    started = now_ms()
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("webkit_floor.py"))], check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    match = re.search(r"floor painted unix_ms=(\d+) since_main_ms=(\d+)", out)
+    if not match:
+        raise RuntimeError(f"webkit_floor.py printed no paint: {out!r}")
+    return int(match.group(1)) - started, int(match.group(2))
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -140,8 +153,11 @@ def main():
         subprocess.run(tern + ["sync", "--prefetch-days", "0"], check=True, env=env, stdout=subprocess.DEVNULL)
         os.environ["TERN_BENCH_PASSWORD"] = "alice-pw"
 
-        empty_ms, full_ms, full_since_start = [], [], []
+        empty_ms, full_ms, full_since_start, floor_ms, floor_since_main = [], [], [], [], []
         for _ in range(args.starts):
+            spawn, since_main = floor_start()
+            floor_ms.append(spawn)
+            floor_since_main.append(since_main)
             app = RunningApp(release / "tern-app", temp / f"empty-{time.time_ns()}")
             painted, _ = app.next_paint("setup")
             empty_ms.append(painted - app.started_ms)
@@ -155,6 +171,10 @@ def main():
               f"(min {min(full_ms):.0f}, max {max(full_ms):.0f}; {statistics.median(full_since_start):.0f} ms after main())")
         print(f"baseline, empty profile: setup form painted p50 {statistics.median(empty_ms):.0f} ms "
               f"(min {min(empty_ms):.0f}, max {max(empty_ms):.0f}); ratio {statistics.median(full_ms) / statistics.median(empty_ms):.2f}x")
+
+        print(f"platform floor, bare WebKitGTK window painting a tiny page: p50 {statistics.median(floor_ms):.0f} ms from spawn "
+              f"({statistics.median(floor_since_main):.0f} ms after its main(), i.e. without Python's start); "
+              f"app after main() minus floor after main(): {statistics.median(full_since_start) - statistics.median(floor_since_main):.0f} ms")
 
         app = RunningApp(release / "tern-app", data)
         app.next_paint("first_rows")

@@ -15,6 +15,7 @@ import dbus
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from Xlib import X, display, protocol
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -77,6 +78,32 @@ class Dovecot:
             assert status == "OK", status
         finally:
             connection.logout()
+
+    def append_many(self, subjects, sender, folder="INBOX"):
+        """Appends several messages in one MULTIAPPEND command (RFC 3502): they arrive together."""
+        parts = []
+        for n, subject in enumerate(subjects):
+            parts.append((
+                f"From: {sender}\r\nTo: Alice <alice@tern.test>\r\nSubject: {subject}\r\n"
+                f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{time.time_ns()}.{n}@e2e.tern.test>\r\n"
+                f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello: {subject}\r\n"
+            ).encode())
+        with socket.create_connection(("127.0.0.1", self.port)) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()
+            sock.sendall(b"a LOGIN alice alice-pw\r\n")
+            while not reader.readline().startswith(b"a "):
+                pass
+            command = f"b APPEND {folder}".encode()
+            for message in parts:  # LITERAL+: no continuation round trips
+                command += b" {" + str(len(message)).encode() + b"+}\r\n" + message
+            sock.sendall(command + b"\r\n")
+            while True:
+                line = reader.readline()
+                if line.startswith(b"b "):
+                    assert line.startswith(b"b OK"), line
+                    break
+            sock.sendall(b"c LOGOUT\r\n")
 
     def flags(self, subject, folder="INBOX"):
         """The server's flags of the message with this subject (None when there is none)."""
@@ -188,6 +215,47 @@ class Tray:
 
     def stop(self):
         self.watcher.stop()
+
+
+class Window:
+    """The app's X window as the desktop sees it: found by title, focused and closed the way a
+    window manager would (Xvfb runs none)."""
+
+    def __init__(self, title="Tern"):
+        self.title = title
+
+    def _id(self, visible_only=False):
+        args = ["xdotool", "search"] + (["--onlyvisible"] if visible_only else []) + ["--name", f"^{self.title}$"]
+        found = subprocess.run(args, capture_output=True, text=True).stdout.split()
+        return int(found[0]) if found else None
+
+    def visible(self):
+        return self._id(visible_only=True) is not None
+
+    def focus(self):
+        subprocess.run(["xdotool", "windowfocus", "--sync", str(self._id(visible_only=True))], check=True, timeout=10)
+
+    def unfocus(self):
+        """Takes the keyboard focus away from every window, as switching to another app does."""
+        screen = display.Display()
+        try:
+            screen.set_input_focus(X.NONE, X.RevertToNone, X.CurrentTime)
+            screen.sync()
+        finally:
+            screen.close()
+
+    def close(self):
+        """Asks the window to close (WM_DELETE_WINDOW), as the title bar's close button does."""
+        screen = display.Display()
+        try:
+            window = screen.create_resource_object("window", self._id())
+            protocols = screen.intern_atom("WM_PROTOCOLS")
+            delete = screen.intern_atom("WM_DELETE_WINDOW")
+            event = protocol.event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+            window.send_event(event, event_mask=X.NoEventMask)
+            screen.flush()
+        finally:
+            screen.close()
 
 
 class App:

@@ -9,7 +9,9 @@ import threading
 import unittest
 from pathlib import Path
 
-from harness import REPO, App, Dovecot, Notifications, Tray, wait_until
+import json
+
+from harness import REPO, App, Dovecot, Notifications, Tray, Window, wait_until
 
 APP = Path(os.environ["TERN_APP"])
 SEED = Path(os.environ["TERN_SEED"])
@@ -44,6 +46,7 @@ class DesktopApp(unittest.TestCase):
         cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
         threading.Thread(target=cls.http.serve_forever, daemon=True).start()
         cls.app = App(APP, cls.temp / "data", DRIVER_PORT)
+        cls.window = Window()
 
     @classmethod
     def tearDownClass(cls):
@@ -111,6 +114,56 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: self._tray_unread() == before + 1, "the tray's unread count going up")
         app.find('[data-folder="INBOX"]').click()
         wait_until(lambda: app.row("Lunch on Friday?"), "the notified message in the list")
+
+    def test_2b_a_burst_of_mail_makes_one_summary_notification(self):
+        app = self.app
+        app.find('[data-folder="Archive"]').click()
+        before = wait_until(lambda: self._tray_unread(), "an unread count in the tray")
+        self.dovecot.append_many([f"Burst {n}" for n in range(5)], sender="Erin Burst <erin@tern.test>")
+        wait_until(lambda: ("5 new messages", "From Erin Burst") in self.notifications.shown(),
+                   "one summary notification for the burst")
+        wait_until(lambda: self._tray_unread() == before + 5, "the tray counting all five")
+        self.assertFalse([shown for shown in self.notifications.shown() if shown[1].startswith("Burst ")],
+                         "no single notifications besides the summary")
+
+    def test_2c_notifications_can_be_turned_off(self):
+        app = self.app  # Archive still on screen: INBOX mail would notify
+        settings_file = self.temp / "data" / "app-settings.json"
+        app.testid("open-settings").click()
+        app.testid("setting-notifications").click()
+        wait_until(lambda: json.loads(settings_file.read_text()).get("notifications") is False, "the setting saved")
+        before = self._tray_unread()
+        self.dovecot.append("Quiet arrival", sender="Quinn Quiet <quinn@tern.test>")
+        wait_until(lambda: self._tray_unread() == before + 1, "the arrival counted in the tray")
+        app.testid("setting-notifications").click()
+        wait_until(lambda: json.loads(settings_file.read_text()).get("notifications") is True, "the setting saved")
+        app.find('[data-testid="settings"] button').click()
+        # Arrivals are judged in order: once a later one has notified, the quiet one was judged.
+        self.dovecot.append("Loud arrival", sender="Lou Loud <lou@tern.test>")
+        wait_until(lambda: ("Lou Loud", "Loud arrival") in self.notifications.shown(), "the next notification")
+        self.assertNotIn(("Quinn Quiet", "Quiet arrival"), self.notifications.shown())
+
+    def test_2d_no_notification_while_looking_at_the_inbox(self):
+        app = self.app
+        app.find('[data-folder="INBOX"]').click()
+        has_focus = lambda: app.driver.execute_script("return document.hasFocus()")  # noqa: E731
+        # INBOX on screen but the window in the background: mail notifies.
+        self.window.unfocus()
+        wait_until(lambda: has_focus() is False, "the window without focus")
+        self.dovecot.append("Came while away", sender="Fay Focus <fay@tern.test>")
+        wait_until(lambda: ("Fay Focus", "Came while away") in self.notifications.shown(), "a notification")
+        # Looking at INBOX: the row shows, no notification.
+        self.window.focus()
+        wait_until(lambda: has_focus() is True, "the window focused")
+        self.dovecot.append("Seen as it came", sender="Fay Focus <fay@tern.test>")
+        wait_until(lambda: app.row("Seen as it came"), "the row on screen")
+        # Arrivals are judged in order: once a later one has notified, this one was judged.
+        self.window.unfocus()
+        wait_until(lambda: has_focus() is False, "the window without focus")
+        self.dovecot.append("Came after looking", sender="Fay Focus <fay@tern.test>")
+        wait_until(lambda: ("Fay Focus", "Came after looking") in self.notifications.shown(), "the next notification")
+        self.assertNotIn(("Fay Focus", "Seen as it came"), self.notifications.shown())
+        self.window.focus()
 
     def test_3_clicking_a_message_marks_it_seen_on_the_server(self):
         app = self.app
@@ -183,6 +236,27 @@ class DesktopApp(unittest.TestCase):
                    "the link handed to the desktop's opener")
         # The window still shows Tern with the message.
         self.assertEqual(app.text('[data-testid="reader-subject"]'), "A link")
+
+    def test_5c_check_mail_now_syncs_the_folders_nobody_watches(self):
+        app = self.app  # INBOX on screen: Archive has no watcher now
+        unread = lambda: int(app.text('[data-testid="unread-Archive"]') or 0)  # noqa: E731
+        before = unread()
+        self.dovecot.append("Filed by a rule", folder="Archive")
+        self.tray.click("Check mail now")
+        wait_until(lambda: unread() == before + 1, "Archive's unread count after Check mail now")
+
+    def test_5d_closing_the_window_keeps_tern_in_the_tray(self):
+        self.assertTrue(self.window.visible())
+        self.window.close()
+        wait_until(lambda: not self.window.visible(), "the window hidden")
+        self.assertTrue(self.tray.owner_alive())
+        # Still live in the background: new mail still counts in the tray.
+        before = self._tray_unread()
+        self.dovecot.append("While the window was closed")
+        wait_until(lambda: self._tray_unread() == before + 1, "the tray counting mail with the window closed")
+        self.tray.click("Open Tern")
+        wait_until(lambda: self.window.visible(), "the window back")
+        wait_until(lambda: self.app.row("While the window was closed"), "the new mail in the list")
 
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"

@@ -130,3 +130,13 @@ test('conversations: threads collapse and expand, and their messages open', asyn
   await page.getByTestId('thread-row').first().click();
   await expect(page.getByTestId('thread-message')).toHaveCount(0);
 });
+
+test('the first screen is reported painted once, also for an empty folder (the backend then goes online)', async ({ page }) => {
+  for (const inbox of [100000, 0]) {
+    await load(page, { inbox });
+    await expect(page.getByTestId('message-list')).toHaveAttribute('data-total', String(inbox));
+    await expect
+      .poll(() => page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'painted').map((call) => call.args.what)))
+      .toEqual(['first_rows']);
+  }
+});

@@ -141,7 +141,9 @@ export class AppModel {
       }),
     );
     this.pages.trim(start, end);
-    if (!this.firstRowsReported && this.total > 0 && this.pages.row(start)) {
+    // The first screen of the list (rows, or an empty folder) is painted: the backend starts
+    // the network after this, and the start-up benchmark times it.
+    if (!this.firstRowsReported && (this.total === 0 || this.pages.row(start))) {
       this.firstRowsReported = true;
       await afterPaint();
       void this.ipc.painted('first_rows', Math.min(this.total, end - start)).catch(() => {});
