@@ -8,6 +8,10 @@
 # Archive and Junk are created for each. Prints "ready PORT TLS_PORT" when it accepts
 # connections. Installs dovecot-imapd with apt when it is missing (needs root).
 # Stop it with scripts/dovecot-stop.sh DIR.
+#
+# For an MTA in front (scripts/postfix-start.sh): TERN_DOVECOT_LMTP_PORT adds an LMTP
+# listener (delivery into the users' INBOX) and TERN_DOVECOT_AUTH_PORT a SASL auth listener
+# (SMTP AUTH checks the same passwords), both on 127.0.0.1.
 set -euo pipefail
 
 dir=${1:?usage: dovecot-start.sh DIR PORT [TLS_PORT]}
@@ -65,6 +69,28 @@ fi
 
 # TERN_DOVECOT_CAPABILITY replaces the capabilities announced after login (tests of
 # servers without IDLE, for example).
+protocols="imap"
+delivery=""
+if [ -n "${TERN_DOVECOT_LMTP_PORT:-}" ]; then
+  protocols="imap lmtp"
+  delivery="postmaster_address = postmaster@tern.test
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $TERN_DOVECOT_LMTP_PORT
+  }
+}"
+fi
+if [ -n "${TERN_DOVECOT_AUTH_PORT:-}" ]; then
+  delivery="$delivery
+service auth {
+  inet_listener sasl {
+    address = 127.0.0.1
+    port = $TERN_DOVECOT_AUTH_PORT
+  }
+}"
+fi
+
 capability=""
 if [ -n "${TERN_DOVECOT_CAPABILITY:-}" ]; then
   capability="imap_capability = $TERN_DOVECOT_CAPABILITY"
@@ -76,7 +102,7 @@ base_dir = $dir/run
 state_dir = $dir/state
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
-protocols = imap
+protocols = $protocols
 listen = 127.0.0.1
 default_login_user = $login_user
 default_internal_user = $internal_user
@@ -146,6 +172,7 @@ service imap-login {
   service_count = 0
   process_min_avail = 1
 }
+$delivery
 $extra
 CONF
 
@@ -163,7 +190,13 @@ fi
 
 # Wait (with a deadline) until both listeners accept connections.
 deadline=$((SECONDS + 15))
-until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null; do
+listening() {
+  local each
+  for each in "$port" "$tls_port" ${TERN_DOVECOT_LMTP_PORT:-} ${TERN_DOVECOT_AUTH_PORT:-}; do
+    (exec 3<>"/dev/tcp/127.0.0.1/$each") 2>/dev/null || return 1
+  done
+}
+until listening; do
   if [ $SECONDS -ge $deadline ]; then
     echo "dovecot-start: not listening on $port/$tls_port after 15 s; see $dir/dovecot.log" >&2
     tail -n 20 "$dir/dovecot.log" >&2 || true

@@ -127,6 +127,7 @@ pub fn run() {
             .min_inner_size(720.0, 480.0)
             .on_navigation(links::allow_navigation)
             .build()?;
+            tracing::debug!(target: "tern_app::startup", since_start_ms = since_start_ms(), "window built");
             if let Err(error) = tray::build(app.handle()) {
                 tracing::warn!(%error, "no tray icon");
             }
@@ -139,6 +140,7 @@ pub fn run() {
                 let state = handle.state::<AppState>();
                 let opened = commands::account::open(&handle, &state).await;
                 state.mark_started();
+                tracing::debug!(target: "tern_app::startup", since_start_ms = since_start_ms(), "account opened");
                 match opened {
                     Ok(Some((engine, online))) => {
                         state.wait_painted(CACHE_FIRST).await;

@@ -1,6 +1,7 @@
 //! A running account: its engine, the watchers (INBOX always, plus the folder on screen),
 //! and the background work (event forwarding, keepalive, folder checks, body prefetch).
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -163,10 +164,17 @@ async fn keep_new_mail_readable(
 /// screen are kept current by their watchers, the others only by this), keeps recent INBOX
 /// bodies for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
 async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake: Arc<Notify>) {
-    let mut listed: Option<Vec<String>> = None;
+    // The window shows the cached folders; it reloads only when the server lists others.
+    let mut listed: Option<BTreeSet<String>> = engine.snapshot().ok().map(|snapshot| {
+        snapshot
+            .folders
+            .into_iter()
+            .map(|folder| folder.name)
+            .collect()
+    });
     let mut first = true;
     loop {
-        let checked = check_all(&app, &engine, listed.as_deref(), first).await;
+        let checked = check_all(&app, &engine, listed.as_ref(), first).await;
         let wait = match checked {
             Some(names) => {
                 listed = Some(names);
@@ -194,9 +202,9 @@ async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake:
 async fn check_all<R: Runtime>(
     app: &AppHandle<R>,
     engine: &Engine,
-    listed_before: Option<&[String]>,
+    listed_before: Option<&BTreeSet<String>>,
     first: bool,
-) -> Option<Vec<String>> {
+) -> Option<BTreeSet<String>> {
     let folders = match engine.refresh_folders().await {
         Ok(folders) => folders,
         Err(error) => {
@@ -204,8 +212,8 @@ async fn check_all<R: Runtime>(
             return None;
         }
     };
-    let names: Vec<String> = folders.iter().map(|folder| folder.name.clone()).collect();
-    if listed_before != Some(names.as_slice()) {
+    let names: BTreeSet<String> = folders.iter().map(|folder| folder.name.clone()).collect();
+    if listed_before != Some(&names) {
         let _ = app.emit(forward::EVENT, AppEvent::Reload);
     }
     for folder in folders {

@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// Everything the window draws at start, from the cache (then events keep it current).
 #[tauri::command]
 pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcError> {
+    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::since_start_ms(), "app state asked");
     state.wait_started().await;
     let engine = state.engine().ok();
     let (account, snapshot) = match &engine {
@@ -35,6 +36,7 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
         }
         None => (None, None),
     };
+    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::since_start_ms(), "app state served");
     Ok(AppStateDto {
         account,
         snapshot,

@@ -26,9 +26,9 @@ pub fn messages(
     limit: u32,
 ) -> Result<MessagePageDto, IpcError> {
     let engine = state.engine()?;
-    Ok(engine
-        .message_page(&folder, offset, limit.min(MAX_PAGE))?
-        .into())
+    let page = engine.message_page(&folder, offset, limit.min(MAX_PAGE))?;
+    tracing::debug!(target: "tern_app::startup", %folder, offset, since_start_ms = crate::since_start_ms(), "page served");
+    Ok(page.into())
 }
 
 fn addresses(list: Vec<mail_message::Address>) -> Vec<AddressDto> {

@@ -46,7 +46,9 @@ pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(
 /// push-to-screen latency can be measured from outside (`scripts/bench-app.sh`).
 #[tauri::command]
 pub fn painted(state: State<'_, AppState>, what: String, rows: u32) {
-    state.mark_painted();
+    if what == "first_rows" || what == "setup" {
+        state.mark_painted();
+    }
     let unix_ms = crate::unix_ms();
     tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::since_start_ms(), "painted");
 }

