@@ -1,19 +1,29 @@
 //! Pure decoding of message data into display values: encoded-word headers, list header
 //! fields, dates, Message-IDs, whole messages (`view`), HTML made safe (`sanitize`), and
-//! conversations (`threads`).
+//! conversations (`threads`); and the other way, outgoing messages (`compose`) and the
+//! replies and forwards that start from a received one (`reply`).
 //!
 //! No IO. Malformed input never panics: it decodes to the best displayable value.
 
+mod compose;
 mod dates;
 mod headers;
 mod list_headers;
+mod reply;
 mod sanitize;
 mod threads;
 mod view;
 
+pub use compose::{
+    compose, new_message_id, parse_address_list, ComposeError, Composed, Draft, OutgoingAttachment,
+};
 pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, parse_message_ids};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
+pub use reply::{
+    format_date, forward_draft, forward_subject, quoted, reply_draft, reply_recipients,
+    reply_subject, thread_headers,
+};
 pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml};
 pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{

@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 use mail_parser::{Address as ParsedAddress, MessageParser, MessagePart, MimeHeaders, PartType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One mailbox of an address header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub name: String,
     pub address: String,
@@ -42,6 +42,9 @@ pub struct MessageView {
     /// The Date header, Unix seconds.
     pub date: Option<i64>,
     pub message_id: String,
+    /// In-Reply-To and References: Message-IDs without angle brackets, oldest first.
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
     /// The plain-text body (all text parts of the chosen alternative, joined).
     pub text: Option<String>,
     /// The HTML body as sent: **unsafe**; show only [`crate::sanitize_html`]'s output.
@@ -49,6 +52,18 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// What could not be decoded cleanly (bad charset, broken structure, ...).
     pub warnings: Vec<String>,
+}
+
+fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    let ids: Vec<&str> = match (value.as_text_list(), value.as_text()) {
+        (Some(list), _) => list.iter().map(|id| id.as_ref()).collect(),
+        (None, Some(one)) => vec![one],
+        (None, None) => Vec::new(),
+    };
+    ids.into_iter()
+        .map(|id| id.trim().trim_matches(['<', '>']).to_string())
+        .filter(|id| !id.is_empty())
+        .collect()
 }
 
 fn addresses(address: Option<&ParsedAddress<'_>>) -> Vec<Address> {
@@ -195,6 +210,8 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             reply_to: Vec::new(),
             date: None,
             message_id: String::new(),
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
             text: Some(String::from_utf8_lossy(raw).into_owned()),
             html_unsafe: None,
             attachments: Vec::new(),
@@ -255,6 +272,8 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         reply_to: addresses(message.reply_to()),
         date: message.date().map(|date| date.to_timestamp()),
         message_id: message.message_id().unwrap_or("").to_string(),
+        in_reply_to: id_list(message.in_reply_to()),
+        references: id_list(message.references()),
         text,
         html_unsafe,
         attachments,

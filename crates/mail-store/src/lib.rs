@@ -9,6 +9,7 @@ mod bodies;
 mod folders;
 mod messages;
 mod migrate;
+mod outbox;
 mod overlay;
 mod pending;
 mod search;
@@ -25,6 +26,10 @@ pub use bodies::MissingBody;
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
+pub use outbox::{
+    Claimed, NewOutgoing, OutboxEntry, OutboxId, OutboxState, Recovered, SentCopyDue,
+    SentFolderCopy, SmtpServer,
+};
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
 pub use search::{fts_query, SearchHit, ThreadRow};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};

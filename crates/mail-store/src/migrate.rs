@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_attachment_mark.sql",
         include_str!("../../../migrations/0006_attachment_mark.sql"),
     ),
+    (
+        "0007_outbox.sql",
+        include_str!("../../../migrations/0007_outbox.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -448,6 +448,7 @@ fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
 }
 
 mod bodies;
+mod outbox;
 mod pending;
 
 #[test]
