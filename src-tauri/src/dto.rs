@@ -384,6 +384,11 @@ pub enum AppEvent {
         synced: u32,
         total: u32,
     },
+    /// The outbox changed: `waiting` to be sent, `attention` failed or maybe sent.
+    OutboxChanged {
+        waiting: u32,
+        attention: u32,
+    },
     /// Reload the app state (account added, folders listed, events missed).
     Reload,
 }
@@ -455,6 +460,12 @@ impl From<EngineEvent> for AppEvent {
                 folder,
                 synced: count(synced),
                 total: count(total),
+            },
+            EngineEvent::OutboxChanged {
+                waiting, attention, ..
+            } => Self::OutboxChanged {
+                waiting: count(waiting),
+                attention: count(attention),
             },
         }
     }

@@ -73,6 +73,8 @@ pub struct Tagged {
     pub text: String,
     /// COPYUID in the answer (UID COPY; UID MOVE usually sends it untagged).
     pub copy_uid: Option<crate::response::CopyUid>,
+    /// APPENDUID in the answer (APPEND): (UIDVALIDITY, UID) of the new message.
+    pub append_uid: Option<(u32, u32)>,
 }
 
 impl Tagged {
@@ -513,6 +515,7 @@ impl ImapConnection {
                         status: status_kind(status),
                         read_only,
                         copy_uid: crate::response::copy_uid(outcome.code.as_ref()),
+                        append_uid: crate::response::append_uid(outcome.code.as_ref()),
                         text: outcome.information.as_deref().unwrap_or("").to_string(),
                     };
                     pending.done += 1;
@@ -687,6 +690,45 @@ impl ImapConnection {
         found.sort_unstable();
         found.dedup();
         Ok(found)
+    }
+
+    /// APPENDs one message (flag \Seen) to the folder `name`: with a LITERAL+ literal when the
+    /// server has it (one round trip, APPENDUID returned when given), else with a
+    /// synchronizing literal (async-imap's, which drops APPENDUID). The message must be
+    /// 7-bit or UTF-8 text (what `mail_message::compose` builds).
+    pub async fn append(&mut self, name: &str, message: &[u8]) -> Result<Option<(u32, u32)>> {
+        if !self.has_capability("LITERAL+") {
+            self.check_usable()?;
+            let appended = tokio::time::timeout(
+                self.timeouts.response,
+                self.session.append(
+                    crate::mailbox_name::encode_mailbox_name(name),
+                    Some("(\\Seen)"),
+                    None,
+                    message,
+                ),
+            )
+            .await;
+            return match appended {
+                Ok(Ok(())) => Ok(None),
+                Ok(Err(async_imap::error::Error::No(text))) => Err(EngineError::new(
+                    ErrorKind::ServerRefused,
+                    format!("APPEND: the server answered NO {text}"),
+                )),
+                Ok(Err(error)) => Err(self.mark_broken(format!("APPEND: {error}"))),
+                Err(_) => Err(self.mark_broken("APPEND timed out".to_string())),
+            };
+        }
+        let text = std::str::from_utf8(message)
+            .map_err(|_| EngineError::new(ErrorKind::Other, "The message to append is not text"))?;
+        let command = format!(
+            "APPEND {} (\\Seen) {{{}+}}\r\n{text}",
+            crate::mailbox_name::wire_argument(name),
+            message.len()
+        );
+        let tagged = self.execute(&command, |_| Ok(())).await?;
+        tagged.require_ok("APPEND")?;
+        Ok(tagged.append_uid)
     }
 
     /// Logs out politely; errors are irrelevant at this point.

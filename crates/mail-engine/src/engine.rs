@@ -91,6 +91,8 @@ pub struct Engine {
     replayer: OnceLock<()>,
     /// When each watched folder's last push arrived (diagnostics and latency benchmarks).
     last_push: Mutex<HashMap<String, Instant>>,
+    /// Wakes the outbox drainer (`spawn_outbox`) after a message is queued.
+    pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Counts watcher tasks so shutdown can wait for them to log out.
@@ -162,6 +164,7 @@ impl Engine {
             replay_wake: Arc::new(tokio::sync::Notify::new()),
             replayer: OnceLock::new(),
             last_push: Mutex::new(HashMap::new()),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -384,6 +387,10 @@ impl Engine {
             self.publish_new_mail(&folder.name, &messages);
         }
         Ok(inserted.len())
+    }
+
+    pub(crate) fn password(&self) -> &Password {
+        &self.password
     }
 
     pub fn account(&self) -> &Account {

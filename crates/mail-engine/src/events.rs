@@ -66,6 +66,13 @@ pub enum EngineEvent {
         synced: usize,
         total: usize,
     },
+    /// The outbox changed: `waiting` messages are queued or being sent, `attention` failed
+    /// or may have been sent (the user decides).
+    OutboxChanged {
+        account: String,
+        waiting: usize,
+        attention: usize,
+    },
     /// The account's connectivity changed.
     Connectivity {
         account: String,

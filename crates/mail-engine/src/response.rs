@@ -148,6 +148,17 @@ fn expand_set(set: &[UidSetMember]) -> Vec<u32> {
         .collect()
 }
 
+/// The APPENDUID (RFC 4315) of a one-message APPEND: (UIDVALIDITY, UID).
+pub fn append_uid(code: Option<&ResponseCode<'_>>) -> Option<(u32, u32)> {
+    let Some(ResponseCode::AppendUid(uid_validity, uids)) = code else {
+        return None;
+    };
+    match uids.as_slice() {
+        [UidSetMember::Uid(uid)] => Some((*uid_validity, *uid)),
+        _ => None,
+    }
+}
+
 /// The COPYUID in a response code; `None` when there is none or its two sets differ in
 /// length (a malformed answer is no mapping at all).
 pub fn copy_uid(code: Option<&ResponseCode<'_>>) -> Option<CopyUid> {

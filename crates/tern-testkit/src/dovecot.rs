@@ -19,9 +19,11 @@ pub struct Dovecot {
     running: bool,
     self_signed: bool,
     capability: Option<String>,
+    /// LMTP and SASL auth ports, for an MTA in front ([`crate::Postfix`]).
+    delivery: Option<(u16, u16)>,
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("Binding a free port")?;
     Ok(listener
         .local_addr()
@@ -68,6 +70,20 @@ impl Dovecot {
         Self::start_with(true, None)
     }
 
+    /// Like `start`, plus LMTP delivery and SASL auth listeners for [`crate::Postfix`].
+    pub fn start_with_delivery() -> anyhow::Result<Dovecot> {
+        let mut server = Self::start()?;
+        server.stop()?;
+        server.delivery = Some((free_port()?, free_port()?));
+        server.launch().map_err(LaunchError::into_anyhow)?;
+        Ok(server)
+    }
+
+    /// (LMTP port, SASL auth port) when started with [`Dovecot::start_with_delivery`].
+    pub fn delivery_ports(&self) -> Option<(u16, u16)> {
+        self.delivery
+    }
+
     fn start_with(self_signed: bool, capability: Option<String>) -> anyhow::Result<Dovecot> {
         // A port found free can be taken (by any process's outgoing connection) before
         // Dovecot binds it; the start script says so with exit code 3, and we pick again.
@@ -103,6 +119,7 @@ impl Dovecot {
             running: false,
             self_signed,
             capability,
+            delivery: None,
         };
         server.launch()?;
         Ok(server)
@@ -121,6 +138,18 @@ impl Dovecot {
             .env(
                 "TERN_DOVECOT_CAPABILITY",
                 self.capability.as_deref().unwrap_or(""),
+            )
+            .env(
+                "TERN_DOVECOT_LMTP_PORT",
+                self.delivery
+                    .map(|(lmtp, _)| lmtp.to_string())
+                    .unwrap_or_default(),
+            )
+            .env(
+                "TERN_DOVECOT_AUTH_PORT",
+                self.delivery
+                    .map(|(_, auth)| auth.to_string())
+                    .unwrap_or_default(),
             )
             .output()
             .context("Running scripts/dovecot-start.sh")?;

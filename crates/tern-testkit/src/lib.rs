@@ -1,13 +1,15 @@
-//! Test and benchmark utilities: a private Dovecot per test run, fast mailbox seeding with
+//! Test and benchmark utilities: a private Dovecot per test run (and a Postfix in front of it), fast mailbox seeding with
 //! varied messages, and a TCP proxy that can delay, cut and stall connections.
 
 pub mod dovecot;
 pub mod fake_imap;
 pub mod messages;
+pub mod postfix;
 pub mod proxy;
 pub mod seed;
 pub mod wait;
 
 pub use dovecot::Dovecot;
+pub use postfix::Postfix;
 pub use proxy::Proxy;
 pub use wait::wait_until;

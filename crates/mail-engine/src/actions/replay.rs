@@ -406,6 +406,7 @@ mod tests {
             read_only: None,
             text: text.into(),
             copy_uid: None,
+            append_uid: None,
         }
     }
 

@@ -129,6 +129,15 @@ fn describe(event: &EngineEvent) -> String {
             total,
             ..
         } => format!("{folder}: first sync, {synced} of {total} messages"),
+        EngineEvent::OutboxChanged {
+            waiting, attention, ..
+        } => match (waiting, attention) {
+            (0, 0) => "outbox: everything sent".to_string(),
+            (waiting, 0) => format!("outbox: {waiting} waiting to be sent"),
+            (waiting, attention) => format!(
+                "outbox: {waiting} waiting to be sent, {attention} not sent (see `tern outbox`)"
+            ),
+        },
         EngineEvent::Connectivity { state, reason, .. } => {
             let state = match state {
                 ConnectivityState::Offline => "offline",

@@ -18,6 +18,8 @@ export interface Shell {
   progress: Record<string, Progress>;
   /** Things to tell the person once (a change the server refused, …). */
   notices: string[];
+  /** Messages waiting in the outbox, and those that failed or may have been sent. */
+  outbox: { waiting: number; attention: number };
 }
 
 /** What the window must do besides redrawing after an event. */
@@ -37,6 +39,7 @@ export function shellFrom(snapshot: SnapshotDto): Shell {
     pending: snapshot.pending,
     progress: {},
     notices: [],
+    outbox: { waiting: 0, attention: 0 },
   };
 }
 
@@ -78,6 +81,9 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
       effects.listChanged = event.folder;
       break;
     case 'new_mail':
+      break;
+    case 'outbox_changed':
+      shell.outbox = { waiting: event.waiting, attention: event.attention };
       break;
     case 'reload':
       effects.reload = true;

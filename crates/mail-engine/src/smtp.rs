@@ -1,0 +1,300 @@
+//! SMTP submission with lettre over rustls: implicit TLS (465) or STARTTLS (587), AUTH
+//! PLAIN/LOGIN, plaintext only to loopback or when the account allows it. The transaction is
+//! split at its point of no return: `commit` runs (the outbox records "committing") after
+//! the server accepted DATA and before the final dot, so a crash can be told apart from
+//! "maybe delivered".
+
+use std::path::Path;
+use std::time::Duration;
+
+use lettre::address::Address as LettreAddress;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use mail_store::{Security, SmtpServer};
+
+use crate::transport::is_loopback_host;
+use crate::Password;
+
+/// How a submission ended when it did not end in the server's acceptance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitError {
+    /// Nothing was delivered and trying later may work (network down, 4xx, timeouts).
+    Temporary(String),
+    /// The server refused for good (5xx: unknown recipient, too big, bad password) or the
+    /// settings cannot work (plaintext to a remote host, TLS certificate not trusted).
+    Permanent(String),
+    /// The final dot went out but no answer came back: the message may have been delivered.
+    Uncertain(String),
+}
+
+impl SubmitError {
+    pub fn message(&self) -> &str {
+        match self {
+            SubmitError::Temporary(message)
+            | SubmitError::Permanent(message)
+            | SubmitError::Uncertain(message) => message,
+        }
+    }
+}
+
+impl std::fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// Where and as whom to submit.
+pub struct Submission<'a> {
+    pub server: &'a SmtpServer,
+    pub username: &'a str,
+    pub password: &'a Password,
+    /// Extra CA certificate(s) to trust (the account's CA file).
+    pub ca_file: Option<&'a Path>,
+    /// Per step; the message transfer gets more time for big messages.
+    pub timeout: Duration,
+}
+
+/// A message's envelope and bytes.
+pub struct Envelope<'a> {
+    pub from: &'a str,
+    pub recipients: &'a [String],
+    pub raw: &'a [u8],
+}
+
+/// Classifies a lettre error from before the final dot (nothing can have been delivered).
+fn before_commit(what: &str, error: &lettre::transport::smtp::Error) -> SubmitError {
+    let text = format!("{what}: {error}");
+    if error.is_permanent() {
+        SubmitError::Permanent(text)
+    } else if error.is_tls() {
+        SubmitError::Permanent(format!(
+            "{what}: the TLS connection failed (is the server's certificate trusted? a private CA goes in the account's CA file): {error}"
+        ))
+    } else {
+        SubmitError::Temporary(text)
+    }
+}
+
+async fn step<T>(
+    what: &str,
+    limit: Duration,
+    future: impl std::future::Future<Output = Result<T, lettre::transport::smtp::Error>>,
+) -> Result<T, SubmitError> {
+    match tokio::time::timeout(limit, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(before_commit(what, &error)),
+        Err(_) => Err(SubmitError::Temporary(format!(
+            "{what}: no answer within {} s",
+            limit.as_secs()
+        ))),
+    }
+}
+
+fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SubmitError> {
+    let mut builder = TlsParameters::builder(host.to_string());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|error| {
+            SubmitError::Permanent(format!("Reading the CA file {}: {error}", path.display()))
+        })?;
+        let certificate = Certificate::from_pem(&pem).map_err(|error| {
+            SubmitError::Permanent(format!("Parsing the CA file {}: {error}", path.display()))
+        })?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build_rustls()
+        .map_err(|error| SubmitError::Permanent(format!("TLS setup: {error}")))
+}
+
+fn parse_address(address: &str) -> Result<LettreAddress, SubmitError> {
+    address
+        .trim()
+        .parse()
+        .map_err(|_| SubmitError::Permanent(format!("{address:?} is not a valid email address")))
+}
+
+/// Connects, logs in and sends `envelope`. `commit` runs after DATA was accepted, before the
+/// final dot; if it fails, the transaction is abandoned (nothing delivered). Returns the
+/// server's answer to the message (e.g. "2.0.0 Ok: queued as ...").
+pub async fn submit(
+    submission: &Submission<'_>,
+    envelope: &Envelope<'_>,
+    commit: impl FnOnce() -> anyhow::Result<()>,
+) -> Result<String, SubmitError> {
+    let server = submission.server;
+    let host = server.host.trim();
+    let limit = submission.timeout;
+    if server.security == Security::Plain && !is_loopback_host(host) && !server.allow_plaintext {
+        return Err(SubmitError::Permanent(format!(
+            "Refusing plaintext SMTP to {host}: the password would cross the network unencrypted (use TLS or STARTTLS, or allow plaintext for this account explicitly)"
+        )));
+    }
+    let from = parse_address(envelope.from)?;
+    let recipients = envelope
+        .recipients
+        .iter()
+        .map(|recipient| parse_address(recipient))
+        .collect::<Result<Vec<_>, _>>()?;
+    if recipients.is_empty() {
+        return Err(SubmitError::Permanent(
+            "The message has no recipient".into(),
+        ));
+    }
+    let hello = ClientId::Domain("localhost".to_string());
+    let implicit = match server.security {
+        Security::Tls => Some(tls_parameters(host, submission.ca_file)?),
+        Security::StartTls | Security::Plain => None,
+    };
+    let mut connection = step(
+        &format!("Connecting to {host}:{}", server.port),
+        limit,
+        AsyncSmtpConnection::connect_tokio1(
+            (host, server.port),
+            Some(limit),
+            &hello,
+            implicit,
+            None,
+        ),
+    )
+    .await?;
+    let result = transact(
+        &mut connection,
+        submission,
+        &from,
+        &recipients,
+        envelope,
+        commit,
+    )
+    .await;
+    match &result {
+        // After a refusal the session is still fine: end it politely.
+        Ok(_) | Err(SubmitError::Permanent(_)) | Err(SubmitError::Temporary(_)) => {
+            let _ = tokio::time::timeout(Duration::from_secs(5), connection.quit()).await;
+        }
+        Err(SubmitError::Uncertain(_)) => connection.abort().await,
+    }
+    result
+}
+
+async fn transact(
+    connection: &mut AsyncSmtpConnection,
+    submission: &Submission<'_>,
+    from: &LettreAddress,
+    recipients: &[LettreAddress],
+    envelope: &Envelope<'_>,
+    commit: impl FnOnce() -> anyhow::Result<()>,
+) -> Result<String, SubmitError> {
+    let server = submission.server;
+    let host = server.host.trim();
+    let limit = submission.timeout;
+    if server.security == Security::StartTls {
+        if !connection.can_starttls() {
+            return Err(SubmitError::Permanent(format!(
+                "{host} does not offer STARTTLS: choose TLS (port 465) or check the port"
+            )));
+        }
+        let parameters = tls_parameters(host, submission.ca_file)?;
+        let hello = ClientId::Domain("localhost".to_string());
+        step("STARTTLS", limit, connection.starttls(parameters, &hello)).await?;
+    }
+    let info = connection.server_info();
+    if info.supports_auth_mechanism(Mechanism::Plain)
+        || info.supports_auth_mechanism(Mechanism::Login)
+    {
+        let credentials = Credentials::new(
+            submission.username.to_string(),
+            submission.password.expose().to_string(),
+        );
+        let logged_in = tokio::time::timeout(
+            limit,
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials),
+        )
+        .await;
+        match logged_in {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) if error.is_permanent() => {
+                return Err(SubmitError::Permanent(format!(
+                    "The SMTP server refused the user name or password: {error}"
+                )))
+            }
+            Ok(Err(error)) => return Err(before_commit("Logging in", &error)),
+            Err(_) => return Err(SubmitError::Temporary("Logging in: no answer".into())),
+        }
+    }
+    let mut parameters = Vec::new();
+    if !envelope.raw.is_ascii() {
+        if !connection
+            .server_info()
+            .supports_feature(Extension::EightBitMime)
+        {
+            return Err(SubmitError::Permanent(
+                "The message has 8-bit content but the server does not accept it (no 8BITMIME)"
+                    .into(),
+            ));
+        }
+        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    step(
+        "MAIL FROM",
+        limit,
+        connection.command(Mail::new(Some(from.clone()), parameters)),
+    )
+    .await?;
+    let mut refused = Vec::new();
+    let mut temporary = false;
+    for recipient in recipients {
+        match tokio::time::timeout(
+            limit,
+            connection.command(Rcpt::new(recipient.clone(), vec![])),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) if error.is_permanent() || error.is_transient() => {
+                temporary |= error.is_transient();
+                refused.push(format!("{recipient}: {error}"));
+            }
+            Ok(Err(error)) => return Err(before_commit("RCPT TO", &error)),
+            Err(_) => return Err(SubmitError::Temporary("RCPT TO: no answer".into())),
+        }
+    }
+    if !refused.is_empty() {
+        // Sending to some recipients only would surprise the user: nothing goes out.
+        let _ = tokio::time::timeout(
+            limit,
+            connection.command(lettre::transport::smtp::commands::Rset),
+        )
+        .await;
+        let text = format!("The server refused recipients: {}", refused.join("; "));
+        return Err(if temporary {
+            SubmitError::Temporary(text)
+        } else {
+            SubmitError::Permanent(text)
+        });
+    }
+    step("DATA", limit, connection.command(Data)).await?;
+    if let Err(error) = commit() {
+        return Err(SubmitError::Temporary(format!(
+            "Not sent: recording the send failed: {error:#}"
+        )));
+    }
+    // From here the server may deliver: only its explicit refusal means "not delivered".
+    let transfer = limit + Duration::from_secs(envelope.raw.len() as u64 / 50_000);
+    match tokio::time::timeout(transfer, connection.message(envelope.raw)).await {
+        Ok(Ok(response)) => Ok(response.message().collect::<Vec<_>>().join(" ")),
+        Ok(Err(error)) if error.is_permanent() => Err(SubmitError::Permanent(format!(
+            "The server refused the message: {error}"
+        ))),
+        Ok(Err(error)) if error.is_transient() => Err(SubmitError::Temporary(format!(
+            "The server did not take the message now: {error}"
+        ))),
+        Ok(Err(error)) => Err(SubmitError::Uncertain(format!(
+            "The connection failed while the server was accepting the message: {error}"
+        ))),
+        Err(_) => Err(SubmitError::Uncertain(
+            "No answer from the server after the message was sent".into(),
+        )),
+    }
+}

@@ -1,0 +1,408 @@
+//! Sending through a real Postfix on loopback that delivers into the real Dovecot over LMTP:
+//! delivery with headers and attachments seen by the recipient's IDLE watcher, one copy in
+//! Sent, STARTTLS and implicit TLS, the offline outbox delivered once when the MTA is back,
+//! and a permanent refusal kept with the server's words.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{options, plain_settings, Harness};
+use imap_proto::{AttributeValue, Response};
+use mail_engine::{
+    Engine, EngineEvent, ImapConnection, Password, SelectMode, SendOutcome, Timeouts,
+};
+use mail_message::{parse_message, Address, Draft, OutgoingAttachment};
+use mail_store::{NewAccount, OutboxState, PasswordSource, Security, SmtpServer, Store};
+use tern_testkit::{Dovecot, Postfix};
+
+fn address(name: &str, address: &str) -> Address {
+    Address {
+        name: name.into(),
+        address: address.into(),
+    }
+}
+
+struct Mail {
+    harness: Harness,
+    postfix: Postfix,
+}
+
+fn mail_system() -> Mail {
+    let dovecot = Dovecot::start_with_delivery().expect("dovecot with delivery");
+    let postfix = Postfix::start(&dovecot).expect("postfix starts");
+    let harness = Harness::on(dovecot, 0);
+    Mail { harness, postfix }
+}
+
+impl Mail {
+    fn alice(&self, security: Security, port: u16) -> Arc<Engine> {
+        {
+            let mut store = self.harness.store.lock().unwrap();
+            store
+                .set_smtp_server(
+                    self.harness.account.id,
+                    &SmtpServer {
+                        host: "127.0.0.1".into(),
+                        port,
+                        security,
+                        username: None,
+                        allow_plaintext: false,
+                        saves_sent: false,
+                    },
+                )
+                .unwrap();
+            store
+                .set_display_name(self.harness.account.id, Some("Alice Sender"))
+                .unwrap();
+        }
+        let mut account = self.harness.account.clone();
+        account.ca_file = Some(self.harness.server.ca_file().display().to_string());
+        Arc::new(Engine::new(
+            self.harness.store.clone(),
+            account,
+            Password::new("alice-pw"),
+            options(),
+        ))
+    }
+}
+
+/// An engine for bob (the recipient) with its own cache.
+fn bob(server: &Dovecot) -> (tempfile::TempDir, Arc<Engine>) {
+    let data = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_dir(data.path()).unwrap();
+    let id = store
+        .upsert_account(
+            &NewAccount {
+                email: "bob@tern.test".into(),
+                imap_host: "127.0.0.1".into(),
+                imap_port: server.port,
+                security: Security::Plain,
+                username: "bob".into(),
+                ca_file: None,
+                password_source: PasswordSource::Env("UNUSED".into()),
+                allow_plaintext: false,
+            },
+            0,
+        )
+        .unwrap();
+    let account = store
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == id)
+        .unwrap();
+    let engine = Arc::new(Engine::new(
+        Arc::new(Mutex::new(store)),
+        account,
+        Password::new("bob-pw"),
+        options(),
+    ));
+    (data, engine)
+}
+
+/// The raw messages in `user`'s `folder` whose Message-ID is `id`.
+async fn with_message_id(port: u16, user: &str, folder: &str, id: &str) -> Vec<Vec<u8>> {
+    let mut connection = ImapConnection::connect(
+        &plain_settings(port, user),
+        &Password::new(format!("{user}-pw")),
+        Timeouts::default(),
+    )
+    .await
+    .unwrap();
+    connection
+        .select(folder, SelectMode::ReadOnly)
+        .await
+        .unwrap();
+    let uids = connection
+        .uid_search(&format!("HEADER Message-ID \"<{id}>\""))
+        .await
+        .unwrap();
+    let mut messages = Vec::new();
+    for uid in uids {
+        connection
+            .execute(&format!("UID FETCH {} BODY.PEEK[]", uid.0), |response| {
+                if let Response::Fetch(_, attributes) = response {
+                    for attribute in attributes {
+                        if let AttributeValue::BodySection {
+                            data: Some(data), ..
+                        } = attribute
+                        {
+                            messages.push(data.to_vec());
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    connection.logout().await;
+    messages
+}
+
+fn draft(subject: &str, to: &str) -> Draft {
+    Draft {
+        to: vec![address("Bob", to)],
+        subject: subject.into(),
+        text: format!("Hello, this is {subject}.\n"),
+        ..Draft::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_message_arrives_with_its_headers_and_attachments_and_lands_in_sent_once() {
+    let mail = mail_system();
+    let alice = mail.alice(Security::Plain, mail.postfix.port);
+    alice.refresh_folders().await.unwrap();
+    let (_bob_data, bob) = bob(&mail.harness.server);
+    let mut bob_events = bob.subscribe();
+    let _watch = bob.watch("INBOX");
+    let live = || async {
+        bob.snapshot().ok().and_then(|s| s.connectivity)
+            == Some(mail_engine::ConnectivityState::Live)
+    };
+    tern_testkit::wait_until("bob's watcher live", Duration::from_secs(20), live)
+        .await
+        .unwrap();
+
+    let mut message = draft("Quarterly plans", "bob@tern.test");
+    message.cc = vec![address("", "alice@tern.test")];
+    message.bcc = vec![address("Hidden", "bob@tern.test")];
+    message.html = Some("<p>Hello, <b>plans</b>.</p>".into());
+    message.attachments = vec![OutgoingAttachment {
+        name: "plan.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: (0..=255u8).cycle().take(70_000).collect(),
+    }];
+    let queued = alice.queue_message(&message).unwrap();
+    let report = alice.drain_outbox(false).await.unwrap();
+    assert!(!report.busy);
+    assert!(
+        matches!(
+            report.outcomes.as_slice(),
+            [(_, _, SendOutcome::Sent { .. })]
+        ),
+        "{report:?}"
+    );
+    assert_eq!(report.sent_copies, 1, "{report:?}");
+
+    // bob's IDLE watcher announces it.
+    let heard = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(EngineEvent::NewMail { subject, from, .. }) = bob_events.recv().await {
+                if subject == "Quarterly plans" {
+                    return from;
+                }
+            }
+        }
+    })
+    .await
+    .expect("bob's watcher hears of the message");
+    assert_eq!(heard, "Alice Sender");
+
+    let delivered =
+        with_message_id(mail.harness.server.port, "bob", "INBOX", &queued.message_id).await;
+    assert_eq!(
+        delivered.len(),
+        1,
+        "delivered once (Bcc to an address already in To)"
+    );
+    let view = parse_message(&delivered[0]);
+    assert_eq!(view.subject, "Quarterly plans");
+    assert_eq!(view.from, vec![address("Alice Sender", "alice@tern.test")]);
+    assert_eq!(view.to, vec![address("Bob", "bob@tern.test")]);
+    assert_eq!(view.cc[0].address, "alice@tern.test");
+    assert!(
+        !String::from_utf8_lossy(&delivered[0]).contains("Bcc:"),
+        "no Bcc on the wire"
+    );
+    assert!(view.html_unsafe.unwrap().contains("<b>plans</b>"));
+    assert_eq!(view.attachments.len(), 1);
+    assert_eq!(
+        mail_message::attachment_bytes(&delivered[0], 0).unwrap(),
+        message.attachments[0].data
+    );
+
+    // Sent holds it once, with the Bcc; a second drain appends nothing.
+    let in_sent = with_message_id(
+        mail.harness.server.port,
+        "alice",
+        "Sent",
+        &queued.message_id,
+    )
+    .await;
+    assert_eq!(in_sent.len(), 1);
+    assert!(String::from_utf8_lossy(&in_sent[0]).contains("Bcc: Hidden <bob@tern.test>"));
+    let again = alice.drain_outbox(false).await.unwrap();
+    assert!(again.outcomes.is_empty());
+    assert_eq!(
+        with_message_id(
+            mail.harness.server.port,
+            "alice",
+            "Sent",
+            &queued.message_id
+        )
+        .await
+        .len(),
+        1
+    );
+    let entry = alice
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == queued.id)
+        .unwrap();
+    assert_eq!(entry.state, OutboxState::Sent);
+    assert_eq!(entry.sent_folder, mail_store::SentFolderCopy::Done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_and_implicit_tls_submission_work_with_the_accounts_ca() {
+    let mail = mail_system();
+    for (security, port, subject) in [
+        (
+            Security::StartTls,
+            mail.postfix.submission_port,
+            "Over STARTTLS",
+        ),
+        (Security::Tls, mail.postfix.smtps_port, "Over TLS"),
+    ] {
+        let alice = mail.alice(security, port);
+        let queued = alice
+            .queue_message(&draft(subject, "bob@tern.test"))
+            .unwrap();
+        let report = alice.drain_outbox(false).await.unwrap();
+        assert!(
+            matches!(
+                report.outcomes.as_slice(),
+                [(_, _, SendOutcome::Sent { .. })]
+            ),
+            "{subject}: {report:?}"
+        );
+        let port = mail.harness.server.port;
+        let id = queued.message_id.clone();
+        tern_testkit::wait_until(subject, Duration::from_secs(20), || {
+            let id = id.clone();
+            async move { with_message_id(port, "bob", "INBOX", &id).await.len() == 1 }
+        })
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn written_offline_it_waits_and_is_delivered_once_when_the_mta_is_back() {
+    let mut mail = mail_system();
+    let alice = mail.alice(Security::Plain, mail.postfix.port);
+    mail.postfix.stop().unwrap();
+    let queued = alice
+        .queue_message(&draft("Written on a plane", "bob@tern.test"))
+        .unwrap();
+    let report = alice.drain_outbox(false).await.unwrap();
+    match report.outcomes.as_slice() {
+        [(_, _, SendOutcome::Deferred { error, .. })] => {
+            assert!(error.contains("Connecting"), "{error}")
+        }
+        other => panic!("expected a deferral: {other:?}"),
+    }
+    let entry = alice
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == queued.id)
+        .unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.last_error.is_some());
+    assert!(entry.next_attempt_at > entry.created_at, "backs off");
+    // Not due yet: a normal drain leaves it.
+    assert!(alice.drain_outbox(false).await.unwrap().outcomes.is_empty());
+
+    mail.postfix.start_again().unwrap();
+    let report = alice.drain_outbox(true).await.unwrap();
+    assert!(
+        matches!(
+            report.outcomes.as_slice(),
+            [(_, _, SendOutcome::Sent { .. })]
+        ),
+        "{report:?}"
+    );
+    assert!(
+        alice.drain_outbox(true).await.unwrap().outcomes.is_empty(),
+        "never twice"
+    );
+    let port = mail.harness.server.port;
+    let id = queued.message_id.clone();
+    tern_testkit::wait_until("delivery", Duration::from_secs(20), || {
+        let id = id.clone();
+        async move { !with_message_id(port, "bob", "INBOX", &id).await.is_empty() }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        with_message_id(port, "bob", "INBOX", &queued.message_id)
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_recipient_is_refused_for_good_with_the_servers_words() {
+    let mail = mail_system();
+    let alice = mail.alice(Security::Plain, mail.postfix.port);
+    let queued = alice
+        .queue_message(&draft("To nobody", "nobody@tern.test"))
+        .unwrap();
+    let report = alice.drain_outbox(false).await.unwrap();
+    match report.outcomes.as_slice() {
+        [(_, _, SendOutcome::Failed { error })] => {
+            assert!(error.contains("nobody@tern.test"), "{error}");
+            assert!(
+                error.contains("User unknown"),
+                "the server's words: {error}"
+            );
+        }
+        other => panic!("expected a refusal: {other:?}"),
+    }
+    assert!(
+        alice.drain_outbox(true).await.unwrap().outcomes.is_empty(),
+        "not retried"
+    );
+    let entry = alice
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == queued.id)
+        .unwrap();
+    assert_eq!(entry.state, OutboxState::Failed);
+    assert_eq!(entry.attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_a_permanent_failure_not_a_retry_loop() {
+    let mail = mail_system();
+    let good = mail.alice(Security::Plain, mail.postfix.port);
+    let wrong = Arc::new(Engine::new(
+        mail.harness.store.clone(),
+        good.account().clone(),
+        Password::new("wrong"),
+        options(),
+    ));
+    wrong
+        .queue_message(&draft("Bad login", "bob@tern.test"))
+        .unwrap();
+    let report = wrong.drain_outbox(false).await.unwrap();
+    match report.outcomes.as_slice() {
+        [(_, _, SendOutcome::Failed { error })] => {
+            assert!(
+                error.contains("refused the user name or password"),
+                "{error}"
+            )
+        }
+        other => panic!("expected a refusal: {other:?}"),
+    }
+}
