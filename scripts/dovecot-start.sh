@@ -4,7 +4,7 @@
 #   scripts/dovecot-start.sh DIR PORT [TLS_PORT]
 #
 # Everything (config, TLS certificate, users, mail, logs, pid file) lives under DIR.
-# Users: alice/alice-pw and bob/bob-pw. SPECIAL-USE folders Sent, Drafts, Trash,
+# Users: alice/alice-pw, bob/bob-pw and carol/carol-pw. SPECIAL-USE folders Sent, Drafts, Trash,
 # Archive and Junk are created for each. Prints "ready PORT TLS_PORT" when it accepts
 # connections. Installs dovecot-imapd with apt when it is missing (needs root).
 # Stop it with scripts/dovecot-stop.sh DIR.
@@ -51,6 +51,7 @@ fi
 cat > "$dir/users" <<USERS
 alice:{PLAIN}alice-pw::::::
 bob:{PLAIN}bob-pw::::::
+carol:{PLAIN}carol-pw::::::
 USERS
 
 if [ "$(id -u)" = 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a private Postfix on loopback for tests, benchmarks and the demo: it accepts mail
-# for the domain tern.test (users alice and bob; anyone else is rejected at RCPT with 550)
+# for the domain tern.test (users alice, bob and carol; anyone else is rejected at RCPT with 550)
 # and delivers it over LMTP into a private Dovecot started with TERN_DOVECOT_LMTP_PORT and
 # TERN_DOVECOT_AUTH_PORT (scripts/dovecot-start.sh), whose passwords SMTP AUTH checks.
 #
@@ -27,7 +27,7 @@ dir=$(cd "$dir" && pwd)
 tls=$(cd "$tls" && pwd)
 chown postfix "$dir/data"
 
-printf 'alice@tern.test OK\nbob@tern.test OK\n' > "$dir/conf/vmailbox"
+printf 'alice@tern.test OK\nbob@tern.test OK\ncarol@tern.test OK\n' > "$dir/conf/vmailbox"
 
 cat > "$dir/conf/main.cf" <<CONF
 compatibility_level = 3.6

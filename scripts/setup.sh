@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tern needs on Debian 12 (idempotent; uses sudo when
-# not root): a C toolchain, Dovecot for the test/demo IMAP server, OpenSSL, D-Bus and
+# not root): a C toolchain, Dovecot for the test/demo IMAP server (with LMTP) and Postfix
+# for the test/demo MTA, OpenSSL, D-Bus and
 # gnome-keyring for keyring tests, Chromium for rendering sanitized mail in a real browser,
 # WebKitGTK and the tray/X libraries for the desktop app, Xvfb + WebKitWebDriver +
 # tauri-driver + Python (selenium, python-dbusmock) for its end-to-end tests, Node.js >= 20.19
@@ -15,7 +16,8 @@ packages=(build-essential pkg-config ca-certificates curl openssl
           dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium
           libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
           xvfb xauth x11-utils webkit2gtk-driver imagemagick
-          xdotool python3 python3-venv python3-dbus python3-gi python3-xlib gir1.2-webkit2-4.1)
+          xdotool python3 python3-venv python3-dbus python3-gi python3-xlib gir1.2-webkit2-4.1
+          dovecot-lmtpd postfix)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -26,14 +28,18 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
+  # Postfix asks how to configure the system MTA: not at all (tests run private instances).
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo_cmd debconf-set-selections
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The system Dovecot service is not needed (tests start private instances); keep it off.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet dovecot 2>/dev/null; then
-  $sudo_cmd systemctl disable --now dovecot >/dev/null 2>&1 || true
-fi
+# The system Dovecot and Postfix services are not needed (tests start private instances).
+for service in dovecot postfix; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $sudo_cmd systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
   export PATH="$HOME/.cargo/bin:$PATH"

@@ -164,6 +164,22 @@ impl Engine {
         })
     }
 
+    /// A reply (or reply-all) to a cached or fetchable message, to edit and queue.
+    pub async fn reply_draft(&self, folder: &str, uid: u64, all: bool) -> Result<Draft> {
+        let folder = self.cached_message_folder(folder)?;
+        let (raw, _) = self.raw_message(&folder, uid).await?;
+        let view = mail_message::parse_message(&raw);
+        Ok(mail_message::reply_draft(&view, &self.identity()?, all))
+    }
+
+    /// A forward of a message (its text inline, its attachments attached), to address.
+    pub async fn forward_draft(&self, folder: &str, uid: u64) -> Result<Draft> {
+        let folder = self.cached_message_folder(folder)?;
+        let (raw, _) = self.raw_message(&folder, uid).await?;
+        let view = mail_message::parse_message(&raw);
+        Ok(mail_message::forward_draft(&view, &raw, &self.identity()?))
+    }
+
     /// The account's outbox, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         let account = self.account().id;
@@ -359,15 +375,26 @@ impl Engine {
         if due.is_empty() {
             return Ok(0);
         }
-        let sent = with_store(self.store(), |store| store.folders(account))?
-            .into_iter()
-            .find(|folder| folder.role == Some(FolderRole::Sent))
-            .ok_or_else(|| {
-                EngineError::new(
-                    ErrorKind::Other,
-                    "The account has no Sent folder (none is marked \\Sent): sent mail is not copied",
-                )
-            })?;
+        let find_sent = || {
+            with_store(self.store(), |store| store.folders(account)).map(|folders| {
+                folders
+                    .into_iter()
+                    .find(|folder| folder.role == Some(FolderRole::Sent))
+            })
+        };
+        // A profile that never listed its folders (a first `tern send`) learns them now.
+        let sent = match find_sent()? {
+            Some(sent) => sent,
+            None => {
+                self.refresh_folders().await?;
+                find_sent()?.ok_or_else(|| {
+                    EngineError::new(
+                        ErrorKind::Other,
+                        "The account has no Sent folder (none is marked \\Sent): sent mail is not copied",
+                    )
+                })?
+            }
+        };
         let mut saved = 0;
         for copy in due {
             let name = sent.name.clone();

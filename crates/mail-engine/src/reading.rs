@@ -143,7 +143,7 @@ impl Engine {
     }
 
     /// The raw message: from the cache, or fetched (and kept) when not cached.
-    async fn raw_message(&self, folder: &Folder, uid: u64) -> Result<(Vec<u8>, bool)> {
+    pub(crate) async fn raw_message(&self, folder: &Folder, uid: u64) -> Result<(Vec<u8>, bool)> {
         if let Some(raw) = with_store(self.store(), |store| store.body(folder.id, uid))? {
             return Ok((raw, true));
         }

@@ -145,6 +145,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a message: written to the outbox first (it survives a crash or a missing
+    /// network), then sent now when the SMTP server is reachable, else retried later (by
+    /// `tern outbox --flush`, `tern watch` or the app). Exits non-zero when the server
+    /// refuses it for good.
+    Send(SendArgs),
+    /// The outbox: messages waiting to be sent, refused, or sent (with their Sent copy).
+    Outbox {
+        /// Send everything waiting now (ignoring the retry schedule).
+        #[arg(long, conflicts_with_all = ["retry", "discard"])]
+        flush: bool,
+        /// Queue a refused or maybe-sent message again (its id from `tern outbox`).
+        #[arg(long, value_name = "ID", conflicts_with = "discard")]
+        retry: Option<i64>,
+        /// Remove a message that is not being sent.
+        #[arg(long, value_name = "ID")]
+        discard: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A folder's newest messages, from the cache only (works offline).
     List {
         #[arg(long, value_name = "NAME")]
@@ -156,6 +176,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `tern send`'s message.
+#[derive(Debug, ClapArgs)]
+pub struct SendArgs {
+    /// Recipients (repeatable; each may hold several, comma-separated: `Name <a@b>, c@d`).
+    #[arg(long, value_name = "ADDR")]
+    pub to: Vec<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub cc: Vec<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub bcc: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// The plain-text body from a file (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// An HTML version of the body from a file (sent as an alternative to the text).
+    #[arg(long, value_name = "FILE")]
+    pub html_file: Option<PathBuf>,
+    /// Attach a file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Reply to this message (with --folder): recipients, Re: subject, threading headers
+    /// and the quoted text come from it; --to/--cc add to them; the body goes above the quote.
+    #[arg(
+        long,
+        value_name = "U",
+        requires = "folder",
+        conflicts_with = "forward_uid"
+    )]
+    pub reply_uid: Option<u64>,
+    /// With --reply-uid: reply to everyone (To and Cc of the original, without you).
+    #[arg(long, requires = "reply_uid")]
+    pub all: bool,
+    /// Forward this message (with --folder): its text inline, its attachments attached.
+    #[arg(long, value_name = "U", requires = "folder")]
+    pub forward_uid: Option<u64>,
+    /// The folder of --reply-uid / --forward-uid.
+    #[arg(long, value_name = "NAME")]
+    pub folder: Option<String>,
+    /// Only write it to the outbox; do not try to send now.
+    #[arg(long)]
+    pub queue_only: bool,
+    /// Print JSON (`id`, `message_id`, `state`, `error`, `ms`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,6 +302,31 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set the account's SMTP (sending) server and the name shown in From.
+    Smtp(AccountSmtp),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct AccountSmtp {
+    #[arg(long, value_name = "HOST")]
+    pub host: String,
+    /// Default: 465 for tls, 587 for starttls, 25 for plain.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    #[arg(long, value_enum, default_value_t = SecurityArg::Starttls)]
+    pub security: SecurityArg,
+    /// Login name (default: the account's IMAP user name).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The server files sent mail in Sent itself (Gmail, Outlook): Tern does not append a copy.
+    #[arg(long)]
+    pub server_saves_sent: bool,
+    /// Allow plaintext SMTP to a host that is not a loopback address.
+    #[arg(long)]
+    pub allow_plaintext: bool,
+    /// The name shown in From.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -270,6 +362,23 @@ pub struct AccountAdd {
     /// Save without first logging in to check the settings.
     #[arg(long)]
     pub no_verify: bool,
+    /// The name shown in From of mail you send.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// SMTP (sending) server; default: the provider's, for well-known domains.
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// Default: 465 for tls, 587 for starttls, 25 for plain.
+    #[arg(long, value_name = "PORT", requires = "smtp_host")]
+    pub smtp_port: Option<u16>,
+    #[arg(long, value_enum, default_value_t = SecurityArg::Starttls, requires = "smtp_host")]
+    pub smtp_security: SecurityArg,
+    /// SMTP login name (default: the IMAP user name).
+    #[arg(long, value_name = "NAME", requires = "smtp_host")]
+    pub smtp_user: Option<String>,
+    /// The SMTP server files sent mail in Sent itself (no copy appended by Tern).
+    #[arg(long, requires = "smtp_host")]
+    pub server_saves_sent: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -3,67 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::{fails, ok, tern};
 use tern_testkit::Dovecot;
-
-fn tern(data: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tern"));
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("TERN_DATA_DIR");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().expect("tern runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    child.wait_with_output().expect("tern finishes")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "tern failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Asserts a failure with exactly one line on stderr, and returns it.
-fn fails(output: &Output) -> String {
-    assert!(
-        !output.status.success(),
-        "expected failure, got: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "one clear line, got: {stderr}");
-    assert!(lines[0].starts_with("tern: "), "{stderr}");
-    lines[0].to_string()
-}
 
 fn add_plain(data: &Path, server: &Dovecot) -> Output {
     let port = server.port.to_string();

@@ -15,6 +15,9 @@ pub struct Provider {
     pub smtp_security: Security,
     /// Providers that refuse the account password for IMAP and want an app password.
     pub needs_app_password: bool,
+    /// The provider files mail sent through its SMTP server in Sent by itself (a copy
+    /// appended by the client would show twice).
+    pub smtp_saves_sent: bool,
 }
 
 const fn provider(
@@ -37,17 +40,38 @@ const fn provider(
             Security::StartTls
         },
         needs_app_password,
+        smtp_saves_sent: false,
     }
 }
 
-const GMAIL: Provider = provider("Gmail", "imap.gmail.com", "smtp.gmail.com", 465, true);
-const OUTLOOK: Provider = provider(
-    "Outlook.com",
-    "outlook.office365.com",
-    "smtp-mail.outlook.com",
-    587,
-    false,
-);
+impl Provider {
+    /// The SMTP server a new account of this provider gets.
+    pub fn smtp_server(&self) -> mail_store::SmtpServer {
+        mail_store::SmtpServer {
+            host: self.smtp_host.to_string(),
+            port: self.smtp_port,
+            security: self.smtp_security,
+            username: None,
+            allow_plaintext: false,
+            saves_sent: self.smtp_saves_sent,
+        }
+    }
+}
+
+const GMAIL: Provider = Provider {
+    smtp_saves_sent: true,
+    ..provider("Gmail", "imap.gmail.com", "smtp.gmail.com", 465, true)
+};
+const OUTLOOK: Provider = Provider {
+    smtp_saves_sent: true,
+    ..provider(
+        "Outlook.com",
+        "outlook.office365.com",
+        "smtp-mail.outlook.com",
+        587,
+        false,
+    )
+};
 const YAHOO: Provider = provider(
     "Yahoo Mail",
     "imap.mail.yahoo.com",
@@ -138,6 +162,8 @@ mod tests {
         assert_eq!(gmail.imap_port, 993);
         assert_eq!(gmail.imap_security, Security::Tls);
         assert_eq!(gmail.smtp_security, Security::Tls);
+        assert!(gmail.smtp_saves_sent, "Gmail files sent mail itself");
+        assert!(!provider_for("a@posteo.de").expect("posteo").smtp_saves_sent);
         let outlook = provider_for("a@hotmail.com").expect("outlook");
         assert_eq!(outlook.smtp_port, 587);
         assert_eq!(outlook.smtp_security, Security::StartTls);

@@ -11,7 +11,8 @@ pub fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
 }
 
-/// A running private Dovecot with users alice/alice-pw and bob/bob-pw. Stopped on drop.
+/// A running private Dovecot with users alice/alice-pw, bob/bob-pw and carol/carol-pw.
+/// Stopped on drop.
 pub struct Dovecot {
     dir: tempfile::TempDir,
     pub port: u16,

@@ -1,5 +1,5 @@
 //! A private Postfix on loopback in front of a [`Dovecot`] started with delivery listeners:
-//! it accepts mail for alice@tern.test and bob@tern.test (others: 550 at RCPT), checks SMTP
+//! it accepts mail for alice, bob and carol @tern.test (others: 550 at RCPT), checks SMTP
 //! AUTH against Dovecot's passwords and delivers over LMTP into their INBOX. Via
 //! scripts/postfix-start.sh; stopped on drop (queued mail stays for a restart).
 

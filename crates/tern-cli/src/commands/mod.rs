@@ -4,8 +4,10 @@ mod account;
 mod actions;
 mod folders;
 mod list;
+mod outbox;
 mod pending;
 mod reading;
+mod send;
 mod sync;
 mod watch;
 
@@ -18,6 +20,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Account(AccountCommand::Add(add)) => account::add(args.data_dir, add).await,
         Command::Account(AccountCommand::List { json }) => account::list(args.data_dir, json),
+        Command::Account(AccountCommand::Smtp(smtp)) => account::smtp(args.data_dir, account, smtp),
+        Command::Send(send) => send::run(args.data_dir, account, send).await,
+        Command::Outbox {
+            flush,
+            retry,
+            discard,
+            json,
+        } => outbox::run(args.data_dir, account, flush, retry, discard, json).await,
         Command::Folders { json } => folders::run(args.data_dir, account, json).await,
         Command::Sync {
             folders,

@@ -47,6 +47,8 @@ pub async fn run(
             }
         }
     });
+    // Mail written offline goes out while watching (when the account can send).
+    let outbox = engine.smtp_server().is_ok().then(|| engine.spawn_outbox());
     let mut stdout = std::io::stdout();
     loop {
         let event = tokio::select! {
@@ -79,6 +81,9 @@ pub async fn run(
         }
     }
     drop(subscriptions);
+    if let Some(outbox) = outbox {
+        outbox.abort();
+    }
     prefetch.abort();
     heartbeat.abort();
     engine.shutdown().await;

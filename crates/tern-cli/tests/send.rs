@@ -1,0 +1,435 @@
+//! `tern send` and `tern outbox` end to end: a real Postfix on loopback delivering into the
+//! real Dovecot. Sent and delivered with headers; a reply with Re:, threading headers and
+//! the quote; offline -> queued -> delivered once when the MTA is back; killed while the
+//! outbox drains -> every message delivered at most once, none lost silently; an unknown
+//! recipient refused with the server's words and kept.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ok, tern};
+use tern_testkit::{Dovecot, Postfix};
+
+struct Setup {
+    dovecot: Dovecot,
+    postfix: Postfix,
+    data: tempfile::TempDir,
+}
+
+const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+
+fn setup() -> Setup {
+    let dovecot = Dovecot::start_with_delivery().expect("dovecot");
+    let postfix = Postfix::start(&dovecot).expect("postfix");
+    let data = tempfile::tempdir().unwrap();
+    let imap_port = dovecot.port.to_string();
+    let smtp_port = postfix.port.to_string();
+    ok(&tern(
+        data.path(),
+        &[
+            "account",
+            "add",
+            "--email",
+            "alice@tern.test",
+            "--user",
+            "alice",
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &imap_port,
+            "--security",
+            "plain",
+            "--password-env",
+            "ALICE_PW",
+            "--name",
+            "Alice Example",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp_port,
+            "--smtp-security",
+            "plain",
+        ],
+        &PW,
+        None,
+    ));
+    Setup {
+        dovecot,
+        postfix,
+        data,
+    }
+}
+
+/// UIDs of `user`'s messages in `folder` with this Message-ID (doveadm, no IMAP client).
+fn delivered(dovecot: &Dovecot, user: &str, folder: &str, message_id: &str) -> usize {
+    dovecot
+        .doveadm(&[
+            "search",
+            "-u",
+            user,
+            "mailbox",
+            folder,
+            "header",
+            "Message-ID",
+            message_id,
+        ])
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .count()
+}
+
+/// Hands `message` to the MTA the way another server would (no AUTH: mail for tern.test).
+fn smtp_deliver(port: u16, from: &str, to: &str, message: &str) {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let expect = |code: &str, reader: &mut BufReader<std::net::TcpStream>| loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with(code), "expected {code}, got {line}");
+        if line.as_bytes().get(3) == Some(&b' ') {
+            break;
+        }
+    };
+    expect("220", &mut reader);
+    for (command, code) in [
+        ("EHLO test.example".to_string(), "250"),
+        (format!("MAIL FROM:<{from}>"), "250"),
+        (format!("RCPT TO:<{to}>"), "250"),
+        ("DATA".to_string(), "354"),
+    ] {
+        write!(writer, "{command}\r\n").unwrap();
+        expect(code, &mut reader);
+    }
+    write!(writer, "{message}\r\n.\r\n").unwrap();
+    expect("250", &mut reader);
+    write!(writer, "QUIT\r\n").unwrap();
+}
+
+fn wait_for(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn send_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["send", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(&tern(data, &all, &PW, Some("Hello from the test.\n")))).unwrap()
+}
+
+fn outbox(data: &Path) -> Vec<serde_json::Value> {
+    serde_json::from_str(&ok(&tern(data, &["outbox", "--json"], &PW, None))).unwrap()
+}
+
+#[test]
+fn send_delivers_and_a_reply_threads_and_quotes() {
+    let setup = setup();
+    let data = setup.data.path();
+    let attachment = data.join("notes.txt");
+    std::fs::write(&attachment, "line one\nline two\n").unwrap();
+    let sent = send_json(
+        data,
+        &[
+            "--to",
+            "Bob <bob@tern.test>",
+            "--subject",
+            "Lunch?",
+            "--body-file",
+            "-",
+            "--attach",
+            attachment.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(sent["state"], "sent", "{sent}");
+    let message_id = sent["message_id"].as_str().unwrap().to_string();
+    wait_for("delivery to bob", Duration::from_secs(20), || {
+        delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
+    });
+    assert_eq!(
+        delivered(&setup.dovecot, "alice", "Sent", &message_id),
+        1,
+        "one copy in Sent"
+    );
+    let raw = setup
+        .dovecot
+        .doveadm(&[
+            "fetch",
+            "-u",
+            "bob",
+            "text",
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            &message_id,
+        ])
+        .unwrap();
+    assert!(
+        raw.contains("From: \"Alice Example\" <alice@tern.test>"),
+        "{raw}"
+    );
+    assert!(raw.contains("Subject: Lunch?"), "{raw}");
+    assert!(
+        raw.contains("filename=\"notes.txt\"") || raw.contains("filename=notes.txt"),
+        "{raw}"
+    );
+
+    // alice receives bob's answer and replies to it.
+    let answer_id = "answer-1@tern.test";
+    let answer = format!(
+        "From: Bob <bob@tern.test>\r\nTo: alice@tern.test\r\nCc: carol@tern.test\r\nSubject: Re: Lunch?\r\n\
+Message-ID: <{answer_id}>\r\nIn-Reply-To: <{message_id}>\r\nReferences: <{message_id}>\r\n\
+Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
+    );
+    smtp_deliver(
+        setup.postfix.port,
+        "bob@tern.test",
+        "alice@tern.test",
+        &answer,
+    );
+    wait_for(
+        "the answer in alice's INBOX",
+        Duration::from_secs(20),
+        || delivered(&setup.dovecot, "alice", "INBOX", answer_id) == 1,
+    );
+    ok(&tern(
+        data,
+        &["sync", "--folder", "INBOX", "--prefetch-days", "0"],
+        &PW,
+        None,
+    ));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&ok(&tern(
+        data,
+        &["list", "--folder", "INBOX", "--json"],
+        &PW,
+        None,
+    )))
+    .unwrap();
+    let uid = list
+        .iter()
+        .find(|message| message["subject"] == "Re: Lunch?")
+        .expect("the answer is listed")["uid"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let reply = send_json(
+        data,
+        &[
+            "--reply-uid",
+            &uid,
+            "--folder",
+            "INBOX",
+            "--all",
+            "--body-file",
+            "-",
+        ],
+    );
+    assert_eq!(reply["state"], "sent", "{reply}");
+    let reply_id = reply["message_id"].as_str().unwrap().to_string();
+    wait_for("the reply delivered", Duration::from_secs(20), || {
+        delivered(&setup.dovecot, "bob", "INBOX", &reply_id) == 1
+    });
+    let raw = setup
+        .dovecot
+        .doveadm(&[
+            "fetch",
+            "-u",
+            "bob",
+            "text",
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            &reply_id,
+        ])
+        .unwrap();
+    assert!(raw.contains("Subject: Re: Lunch?"), "Re: once: {raw}");
+    assert!(!raw.contains("Re: Re:"), "{raw}");
+    assert!(
+        raw.contains(&format!("In-Reply-To: <{answer_id}>")),
+        "{raw}"
+    );
+    let unfolded = raw.replace("\r\n ", " ").replace("\n ", " ");
+    assert!(
+        unfolded.contains(&format!("References: <{message_id}> <{answer_id}>")),
+        "References chain: {raw}"
+    );
+    assert!(
+        raw.contains("Cc: carol@tern.test"),
+        "reply-all keeps Cc: {raw}"
+    );
+    assert!(raw.contains("Hello from the test."), "{raw}");
+    assert!(raw.contains("> Yes, at noon."), "quoted: {raw}");
+    assert!(raw.contains("Bob <bob@tern.test> wrote:"), "{raw}");
+}
+
+#[test]
+fn written_offline_it_waits_in_the_outbox_and_goes_out_once() {
+    let mut setup = setup();
+    let data = setup.data.path();
+    setup.postfix.stop().unwrap();
+    let queued = send_json(
+        data,
+        &[
+            "--to",
+            "bob@tern.test",
+            "--subject",
+            "From the train",
+            "--body-file",
+            "-",
+        ],
+    );
+    assert_eq!(queued["state"], "queued", "{queued}");
+    assert!(
+        queued["error"].as_str().unwrap().contains("Connecting"),
+        "{queued}"
+    );
+    let message_id = queued["message_id"].as_str().unwrap().to_string();
+    let entries = outbox(data);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["state"], "queued");
+    assert!(entries[0]["last_error"].is_string());
+    assert!(entries[0]["next_attempt"].is_string());
+
+    setup.postfix.start_again().unwrap();
+    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    wait_for("delivery", Duration::from_secs(20), || {
+        delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
+    });
+    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    let entries = outbox(data);
+    assert_eq!(entries[0]["state"], "sent");
+    assert_eq!(entries[0]["sent_folder"], "done");
+    // Postfix delivered it once, so LMTP saw it once.
+    assert_eq!(delivered(&setup.dovecot, "bob", "INBOX", &message_id), 1);
+    assert_eq!(delivered(&setup.dovecot, "alice", "Sent", &message_id), 1);
+}
+
+#[test]
+fn killed_while_the_outbox_drains_nothing_goes_out_twice_and_nothing_is_lost() {
+    let setup = setup();
+    let data = setup.data.path();
+    // Big enough that the drain takes a while: the kill lands in the middle of it.
+    let attachment = data.join("big.bin");
+    std::fs::write(&attachment, vec![b'x'; 3_000_000]).unwrap();
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let subject = format!("Batch {n}");
+        let queued = send_json(
+            data,
+            &[
+                "--queue-only",
+                "--to",
+                "bob@tern.test",
+                "--subject",
+                &subject,
+                "--attach",
+                attachment.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(queued["state"], "queued");
+        ids.push(queued["message_id"].as_str().unwrap().to_string());
+    }
+    let mut drain = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["outbox", "--flush"])
+        .env("ALICE_PW", "alice-pw")
+        .env_remove("TERN_DATA_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the first deliveries", Duration::from_secs(60), || {
+        ids.iter()
+            .filter(|id| delivered(&setup.dovecot, "bob", "INBOX", id) > 0)
+            .count()
+            >= 2
+    });
+    drain.kill().unwrap(); // SIGKILL: no cleanup at all
+    drain.wait().unwrap();
+    let after_kill = outbox(data);
+    assert!(
+        after_kill.iter().any(|entry| entry["state"] != "sent"),
+        "the kill landed while messages were still waiting"
+    );
+
+    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    let entries = outbox(data);
+    let mut uncertain = 0;
+    for id in &ids {
+        let entry = entries
+            .iter()
+            .find(|entry| entry["message_id"] == id.as_str())
+            .unwrap();
+        let state = entry["state"].as_str().unwrap();
+        let expected = match state {
+            "sent" => 1,
+            // Killed between the final dot and recording the answer: never resent by
+            // itself, shown to the person instead.
+            "uncertain" => {
+                uncertain += 1;
+                assert!(entry["last_error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("may have been sent"));
+                delivered(&setup.dovecot, "bob", "INBOX", id).min(1)
+            }
+            other => panic!("{id} ended {other}: {entry}"),
+        };
+        wait_for("delivery", Duration::from_secs(20), || {
+            delivered(&setup.dovecot, "bob", "INBOX", id) >= expected
+        });
+        assert_eq!(
+            delivered(&setup.dovecot, "bob", "INBOX", id),
+            expected,
+            "{id} ({state})"
+        );
+        assert!(
+            delivered(&setup.dovecot, "alice", "Sent", id) <= 1,
+            "{id} in Sent at most once"
+        );
+    }
+    assert!(
+        uncertain <= 1,
+        "only the message being committed can be uncertain"
+    );
+}
+
+#[test]
+fn an_unknown_recipient_is_refused_with_the_servers_words_and_kept() {
+    let setup = setup();
+    let data = setup.data.path();
+    let output = tern(
+        data,
+        &[
+            "send",
+            "--to",
+            "nobody@tern.test",
+            "--subject",
+            "Hello?",
+            "--body-file",
+            "-",
+        ],
+        &PW,
+        Some("Anyone there?\n"),
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("User unknown"), "{stderr}");
+    let entries = outbox(data);
+    assert_eq!(entries[0]["state"], "failed");
+    assert_eq!(entries[0]["attempts"], 1);
+    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    assert_eq!(outbox(data)[0]["attempts"], 1, "not retried by itself");
+}
