@@ -30,6 +30,7 @@ mod partial;
 mod reading;
 mod response;
 mod smtp;
+mod smtp_stream;
 mod snapshot;
 mod structure;
 mod sync;

@@ -1,5 +1,6 @@
-//! SMTP submission with lettre over rustls: implicit TLS (465) or STARTTLS (587), AUTH
-//! PLAIN/LOGIN, plaintext only to loopback or when the account allows it. The transaction is
+//! SMTP submission with lettre over our own connection (`smtp_stream`: TCP_NODELAY, the same
+//! rustls setup as IMAP): implicit TLS (465) or STARTTLS (587), AUTH PLAIN/LOGIN, plaintext
+//! only to loopback or when the account allows it. The transaction is
 //! split at its point of no return: `commit` runs (the outbox records "committing") after
 //! the server accepted DATA and before the final dot, so a crash can be told apart from
 //! "maybe delivered".
@@ -9,11 +10,13 @@ use std::time::Duration;
 
 use lettre::address::Address as LettreAddress;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use mail_store::{Security, SmtpServer};
 
+use crate::error::ErrorKind;
+use crate::smtp_stream::{self, Protection};
 use crate::transport::is_loopback_host;
 use crate::Password;
 
@@ -68,10 +71,6 @@ fn before_commit(what: &str, error: &lettre::transport::smtp::Error) -> SubmitEr
     let text = format!("{what}: {error}");
     if error.is_permanent() {
         SubmitError::Permanent(text)
-    } else if error.is_tls() {
-        SubmitError::Permanent(format!(
-            "{what}: the TLS connection failed (is the server's certificate trusted? a private CA goes in the account's CA file): {error}"
-        ))
     } else {
         SubmitError::Temporary(text)
     }
@@ -90,22 +89,6 @@ async fn step<T>(
             limit.as_secs()
         ))),
     }
-}
-
-fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SubmitError> {
-    let mut builder = TlsParameters::builder(host.to_string());
-    if let Some(path) = ca_file {
-        let pem = std::fs::read(path).map_err(|error| {
-            SubmitError::Permanent(format!("Reading the CA file {}: {error}", path.display()))
-        })?;
-        let certificate = Certificate::from_pem(&pem).map_err(|error| {
-            SubmitError::Permanent(format!("Parsing the CA file {}: {error}", path.display()))
-        })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder
-        .build_rustls()
-        .map_err(|error| SubmitError::Permanent(format!("TLS setup: {error}")))
 }
 
 fn parse_address(address: &str) -> Result<LettreAddress, SubmitError> {
@@ -142,21 +125,30 @@ pub async fn submit(
             "The message has no recipient".into(),
         ));
     }
-    let hello = ClientId::Domain("localhost".to_string());
-    let implicit = match server.security {
-        Security::Tls => Some(tls_parameters(host, submission.ca_file)?),
-        Security::StartTls | Security::Plain => None,
+    let protection = match server.security {
+        Security::Tls => Protection::Implicit {
+            ca_file: submission.ca_file,
+        },
+        Security::StartTls => Protection::StartTls {
+            ca_file: submission.ca_file,
+        },
+        Security::Plain => Protection::Plain,
     };
+    let stream = smtp_stream::open(host, server.port, protection, limit)
+        .await
+        .map_err(|error| match error.kind {
+            // Settings that cannot work: retrying will not help.
+            ErrorKind::Tls => SubmitError::Permanent(format!(
+                "{error} (a private CA or a self-signed certificate goes in the account's CA file)"
+            )),
+            ErrorKind::Policy => SubmitError::Permanent(error.to_string()),
+            _ => SubmitError::Temporary(error.to_string()),
+        })?;
+    let hello = ClientId::Domain("localhost".to_string());
     let mut connection = step(
-        &format!("Connecting to {host}:{}", server.port),
+        &format!("Greeting from {host}:{}", server.port),
         limit,
-        AsyncSmtpConnection::connect_tokio1(
-            (host, server.port),
-            Some(limit),
-            &hello,
-            implicit,
-            None,
-        ),
+        AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello),
     )
     .await?;
     let result = transact(
@@ -186,19 +178,7 @@ async fn transact(
     envelope: &Envelope<'_>,
     commit: impl FnOnce() -> anyhow::Result<()>,
 ) -> Result<String, SubmitError> {
-    let server = submission.server;
-    let host = server.host.trim();
     let limit = submission.timeout;
-    if server.security == Security::StartTls {
-        if !connection.can_starttls() {
-            return Err(SubmitError::Permanent(format!(
-                "{host} does not offer STARTTLS: choose TLS (port 465) or check the port"
-            )));
-        }
-        let parameters = tls_parameters(host, submission.ca_file)?;
-        let hello = ClientId::Domain("localhost".to_string());
-        step("STARTTLS", limit, connection.starttls(parameters, &hello)).await?;
-    }
     let info = connection.server_info();
     if info.supports_auth_mechanism(Mechanism::Plain)
         || info.supports_auth_mechanism(Mechanism::Login)
