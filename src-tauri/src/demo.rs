@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mail_store::{NewAccount, PasswordSource, Security};
+use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
 use serde::Deserialize;
 
 pub const ACCOUNT_VARIABLE: &str = "TERN_DEMO_ACCOUNT";
@@ -20,6 +20,13 @@ pub struct DemoAccount {
     pub security: String,
     pub username: String,
     pub ca_file: Option<PathBuf>,
+    /// The demo's MTA (scripts/run.sh starts a Postfix), when it has one.
+    #[serde(default)]
+    pub smtp_host: Option<String>,
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    #[serde(default)]
+    pub smtp_security: Option<String>,
 }
 
 impl DemoAccount {
@@ -41,14 +48,7 @@ impl DemoAccount {
     }
 
     pub fn new_account(&self) -> anyhow::Result<NewAccount> {
-        let security = match self.security.as_str() {
-            "tls" => Security::Tls,
-            "starttls" => Security::StartTls,
-            "plain" => Security::Plain,
-            other => {
-                anyhow::bail!("The demo account's security {other} is not tls, starttls or plain")
-            }
-        };
+        let security = parse_security(&self.security)?;
         Ok(NewAccount {
             email: self.email.clone(),
             imap_host: self.imap_host.clone(),
@@ -60,4 +60,28 @@ impl DemoAccount {
             allow_plaintext: false,
         })
     }
+
+    /// The demo's SMTP server, if it has one.
+    pub fn smtp_server(&self) -> anyhow::Result<Option<SmtpServer>> {
+        let Some(host) = &self.smtp_host else {
+            return Ok(None);
+        };
+        Ok(Some(SmtpServer {
+            host: host.clone(),
+            port: self.smtp_port.unwrap_or(587),
+            security: parse_security(self.smtp_security.as_deref().unwrap_or("starttls"))?,
+            username: None,
+            allow_plaintext: false,
+            saves_sent: false,
+        }))
+    }
+}
+
+fn parse_security(text: &str) -> anyhow::Result<Security> {
+    Ok(match text {
+        "tls" => Security::Tls,
+        "starttls" => Security::StartTls,
+        "plain" => Security::Plain,
+        other => anyhow::bail!("The demo account's security {other} is not tls, starttls or plain"),
+    })
 }

@@ -120,6 +120,9 @@ pub struct AppStateDto {
     pub demo: Option<String>,
     /// Why the account could not be started (e.g. no keyring), for the window to say.
     pub startup_error: Option<IpcError>,
+    pub outbox: crate::compose_dto::OutboxCountsDto,
+    /// The account has an SMTP server (it can send).
+    pub can_send: bool,
 }
 
 /// The security of an IMAP connection.
@@ -143,6 +146,10 @@ pub struct AccountInput {
     /// Empty: the email address.
     pub username: String,
     pub password: String,
+    /// The sending server; empty: none (the account only reads).
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SecurityDto,
 }
 
 /// A well-known provider's servers, to fill the setup form.
@@ -154,6 +161,9 @@ pub struct ProviderDto {
     pub imap_port: u16,
     pub security: SecurityDto,
     pub needs_app_password: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SecurityDto,
 }
 
 /// One row of a message list.

@@ -46,6 +46,12 @@ fn deliver<R: Runtime>(
     match &event {
         EngineEvent::Connectivity { state: now, .. } => {
             let view = state.update_view(|view| view.connectivity = Connectivity::from(*now));
+            // Back online: the outbox need not wait for its next retry.
+            if view.connectivity == Connectivity::Live {
+                if let Ok(engine) = state.engine() {
+                    engine.wake_outbox();
+                }
+            }
             tray::show(app, view.connectivity, view.inbox_unread);
         }
         EngineEvent::FolderChanged { folder, unread, .. }

@@ -4,6 +4,7 @@
 //! CLI's data directory (`--data-dir DIR` or `TERN_DATA_DIR`).
 
 pub mod commands;
+pub mod compose_dto;
 mod demo;
 pub mod dto;
 mod error;
@@ -113,6 +114,12 @@ pub fn run() {
             commands::view::set_settings,
             commands::view::show_folder,
             commands::view::painted,
+            commands::compose::compose,
+            commands::compose::send_message,
+            commands::compose::outbox,
+            commands::compose::retry_outgoing,
+            commands::compose::discard_outgoing,
+            commands::compose::suggest_addresses,
         ])
         .setup(|app| {
             // The window is made here (not in tauri.conf.json) to give it its navigation

@@ -84,6 +84,10 @@ impl Session {
                 session.show_folder(&folder);
             }
             tasks.push(engine.spawn_keepalive());
+            // Mail written offline (or while the server was away) goes out from here.
+            if engine.smtp_server().is_ok() {
+                tasks.push(engine.spawn_outbox());
+            }
             tasks.push(tokio::spawn(check_folders(
                 app.clone(),
                 engine,

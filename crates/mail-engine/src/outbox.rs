@@ -180,6 +180,18 @@ impl Engine {
         Ok(mail_message::forward_draft(&view, &raw, &self.identity()?))
     }
 
+    /// Addresses from the cache for completing To/Cc/Bcc (senders, most frequent first).
+    pub fn address_suggestions(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<mail_store::KnownAddress>> {
+        let account = self.account().id;
+        with_store(self.store(), |store| {
+            store.address_suggestions(account, prefix, limit)
+        })
+    }
+
     /// The account's outbox, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         let account = self.account().id;

@@ -27,7 +27,7 @@ pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use outbox::{
-    Claimed, NewOutgoing, OutboxEntry, OutboxId, OutboxState, Recovered, SentCopyDue,
+    Claimed, KnownAddress, NewOutgoing, OutboxEntry, OutboxId, OutboxState, Recovered, SentCopyDue,
     SentFolderCopy, SmtpServer,
 };
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};

@@ -554,3 +554,65 @@ impl Store {
             .context("Reading the display name")
     }
 }
+
+/// An address seen in the cache, for completing To/Cc/Bcc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownAddress {
+    pub name: String,
+    pub address: String,
+    /// How many cached messages came from it (the most frequent first).
+    pub messages: u64,
+}
+
+fn like_prefix(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 1);
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    escaped.push('%');
+    escaped
+}
+
+impl Store {
+    /// Senders in the account's cache whose address, or a word of whose name, starts with
+    /// `prefix` (case-insensitive), most frequent first.
+    pub fn address_suggestions(
+        &self,
+        account: AccountId,
+        prefix: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<KnownAddress>> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return Ok(Vec::new());
+        }
+        let starts = like_prefix(prefix);
+        let word = format!("% {starts}");
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT max(m.from_name), m.from_address, count(*) AS n FROM messages m
+                 JOIN folders f ON f.id = m.folder_id
+                 WHERE f.account_id = ?1 AND m.from_address <> ''
+                   AND (m.from_address LIKE ?2 ESCAPE '\\' OR m.from_name LIKE ?2 ESCAPE '\\' OR m.from_name LIKE ?3 ESCAPE '\\')
+                 GROUP BY lower(m.from_address) ORDER BY n DESC, m.from_address LIMIT ?4",
+            )
+            .context("Preparing the address query")?;
+        let rows = statement
+            .query_map(
+                params![account.0, starts, word, i64::try_from(limit).unwrap_or(50)],
+                |row| {
+                    Ok(KnownAddress {
+                        name: row.get(0)?,
+                        address: row.get(1)?,
+                        messages: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                },
+            )
+            .context("Finding addresses")?;
+        rows.collect::<Result<_, _>>().context("Reading an address")
+    }
+}

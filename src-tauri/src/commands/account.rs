@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mail_engine::Engine;
-use mail_store::{NewAccount, PasswordSource, Security};
+use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tern_profile::{add_account as add_to_profile, provider_for, AccountSetup};
 
@@ -36,8 +36,20 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
         }
         None => (None, None),
     };
+    let (outbox, can_send) = match &engine {
+        Some(engine) => (
+            engine
+                .outbox()
+                .map(|entries| crate::compose_dto::OutboxCountsDto::of(&entries))
+                .unwrap_or_default(),
+            engine.smtp_server().is_ok(),
+        ),
+        None => (Default::default(), false),
+    };
     tracing::debug!(target: "tern_app::startup", since_start_ms = crate::since_start_ms(), "app state served");
     Ok(AppStateDto {
+        outbox,
+        can_send,
         account,
         snapshot,
         settings: state.settings(),
@@ -75,6 +87,9 @@ pub fn provider(email: String) -> Option<ProviderDto> {
         imap_port: provider.imap_port,
         security: security_dto(provider.imap_security),
         needs_app_password: provider.needs_app_password,
+        smtp_host: provider.smtp_host.to_string(),
+        smtp_port: provider.smtp_port,
+        smtp_security: security_dto(provider.smtp_security),
     })
 }
 
@@ -128,8 +143,29 @@ pub async fn add_account<R: Runtime>(
     input: AccountInput,
 ) -> Result<(), IpcError> {
     let account = new_account(&input)?;
+    let smtp = smtp_server(&input);
     let password = mail_engine::Password::new(input.password);
-    add(&app, &state, account, password).await
+    add(&app, &state, account, smtp, password).await
+}
+
+/// The SMTP server entered in the form (None when the host is empty).
+fn smtp_server(input: &AccountInput) -> Option<SmtpServer> {
+    let host = input.smtp_host.trim();
+    if host.is_empty() {
+        return None;
+    }
+    // The provider's own server files sent mail itself when the table says so.
+    let saves_sent = provider_for(&input.email).is_some_and(|provider| {
+        provider.smtp_host.eq_ignore_ascii_case(host) && provider.smtp_saves_sent
+    });
+    Some(SmtpServer {
+        host: host.to_string(),
+        port: input.smtp_port,
+        security: security(input.smtp_security),
+        username: None,
+        allow_plaintext: false,
+        saves_sent,
+    })
 }
 
 /// Adds the demo account offered by `scripts/run.sh`.
@@ -145,13 +181,22 @@ pub async fn use_demo<R: Runtime>(
     let password = std::env::var(crate::demo::PASSWORD_VARIABLE)
         .map_err(|_| IpcError::new(ErrorCode::Invalid, "The demo server's password is not set"))?;
     let account = demo.new_account()?;
-    add(&app, &state, account, mail_engine::Password::new(password)).await
+    let smtp = demo.smtp_server()?;
+    add(
+        &app,
+        &state,
+        account,
+        smtp,
+        mail_engine::Password::new(password),
+    )
+    .await
 }
 
 async fn add<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     account: NewAccount,
+    smtp: Option<SmtpServer>,
     password: mail_engine::Password,
 ) -> Result<(), IpcError> {
     let mut session = state.session.lock().await;
@@ -162,6 +207,7 @@ async fn add<R: Runtime>(
         ));
     }
     let mut store = tern_profile::open_store(Some(state.data_dir.clone()))?;
+    let email = account.email.clone();
     add_to_profile(
         &mut store,
         AccountSetup {
@@ -171,6 +217,18 @@ async fn add<R: Runtime>(
         },
     )
     .await?;
+    if let Some(server) = &smtp {
+        let added = store
+            .accounts()
+            .map_err(|error| IpcError::new(ErrorCode::Other, format!("{error:#}")))?
+            .into_iter()
+            .find(|account| account.email.eq_ignore_ascii_case(&email));
+        if let Some(added) = added {
+            store
+                .set_smtp_server(added.id, server)
+                .map_err(|error| IpcError::new(ErrorCode::Other, format!("{error:#}")))?;
+        }
+    }
     drop(store);
     start(app, state, &mut session).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);

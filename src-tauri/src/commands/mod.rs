@@ -2,5 +2,6 @@
 //! method and maps the result to a DTO; errors cross as `{code, message}`.
 
 pub mod account;
+pub mod compose;
 pub mod mail;
 pub mod view;

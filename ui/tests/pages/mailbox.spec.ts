@@ -140,3 +140,48 @@ test('the first screen is reported painted once, also for an empty folder (the b
       .toEqual(['first_rows']);
   }
 });
+
+test('compose: reply-all starts from the message, completes addresses, attaches, sends to the outbox', async ({ page }) => {
+  await load(page);
+  await page.locator('[data-uid="100000"]').click();
+  await page.getByTestId('reply-all').click();
+  const form = page.getByTestId('compose');
+  await expect(form.locator('input[name=subject]')).toHaveValue('Re: Message number 100000');
+  await expect(form.locator('input[name=cc]')).toHaveValue('carol@tern.test');
+  await expect(form.locator('textarea[name=body]')).toHaveValue(/> Body of message 100000/);
+  await form.locator('input[name=to]').fill('Sender 5 <sender5@tern.test>, bo');
+  await form.getByTestId('suggestions').getByRole('button', { name: 'Bob Builder <bob@tern.test>' }).click();
+  await expect(form.locator('input[name=to]')).toHaveValue('Sender 5 <sender5@tern.test>, Bob Builder <bob@tern.test>, ');
+  await form.locator('input[type=file]').setInputFiles({ name: 'plan.txt', mimeType: 'text/plain', buffer: Buffer.from('the plan') });
+  await expect(form.getByTestId('compose-attachments')).toContainText('plan.txt');
+  await form.getByTestId('send').click();
+  await expect(page.getByTestId('compose')).toHaveCount(0);
+  const sent = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'send_message').map((call) => call.args.draft));
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toMatchObject({
+    subject: 'Re: Message number 100000',
+    cc: 'carol@tern.test',
+    in_reply_to: '100000@tern.test',
+    attachments: [{ name: 'plan.txt', content_type: 'text/plain', size: 8, data_base64: Buffer.from('the plan').toString('base64') }],
+  });
+});
+
+test('compose: a message without recipients is refused with a message, the form stays', async ({ page }) => {
+  await load(page);
+  await page.getByTestId('compose-new').click();
+  await page.getByTestId('compose').locator('input[name=subject]').fill('Nobody');
+  await page.getByTestId('send').click();
+  await expect(page.getByTestId('compose-error')).toHaveText('Add a recipient');
+  await expect(page.getByTestId('compose')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('compose')).toHaveCount(0);
+});
+
+test('the outbox indicator follows outbox events', async ({ page }) => {
+  await load(page);
+  await expect(page.getByTestId('outbox')).toHaveCount(0);
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 1, attention: 0 }));
+  await expect(page.getByTestId('outbox')).toHaveText('1 to send');
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 0, attention: 1 }));
+  await expect(page.getByTestId('outbox')).toHaveText('1 not sent');
+});

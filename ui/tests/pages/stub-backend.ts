@@ -66,6 +66,8 @@ export function installStub(options: StubOptions): void {
     settings: { notifications: true, close_to_tray: true, last_folder: null },
     demo: null,
     startup_error: null,
+    outbox: { waiting: 0, attention: 0 },
+    can_send: hasAccount,
   });
 
   mockIPC(
@@ -77,7 +79,10 @@ export function installStub(options: StubOptions): void {
           return appState();
         case 'provider':
           return String(args.email).endsWith('@gmail.com')
-            ? { name: 'Gmail', imap_host: 'imap.gmail.com', imap_port: 993, security: 'tls', needs_app_password: true }
+            ? {
+                name: 'Gmail', imap_host: 'imap.gmail.com', imap_port: 993, security: 'tls', needs_app_password: true,
+                smtp_host: 'smtp.gmail.com', smtp_port: 465, smtp_security: 'tls',
+              }
             : null;
         case 'test_connection':
         case 'add_account':
@@ -134,6 +139,29 @@ export function installStub(options: StubOptions): void {
         }
         case 'search':
           return [{ folder: 'INBOX', message: row(inboxTotal) }];
+        case 'compose': {
+          const uid = Number(args.uid);
+          if (args.kind === 'new') {
+            return { to: '', cc: '', bcc: '', subject: '', text: '', in_reply_to: null, references: [], attachments: [] };
+          }
+          return {
+            to: args.kind === 'forward' ? '' : `Sender ${uid % 7} <sender${uid % 7}@tern.test>`,
+            cc: args.kind === 'reply_all' ? 'carol@tern.test' : '',
+            bcc: '',
+            subject: `${args.kind === 'forward' ? 'Fwd' : 'Re'}: Message number ${uid}`,
+            text: `\n\nOn a day, Sender ${uid % 7} wrote:\n> Body of message ${uid}\n`,
+            in_reply_to: `${uid}@tern.test`,
+            references: [`${uid}@tern.test`],
+            attachments: [],
+          };
+        }
+        case 'suggest_addresses':
+          return String(args.prefix).startsWith('bo') ? [{ name: 'Bob Builder', address: 'bob@tern.test' }] : [];
+        case 'send_message': {
+          const draft = args.draft as { to: string; cc: string; bcc: string };
+          if (!draft.to && !draft.cc && !draft.bcc) throw { code: 'invalid', message: 'Add a recipient' };
+          return { id: 1, message_id: 'm1@tern.test' };
+        }
         default:
           return null;
       }

@@ -195,3 +195,54 @@ fn a_message_being_sent_cannot_be_discarded() {
     store.outgoing_discard(id).unwrap();
     assert!(store.outbox(account).unwrap().is_empty());
 }
+
+#[test]
+fn address_suggestions_match_address_or_name_words_most_frequent_first() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let inbox = inbox(&mut store, account);
+    let mut rows = Vec::new();
+    for (uid, name, address) in [
+        (1, "Bob Builder", "bob@example.org"),
+        (2, "Bob Builder", "bob@example.org"),
+        (3, "Roberta Bobbins", "rb@example.org"),
+        (4, "", "bobcat_100%@example.org"),
+        (5, "Carol", "carol@example.org"),
+    ] {
+        let mut row = row(uid, "");
+        row.from_name = name.into();
+        row.from_address = address.into();
+        rows.push(row);
+    }
+    store.add_arrivals(inbox, &rows).unwrap();
+    let found: Vec<String> = store
+        .address_suggestions(account, "bob", 10)
+        .unwrap()
+        .into_iter()
+        .map(|known| known.address)
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "bob@example.org",
+            "bobcat_100%@example.org",
+            "rb@example.org"
+        ]
+    );
+    assert_eq!(
+        store
+            .address_suggestions(account, "bobcat_1", 10)
+            .unwrap()
+            .len(),
+        1,
+        "_ is literal"
+    );
+    assert_eq!(
+        store.address_suggestions(account, "car", 10).unwrap()[0].name,
+        "Carol"
+    );
+    assert!(store
+        .address_suggestions(account, " ", 10)
+        .unwrap()
+        .is_empty());
+}

@@ -15,6 +15,12 @@ import type { ProviderDto } from './bindings/ProviderDto';
 import type { SearchHitDto } from './bindings/SearchHitDto';
 import type { SettingsDto } from './bindings/SettingsDto';
 import type { SyncResultDto } from './bindings/SyncResultDto';
+import type { AddressDto } from './bindings/AddressDto';
+import type { ComposeKind } from './bindings/ComposeKind';
+import type { DraftDto } from './bindings/DraftDto';
+import type { DraftAttachmentDto } from './bindings/DraftAttachmentDto';
+import type { OutboxEntryDto } from './bindings/OutboxEntryDto';
+import type { QueuedDto } from './bindings/QueuedDto';
 
 export type {
   AccountInput,
@@ -30,6 +36,12 @@ export type {
   SearchHitDto,
   SettingsDto,
   SyncResultDto,
+  AddressDto,
+  ComposeKind,
+  DraftDto,
+  DraftAttachmentDto,
+  OutboxEntryDto,
+  QueuedDto,
 };
 export type { MessageRowDto } from './bindings/MessageRowDto';
 export type { FolderDto } from './bindings/FolderDto';
@@ -76,6 +88,13 @@ export const ipc = {
     call<null>('allow_remote_from', { sender, allowed }),
   setSettings: (settings: SettingsDto) => call<null>('set_settings', { settings }),
   showFolder: (folder: string) => call<null>('show_folder', { folder }),
+  compose: (kind: ComposeKind, folder: string | null, uid: number | null) =>
+    call<DraftDto>('compose', { kind, folder, uid }),
+  sendMessage: (draft: DraftDto) => call<QueuedDto>('send_message', { draft }),
+  outbox: () => call<OutboxEntryDto[]>('outbox'),
+  retryOutgoing: (id: number) => call<null>('retry_outgoing', { id }),
+  discardOutgoing: (id: number) => call<null>('discard_outgoing', { id }),
+  suggestAddresses: (prefix: string) => call<AddressDto[]>('suggest_addresses', { prefix }),
   /** Tells the backend something was painted (logged with the time, for benchmarks). */
   painted: (what: 'first_rows' | 'new_rows' | 'setup', rows: number) => call<null>('painted', { what, rows }),
 };

@@ -8,7 +8,9 @@ import {
   type ActionInput,
   type AppEvent,
   type AppStateDto,
+  type ComposeKind,
   type ConversationDto,
+  type DraftDto,
   type IpcError,
   type MessageDto,
   type MessageRowDto,
@@ -32,6 +34,10 @@ export class AppModel {
   total = $state(0);
   selected = $state<number | null>(null);
   message = $state<MessageDto | null>(null);
+  /** The message being written (the compose form is open while set). */
+  composing = $state<DraftDto | null>(null);
+  composeError = $state<IpcError | null>(null);
+  sending = $state(false);
   messageError = $state<IpcError | null>(null);
   opening = $state(false);
   error = $state<IpcError | null>(null);
@@ -59,6 +65,7 @@ export class AppModel {
       this.app = app;
       this.settings = app.settings;
       this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
+      if (this.shell) this.shell.outbox = { ...app.outbox };
       if (this.shell && this.shell.folders.length > 0) {
         const names = this.shell.folders.map((folder) => folder.name);
         const wanted = app.settings.last_folder ?? this.folder;
@@ -227,6 +234,34 @@ export class AppModel {
   private reloadThreadsSoon(): void {
     clearTimeout(this.threadsTimer);
     this.threadsTimer = setTimeout(() => void this.loadThreads(), 300);
+  }
+
+  /** Opens the compose form: a new message, or a reply / reply-all / forward of the open one. */
+  async startCompose(kind: ComposeKind): Promise<void> {
+    this.composeError = null;
+    const source = kind === 'new' ? null : this.message;
+    if (kind !== 'new' && !source) return;
+    try {
+      this.composing = await this.ipc.compose(kind, source?.folder ?? null, source?.uid ?? null);
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+
+  /** Hands the message to the outbox (sent at once when online); closes the form. */
+  async send(draft: DraftDto): Promise<boolean> {
+    this.sending = true;
+    this.composeError = null;
+    try {
+      await this.ipc.sendMessage(draft);
+      this.composing = null;
+      return true;
+    } catch (error) {
+      this.composeError = asIpcError(error);
+      return false;
+    } finally {
+      this.sending = false;
+    }
   }
 
   async refresh(): Promise<void> {

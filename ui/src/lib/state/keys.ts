@@ -10,6 +10,7 @@ export type Command =
   | 'delete'
   | 'search'
   | 'refresh'
+  | 'compose'
   | 'help'
   | 'escape';
 
@@ -23,6 +24,7 @@ export const SHORTCUTS: { key: string; command: Command; label: string }[] = [
   { key: '#', command: 'delete', label: 'Delete' },
   { key: '/', command: 'search', label: 'Search' },
   { key: 'r', command: 'refresh', label: 'Check for new mail' },
+  { key: 'c', command: 'compose', label: 'Write a message' },
   { key: '?', command: 'help', label: 'Show these shortcuts' },
   { key: 'Escape', command: 'escape', label: 'Close / clear' },
 ];

@@ -8,4 +8,8 @@ export type AccountInput = { email: string, imap_host: string, imap_port: number
 /**
  * Empty: the email address.
  */
-username: string, password: string, };
+username: string, password: string, 
+/**
+ * The sending server; empty: none (the account only reads).
+ */
+smtp_host: string, smtp_port: number, smtp_security: SecurityDto, };

@@ -4,4 +4,4 @@ import type { SecurityDto } from "./SecurityDto";
 /**
  * A well-known provider's servers, to fill the setup form.
  */
-export type ProviderDto = { name: string, imap_host: string, imap_port: number, security: SecurityDto, needs_app_password: boolean, };
+export type ProviderDto = { name: string, imap_host: string, imap_port: number, security: SecurityDto, needs_app_password: boolean, smtp_host: string, smtp_port: number, smtp_security: SecurityDto, };

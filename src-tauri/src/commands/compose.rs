@@ -1,0 +1,94 @@
+//! Writing mail: start a new message, reply, reply-all or forward; send it (to the outbox,
+//! which the session drains); the outbox; address completion.
+
+use mail_message::Draft;
+use mail_store::OutboxId;
+use tauri::State;
+
+use crate::compose_dto::{ComposeKind, DraftDto, OutboxEntryDto, QueuedDto};
+use crate::dto::{AddressDto, ErrorCode, IpcError};
+use crate::state::AppState;
+
+/// The draft the compose form starts with.
+#[tauri::command]
+pub async fn compose(
+    state: State<'_, AppState>,
+    kind: ComposeKind,
+    folder: Option<String>,
+    uid: Option<u64>,
+) -> Result<DraftDto, IpcError> {
+    let engine = state.engine()?;
+    let source = || {
+        folder
+            .clone()
+            .zip(uid)
+            .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "Which message? (folder and uid)"))
+    };
+    let draft = match kind {
+        ComposeKind::New => Draft::default(),
+        ComposeKind::Reply | ComposeKind::ReplyAll => {
+            let (folder, uid) = source()?;
+            engine
+                .reply_draft(&folder, uid, kind == ComposeKind::ReplyAll)
+                .await?
+        }
+        ComposeKind::Forward => {
+            let (folder, uid) = source()?;
+            engine.forward_draft(&folder, uid).await?
+        }
+    };
+    Ok(draft.into())
+}
+
+/// Writes the message to the outbox; the session sends it (at once when online).
+#[tauri::command]
+pub fn send_message(state: State<'_, AppState>, draft: DraftDto) -> Result<QueuedDto, IpcError> {
+    let engine = state.engine()?;
+    let draft = Draft::try_from(draft)?;
+    if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
+        return Err(IpcError::new(ErrorCode::Invalid, "Add a recipient"));
+    }
+    let queued = engine.queue_message(&draft)?;
+    Ok(QueuedDto {
+        id: queued.id.0,
+        message_id: queued.message_id,
+    })
+}
+
+#[tauri::command]
+pub fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxEntryDto>, IpcError> {
+    Ok(state
+        .engine()?
+        .outbox()?
+        .into_iter()
+        .map(OutboxEntryDto::from)
+        .collect())
+}
+
+/// Sends a refused or maybe-sent message again (the person decided).
+#[tauri::command]
+pub fn retry_outgoing(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine()?.retry_outgoing(OutboxId(id))?)
+}
+
+#[tauri::command]
+pub fn discard_outgoing(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine()?.discard_outgoing(OutboxId(id))?)
+}
+
+/// Addresses from the cache starting with `prefix`, for To/Cc/Bcc completion.
+#[tauri::command]
+pub fn suggest_addresses(
+    state: State<'_, AppState>,
+    prefix: String,
+) -> Result<Vec<AddressDto>, IpcError> {
+    Ok(state
+        .engine()?
+        .address_suggestions(&prefix, 8)?
+        .into_iter()
+        .map(|known| AddressDto {
+            name: known.name,
+            address: known.address,
+        })
+        .collect())
+}

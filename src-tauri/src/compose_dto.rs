@@ -1,0 +1,248 @@
+//! What crosses the IPC boundary for writing mail: drafts as the compose form edits them,
+//! the outbox, address suggestions. TypeScript types generated like `dto.rs`'s.
+
+use base64::Engine as _;
+use mail_message::{parse_address_list, Address, Draft, OutgoingAttachment};
+use mail_store::{OutboxEntry, OutboxState};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::dto::{count, ErrorCode, IpcError};
+
+/// What the compose form starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ComposeKind {
+    New,
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
+/// A file attached to a message being written (its bytes base64-encoded).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftAttachmentDto {
+    pub name: String,
+    pub content_type: String,
+    pub size: u32,
+    pub data_base64: String,
+}
+
+/// A message being written. Address fields hold what is typed: `Name <a@b>, c@d`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftDto {
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub text: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub attachments: Vec<DraftAttachmentDto>,
+}
+
+fn address_list(addresses: &[Address]) -> String {
+    addresses
+        .iter()
+        .map(|address| {
+            if address.name.is_empty() {
+                address.address.clone()
+            } else {
+                format!("{} <{}>", address.name, address.address)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl From<Draft> for DraftDto {
+    fn from(draft: Draft) -> Self {
+        Self {
+            to: address_list(&draft.to),
+            cc: address_list(&draft.cc),
+            bcc: address_list(&draft.bcc),
+            subject: draft.subject,
+            text: draft.text,
+            in_reply_to: draft.in_reply_to,
+            references: draft.references,
+            attachments: draft
+                .attachments
+                .into_iter()
+                .map(|attachment| DraftAttachmentDto {
+                    size: count(attachment.data.len()),
+                    data_base64: base64::engine::general_purpose::STANDARD.encode(&attachment.data),
+                    name: attachment.name,
+                    content_type: attachment.content_type,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<DraftDto> for Draft {
+    type Error = IpcError;
+
+    fn try_from(dto: DraftDto) -> Result<Self, IpcError> {
+        let parse = |field: &str, text: &str| {
+            parse_address_list(text)
+                .map_err(|error| IpcError::new(ErrorCode::Invalid, format!("{field}: {error}")))
+        };
+        let attachments = dto
+            .attachments
+            .into_iter()
+            .map(|attachment| {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(attachment.data_base64.as_bytes())
+                    .map_err(|_| {
+                        IpcError::new(
+                            ErrorCode::Invalid,
+                            format!("The attachment {} could not be read", attachment.name),
+                        )
+                    })?;
+                Ok(OutgoingAttachment {
+                    name: attachment.name,
+                    content_type: if attachment.content_type.is_empty() {
+                        "application/octet-stream".into()
+                    } else {
+                        attachment.content_type
+                    },
+                    data,
+                })
+            })
+            .collect::<Result<Vec<_>, IpcError>>()?;
+        Ok(Draft {
+            from: None,
+            to: parse("To", &dto.to)?,
+            cc: parse("Cc", &dto.cc)?,
+            bcc: parse("Bcc", &dto.bcc)?,
+            subject: dto.subject,
+            text: dto.text,
+            html: None,
+            in_reply_to: dto.in_reply_to,
+            references: dto.references,
+            attachments,
+        })
+    }
+}
+
+/// A message written to the outbox.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct QueuedDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub message_id: String,
+}
+
+/// One outbox message.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxEntryDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub subject: String,
+    pub recipients: Vec<String>,
+    /// queued, sending, committing, sent, failed, uncertain.
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number | null")]
+    pub sent_at: Option<i64>,
+}
+
+impl From<OutboxEntry> for OutboxEntryDto {
+    fn from(entry: OutboxEntry) -> Self {
+        Self {
+            id: entry.id.0,
+            subject: entry.subject,
+            recipients: entry.recipients,
+            state: entry.state.as_str().to_string(),
+            attempts: entry.attempts,
+            last_error: entry.last_error,
+            created_at: entry.created_at,
+            sent_at: entry.sent_at,
+        }
+    }
+}
+
+/// Counts for the window's outbox indicator.
+#[derive(Debug, Clone, Copy, Default, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxCountsDto {
+    /// Queued or being sent.
+    pub waiting: u32,
+    /// Refused, or maybe sent: the person decides.
+    pub attention: u32,
+}
+
+impl OutboxCountsDto {
+    pub fn of(entries: &[OutboxEntry]) -> Self {
+        let waiting = entries
+            .iter()
+            .filter(|entry| {
+                matches!(
+                    entry.state,
+                    OutboxState::Queued | OutboxState::Sending | OutboxState::Committing
+                )
+            })
+            .count();
+        let attention = entries
+            .iter()
+            .filter(|entry| matches!(entry.state, OutboxState::Failed | OutboxState::Uncertain))
+            .count();
+        Self {
+            waiting: count(waiting),
+            attention: count(attention),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_crosses_both_ways() {
+        let draft = Draft {
+            to: vec![Address {
+                name: "Bob".into(),
+                address: "bob@tern.test".into(),
+            }],
+            subject: "Re: x".into(),
+            text: "hi".into(),
+            attachments: vec![OutgoingAttachment {
+                name: "a.bin".into(),
+                content_type: "application/octet-stream".into(),
+                data: vec![0, 255, 7],
+            }],
+            ..Draft::default()
+        };
+        let dto = DraftDto::from(draft.clone());
+        assert_eq!(dto.to, "Bob <bob@tern.test>");
+        assert_eq!(dto.attachments[0].size, 3);
+        let back = Draft::try_from(dto).unwrap();
+        assert_eq!(back.to, draft.to);
+        assert_eq!(back.attachments, draft.attachments);
+    }
+
+    #[test]
+    fn a_bad_address_is_named_by_its_field() {
+        let dto = DraftDto {
+            to: "bob@".into(),
+            cc: String::new(),
+            bcc: String::new(),
+            subject: String::new(),
+            text: String::new(),
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+        };
+        let error = Draft::try_from(dto).unwrap_err();
+        assert!(error.message.starts_with("To:"), "{}", error.message);
+    }
+}
