@@ -43,26 +43,45 @@ def free_port():
 
 
 class Dovecot:
-    """A private Dovecot on loopback (users alice/alice-pw, bob/bob-pw)."""
+    """A private Dovecot on loopback (users alice/alice-pw, bob/bob-pw, carol/carol-pw), with
+    LMTP and SASL listeners for a Postfix in front."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.port = free_port()
         self.tls_port = free_port()
+        self.lmtp_port = free_port()
+        self.auth_port = free_port()
 
     def start(self):
+        env = dict(os.environ, TERN_DOVECOT_LMTP_PORT=str(self.lmtp_port), TERN_DOVECOT_AUTH_PORT=str(self.auth_port))
         subprocess.run(
             ["bash", str(REPO / "scripts/dovecot-start.sh"), str(self.directory), str(self.port), str(self.tls_port)],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True, stdout=subprocess.DEVNULL, env=env,
         )
 
     def stop(self):
         subprocess.run(["bash", str(REPO / "scripts/dovecot-stop.sh"), str(self.directory)], check=True)
 
-    def imap(self):
+    def imap(self, user="alice"):
         connection = imaplib.IMAP4("127.0.0.1", self.port)
-        connection.login("alice", "alice-pw")
+        connection.login(user, f"{user}-pw")
         return connection
+
+    def messages(self, user, subject, folder="INBOX"):
+        """The raw messages in `user`'s folder whose subject contains `subject`."""
+        connection = self.imap(user)
+        try:
+            connection.select(folder, readonly=True)
+            status, data = connection.uid("SEARCH", None, "SUBJECT", f'"{subject}"')
+            found = []
+            for uid in (data[0].split() if status == "OK" and data and data[0] else []):
+                status, fetched = connection.uid("FETCH", uid, "(BODY.PEEK[])")
+                if status == "OK" and fetched and isinstance(fetched[0], tuple):
+                    found.append(fetched[0][1].decode(errors="replace"))
+            return found
+        finally:
+            connection.logout()
 
     def append(self, subject, sender="Carol Example <carol@tern.test>", html=None, folder="INBOX", flags=""):
         body = html if html is not None else f"Hello from the test: {subject}\r\n"
@@ -118,6 +137,26 @@ class Dovecot:
             return data[0].decode() if status == "OK" and data and data[0] else None
         finally:
             connection.logout()
+
+
+class Postfix:
+    """A private Postfix on loopback delivering into `dovecot` over LMTP (scripts/postfix-start.sh)."""
+
+    def __init__(self, directory: Path, dovecot: Dovecot):
+        self.directory = directory
+        self.dovecot = dovecot
+        self.port, self.submission_port, self.smtps_port = free_port(), free_port(), free_port()
+
+    def start(self):
+        subprocess.run(
+            ["bash", str(REPO / "scripts/postfix-start.sh"), str(self.directory), str(self.port),
+             str(self.submission_port), str(self.smtps_port), str(self.dovecot.lmtp_port),
+             str(self.dovecot.auth_port), str(self.dovecot.directory / "tls")],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+
+    def stop(self):
+        subprocess.run(["bash", str(REPO / "scripts/postfix-stop.sh"), str(self.directory)], check=True)
 
 
 class Background:

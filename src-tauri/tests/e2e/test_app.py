@@ -11,7 +11,7 @@ from pathlib import Path
 
 import json
 
-from harness import REPO, App, Dovecot, Notifications, Tray, Window, wait_until
+from harness import REPO, App, Dovecot, Notifications, Postfix, Tray, Window, wait_until
 
 APP = Path(os.environ["TERN_APP"])
 SEED = Path(os.environ["TERN_SEED"])
@@ -41,6 +41,8 @@ class DesktopApp(unittest.TestCase):
         cls.dovecot = Dovecot(cls.temp / "dovecot")
         cls.dovecot.start()
         subprocess.run([str(SEED), "--dir", str(cls.dovecot.directory), "--count", "60"], check=True)
+        cls.postfix = Postfix(cls.temp / "postfix", cls.dovecot)
+        cls.postfix.start()
         cls.notifications = Notifications()
         cls.tray = Tray()
         cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
@@ -55,6 +57,7 @@ class DesktopApp(unittest.TestCase):
         cls.http.server_close()
         cls.tray.stop()
         cls.notifications.stop()
+        cls.postfix.stop()
         cls.dovecot.stop()
 
     def tearDown(self):
@@ -79,6 +82,13 @@ class DesktopApp(unittest.TestCase):
         port.clear()
         port.send_keys(str(self.dovecot.port))
         app.find("select[name=security] option[value=plain]").click()
+        smtp_host = app.find("input[name=smtp_host]")
+        smtp_host.clear()
+        smtp_host.send_keys("127.0.0.1")
+        smtp_port = app.find("input[name=smtp_port]")
+        smtp_port.clear()
+        smtp_port.send_keys(str(self.postfix.port))
+        app.find("select[name=smtp_security] option[value=plain]").click()
         app.find("input[name=username]").send_keys("alice")
         app.find("input[name=password]").send_keys("wrong-password")
         app.testid("test-connection").click()
@@ -183,7 +193,7 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray saying offline")
         app.row("Arrived while watching").click()
         wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Arrived while watching", "the message opened offline")
-        app.find('[data-testid="reader"] button:nth-child(2)').click()  # Flag
+        app.testid("flag").click()
         wait_until(lambda: "waiting" in app.text('[data-testid="offline-banner"]'), "the banner counting queued changes")
         self.dovecot.start()
         wait_until(lambda: "\\Flagged" in (self.dovecot.flags("Arrived while watching") or ""),
@@ -257,6 +267,30 @@ class DesktopApp(unittest.TestCase):
         self.tray.click("Open Tern")
         wait_until(lambda: self.window.visible(), "the window back")
         wait_until(lambda: self.app.row("While the window was closed"), "the new mail in the list")
+
+    def test_5e_a_reply_written_in_the_window_arrives(self):
+        app = self.app
+        self.dovecot.append("Plans for Saturday", sender="Bob Example <bob@tern.test>")
+        wait_until(lambda: app.row("Plans for Saturday"), "bob's message listed").click()
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Plans for Saturday", "it opened")
+        app.testid("reply").click()
+        form = wait_until(lambda: app.testid("compose"), "the compose form")
+        subject = form.find_element("css selector", "input[name=subject]")
+        self.assertEqual(subject.get_attribute("value"), "Re: Plans for Saturday")
+        body = form.find_element("css selector", "textarea[name=body]")
+        body.send_keys("Count me in!")  # the cursor starts above the quote
+        app.testid("send").click()
+        wait_until(lambda: not app.find_all('[data-testid="compose"]'), "the form closed")
+        arrived = wait_until(lambda: self.dovecot.messages("bob", "Re: Plans for Saturday"), "the reply in bob's INBOX", timeout=30)
+        self.assertEqual(len(arrived), 1)
+        reply = arrived[0]
+        self.assertIn("From: alice@tern.test", reply.replace('"', ""))
+        self.assertIn("In-Reply-To: <", reply)
+        self.assertRegex(reply, r"Count me in!\r?\n")
+        self.assertIn("> Hello from the test: Plans for Saturday", reply)
+        # Sent has it once; the outbox indicator is gone.
+        wait_until(lambda: len(self.dovecot.messages("alice", "Re: Plans for Saturday", folder="Sent")) == 1, "one copy in Sent")
+        wait_until(lambda: not app.find_all('[data-testid="outbox"]'), "nothing left in the outbox")
 
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"
