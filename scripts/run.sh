@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Sets everything up and runs Tern on a local demo mailbox: builds the desktop app (release),
-# starts a private Dovecot with 500 sample messages (TLS on 127.0.0.1:14993), and opens the
-# app, which offers "Use the demo mailbox" on first run. While the app runs, a new message
+# starts a private Dovecot with 500 sample messages (TLS on 127.0.0.1:14993) and a private
+# Postfix in front of it (SMTP with TLS on 127.0.0.1:14465; mail to alice, bob or
+# carol@tern.test is delivered), and opens the app, which offers "Use the demo mailbox" on
+# first run. While the app runs, a new message
 # arrives in the demo INBOX every 45 seconds, so live push and notifications show.
 # Without a display (no X11/Wayland session) it runs the command-line demo instead.
 #
 #   scripts/run.sh            demo data under ./.tern-demo
 #   scripts/run.sh --cli      the command-line demo even with a display
-#   scripts/run.sh --stop     stop the demo server
+#   scripts/run.sh --stop     stop the demo servers
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 demo=${TERN_DEMO_DIR:-$repo/.tern-demo}
 
 if [ "${1:-}" = "--stop" ]; then
+  bash "$repo/scripts/postfix-stop.sh" "$demo/postfix"
   bash "$repo/scripts/dovecot-stop.sh" "$demo/dovecot"
   exit 0
 fi
@@ -31,8 +34,17 @@ else
   cargo build --quiet --release --locked -p tern-cli -p tern-testkit
 fi
 
+# Delivery (LMTP) and SMTP AUTH (SASL) listeners for the demo's Postfix.
+export TERN_DOVECOT_LMTP_PORT=14024 TERN_DOVECOT_AUTH_PORT=14025
+if [ -f "$demo/dovecot/run/master.pid" ] && kill -0 "$(cat "$demo/dovecot/run/master.pid")" 2>/dev/null \
+   && ! (exec 3<>/dev/tcp/127.0.0.1/14024) 2>/dev/null; then
+  bash "$repo/scripts/dovecot-stop.sh" "$demo/dovecot"  # an older demo without delivery
+fi
 if [ ! -f "$demo/dovecot/run/master.pid" ] || ! kill -0 "$(cat "$demo/dovecot/run/master.pid")" 2>/dev/null; then
   bash "$repo/scripts/dovecot-start.sh" "$demo/dovecot" 14143 14993 >/dev/null
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/14465) 2>/dev/null; then
+  bash "$repo/scripts/postfix-start.sh" "$demo/postfix" 14026 14587 14465 14024 14025 "$demo/dovecot/tls" >/dev/null
 fi
 if [ ! -f "$demo/seeded" ]; then
   "$bin/tern-seed" --dir "$demo/dovecot" --count 500
@@ -46,7 +58,8 @@ tern=("$bin/tern" --data-dir "$demo/data")
 if [ $gui = 1 ]; then
   cat > "$demo/demo-account.json" <<JSON
 {"email": "alice@tern.test", "imap_host": "127.0.0.1", "imap_port": 14993, "security": "tls",
- "username": "alice", "ca_file": "$demo/dovecot/tls/ca.pem"}
+ "username": "alice", "ca_file": "$demo/dovecot/tls/ca.pem",
+ "smtp_host": "127.0.0.1", "smtp_port": 14465, "smtp_security": "tls"}
 JSON
   export TERN_DEMO_ACCOUNT="$demo/demo-account.json"
   # New demo mail every 45 s while the app runs.
@@ -67,7 +80,8 @@ JSON
 fi
 
 "${tern[@]}" account add --email alice@tern.test --user alice --imap-host 127.0.0.1 --imap-port 14993 \
-  --security tls --ca-file "$demo/dovecot/tls/ca.pem" --password-env TERN_DEMO_PASSWORD
+  --security tls --ca-file "$demo/dovecot/tls/ca.pem" --password-env TERN_DEMO_PASSWORD \
+  --smtp-host 127.0.0.1 --smtp-port 14465 --smtp-security tls
 "${tern[@]}" sync
 echo
 "${tern[@]}" folders
@@ -80,4 +94,5 @@ echo "Read a message: TERN_DEMO_PASSWORD=alice-pw ${tern[*]} show --folder INBOX
 echo "Act on mail (queued when offline): TERN_DEMO_PASSWORD=alice-pw ${tern[*]} mark-read --folder INBOX --uid 2; ${tern[*]} pending"
 echo "Watch it live (new mail, changes, connectivity; Ctrl-C stops): TERN_DEMO_PASSWORD=alice-pw ${tern[*]} watch"
 echo "  and deliver mail meanwhile from another terminal: $bin/tern-seed --dir $demo/dovecot --first 1000 --count 3"
+echo "Send mail (through the demo's Postfix, to bob): echo 'Hello Bob' | TERN_DEMO_PASSWORD=alice-pw ${tern[*]} send --to bob@tern.test --subject Hi --body-file -; ${tern[*]} outbox"
 echo "Stop it with: scripts/run.sh --stop"

@@ -692,18 +692,23 @@ impl ImapConnection {
         Ok(found)
     }
 
-    /// APPENDs one message (flag \Seen) to the folder `name`: with a LITERAL+ literal when the
+    /// APPENDs one message with `flags` (e.g. `(\Seen)`) to the folder `name`: with a LITERAL+ literal when the
     /// server has it (one round trip, APPENDUID returned when given), else with a
     /// synchronizing literal (async-imap's, which drops APPENDUID). The message must be
     /// 7-bit or UTF-8 text (what `mail_message::compose` builds).
-    pub async fn append(&mut self, name: &str, message: &[u8]) -> Result<Option<(u32, u32)>> {
+    pub async fn append(
+        &mut self,
+        name: &str,
+        flags: &str,
+        message: &[u8],
+    ) -> Result<Option<(u32, u32)>> {
         if !self.has_capability("LITERAL+") {
             self.check_usable()?;
             let appended = tokio::time::timeout(
                 self.timeouts.response,
                 self.session.append(
                     crate::mailbox_name::encode_mailbox_name(name),
-                    Some("(\\Seen)"),
+                    Some(flags),
                     None,
                     message,
                 ),
@@ -722,7 +727,7 @@ impl ImapConnection {
         let text = std::str::from_utf8(message)
             .map_err(|_| EngineError::new(ErrorKind::Other, "The message to append is not text"))?;
         let command = format!(
-            "APPEND {} (\\Seen) {{{}+}}\r\n{text}",
+            "APPEND {} {flags} {{{}+}}\r\n{text}",
             crate::mailbox_name::wire_argument(name),
             message.len()
         );

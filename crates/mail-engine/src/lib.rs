@@ -17,6 +17,7 @@
 mod account;
 mod actions;
 mod connection;
+mod drafts;
 mod engine;
 mod error;
 mod events;

@@ -429,7 +429,7 @@ impl Engine {
                             let validity = selected.uid_validity.map_or(0, |validity| validity.0);
                             return Ok(Some((validity, uid.0)));
                         }
-                        connection.append(&name, &bytes).await
+                        connection.append(&name, "(\\Seen)", &bytes).await
                     })
                 })
                 .await
@@ -441,13 +441,18 @@ impl Engine {
     }
 
     /// Drains the outbox in the background: at once, whenever a message is queued or
-    /// retried, when the next deferred message is due, and every minute (the network may
-    /// be back). Drains of another process are waited out.
+    /// retried (or a draft saved), when the next deferred message is due, and every minute
+    /// (the network may be back). Drains of another process are waited out. Draft copies in
+    /// the Drafts folder are brought up to date on the same turns.
     pub fn spawn_outbox(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let engine = Arc::clone(self);
         tokio::spawn(async move {
             loop {
-                let wait = match engine.drain_outbox(false).await {
+                let drained = engine.drain_outbox(false).await;
+                if let Err(error) = engine.sync_drafts().await {
+                    tracing::info!(%error, "drafts not copied to the server now");
+                }
+                let wait = match drained {
                     Ok(report) if report.busy => Duration::from_secs(5),
                     Ok(_) => {
                         let account = engine.account().id;

@@ -406,3 +406,119 @@ async fn a_wrong_password_is_a_permanent_failure_not_a_retry_loop() {
         other => panic!("expected a refusal: {other:?}"),
     }
 }
+
+/// Subjects and flags of the messages in alice's Drafts folder.
+async fn drafts_on_server(port: u16) -> Vec<(String, String)> {
+    let mut connection = ImapConnection::connect(
+        &plain_settings(port, "alice"),
+        &Password::new("alice-pw"),
+        Timeouts::default(),
+    )
+    .await
+    .unwrap();
+    connection
+        .select("Drafts", SelectMode::ReadOnly)
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    connection
+        .execute(
+            "UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+            |response| {
+                if let Response::Fetch(_, attributes) = response {
+                    let mut subject = String::new();
+                    let mut flags = String::new();
+                    for attribute in attributes {
+                        match attribute {
+                            AttributeValue::BodySection {
+                                data: Some(data), ..
+                            } => {
+                                subject = String::from_utf8_lossy(data)
+                                    .trim()
+                                    .trim_start_matches("Subject:")
+                                    .trim()
+                                    .to_string();
+                            }
+                            AttributeValue::Flags(list) => flags = list.join(" "),
+                            _ => {}
+                        }
+                    }
+                    found.push((subject, flags));
+                }
+                Ok(())
+            },
+        )
+        .await
+        .unwrap();
+    connection.logout().await;
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_are_saved_locally_copied_to_drafts_replaced_per_version_and_gone_when_sent() {
+    let mail = mail_system();
+    let alice = mail.alice(Security::Plain, mail.postfix.port);
+    let port = mail.harness.server.port;
+
+    // Saved while offline-capable: locally at once, no recipient needed yet.
+    let mut draft = Draft {
+        subject: "Half-written".into(),
+        text: "First thoughts".into(),
+        ..Draft::default()
+    };
+    let id = alice.save_draft(None, &draft).unwrap();
+    assert_eq!(alice.load_draft(id).unwrap().text, "First thoughts");
+    assert_eq!(alice.sync_drafts().await.unwrap(), 1);
+    let on_server = drafts_on_server(port).await;
+    assert_eq!(on_server.len(), 1);
+    assert_eq!(on_server[0].0, "Half-written");
+    assert!(on_server[0].1.contains("\\Draft"), "{on_server:?}");
+
+    // A new version replaces the copy: still one draft there, the new one.
+    draft.subject = "Nearly done".into();
+    draft.to = vec![address("Bob", "bob@tern.test")];
+    alice.save_draft(Some(id), &draft).unwrap();
+    alice.sync_drafts().await.unwrap();
+    let on_server = drafts_on_server(port).await;
+    assert_eq!(
+        on_server
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Nearly done"]
+    );
+
+    // Opening the server copy continues the same local draft.
+    alice.sync_folder("Drafts", None).await.unwrap();
+    let cached_uid = {
+        let store = mail.harness.store.lock().unwrap();
+        let folder = store
+            .folder_by_name(mail.harness.account.id, "Drafts")
+            .unwrap()
+            .unwrap();
+        store.message_rows(folder.id).unwrap()[0].uid.0
+    };
+    let (continued, opened) = alice
+        .draft_from_message("Drafts", u64::from(cached_uid))
+        .await
+        .unwrap();
+    assert_eq!(continued, id);
+    assert_eq!(opened.subject, "Nearly done");
+
+    // Sent: delivered, and the Drafts copy is removed.
+    let queued = alice.send_draft(id, &opened).unwrap();
+    alice.drain_outbox(false).await.unwrap();
+    alice.sync_drafts().await.unwrap();
+    assert!(drafts_on_server(port).await.is_empty());
+    assert!(
+        alice.load_draft(id).is_err(),
+        "the draft is gone locally too"
+    );
+    let id_sent = queued.message_id.clone();
+    tern_testkit::wait_until("delivery", Duration::from_secs(20), || {
+        let id = id_sent.clone();
+        async move { with_message_id(port, "bob", "INBOX", &id).await.len() == 1 }
+    })
+    .await
+    .unwrap();
+}

@@ -143,11 +143,25 @@ pub fn compose(
     message_id: &str,
     date: SystemTime,
 ) -> Result<Composed, ComposeError> {
-    let from = draft.from.as_ref().ok_or(ComposeError::NoSender)?;
-    let recipients = draft.recipients();
-    if recipients.is_empty() {
+    if draft.recipients().is_empty() {
         return Err(ComposeError::NoRecipient);
     }
+    build(draft, message_id, date)
+}
+
+/// The bytes of a draft's copy in the Drafts folder (recipients may still be missing; Bcc
+/// kept).
+pub fn compose_draft(
+    draft: &Draft,
+    message_id: &str,
+    date: SystemTime,
+) -> Result<Vec<u8>, ComposeError> {
+    Ok(build(draft, message_id, date)?.sent_copy)
+}
+
+fn build(draft: &Draft, message_id: &str, date: SystemTime) -> Result<Composed, ComposeError> {
+    let from = draft.from.as_ref().ok_or(ComposeError::NoSender)?;
+    let recipients = draft.recipients();
     let mut builder = lettre::Message::builder()
         .from(mailbox(from)?)
         .subject(draft.subject.clone())
@@ -163,6 +177,13 @@ pub fn compose(
     }
     for address in &draft.bcc {
         builder = builder.bcc(mailbox(address)?);
+    }
+    if recipients.is_empty() {
+        // A draft before its recipients: lettre wants an envelope, which a draft never uses.
+        let sender = mailbox(from)?.email;
+        let envelope = lettre::address::Envelope::new(Some(sender.clone()), vec![sender])
+            .map_err(|error| ComposeError::Build(error.to_string()))?;
+        builder = builder.envelope(envelope);
     }
     if let Some(parent) = &draft.in_reply_to {
         builder = builder.in_reply_to(format!("<{parent}>"));
@@ -362,6 +383,18 @@ mod tests {
             compose(&bad, "x@y", SystemTime::now()),
             Err(ComposeError::BadAddress(_))
         ));
+    }
+
+    #[test]
+    fn a_draft_without_recipients_still_builds_for_the_drafts_folder() {
+        let mut empty = draft();
+        empty.to.clear();
+        empty.cc.clear();
+        empty.bcc.clear();
+        let bytes = compose_draft(&empty, "d@x", SystemTime::now()).unwrap();
+        let view = parse_message(&bytes);
+        assert_eq!(view.subject, "Grüße and plans");
+        assert_eq!(view.message_id, "d@x");
     }
 
     #[test]

@@ -15,7 +15,8 @@ mod threads;
 mod view;
 
 pub use compose::{
-    compose, new_message_id, parse_address_list, ComposeError, Composed, Draft, OutgoingAttachment,
+    compose, compose_draft, new_message_id, parse_address_list, ComposeError, Composed, Draft,
+    OutgoingAttachment,
 };
 pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, parse_message_ids};

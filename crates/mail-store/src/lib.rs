@@ -6,6 +6,7 @@
 
 mod accounts;
 mod bodies;
+mod drafts;
 mod folders;
 mod messages;
 mod migrate;
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 
 pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
 pub use bodies::MissingBody;
+pub use drafts::{DraftId, StoredDraft};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_outbox.sql",
         include_str!("../../../migrations/0007_outbox.sql"),
     ),
+    (
+        "0008_drafts.sql",
+        include_str!("../../../migrations/0008_drafts.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -246,3 +246,57 @@ fn address_suggestions_match_address_or_name_words_most_frequent_first() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn drafts_version_and_queue_the_removal_of_replaced_and_deleted_copies() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let id = store
+        .save_draft(account, None, "{\"v\":1}", "Plans", "d1@x", 10)
+        .unwrap();
+    assert_eq!(store.drafts_to_upload(account).unwrap().len(), 1);
+    store
+        .draft_uploaded(account, id, 1, Some((7, 100)))
+        .unwrap();
+    assert!(store.drafts_to_upload(account).unwrap().is_empty());
+    assert!(
+        store.draft_removals(account).unwrap().is_empty(),
+        "nothing replaced yet"
+    );
+    store
+        .save_draft(account, Some(id), "{\"v\":2}", "Plans!", "d1@x", 11)
+        .unwrap();
+    let draft = store.draft(id).unwrap().unwrap();
+    assert_eq!((draft.version, draft.server_version), (2, 1));
+    assert_eq!(draft.content, "{\"v\":2}");
+    store
+        .draft_uploaded(account, id, 2, Some((7, 101)))
+        .unwrap();
+    assert_eq!(
+        store.draft_removals(account).unwrap(),
+        vec![(7, 100)],
+        "the old copy goes"
+    );
+    store.draft_removal_done(account, (7, 100)).unwrap();
+    assert_eq!(
+        store
+            .draft_by_message_id(account, "d1@x")
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+    store.delete_draft(account, id).unwrap();
+    assert_eq!(
+        store.draft_removals(account).unwrap(),
+        vec![(7, 101)],
+        "the sent draft's copy goes"
+    );
+    assert!(store.draft(id).unwrap().is_none());
+    assert!(
+        store
+            .save_draft(account, Some(id), "{}", "", "d1@x", 12)
+            .is_err(),
+        "a deleted draft stays deleted"
+    );
+}

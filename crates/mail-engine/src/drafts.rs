@@ -1,0 +1,253 @@
+//! Drafts: saved locally at every change (cheap, offline), copied to the server's Drafts
+//! folder by the outbox worker (each new version APPENDed with `\Draft`, the copy it replaces
+//! deleted), continued from a message in the Drafts folder, removed there when sent or
+//! discarded. Removals wait in the cache until the server has done them.
+
+use std::time::SystemTime;
+
+use mail_message::Draft;
+use mail_store::{DraftId, StoredDraft};
+use mail_sync::{FolderRole, Uid};
+
+use crate::connection::{FlagOperation, SelectMode};
+use crate::engine::Engine;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::outbox::QueuedMessage;
+use crate::sync::with_store;
+
+fn other(message: impl Into<String>) -> EngineError {
+    EngineError::new(ErrorKind::Other, message)
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn decode(stored: &StoredDraft) -> Result<Draft> {
+    serde_json::from_str(&stored.content).map_err(|error| {
+        other(format!(
+            "The saved draft {} cannot be read: {error}",
+            stored.id.0
+        ))
+    })
+}
+
+impl Engine {
+    /// Saves a draft locally (a new one, or a new version of `id`); the outbox worker copies
+    /// it to the Drafts folder. Returns its id.
+    pub fn save_draft(&self, id: Option<DraftId>, draft: &Draft) -> Result<DraftId> {
+        let account = self.account();
+        let content = serde_json::to_string(draft)
+            .map_err(|error| other(format!("Saving the draft: {error}")))?;
+        let message_id = mail_message::new_message_id(&account.email);
+        let account_id = account.id;
+        let saved = with_store(self.store(), |store| {
+            store.save_draft(
+                account_id,
+                id,
+                &content,
+                &draft.subject,
+                &message_id,
+                now_unix(),
+            )
+        })?;
+        self.wake_outbox();
+        Ok(saved)
+    }
+
+    pub fn load_draft(&self, id: DraftId) -> Result<Draft> {
+        let stored = with_store(self.store(), |store| store.draft(id))?
+            .ok_or_else(|| other(format!("There is no draft {}", id.0)))?;
+        decode(&stored)
+    }
+
+    /// Drops a draft here and (soon) its copy in the Drafts folder.
+    pub fn discard_draft(&self, id: DraftId) -> Result<()> {
+        let account = self.account().id;
+        with_store(self.store(), |store| store.delete_draft(account, id))?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Sends a draft: into the outbox first, then the draft (and its server copy) goes.
+    pub fn send_draft(&self, id: DraftId, draft: &Draft) -> Result<QueuedMessage> {
+        let queued = self.queue_message(draft)?;
+        self.discard_draft(id)?;
+        Ok(queued)
+    }
+
+    /// A message in a Drafts folder as a draft to continue: the local draft it is a copy of
+    /// (same Message-ID) when there is one, else a new local draft with its contents.
+    pub async fn draft_from_message(&self, folder: &str, uid: u64) -> Result<(DraftId, Draft)> {
+        let cached = self.cached_message_folder(folder)?;
+        let (raw, _) = self.raw_message(&cached, uid).await?;
+        let view = mail_message::parse_message(&raw);
+        let account = self.account().id;
+        if !view.message_id.is_empty() {
+            let known = with_store(self.store(), |store| {
+                store.draft_by_message_id(account, &view.message_id)
+            })?;
+            if let Some(stored) = known {
+                return Ok((stored.id, decode(&stored)?));
+            }
+        }
+        let attachments = view
+            .attachments
+            .iter()
+            .filter_map(|attachment| {
+                mail_message::attachment_bytes(&raw, attachment.index).map(|data| {
+                    mail_message::OutgoingAttachment {
+                        name: attachment.name.clone(),
+                        content_type: attachment.content_type.clone(),
+                        data,
+                    }
+                })
+            })
+            .collect();
+        let draft = Draft {
+            from: None,
+            to: view.to.clone(),
+            cc: view.cc.clone(),
+            bcc: Vec::new(),
+            subject: view.subject.clone(),
+            text: view.text.clone().unwrap_or_default(),
+            html: None,
+            in_reply_to: view.in_reply_to.last().cloned(),
+            references: view.references.clone(),
+            attachments,
+        };
+        let content = serde_json::to_string(&draft)
+            .map_err(|error| other(format!("Saving the draft: {error}")))?;
+        let message_id = if view.message_id.is_empty() {
+            mail_message::new_message_id(&self.account().email)
+        } else {
+            view.message_id.clone()
+        };
+        // The server copy is this message: a new version will replace it.
+        let validity = with_store(self.store(), |store| store.sync_meta(cached.id))?
+            .map(|meta| meta.uid_validity.0);
+        let id = with_store(self.store(), |store| {
+            let id = store.save_draft(
+                account,
+                None,
+                &content,
+                &draft.subject,
+                &message_id,
+                now_unix(),
+            )?;
+            if let (Some(validity), Ok(uid)) = (validity, u32::try_from(uid)) {
+                store.draft_uploaded(account, id, 1, Some((validity, uid)))?;
+            }
+            Ok(id)
+        })?;
+        Ok((id, draft))
+    }
+
+    async fn drafts_folder(&self) -> Result<String> {
+        let account = self.account().id;
+        let find = || {
+            with_store(self.store(), |store| store.folders(account)).map(|folders| {
+                folders
+                    .into_iter()
+                    .find(|folder| folder.role == Some(FolderRole::Drafts))
+                    .map(|folder| folder.name)
+            })
+        };
+        if let Some(name) = find()? {
+            return Ok(name);
+        }
+        self.refresh_folders().await?;
+        find()?.ok_or_else(|| other("The account has no Drafts folder (none is marked \\Drafts)"))
+    }
+
+    /// Copies new draft versions to the Drafts folder and removes the copies they replace
+    /// (and those of drafts sent or discarded). Returns how many copies changed.
+    pub async fn sync_drafts(&self) -> Result<usize> {
+        let account = self.account().id;
+        let uploads = with_store(self.store(), |store| store.drafts_to_upload(account))?;
+        let removals = with_store(self.store(), |store| store.draft_removals(account))?;
+        if uploads.is_empty() && removals.is_empty() {
+            return Ok(0);
+        }
+        let folder = self.drafts_folder().await?;
+        let identity = self.identity()?;
+        let mut changed = 0;
+        for stored in uploads {
+            let mut draft = decode(&stored)?;
+            draft.from = Some(identity.clone());
+            let composed =
+                mail_message::compose_draft(&draft, &stored.message_id, SystemTime::now())
+                    .map_err(|error| other(error.to_string()))?;
+            let name = folder.clone();
+            let message_id = stored.message_id.clone();
+            let copy = self
+                .with_retry(2, move |_, connection, _| {
+                    let name = name.clone();
+                    let bytes = composed.clone();
+                    let message_id = message_id.clone();
+                    Box::pin(async move {
+                        if let Some(copy) =
+                            connection.append(&name, "(\\Draft \\Seen)", &bytes).await?
+                        {
+                            return Ok(Some(copy));
+                        }
+                        // No APPENDUID: the newest message with this Message-ID is the copy.
+                        let selected = connection.select(&name, SelectMode::ReadOnly).await?;
+                        let found = connection
+                            .uid_search(&format!(
+                                "HEADER Message-ID {}",
+                                crate::mailbox_name::quote(&format!("<{message_id}>"))
+                            ))
+                            .await?;
+                        Ok(selected
+                            .uid_validity
+                            .zip(found.last().copied())
+                            .map(|(validity, uid)| (validity.0, uid.0)))
+                    })
+                })
+                .await
+                .map_err(|error| error.context("Saving a draft in Drafts"))?;
+            with_store(self.store(), |store| {
+                store.draft_uploaded(account, stored.id, stored.version, copy)
+            })?;
+            changed += 1;
+        }
+        let removals = with_store(self.store(), |store| store.draft_removals(account))?;
+        for (validity, uid) in removals {
+            let name = folder.clone();
+            let gone = self
+                .with_retry(2, move |_, connection, _| {
+                    let name = name.clone();
+                    Box::pin(async move {
+                        let selected = connection.select(&name, SelectMode::ReadWrite).await?;
+                        if selected.uid_validity.map(|v| v.0) != Some(validity) {
+                            // The folder was recreated: that copy is gone already.
+                            return Ok(());
+                        }
+                        connection
+                            .uid_store(&name, &[Uid(uid)], FlagOperation::Add("\\Deleted"))
+                            .await?;
+                        connection
+                            .execute(&format!("UID EXPUNGE {uid}"), |_| Ok(()))
+                            .await?
+                            .require_ok("Removing an old draft")
+                    })
+                })
+                .await;
+            match gone {
+                Ok(()) => {
+                    with_store(self.store(), |store| {
+                        store.draft_removal_done(account, (validity, uid))
+                    })?;
+                    changed += 1;
+                }
+                Err(error) if error.is_connection_failure() => return Err(error),
+                Err(error) => tracing::warn!(%error, uid, "an old draft copy was not removed"),
+            }
+        }
+        Ok(changed)
+    }
+}
