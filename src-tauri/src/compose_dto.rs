@@ -128,6 +128,15 @@ impl TryFrom<DraftDto> for Draft {
     }
 }
 
+/// A draft continued from the Drafts folder.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OpenedDraftDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub draft: DraftDto,
+}
+
 /// A message written to the outbox.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]

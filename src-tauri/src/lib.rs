@@ -120,6 +120,9 @@ pub fn run() {
             commands::compose::retry_outgoing,
             commands::compose::discard_outgoing,
             commands::compose::suggest_addresses,
+            commands::compose::save_draft,
+            commands::compose::discard_draft,
+            commands::compose::open_draft,
         ])
         .setup(|app| {
             // The window is made here (not in tauri.conf.json) to give it its navigation

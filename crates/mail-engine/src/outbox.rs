@@ -21,8 +21,9 @@ use crate::events::EngineEvent;
 use crate::smtp::{self, Submission, SubmitError};
 use crate::sync::with_store;
 
-/// First retry after a temporary failure; doubles per attempt up to [`MAX_RETRY`].
-const FIRST_RETRY: Duration = Duration::from_secs(30);
+/// First retry after a temporary failure (a server restarting, a hiccup of its password
+/// check): soon; then doubling per attempt up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_secs(5);
 const MAX_RETRY: Duration = Duration::from_secs(60 * 60);
 /// How long one SMTP step may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -494,9 +495,9 @@ mod tests {
 
     #[test]
     fn retries_back_off_and_stop_growing_at_an_hour() {
-        assert_eq!(retry_delay(1), Duration::from_secs(30));
-        assert_eq!(retry_delay(2), Duration::from_secs(60));
-        assert_eq!(retry_delay(5), Duration::from_secs(480));
+        assert_eq!(retry_delay(1), Duration::from_secs(5));
+        assert_eq!(retry_delay(2), Duration::from_secs(10));
+        assert_eq!(retry_delay(5), Duration::from_secs(80));
         assert_eq!(retry_delay(40), MAX_RETRY);
     }
 

@@ -2,10 +2,10 @@
 //! which the session drains); the outbox; address completion.
 
 use mail_message::Draft;
-use mail_store::OutboxId;
+use mail_store::{DraftId, OutboxId};
 use tauri::State;
 
-use crate::compose_dto::{ComposeKind, DraftDto, OutboxEntryDto, QueuedDto};
+use crate::compose_dto::{ComposeKind, DraftDto, OpenedDraftDto, OutboxEntryDto, QueuedDto};
 use crate::dto::{AddressDto, ErrorCode, IpcError};
 use crate::state::AppState;
 
@@ -40,15 +40,23 @@ pub async fn compose(
     Ok(draft.into())
 }
 
-/// Writes the message to the outbox; the session sends it (at once when online).
+/// Writes the message to the outbox (and drops its draft); the session sends it (at once
+/// when online).
 #[tauri::command]
-pub fn send_message(state: State<'_, AppState>, draft: DraftDto) -> Result<QueuedDto, IpcError> {
+pub fn send_message(
+    state: State<'_, AppState>,
+    draft: DraftDto,
+    draft_id: Option<i64>,
+) -> Result<QueuedDto, IpcError> {
     let engine = state.engine()?;
     let draft = Draft::try_from(draft)?;
     if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
         return Err(IpcError::new(ErrorCode::Invalid, "Add a recipient"));
     }
-    let queued = engine.queue_message(&draft)?;
+    let queued = match draft_id {
+        Some(id) => engine.send_draft(DraftId(id), &draft)?,
+        None => engine.queue_message(&draft)?,
+    };
     Ok(QueuedDto {
         id: queued.id.0,
         message_id: queued.message_id,
@@ -91,4 +99,34 @@ pub fn suggest_addresses(
             address: known.address,
         })
         .collect())
+}
+
+/// Saves the message being written (a new draft, or a new version of `id`); returns its id.
+#[tauri::command]
+pub fn save_draft(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    draft: DraftDto,
+) -> Result<i64, IpcError> {
+    let draft = Draft::try_from(draft)?;
+    Ok(state.engine()?.save_draft(id.map(DraftId), &draft)?.0)
+}
+
+#[tauri::command]
+pub fn discard_draft(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine()?.discard_draft(DraftId(id))?)
+}
+
+/// A message in the Drafts folder, to continue writing.
+#[tauri::command]
+pub async fn open_draft(
+    state: State<'_, AppState>,
+    folder: String,
+    uid: u64,
+) -> Result<OpenedDraftDto, IpcError> {
+    let (id, draft) = state.engine()?.draft_from_message(&folder, uid).await?;
+    Ok(OpenedDraftDto {
+        id: id.0,
+        draft: draft.into(),
+    })
 }

@@ -279,6 +279,10 @@ class DesktopApp(unittest.TestCase):
         self.assertEqual(subject.get_attribute("value"), "Re: Plans for Saturday")
         body = form.find_element("css selector", "textarea[name=body]")
         body.send_keys("Count me in!")  # the cursor starts above the quote
+        # Autosaved: locally, then as a copy in the server's Drafts folder.
+        wait_until(lambda: app.text('[data-testid="draft-state"]') == "Draft saved", "the draft saved")
+        wait_until(lambda: len(self.dovecot.messages("alice", "Re: Plans for Saturday", folder="Drafts")) == 1,
+                   "the draft in the server's Drafts folder", timeout=30)
         app.testid("send").click()
         wait_until(lambda: not app.find_all('[data-testid="compose"]'), "the form closed")
         arrived = wait_until(lambda: self.dovecot.messages("bob", "Re: Plans for Saturday"), "the reply in bob's INBOX", timeout=30)
@@ -291,6 +295,8 @@ class DesktopApp(unittest.TestCase):
         # Sent has it once; the outbox indicator is gone.
         wait_until(lambda: len(self.dovecot.messages("alice", "Re: Plans for Saturday", folder="Sent")) == 1, "one copy in Sent")
         wait_until(lambda: not app.find_all('[data-testid="outbox"]'), "nothing left in the outbox")
+        wait_until(lambda: not self.dovecot.messages("alice", "Re: Plans for Saturday", folder="Drafts"),
+                   "the sent draft gone from Drafts", timeout=30)
 
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"

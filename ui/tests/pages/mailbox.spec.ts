@@ -152,17 +152,23 @@ test('compose: reply-all starts from the message, completes addresses, attaches,
   await form.locator('input[name=to]').fill('Sender 5 <sender5@tern.test>, bo');
   await form.getByTestId('suggestions').getByRole('button', { name: 'Bob Builder <bob@tern.test>' }).click();
   await expect(form.locator('input[name=to]')).toHaveValue('Sender 5 <sender5@tern.test>, Bob Builder <bob@tern.test>, ');
-  await form.locator('input[type=file]').setInputFiles({ name: 'plan.txt', mimeType: 'text/plain', buffer: Buffer.from('the plan') });
+  await form.locator('input[type=file]').setInputFiles('tests/pages/fixtures/plan.txt');
   await expect(form.getByTestId('compose-attachments')).toContainText('plan.txt');
+  // Autosaved as a draft after a pause in typing.
+  await expect(form.getByTestId('draft-state')).toHaveText('Draft saved');
   await form.getByTestId('send').click();
   await expect(page.getByTestId('compose')).toHaveCount(0);
-  const sent = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'send_message').map((call) => call.args.draft));
+  const saves = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'save_draft').map((call) => call.args));
+  expect(saves[0]).toMatchObject({ id: null, draft: { subject: 'Re: Message number 100000' } });
+  const sends = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'send_message').map((call) => call.args));
+  expect(sends[0]?.draftId).toBe(7);
+  const sent = sends.map((args) => args.draft);
   expect(sent).toHaveLength(1);
   expect(sent[0]).toMatchObject({
     subject: 'Re: Message number 100000',
     cc: 'carol@tern.test',
     in_reply_to: '100000@tern.test',
-    attachments: [{ name: 'plan.txt', content_type: 'text/plain', size: 8, data_base64: Buffer.from('the plan').toString('base64') }],
+    attachments: [{ name: 'plan.txt', content_type: 'text/plain', size: 8, data_base64: btoa('the plan') }],
   });
 });
 

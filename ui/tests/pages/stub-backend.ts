@@ -157,6 +157,10 @@ export function installStub(options: StubOptions): void {
         }
         case 'suggest_addresses':
           return String(args.prefix).startsWith('bo') ? [{ name: 'Bob Builder', address: 'bob@tern.test' }] : [];
+        case 'save_draft':
+          return args.id ?? 7;
+        case 'discard_draft':
+          return null;
         case 'send_message': {
           const draft = args.draft as { to: string; cc: string; bcc: string };
           if (!draft.to && !draft.cc && !draft.bcc) throw { code: 'invalid', message: 'Add a recipient' };

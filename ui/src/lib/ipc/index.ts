@@ -21,6 +21,7 @@ import type { DraftDto } from './bindings/DraftDto';
 import type { DraftAttachmentDto } from './bindings/DraftAttachmentDto';
 import type { OutboxEntryDto } from './bindings/OutboxEntryDto';
 import type { QueuedDto } from './bindings/QueuedDto';
+import type { OpenedDraftDto } from './bindings/OpenedDraftDto';
 
 export type {
   AccountInput,
@@ -42,6 +43,7 @@ export type {
   DraftAttachmentDto,
   OutboxEntryDto,
   QueuedDto,
+  OpenedDraftDto,
 };
 export type { MessageRowDto } from './bindings/MessageRowDto';
 export type { FolderDto } from './bindings/FolderDto';
@@ -90,7 +92,10 @@ export const ipc = {
   showFolder: (folder: string) => call<null>('show_folder', { folder }),
   compose: (kind: ComposeKind, folder: string | null, uid: number | null) =>
     call<DraftDto>('compose', { kind, folder, uid }),
-  sendMessage: (draft: DraftDto) => call<QueuedDto>('send_message', { draft }),
+  sendMessage: (draft: DraftDto, draftId: number | null) => call<QueuedDto>('send_message', { draft, draftId }),
+  saveDraft: (id: number | null, draft: DraftDto) => call<number>('save_draft', { id, draft }),
+  discardDraft: (id: number) => call<null>('discard_draft', { id }),
+  openDraft: (folder: string, uid: number) => call<OpenedDraftDto>('open_draft', { folder, uid }),
   outbox: () => call<OutboxEntryDto[]>('outbox'),
   retryOutgoing: (id: number) => call<null>('retry_outgoing', { id }),
   discardOutgoing: (id: number) => call<null>('discard_outgoing', { id }),

@@ -34,8 +34,9 @@ export class AppModel {
   total = $state(0);
   selected = $state<number | null>(null);
   message = $state<MessageDto | null>(null);
-  /** The message being written (the compose form is open while set). */
+  /** The message being written (the compose form is open while set), and its saved draft. */
   composing = $state<DraftDto | null>(null);
+  draftId = $state<number | null>(null);
   composeError = $state<IpcError | null>(null);
   sending = $state(false);
   messageError = $state<IpcError | null>(null);
@@ -242,10 +243,40 @@ export class AppModel {
     const source = kind === 'new' ? null : this.message;
     if (kind !== 'new' && !source) return;
     try {
+      this.draftId = null;
       this.composing = await this.ipc.compose(kind, source?.folder ?? null, source?.uid ?? null);
     } catch (error) {
       this.error = asIpcError(error);
     }
+  }
+
+  /** Continues the open message of a Drafts folder. */
+  async editDraft(): Promise<void> {
+    if (!this.message) return;
+    try {
+      const opened = await this.ipc.openDraft(this.message.folder, this.message.uid);
+      this.draftId = opened.id;
+      this.composing = opened.draft;
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+
+  /** Saves what is being written (autosave); the backend copies it to Drafts. */
+  async saveDraft(draft: DraftDto): Promise<void> {
+    try {
+      this.draftId = await this.ipc.saveDraft(this.draftId, draft);
+    } catch (error) {
+      this.composeError = asIpcError(error);
+    }
+  }
+
+  /** Closes the form and drops its draft. */
+  async discardDraft(): Promise<void> {
+    const id = this.draftId;
+    this.composing = null;
+    this.draftId = null;
+    if (id !== null) await this.ipc.discardDraft(id).catch(() => {});
   }
 
   /** Hands the message to the outbox (sent at once when online); closes the form. */
@@ -253,8 +284,9 @@ export class AppModel {
     this.sending = true;
     this.composeError = null;
     try {
-      await this.ipc.sendMessage(draft);
+      await this.ipc.sendMessage(draft, this.draftId);
       this.composing = null;
+      this.draftId = null;
       return true;
     } catch (error) {
       this.composeError = asIpcError(error);
