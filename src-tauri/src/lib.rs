@@ -123,6 +123,7 @@ pub fn run() {
             commands::compose::save_draft,
             commands::compose::discard_draft,
             commands::compose::open_draft,
+            commands::compose::edit_outgoing,
         ])
         .setup(|app| {
             // The window is made here (not in tauri.conf.json) to give it its navigation

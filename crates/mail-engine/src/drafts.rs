@@ -35,7 +35,58 @@ fn decode(stored: &StoredDraft) -> Result<Draft> {
     })
 }
 
+/// A received or written message as a draft: its recipients (Bcc too, when the copy has
+/// them), subject, text, threading headers and attachments.
+fn draft_from_raw(raw: &[u8], view: &mail_message::MessageView) -> Draft {
+    let attachments = view
+        .attachments
+        .iter()
+        .filter_map(|attachment| {
+            mail_message::attachment_bytes(raw, attachment.index).map(|data| {
+                mail_message::OutgoingAttachment {
+                    name: attachment.name.clone(),
+                    content_type: attachment.content_type.clone(),
+                    data,
+                }
+            })
+        })
+        .collect();
+    Draft {
+        from: None,
+        to: view.to.clone(),
+        cc: view.cc.clone(),
+        bcc: mail_message::parse_address_list(
+            &mail_message::header_value(raw, "Bcc").unwrap_or_default(),
+        )
+        .unwrap_or_default(),
+        subject: view.subject.clone(),
+        text: view.text.clone().unwrap_or_default().replace("\r\n", "\n"),
+        html: None,
+        in_reply_to: view.in_reply_to.last().cloned(),
+        references: view.references.clone(),
+        attachments,
+    }
+}
+
 impl Engine {
+    /// A message of the outbox that was not sent (refused, uncertain, or still waiting),
+    /// taken back for editing: it becomes a draft and leaves the outbox.
+    pub fn edit_outgoing(&self, id: mail_store::OutboxId) -> Result<(DraftId, Draft)> {
+        let entry = with_store(self.store(), |store| store.outbox_entry(id))?
+            .ok_or_else(|| other(format!("There is no message {} in the outbox", id.0)))?;
+        if entry.state == mail_store::OutboxState::Sent {
+            return Err(other("This message was sent already"));
+        }
+        let raw = with_store(self.store(), |store| store.outgoing_message(id))?
+            .ok_or_else(|| other(format!("There is no message {} in the outbox", id.0)))?;
+        let view = mail_message::parse_message(&raw);
+        let draft = draft_from_raw(&raw, &view);
+        // Out of the outbox first: a message being sent right now is refused here.
+        self.discard_outgoing(id)?;
+        let draft_id = self.save_draft(None, &draft)?;
+        Ok((draft_id, draft))
+    }
+
     /// Saves a draft locally (a new one, or a new version of `id`); the outbox worker copies
     /// it to the Drafts folder. Returns its id.
     pub fn save_draft(&self, id: Option<DraftId>, draft: &Draft) -> Result<DraftId> {
@@ -94,31 +145,7 @@ impl Engine {
                 return Ok((stored.id, decode(&stored)?));
             }
         }
-        let attachments = view
-            .attachments
-            .iter()
-            .filter_map(|attachment| {
-                mail_message::attachment_bytes(&raw, attachment.index).map(|data| {
-                    mail_message::OutgoingAttachment {
-                        name: attachment.name.clone(),
-                        content_type: attachment.content_type.clone(),
-                        data,
-                    }
-                })
-            })
-            .collect();
-        let draft = Draft {
-            from: None,
-            to: view.to.clone(),
-            cc: view.cc.clone(),
-            bcc: Vec::new(),
-            subject: view.subject.clone(),
-            text: view.text.clone().unwrap_or_default(),
-            html: None,
-            in_reply_to: view.in_reply_to.last().cloned(),
-            references: view.references.clone(),
-            attachments,
-        };
+        let draft = draft_from_raw(&raw, &view);
         let content = serde_json::to_string(&draft)
             .map_err(|error| other(format!("Saving the draft: {error}")))?;
         let message_id = if view.message_id.is_empty() {

@@ -380,6 +380,27 @@ async fn an_unknown_recipient_is_refused_for_good_with_the_servers_words() {
         .unwrap();
     assert_eq!(entry.state, OutboxState::Failed);
     assert_eq!(entry.attempts, 1);
+
+    // Kept for editing: it comes back as a draft, the address is fixed, it goes out.
+    let (draft_id, mut draft) = alice.edit_outgoing(queued.id).unwrap();
+    assert_eq!(draft.subject, "To nobody");
+    assert_eq!(draft.to[0].address, "nobody@tern.test");
+    assert!(
+        draft.text.starts_with("Hello, this is To nobody."),
+        "{:?}",
+        draft.text
+    );
+    assert!(
+        alice.outbox().unwrap().iter().all(|e| e.id != queued.id),
+        "out of the outbox"
+    );
+    draft.to = vec![address("Bob", "bob@tern.test")];
+    let fixed = alice.send_draft(draft_id, &draft).unwrap();
+    let report = alice.drain_outbox(false).await.unwrap();
+    assert!(
+        matches!(report.outcomes.as_slice(), [(id, _, SendOutcome::Sent { .. })] if *id == fixed.id),
+        "{report:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

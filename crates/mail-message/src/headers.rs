@@ -51,6 +51,36 @@ pub fn parse_message_ids(raw: &[u8]) -> Vec<String> {
     ids
 }
 
+/// The value of the first header field `name` (case-insensitive) in a raw message's header
+/// section, unfolded and with encoded words decoded; None when there is no such field.
+pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
+    let mut value: Option<Vec<u8>> = None;
+    for line in raw.split(|byte| *byte == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let continuation = matches!(line.first(), Some(b' ' | b'\t'));
+        match (&mut value, continuation) {
+            (Some(found), true) => {
+                found.push(b' ');
+                found.extend_from_slice(line.trim_ascii());
+            }
+            (Some(_), false) => break,
+            (None, false) => {
+                if line.len() > name.len()
+                    && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                    && line[name.len()] == b':'
+                {
+                    value = Some(line[name.len() + 1..].trim_ascii().to_vec());
+                }
+            }
+            (None, true) => {}
+        }
+    }
+    value.map(|found| decode_header_text(&found))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +116,17 @@ mod tests {
     #[test]
     fn invalid_utf8_is_lossy_not_fatal() {
         assert_eq!(decode_header_text(b"caf\xe9"), "caf\u{fffd}");
+    }
+
+    #[test]
+    fn header_values_unfold_and_stop_at_the_body() {
+        let raw = b"To: a@x\r\nBcc: Dan <dan@x>,\r\n =?utf-8?q?J=C3=B6rg?= <j@x>\r\nSubject: s\r\n\r\nBcc: body@x\r\n";
+        assert_eq!(
+            header_value(raw, "bcc").as_deref(),
+            Some("Dan <dan@x>, Jörg <j@x>")
+        );
+        assert_eq!(header_value(raw, "Subject").as_deref(), Some("s"));
+        assert_eq!(header_value(b"To: a@x\r\n\r\nCc: b@x\r\n", "Cc"), None);
     }
 
     #[test]

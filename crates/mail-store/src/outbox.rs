@@ -439,6 +439,18 @@ impl Store {
         Ok(())
     }
 
+    /// The message as written (with its Bcc header, for editing it again).
+    pub fn outgoing_message(&self, id: OutboxId) -> anyhow::Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(sent_copy, raw) FROM outbox WHERE id = ?1",
+                [id.0],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("Reading an outbox message")
+    }
+
     /// Sent messages whose copy still has to be appended to the Sent folder.
     pub fn sent_copies_due(&self, account: AccountId) -> anyhow::Result<Vec<SentCopyDue>> {
         let mut statement = self

@@ -271,6 +271,70 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
     assert!(raw.contains("Hello from the test."), "{raw}");
     assert!(raw.contains("> Yes, at noon."), "quoted: {raw}");
     assert!(raw.contains("Bob <bob@tern.test> wrote:"), "{raw}");
+
+    // Forwarding the first message from Sent keeps its attachment.
+    ok(&tern(
+        data,
+        &["sync", "--folder", "Sent", "--prefetch-days", "0"],
+        &PW,
+        None,
+    ));
+    let sent: Vec<serde_json::Value> = serde_json::from_str(&ok(&tern(
+        data,
+        &["list", "--folder", "Sent", "--json"],
+        &PW,
+        None,
+    )))
+    .unwrap();
+    let lunch = sent
+        .iter()
+        .find(|message| message["subject"] == "Lunch?")
+        .expect("the first message in Sent")["uid"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let forward = send_json(
+        data,
+        &[
+            "--forward-uid",
+            &lunch,
+            "--folder",
+            "Sent",
+            "--to",
+            "carol@tern.test",
+            "--body-file",
+            "-",
+        ],
+    );
+    assert_eq!(forward["state"], "sent", "{forward}");
+    let forward_id = forward["message_id"].as_str().unwrap().to_string();
+    wait_for("the forward delivered", Duration::from_secs(20), || {
+        delivered(&setup.dovecot, "carol", "INBOX", &forward_id) == 1
+    });
+    let raw = setup
+        .dovecot
+        .doveadm(&[
+            "fetch",
+            "-u",
+            "carol",
+            "text",
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            &forward_id,
+        ])
+        .unwrap();
+    assert!(raw.contains("Subject: Fwd: Lunch?"), "{raw}");
+    assert!(
+        raw.contains("---------- Forwarded message ----------"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("filename=\"notes.txt\""),
+        "attachment kept: {raw}"
+    );
+    assert!(raw.contains("line one"), "{raw}");
 }
 
 #[test]

@@ -130,3 +130,13 @@ pub async fn open_draft(
         draft: draft.into(),
     })
 }
+
+/// Takes a message that was not sent back out of the outbox as a draft, to edit and send.
+#[tauri::command]
+pub fn edit_outgoing(state: State<'_, AppState>, id: i64) -> Result<OpenedDraftDto, IpcError> {
+    let (draft_id, draft) = state.engine()?.edit_outgoing(OutboxId(id))?;
+    Ok(OpenedDraftDto {
+        id: draft_id.0,
+        draft: draft.into(),
+    })
+}

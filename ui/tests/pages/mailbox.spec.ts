@@ -191,3 +191,20 @@ test('the outbox indicator follows outbox events', async ({ page }) => {
   await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 0, attention: 1 }));
   await expect(page.getByTestId('outbox')).toHaveText('1 not sent');
 });
+
+test('a refused message shows the server\'s words in the outbox and comes back for editing', async ({ page }) => {
+  await load(page);
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 0, attention: 1 }));
+  await page.getByTestId('outbox').click();
+  const entry = page.getByTestId('outbox-entry');
+  await expect(entry).toContainText('Not sent');
+  await expect(entry.getByTestId('outbox-reason')).toContainText('User unknown');
+  await entry.getByTestId('outbox-edit').click();
+  const form = page.getByTestId('compose');
+  await expect(form.locator('input[name=to]')).toHaveValue('nobody@tern.test');
+  await form.locator('input[name=to]').fill('bob@tern.test');
+  await form.getByTestId('send').click();
+  await expect(form).toHaveCount(0);
+  const sends = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'send_message').map((call) => call.args));
+  expect(sends.at(-1)).toMatchObject({ draftId: 9, draft: { to: 'bob@tern.test', subject: 'To nobody' } });
+});

@@ -157,6 +157,19 @@ export function installStub(options: StubOptions): void {
         }
         case 'suggest_addresses':
           return String(args.prefix).startsWith('bo') ? [{ name: 'Bob Builder', address: 'bob@tern.test' }] : [];
+        case 'outbox':
+          return [
+            {
+              id: 3, subject: 'To nobody', recipients: ['nobody@tern.test'], state: 'failed', attempts: 1,
+              last_error: '550 5.1.1 <nobody@tern.test>: Recipient address rejected: User unknown',
+              created_at: 1_700_000_000, sent_at: null,
+            },
+          ];
+        case 'edit_outgoing':
+          return {
+            id: 9,
+            draft: { to: 'nobody@tern.test', cc: '', bcc: '', subject: 'To nobody', text: 'Hello?', in_reply_to: null, references: [], attachments: [] },
+          };
         case 'save_draft':
           return args.id ?? 7;
         case 'discard_draft':

@@ -96,6 +96,7 @@ export const ipc = {
   saveDraft: (id: number | null, draft: DraftDto) => call<number>('save_draft', { id, draft }),
   discardDraft: (id: number) => call<null>('discard_draft', { id }),
   openDraft: (folder: string, uid: number) => call<OpenedDraftDto>('open_draft', { folder, uid }),
+  editOutgoing: (id: number) => call<OpenedDraftDto>('edit_outgoing', { id }),
   outbox: () => call<OutboxEntryDto[]>('outbox'),
   retryOutgoing: (id: number) => call<null>('retry_outgoing', { id }),
   discardOutgoing: (id: number) => call<null>('discard_outgoing', { id }),

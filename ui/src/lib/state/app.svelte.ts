@@ -262,6 +262,17 @@ export class AppModel {
     }
   }
 
+  /** Takes an unsent message out of the outbox into the compose form (as a draft). */
+  async editOutgoing(id: number): Promise<void> {
+    try {
+      const opened = await this.ipc.editOutgoing(id);
+      this.draftId = opened.id;
+      this.composing = opened.draft;
+    } catch (error) {
+      this.error = asIpcError(error);
+    }
+  }
+
   /** Saves what is being written (autosave); the backend copies it to Drafts. */
   async saveDraft(draft: DraftDto): Promise<void> {
     try {
