@@ -42,6 +42,8 @@ pub struct DraftDto {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub attachments: Vec<DraftAttachmentDto>,
+    /// Also send a simple HTML version of the text (escaped, line breaks kept, links).
+    pub with_html: bool,
 }
 
 fn address_list(addresses: &[Address]) -> String {
@@ -66,6 +68,7 @@ impl From<Draft> for DraftDto {
             bcc: address_list(&draft.bcc),
             subject: draft.subject,
             text: draft.text,
+            with_html: draft.html.is_some(),
             in_reply_to: draft.in_reply_to,
             references: draft.references,
             attachments: draft
@@ -113,6 +116,12 @@ impl TryFrom<DraftDto> for Draft {
                 })
             })
             .collect::<Result<Vec<_>, IpcError>>()?;
+        let html = dto.with_html.then(|| {
+            format!(
+                "<!doctype html><html><body>{}</body></html>",
+                mail_message::text_to_html(&dto.text)
+            )
+        });
         Ok(Draft {
             from: None,
             to: parse("To", &dto.to)?,
@@ -120,7 +129,7 @@ impl TryFrom<DraftDto> for Draft {
             bcc: parse("Bcc", &dto.bcc)?,
             subject: dto.subject,
             text: dto.text,
-            html: None,
+            html,
             in_reply_to: dto.in_reply_to,
             references: dto.references,
             attachments,
@@ -234,9 +243,15 @@ mod tests {
         let dto = DraftDto::from(draft.clone());
         assert_eq!(dto.to, "Bob <bob@tern.test>");
         assert_eq!(dto.attachments[0].size, 3);
+        let mut dto = dto;
+        dto.text = "See https://example.org <now>".into();
+        dto.with_html = true;
         let back = Draft::try_from(dto).unwrap();
         assert_eq!(back.to, draft.to);
         assert_eq!(back.attachments, draft.attachments);
+        let html = back.html.unwrap();
+        assert!(html.contains("<a href=\"https://example.org\""), "{html}");
+        assert!(html.contains("&lt;now&gt;"), "escaped: {html}");
     }
 
     #[test]
@@ -250,6 +265,7 @@ mod tests {
             in_reply_to: None,
             references: vec![],
             attachments: vec![],
+            with_html: false,
         };
         let error = Draft::try_from(dto).unwrap_err();
         assert!(error.message.starts_with("To:"), "{}", error.message);

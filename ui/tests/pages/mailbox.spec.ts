@@ -154,6 +154,7 @@ test('compose: reply-all starts from the message, completes addresses, attaches,
   await expect(form.locator('input[name=to]')).toHaveValue('Sender 5 <sender5@tern.test>, Bob Builder <bob@tern.test>, ');
   await form.locator('input[type=file]').setInputFiles('tests/pages/fixtures/plan.txt');
   await expect(form.getByTestId('compose-attachments')).toContainText('plan.txt');
+  await form.locator('input[name=with_html]').check();
   // Autosaved as a draft after a pause in typing.
   await expect(form.getByTestId('draft-state')).toHaveText('Draft saved');
   await form.getByTestId('send').click();
@@ -168,6 +169,7 @@ test('compose: reply-all starts from the message, completes addresses, attaches,
     subject: 'Re: Message number 100000',
     cc: 'carol@tern.test',
     in_reply_to: '100000@tern.test',
+    with_html: true,
     attachments: [{ name: 'plan.txt', content_type: 'text/plain', size: 8, data_base64: btoa('the plan') }],
   });
 });

@@ -142,7 +142,7 @@ export function installStub(options: StubOptions): void {
         case 'compose': {
           const uid = Number(args.uid);
           if (args.kind === 'new') {
-            return { to: '', cc: '', bcc: '', subject: '', text: '', in_reply_to: null, references: [], attachments: [] };
+            return { to: '', cc: '', bcc: '', subject: '', text: '', in_reply_to: null, references: [], attachments: [], with_html: false };
           }
           return {
             to: args.kind === 'forward' ? '' : `Sender ${uid % 7} <sender${uid % 7}@tern.test>`,
@@ -153,6 +153,7 @@ export function installStub(options: StubOptions): void {
             in_reply_to: `${uid}@tern.test`,
             references: [`${uid}@tern.test`],
             attachments: [],
+            with_html: false,
           };
         }
         case 'suggest_addresses':
@@ -168,7 +169,7 @@ export function installStub(options: StubOptions): void {
         case 'edit_outgoing':
           return {
             id: 9,
-            draft: { to: 'nobody@tern.test', cc: '', bcc: '', subject: 'To nobody', text: 'Hello?', in_reply_to: null, references: [], attachments: [] },
+            draft: { to: 'nobody@tern.test', cc: '', bcc: '', subject: 'To nobody', text: 'Hello?', in_reply_to: null, references: [], attachments: [], with_html: false },
           };
         case 'save_draft':
           return args.id ?? 7;

@@ -4,4 +4,8 @@ import type { DraftAttachmentDto } from "./DraftAttachmentDto";
 /**
  * A message being written. Address fields hold what is typed: `Name <a@b>, c@d`.
  */
-export type DraftDto = { to: string, cc: string, bcc: string, subject: string, text: string, in_reply_to: string | null, references: Array<string>, attachments: Array<DraftAttachmentDto>, };
+export type DraftDto = { to: string, cc: string, bcc: string, subject: string, text: string, in_reply_to: string | null, references: Array<string>, attachments: Array<DraftAttachmentDto>, 
+/**
+ * Also send a simple HTML version of the text (escaped, line breaks kept, links).
+ */
+with_html: boolean, };
