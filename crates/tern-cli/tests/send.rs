@@ -387,7 +387,7 @@ fn killed_while_the_outbox_drains_nothing_goes_out_twice_and_nothing_is_lost() {
     let attachment = data.join("big.bin");
     std::fs::write(&attachment, vec![b'x'; 3_000_000]).unwrap();
     let mut ids = Vec::new();
-    for n in 0..12 {
+    for n in 0..16 {
         let subject = format!("Batch {n}");
         let queued = send_json(
             data,
@@ -418,7 +418,7 @@ fn killed_while_the_outbox_drains_nothing_goes_out_twice_and_nothing_is_lost() {
         ids.iter()
             .filter(|id| delivered(&setup.dovecot, "bob", "INBOX", id) > 0)
             .count()
-            >= 2
+            >= 1
     });
     drain.kill().unwrap(); // SIGKILL: no cleanup at all
     drain.wait().unwrap();
