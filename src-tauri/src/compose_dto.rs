@@ -2,7 +2,7 @@
 //! the outbox, address suggestions. TypeScript types generated like `dto.rs`'s.
 
 use base64::Engine as _;
-use mail_message::{parse_address_list, Address, Draft, OutgoingAttachment};
+use mail_message::{format_address_list, parse_address_list, Draft, OutgoingAttachment};
 use mail_store::{OutboxEntry, OutboxState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -46,26 +46,12 @@ pub struct DraftDto {
     pub with_html: bool,
 }
 
-fn address_list(addresses: &[Address]) -> String {
-    addresses
-        .iter()
-        .map(|address| {
-            if address.name.is_empty() {
-                address.address.clone()
-            } else {
-                format!("{} <{}>", address.name, address.address)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl From<Draft> for DraftDto {
     fn from(draft: Draft) -> Self {
         Self {
-            to: address_list(&draft.to),
-            cc: address_list(&draft.cc),
-            bcc: address_list(&draft.bcc),
+            to: format_address_list(&draft.to),
+            cc: format_address_list(&draft.cc),
+            bcc: format_address_list(&draft.bcc),
             subject: draft.subject,
             text: draft.text,
             with_html: draft.html.is_some(),
@@ -223,6 +209,7 @@ impl OutboxCountsDto {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mail_message::Address;
 
     #[test]
     fn a_draft_crosses_both_ways() {

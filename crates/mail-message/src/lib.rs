@@ -22,8 +22,8 @@ pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, header_value, parse_message_ids};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use reply::{
-    format_date, forward_draft, forward_subject, quoted, reply_draft, reply_recipients,
-    reply_subject, thread_headers,
+    format_address_list, format_date, forward_draft, forward_subject, quoted, reply_draft,
+    reply_recipients, reply_subject, thread_headers,
 };
 pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml};
 pub use threads::{base_subject, thread, ThreadInput};

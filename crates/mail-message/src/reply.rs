@@ -130,16 +130,11 @@ pub fn thread_headers(original: &MessageView) -> (Option<String>, Vec<String>) {
     (parent, references)
 }
 
-fn display(addresses: &[Address]) -> String {
+/// `Name <a@b>, c@d`: an address list as people type and read it.
+pub fn format_address_list(addresses: &[Address]) -> String {
     addresses
         .iter()
-        .map(|address| {
-            if address.name.is_empty() {
-                address.address.clone()
-            } else {
-                format!("{} <{}>", address.name, address.address)
-            }
-        })
+        .map(|address| crate::format_address(&address.name, &address.address))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -176,7 +171,7 @@ pub fn quoted(original: &MessageView) -> String {
     let who = original
         .from
         .first()
-        .map(|from| display(std::slice::from_ref(from)))
+        .map(|from| format_address_list(std::slice::from_ref(from)))
         .unwrap_or_else(|| "someone".to_string());
     let attribution = match original.date {
         Some(date) => format!("On {}, {who} wrote:", format_date(date)),
@@ -216,16 +211,16 @@ pub fn reply_draft(original: &MessageView, me: &Address, all: bool) -> Draft {
 /// attachments attached again. No recipients yet.
 pub fn forward_draft(original: &MessageView, raw: &[u8], me: &Address) -> Draft {
     let mut text = String::from("\n\n---------- Forwarded message ----------\n");
-    text.push_str(&format!("From: {}\n", display(&original.from)));
+    text.push_str(&format!("From: {}\n", format_address_list(&original.from)));
     if let Some(date) = original.date {
         text.push_str(&format!("Date: {}\n", format_date(date)));
     }
     text.push_str(&format!("Subject: {}\n", original.subject));
     if !original.to.is_empty() {
-        text.push_str(&format!("To: {}\n", display(&original.to)));
+        text.push_str(&format!("To: {}\n", format_address_list(&original.to)));
     }
     if !original.cc.is_empty() {
-        text.push_str(&format!("Cc: {}\n", display(&original.cc)));
+        text.push_str(&format!("Cc: {}\n", format_address_list(&original.cc)));
     }
     text.push('\n');
     text.push_str(
