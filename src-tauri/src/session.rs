@@ -26,6 +26,8 @@ pub struct Session {
     visible: Option<(String, WatchSubscription)>,
     /// Wakes the folder checker at once ("Check mail now").
     check: Arc<Notify>,
+    /// Sends the outbox (stopped gracefully: a send in progress finishes).
+    outbox: Option<mail_engine::OutboxWorker>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -76,6 +78,7 @@ impl Session {
             inbox: None,
             visible: None,
             check: Arc::new(Notify::new()),
+            outbox: None,
             tasks: Vec::new(),
         };
         if online {
@@ -86,7 +89,7 @@ impl Session {
             tasks.push(engine.spawn_keepalive());
             // Mail written offline (or while the server was away) goes out from here.
             if engine.smtp_server().is_ok() {
-                tasks.push(engine.spawn_outbox());
+                session.outbox = Some(engine.spawn_outbox());
             }
             tasks.push(tokio::spawn(check_folders(
                 app.clone(),
@@ -127,6 +130,9 @@ impl Session {
     pub async fn stop(mut self) {
         self.inbox = None;
         self.visible = None;
+        if let Some(outbox) = self.outbox.take() {
+            outbox.stop().await;
+        }
         for task in &self.tasks {
             task.abort();
         }

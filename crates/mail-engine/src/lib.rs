@@ -48,7 +48,7 @@ pub use events::{ConnectivityState, EngineEvent, Events};
 pub use fetch::HEADER_ITEMS;
 pub use listing::MessagePage;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
-pub use outbox::{retry_delay, DrainReport, QueuedMessage, SendOutcome};
+pub use outbox::{retry_delay, DrainReport, OutboxWorker, QueuedMessage, SendOutcome};
 pub use reading::{conversations, render, Conversation, OpenedMessage, PrefetchReport};
 pub use smtp::{submit, Envelope, Submission, SubmitError};
 pub use snapshot::{FolderState, Snapshot};

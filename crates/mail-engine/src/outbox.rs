@@ -7,6 +7,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -35,6 +36,30 @@ pub struct QueuedMessage {
     /// Without angle brackets.
     pub message_id: String,
 }
+
+/// The background drainer started by [`Engine::spawn_outbox`].
+pub struct OutboxWorker {
+    task: tokio::task::JoinHandle<()>,
+    closing: Arc<AtomicBool>,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl OutboxWorker {
+    /// Stops after the send in progress, if any (up to [`STOP_GRACE`]): a message cut off
+    /// after its final dot would have to be marked uncertain.
+    pub async fn stop(self) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        let mut task = self.task;
+        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+            tracing::warn!("the outbox did not stop in time; cutting it off");
+            task.abort();
+        }
+    }
+}
+
+/// How long stopping waits for a send in progress.
+const STOP_GRACE: Duration = Duration::from_secs(30);
 
 /// What happened to one message in a drain.
 #[derive(Debug, Clone, PartialEq)]
@@ -445,11 +470,16 @@ impl Engine {
     /// retried (or a draft saved), when the next deferred message is due, and every minute
     /// (the network may be back). Drains of another process are waited out. Draft copies in
     /// the Drafts folder are brought up to date on the same turns.
-    pub fn spawn_outbox(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_outbox(self: &Arc<Self>) -> OutboxWorker {
         let engine = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
+        let closing = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&closing);
+        let task = tokio::spawn(async move {
+            while !closing.load(Ordering::SeqCst) {
                 let drained = engine.drain_outbox(false).await;
+                if closing.load(Ordering::SeqCst) {
+                    break;
+                }
                 if let Err(error) = engine.sync_drafts().await {
                     tracing::info!(%error, "drafts not copied to the server now");
                 }
@@ -480,7 +510,12 @@ impl Engine {
                     _ = engine.outbox_wake.notified() => {}
                 }
             }
-        })
+        });
+        OutboxWorker {
+            task,
+            closing: stop,
+            wake: Arc::clone(&self.outbox_wake),
+        }
     }
 
     /// Wakes the background drainer (for example when the network is back).
@@ -499,6 +534,48 @@ mod tests {
         assert_eq!(retry_delay(2), Duration::from_secs(10));
         assert_eq!(retry_delay(5), Duration::from_secs(80));
         assert_eq!(retry_delay(40), MAX_RETRY);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_worker_ends_without_waiting_for_its_next_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = mail_store::Store::open_in_dir(dir.path()).unwrap();
+        let id = store
+            .upsert_account(
+                &mail_store::NewAccount {
+                    email: "alice@tern.test".into(),
+                    imap_host: "127.0.0.1".into(),
+                    imap_port: 1,
+                    security: mail_store::Security::Plain,
+                    username: "alice".into(),
+                    ca_file: None,
+                    password_source: mail_store::PasswordSource::Env("UNUSED".into()),
+                    allow_plaintext: false,
+                },
+                0,
+            )
+            .unwrap();
+        let account = store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == id)
+            .unwrap();
+        let engine = Arc::new(Engine::new(
+            Arc::new(std::sync::Mutex::new(store)),
+            account,
+            crate::Password::new("x"),
+            crate::EngineOptions::default(),
+        ));
+        let worker = engine.spawn_outbox();
+        let started = Instant::now();
+        worker.stop().await;
+        // Its next turn would be a minute away: it stopped when told.
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

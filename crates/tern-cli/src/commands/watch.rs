@@ -82,7 +82,7 @@ pub async fn run(
     }
     drop(subscriptions);
     if let Some(outbox) = outbox {
-        outbox.abort();
+        outbox.stop().await; // a send in progress finishes first
     }
     prefetch.abort();
     heartbeat.abort();
