@@ -12,6 +12,10 @@
 # (config, queue, log) lives under DIR. Prints "ready PORT SUBMISSION_PORT SMTPS_PORT".
 # Needs root (Postfix's master drops to the postfix user). Stop with scripts/postfix-stop.sh DIR.
 set -euo pipefail
+# Postfix's master runs as root (it drops to the postfix user itself): sudo when not root,
+# without prompting (a password prompt would hang a test run).
+sudo_cmd=""
+if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo -n"; fi
 usage="usage: postfix-start.sh DIR PORT SUBMISSION_PORT SMTPS_PORT LMTP_PORT AUTH_PORT TLS_DIR"
 dir=${1:?$usage}; port=${2:?$usage}; submission=${3:?$usage}; smtps=${4:?$usage}
 lmtp=${5:?$usage}; auth=${6:?$usage}; tls=${7:?$usage}
@@ -25,7 +29,7 @@ fi
 mkdir -p "$dir/conf" "$dir/queue" "$dir/data"
 dir=$(cd "$dir" && pwd)
 tls=$(cd "$tls" && pwd)
-chown postfix "$dir/data"
+$sudo_cmd chown postfix "$dir/data"
 
 printf 'alice@tern.test OK\nbob@tern.test OK\ncarol@tern.test OK\n' > "$dir/conf/vmailbox"
 
@@ -101,8 +105,8 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 CONF
 
-postfix -c "$dir/conf" check >>"$dir/postfix-start.log" 2>&1 || true
-if ! postfix -c "$dir/conf" start >>"$dir/postfix-start.log" 2>&1; then
+$sudo_cmd postfix -c "$dir/conf" check >>"$dir/postfix-start.log" 2>&1 || true
+if ! $sudo_cmd postfix -c "$dir/conf" start >>"$dir/postfix-start.log" 2>&1; then
   echo "postfix-start: postfix failed to start:" >&2
   cat "$dir/postfix-start.log" >&2
   if grep -q "Address already in use" "$dir/postfix-start.log" "$dir/postfix.log" 2>/dev/null; then exit 3; fi

@@ -43,8 +43,20 @@ fi
 if [ ! -f "$demo/dovecot/run/master.pid" ] || ! kill -0 "$(cat "$demo/dovecot/run/master.pid")" 2>/dev/null; then
   bash "$repo/scripts/dovecot-start.sh" "$demo/dovecot" 14143 14993 >/dev/null
 fi
+# The demo's MTA (Postfix needs root, or sudo without a password): without it the demo
+# reads mail but cannot send.
+smtp=1
 if ! (exec 3<>/dev/tcp/127.0.0.1/14465) 2>/dev/null; then
-  bash "$repo/scripts/postfix-start.sh" "$demo/postfix" 14026 14587 14465 14024 14025 "$demo/dovecot/tls" >/dev/null
+  if ! bash "$repo/scripts/postfix-start.sh" "$demo/postfix" 14026 14587 14465 14024 14025 "$demo/dovecot/tls" >/dev/null; then
+    echo "run: no demo SMTP server (Postfix did not start; see above): the demo can read but not send mail" >&2
+    smtp=0
+  fi
+fi
+smtp_json=""
+smtp_args=()
+if [ $smtp = 1 ]; then
+  smtp_json=', "smtp_host": "127.0.0.1", "smtp_port": 14465, "smtp_security": "tls"'
+  smtp_args=(--smtp-host 127.0.0.1 --smtp-port 14465 --smtp-security tls)
 fi
 if [ ! -f "$demo/seeded" ]; then
   "$bin/tern-seed" --dir "$demo/dovecot" --count 500
@@ -58,8 +70,7 @@ tern=("$bin/tern" --data-dir "$demo/data")
 if [ $gui = 1 ]; then
   cat > "$demo/demo-account.json" <<JSON
 {"email": "alice@tern.test", "imap_host": "127.0.0.1", "imap_port": 14993, "security": "tls",
- "username": "alice", "ca_file": "$demo/dovecot/tls/ca.pem",
- "smtp_host": "127.0.0.1", "smtp_port": 14465, "smtp_security": "tls"}
+ "username": "alice", "ca_file": "$demo/dovecot/tls/ca.pem"$smtp_json}
 JSON
   export TERN_DEMO_ACCOUNT="$demo/demo-account.json"
   # New demo mail every 45 s while the app runs.
@@ -80,8 +91,7 @@ JSON
 fi
 
 "${tern[@]}" account add --email alice@tern.test --user alice --imap-host 127.0.0.1 --imap-port 14993 \
-  --security tls --ca-file "$demo/dovecot/tls/ca.pem" --password-env TERN_DEMO_PASSWORD \
-  --smtp-host 127.0.0.1 --smtp-port 14465 --smtp-security tls
+  --security tls --ca-file "$demo/dovecot/tls/ca.pem" --password-env TERN_DEMO_PASSWORD "${smtp_args[@]}"
 "${tern[@]}" sync
 echo
 "${tern[@]}" folders
