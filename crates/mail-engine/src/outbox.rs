@@ -94,6 +94,62 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
+/// Whether `prefix` starts the address or a word of the name (case-insensitive).
+fn matches_prefix(name: &str, address: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim().to_lowercase();
+    address.to_lowercase().starts_with(&prefix)
+        || name
+            .to_lowercase()
+            .split_whitespace()
+            .any(|word| word.trim_matches('"').starts_with(&prefix))
+}
+
+/// Senders plus the matching recipients of sent mail, counted, most frequent first.
+fn merge_suggestions(
+    senders: Vec<mail_store::KnownAddress>,
+    sent_lists: &[String],
+    prefix: &str,
+    limit: usize,
+) -> Vec<mail_store::KnownAddress> {
+    let mut all = senders;
+    for list in sent_lists {
+        let parsed = mail_message::parse_address_list(list).unwrap_or_else(|_| {
+            list.split(',')
+                .filter_map(|one| mail_message::parse_address_list(one).ok())
+                .flatten()
+                .collect()
+        });
+        for address in parsed {
+            if !matches_prefix(&address.name, &address.address, prefix) {
+                continue;
+            }
+            match all
+                .iter_mut()
+                .find(|known| known.address.eq_ignore_ascii_case(&address.address))
+            {
+                Some(known) => {
+                    known.messages += 1;
+                    if known.name.is_empty() {
+                        known.name = address.name;
+                    }
+                }
+                None => all.push(mail_store::KnownAddress {
+                    name: address.name,
+                    address: address.address,
+                    messages: 1,
+                }),
+            }
+        }
+    }
+    all.sort_by(|a, b| {
+        b.messages
+            .cmp(&a.messages)
+            .then_with(|| a.address.cmp(&b.address))
+    });
+    all.truncate(limit);
+    all
+}
+
 /// Backoff before retry number `attempts` + 1.
 pub fn retry_delay(attempts: u32) -> Duration {
     let doubling = attempts.saturating_sub(1).min(16);
@@ -206,16 +262,22 @@ impl Engine {
         Ok(mail_message::forward_draft(&view, &raw, &self.identity()?))
     }
 
-    /// Addresses from the cache for completing To/Cc/Bcc (senders, most frequent first).
+    /// Addresses from the cache for completing To/Cc/Bcc: people who wrote (senders) and
+    /// people written to (recipients of sent mail), matching `prefix` at the start of the
+    /// address or of a word of the name, most frequent first.
     pub fn address_suggestions(
         &self,
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<mail_store::KnownAddress>> {
         let account = self.account().id;
-        with_store(self.store(), |store| {
-            store.address_suggestions(account, prefix, limit)
-        })
+        let (senders, sent_lists) = with_store(self.store(), |store| {
+            Ok((
+                store.address_suggestions(account, prefix, limit)?,
+                store.sent_recipient_lists(account, prefix, 500)?,
+            ))
+        })?;
+        Ok(merge_suggestions(senders, &sent_lists, prefix, limit))
     }
 
     /// The account's outbox, oldest first.
@@ -527,6 +589,32 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_add_the_people_written_to() {
+        let senders = vec![mail_store::KnownAddress {
+            name: "Bob Builder".into(),
+            address: "bob@x".into(),
+            messages: 1,
+        }];
+        let sent = vec![
+            "Bobby Tables <tables@x>, carol@x, ".to_string(),
+            "bob@x, \"Roberts, Bo\" <bo@x>".to_string(),
+            "Bobby Tables <tables@x>".to_string(),
+        ];
+        let merged = merge_suggestions(senders, &sent, "bo", 10);
+        let found: Vec<(&str, u64)> = merged
+            .iter()
+            .map(|known| (known.address.as_str(), known.messages))
+            .collect();
+        assert_eq!(found, vec![("bob@x", 2), ("tables@x", 2), ("bo@x", 1)]);
+        assert_eq!(merged[0].name, "Bob Builder", "the sender's name is kept");
+        assert_eq!(
+            merge_suggestions(vec![], &sent, "bo", 1).len(),
+            1,
+            "limited"
+        );
+    }
 
     #[test]
     fn retries_back_off_and_stop_growing_at_an_hour() {

@@ -589,6 +589,39 @@ fn like_prefix(text: &str) -> String {
 }
 
 impl Store {
+    /// The To and Cc lists ("Name <a@b>, c@d") of the account's sent mail that mention
+    /// `fragment` (case-insensitive), newest first, at most `limit`: the people one writes to.
+    pub fn sent_recipient_lists(
+        &self,
+        account: AccountId,
+        fragment: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        let fragment = fragment.trim();
+        if fragment.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut like = String::from("%");
+        like.push_str(&like_prefix(fragment));
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT m.to_list || ', ' || m.cc_list FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE f.account_id = ?1 AND f.role = 'sent'
+                   AND (m.to_list LIKE ?2 ESCAPE '\\' OR m.cc_list LIKE ?2 ESCAPE '\\')
+                 ORDER BY m.internal_date DESC LIMIT ?3",
+            )
+            .context("Preparing the sent recipients query")?;
+        let rows = statement
+            .query_map(
+                params![account.0, like, i64::try_from(limit).unwrap_or(500)],
+                |row| row.get(0),
+            )
+            .context("Finding sent recipients")?;
+        rows.collect::<Result<_, _>>()
+            .context("Reading sent recipients")
+    }
+
     /// Senders in the account's cache whose address, or a word of whose name, starts with
     /// `prefix` (case-insensitive), most frequent first.
     pub fn address_suggestions(

@@ -300,3 +300,38 @@ fn drafts_version_and_queue_the_removal_of_replaced_and_deleted_copies() {
         "a deleted draft stays deleted"
     );
 }
+
+#[test]
+fn sent_recipient_lists_come_from_the_sent_folder_only() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folder = |name: &str, role| ListedFolder {
+        name: name.into(),
+        delimiter: Some("/".into()),
+        attributes: vec![],
+        role: Some(role),
+        selectable: true,
+    };
+    store
+        .replace_folders(
+            account,
+            &[
+                folder("INBOX", FolderRole::Inbox),
+                folder("Sent", FolderRole::Sent),
+            ],
+        )
+        .unwrap();
+    let sent = store.folder_by_name(account, "Sent").unwrap().unwrap().id;
+    let inbox = store.folder_by_name(account, "INBOX").unwrap().unwrap().id;
+    let mut to_bobby = row(1, "");
+    to_bobby.to_list = "Bobby Tables <tables@x>".into();
+    to_bobby.cc_list = "carol@x".into();
+    store.add_arrivals(sent, &[to_bobby.clone()]).unwrap();
+    store.add_arrivals(inbox, &[to_bobby]).unwrap();
+    let lists = store.sent_recipient_lists(account, "bob", 10).unwrap();
+    assert_eq!(lists, vec!["Bobby Tables <tables@x>, carol@x"]);
+    assert!(store
+        .sent_recipient_lists(account, "zed", 10)
+        .unwrap()
+        .is_empty());
+}
