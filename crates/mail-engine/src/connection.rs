@@ -736,6 +736,26 @@ impl ImapConnection {
         Ok(tagged.append_uid)
     }
 
+    /// (UIDVALIDITY, UID) of the newest message in `folder` whose Message-ID is `message_id`
+    /// (without angle brackets), EXAMINEd read-only.
+    pub async fn find_message_id(
+        &mut self,
+        folder: &str,
+        message_id: &str,
+    ) -> Result<Option<(u32, u32)>> {
+        let selected = self.select(folder, SelectMode::ReadOnly).await?;
+        let found = self
+            .uid_search(&format!(
+                "HEADER Message-ID {}",
+                crate::mailbox_name::quote(&format!("<{message_id}>"))
+            ))
+            .await?;
+        Ok(selected
+            .uid_validity
+            .zip(found.last().copied())
+            .map(|(validity, uid)| (validity.0, uid.0)))
+    }
+
     /// Logs out politely; errors are irrelevant at this point.
     pub async fn logout(mut self) {
         if self.broken.is_none() {

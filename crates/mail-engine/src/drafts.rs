@@ -174,20 +174,10 @@ impl Engine {
     }
 
     async fn drafts_folder(&self) -> Result<String> {
-        let account = self.account().id;
-        let find = || {
-            with_store(self.store(), |store| store.folders(account)).map(|folders| {
-                folders
-                    .into_iter()
-                    .find(|folder| folder.role == Some(FolderRole::Drafts))
-                    .map(|folder| folder.name)
-            })
-        };
-        if let Some(name) = find()? {
-            return Ok(name);
-        }
-        self.refresh_folders().await?;
-        find()?.ok_or_else(|| other("The account has no Drafts folder (none is marked \\Drafts)"))
+        self.listed_folder_with_role(FolderRole::Drafts)
+            .await?
+            .map(|folder| folder.name)
+            .ok_or_else(|| other("The account has no Drafts folder (none is marked \\Drafts)"))
     }
 
     /// Copies new draft versions to the Drafts folder and removes the copies they replace
@@ -222,17 +212,7 @@ impl Engine {
                             return Ok(Some(copy));
                         }
                         // No APPENDUID: the newest message with this Message-ID is the copy.
-                        let selected = connection.select(&name, SelectMode::ReadOnly).await?;
-                        let found = connection
-                            .uid_search(&format!(
-                                "HEADER Message-ID {}",
-                                crate::mailbox_name::quote(&format!("<{message_id}>"))
-                            ))
-                            .await?;
-                        Ok(selected
-                            .uid_validity
-                            .zip(found.last().copied())
-                            .map(|(validity, uid)| (validity.0, uid.0)))
+                        connection.find_message_id(&name, &message_id).await
                     })
                 })
                 .await

@@ -15,7 +15,6 @@ use mail_message::{Address, Draft};
 use mail_store::{NewOutgoing, OutboxEntry, OutboxId, Recovered, SmtpServer};
 use mail_sync::FolderRole;
 
-use crate::connection::SelectMode;
 use crate::engine::Engine;
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::EngineEvent;
@@ -475,26 +474,15 @@ impl Engine {
         if due.is_empty() {
             return Ok(0);
         }
-        let find_sent = || {
-            with_store(self.store(), |store| store.folders(account)).map(|folders| {
-                folders
-                    .into_iter()
-                    .find(|folder| folder.role == Some(FolderRole::Sent))
-            })
-        };
-        // A profile that never listed its folders (a first `tern send`) learns them now.
-        let sent = match find_sent()? {
-            Some(sent) => sent,
-            None => {
-                self.refresh_folders().await?;
-                find_sent()?.ok_or_else(|| {
-                    EngineError::new(
-                        ErrorKind::Other,
-                        "The account has no Sent folder (none is marked \\Sent): sent mail is not copied",
-                    )
-                })?
-            }
-        };
+        let sent = self
+            .listed_folder_with_role(FolderRole::Sent)
+            .await?
+            .ok_or_else(|| {
+                EngineError::new(
+                    ErrorKind::Other,
+                    "The account has no Sent folder (none is marked \\Sent): sent mail is not copied",
+                )
+            })?;
         let mut saved = 0;
         for copy in due {
             let name = sent.name.clone();
@@ -506,16 +494,9 @@ impl Engine {
                     let bytes = bytes.clone();
                     let message_id = message_id.clone();
                     Box::pin(async move {
-                        let selected = connection.select(&name, SelectMode::ReadOnly).await?;
-                        let found = connection
-                            .uid_search(&format!(
-                                "HEADER Message-ID {}",
-                                crate::mailbox_name::quote(&format!("<{message_id}>"))
-                            ))
-                            .await?;
-                        if let Some(uid) = found.last() {
-                            let validity = selected.uid_validity.map_or(0, |validity| validity.0);
-                            return Ok(Some((validity, uid.0)));
+                        // A copy appended before a crash is found, not appended again.
+                        if let Some(copy) = connection.find_message_id(&name, &message_id).await? {
+                            return Ok(Some(copy));
                         }
                         connection.append(&name, "(\\Seen)", &bytes).await
                     })
@@ -526,6 +507,30 @@ impl Engine {
             saved += 1;
         }
         Ok(saved)
+    }
+
+    /// The cached selectable folder with `role` (\\Sent, \\Drafts, \\Archive, …).
+    pub(crate) fn cached_folder_with_role(
+        &self,
+        role: FolderRole,
+    ) -> Result<Option<mail_store::Folder>> {
+        let account = self.account().id;
+        Ok(with_store(self.store(), |store| store.folders(account))?
+            .into_iter()
+            .find(|folder| folder.role == Some(role) && folder.selectable))
+    }
+
+    /// Like [`Self::cached_folder_with_role`], but a profile that never listed its folders
+    /// (a first `tern send`) lists them now. None when the server marks no such folder.
+    pub(crate) async fn listed_folder_with_role(
+        &self,
+        role: FolderRole,
+    ) -> Result<Option<mail_store::Folder>> {
+        if let Some(folder) = self.cached_folder_with_role(role)? {
+            return Ok(Some(folder));
+        }
+        self.refresh_folders().await?;
+        self.cached_folder_with_role(role)
     }
 
     /// Drains the outbox in the background: at once, whenever a message is queued or

@@ -147,19 +147,20 @@ async fn with_message_id(port: u16, user: &str, folder: &str, id: &str) -> Vec<V
 /// Drains until the message `id` is sent: a temporary failure (a loaded machine can make the
 /// MTA's password check time out) is retried as the outbox would, a permanent one fails.
 async fn drain_until_sent(engine: &Engine, id: mail_store::OutboxId) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
+    tern_testkit::wait_until("the message sent", Duration::from_secs(60), || async {
         let report = engine.drain_outbox(true).await.unwrap();
+        let mut sent = false;
         for (sent_id, _, outcome) in &report.outcomes {
             match outcome {
-                SendOutcome::Sent { .. } if *sent_id == id => return,
+                SendOutcome::Sent { .. } if *sent_id == id => sent = true,
                 SendOutcome::Deferred { error, .. } => eprintln!("deferred (retrying): {error}"),
                 other => panic!("{other:?}"),
             }
         }
-        assert!(std::time::Instant::now() < deadline, "not sent: {report:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        sent
+    })
+    .await
+    .unwrap();
 }
 
 fn draft(subject: &str, to: &str) -> Draft {

@@ -113,12 +113,8 @@ fn smtp_deliver(port: u16, from: &str, to: &str, message: &str) {
     write!(writer, "QUIT\r\n").unwrap();
 }
 
-fn wait_for(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !check() {
-        assert!(started.elapsed() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn wait_for(what: &str, deadline: Duration, check: impl FnMut() -> bool) {
+    tern_testkit::poll_until(what, deadline, check).unwrap();
 }
 
 fn send_json(data: &Path, args: &[&str]) -> serde_json::Value {

@@ -12,4 +12,4 @@ pub mod wait;
 pub use dovecot::Dovecot;
 pub use postfix::Postfix;
 pub use proxy::Proxy;
-pub use wait::wait_until;
+pub use wait::{poll_until, wait_until};

@@ -78,16 +78,12 @@ impl Engine {
     }
 
     fn folder_with_role(&self, role: FolderRole, what: &str) -> Result<Folder> {
-        let account = self.account().id;
-        with_store(self.store(), |store| store.folders(account))?
-            .into_iter()
-            .find(|folder| folder.role == Some(role) && folder.selectable)
-            .ok_or_else(|| {
-                EngineError::new(
-                    ErrorKind::Other,
-                    format!("The account has no {what} folder; use move with a folder name"),
-                )
-            })
+        self.cached_folder_with_role(role)?.ok_or_else(|| {
+            EngineError::new(
+                ErrorKind::Other,
+                format!("The account has no {what} folder; use move with a folder name"),
+            )
+        })
     }
 
     /// Applies `action` to messages `uids` of `folder` in the cache and queues it for the
