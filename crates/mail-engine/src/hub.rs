@@ -76,12 +76,8 @@ impl<W: Worker> Hub<W> {
 
     /// Stops every worker at once (shutdown); outstanding subscriptions become no-ops.
     pub fn stop_all(&self) {
-        let drained: Vec<W> = lock(&self.entries)
-            .drain()
-            .map(|(_, entry)| entry.worker)
-            .collect();
-        for worker in drained {
-            worker.stop();
+        for (_, entry) in lock(&self.entries).drain() {
+            entry.worker.stop();
         }
     }
 }
@@ -103,20 +99,17 @@ impl<W: Worker> Drop for Subscription<W> {
         let Some(entries) = self.entries.upgrade() else {
             return;
         };
-        let stopped = {
-            let mut map = lock(&entries);
-            match map.get_mut(&self.key) {
-                Some(entry) if entry.subscribers > 1 => {
-                    entry.subscribers -= 1;
-                    None
+        // Signalled under the lock (`stop` does not block): a subscriber arriving meanwhile
+        // starts its worker only after this one was told to stop.
+        let mut map = lock(&entries);
+        match map.get_mut(&self.key) {
+            Some(entry) if entry.subscribers > 1 => entry.subscribers -= 1,
+            Some(_) => {
+                if let Some(entry) = map.remove(&self.key) {
+                    entry.worker.stop();
                 }
-                Some(_) => map.remove(&self.key).map(|entry| entry.worker),
-                None => None,
             }
-        };
-        // Stopped outside the lock.
-        if let Some(worker) = stopped {
-            worker.stop();
+            None => {}
         }
     }
 }
