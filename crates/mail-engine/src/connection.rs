@@ -9,9 +9,11 @@
 mod idle;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_imap::{Authenticator, Client, Session};
+use futures::FutureExt;
 use imap_proto::{Capability, MailboxDatum, RequestId, Response, ResponseCode, Status};
 use mail_store::Security;
 use mail_sync::{SelectedState, ServerCapabilities, Uid};
@@ -20,8 +22,9 @@ use crate::account::{ConnectSettings, Password};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::mailbox_name::wire_argument;
 use crate::response::apply_mailbox_data;
+use crate::response_limits::{RaisedLimit, ResponseLimits};
 use crate::tls;
-use crate::transport::{connect_tcp, is_loopback_host, start_tls, ImapStream, Wire};
+use crate::transport::{connect_tcp, is_loopback_host, start_tls, GuardedStream, ImapStream, Wire};
 
 pub use idle::{Idle, Push};
 
@@ -47,6 +50,56 @@ pub struct Selected {
 pub enum FlagOperation<'a> {
     Add(&'a str),
     Remove(&'a str),
+}
+
+/// What a UID SEARCH may answer: at most `max` UIDs (what the folder holds), all within
+/// `within` when the search named a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchBound {
+    pub max: usize,
+    pub within: Option<(u32, u32)>,
+}
+
+impl SearchBound {
+    /// Anything in a folder whose SELECT/EXAMINE announced `state`: at most EXISTS UIDs
+    /// (or the count a later EXISTS announces).
+    pub fn folder(state: &SelectedState) -> SearchBound {
+        SearchBound {
+            max: state.exists as usize,
+            within: None,
+        }
+    }
+
+    /// A search of the UIDs `low..=high` in a folder announced as `state`.
+    pub fn range(state: &SelectedState, low: u32, high: u32) -> SearchBound {
+        SearchBound {
+            max: (state.exists as usize)
+                .min((u64::from(high) - u64::from(low.min(high)) + 1) as usize),
+            within: Some((low, high)),
+        }
+    }
+
+    /// Whether `more` UIDs, after `so_far`, still fit.
+    pub fn check(&self, so_far: usize, more: &[u32]) -> Result<()> {
+        if so_far.saturating_add(more.len()) > self.max {
+            return Err(EngineError::new(
+                ErrorKind::Protocol,
+                format!(
+                    "UID SEARCH answered more than the {} messages the folder holds",
+                    self.max
+                ),
+            ));
+        }
+        if let Some((low, high)) = self.within {
+            if let Some(stray) = more.iter().find(|uid| **uid < low || **uid > high) {
+                return Err(EngineError::new(
+                    ErrorKind::Protocol,
+                    format!("UID SEARCH answered UID {stray}, outside the {low}:{high} searched"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How the server answered a command.
@@ -134,6 +187,8 @@ pub struct ImapConnection {
     /// Time spent waiting for the server's answers (from writing a pipeline to its last
     /// tagged answer), summed over the connection's life.
     server_wait: Duration,
+    /// How large a response the stream accepts now (shared with it).
+    limits: Arc<ResponseLimits>,
 }
 
 /// Commands written together whose answers are being read.
@@ -176,21 +231,107 @@ fn capability_names(capabilities: &[Capability<'_>]) -> HashSet<String> {
         .collect()
 }
 
+/// Runs a read (or a command that reads) of async-imap's, turning a panic inside it into an
+/// error: imap-proto 0.17 slices text at byte offsets that hostile bytes can put inside a
+/// UTF-8 character. The connection is given up after that (its buffer is in an unknown
+/// state), so nothing of it is used again. While it runs, [`panic_is_contained`] is true on
+/// its thread, so a panic hook can tell such a panic from a real one.
+async fn contained<T>(future: impl std::future::Future<Output = T>) -> Result<T> {
+    let mut future = Box::pin(future);
+    let guarded = std::future::poll_fn(move |context| {
+        let _containing = Containing::enter();
+        future.as_mut().poll(context)
+    });
+    match std::panic::AssertUnwindSafe(guarded).catch_unwind().await {
+        Ok(value) => Ok(value),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            tracing::warn!(reason = %excerpt(what), "a server's response broke the IMAP parser");
+            Err(EngineError::new(
+                ErrorKind::Protocol,
+                format!(
+                    "The server sent a response that broke the IMAP parser ({})",
+                    excerpt(what)
+                ),
+            ))
+        }
+    }
+}
+
+thread_local! {
+    static CONTAINING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks the current thread as inside [`contained`] while alive (also while unwinding).
+struct Containing;
+
+impl Containing {
+    fn enter() -> Containing {
+        CONTAINING.with(|depth| depth.set(depth.get() + 1));
+        Containing
+    }
+}
+
+impl Drop for Containing {
+    fn drop(&mut self) {
+        CONTAINING.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// Whether the panic now unwinding on this thread will be caught by the engine and turned
+/// into an error for a server's response (a panic hook may then stay quiet about it).
+pub fn panic_is_contained() -> bool {
+    CONTAINING.with(|depth| depth.get() > 0)
+}
+
+/// For async-imap's parse errors, which carry the whole response (a message's text,
+/// megabytes of it): what happened, with only the response's start.
+fn unparsable(error: &dyn std::fmt::Display) -> Option<String> {
+    let text = error.to_string();
+    let (_, response) = text.split_once(" during parsing of ")?;
+    Some(format!(
+        "The server sent a response that is not IMAP ({} bytes, starting {})",
+        response.len(),
+        excerpt(response)
+    ))
+}
+
+/// The start of what a server sent, for an error message: at most 80 characters, control
+/// characters escaped.
+fn excerpt(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(80)
+        .flat_map(char::escape_default)
+        .collect();
+    if text.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
 /// Reads the server greeting; returns the capabilities it announced, if any.
 async fn read_greeting(
     client: &mut Client<Wire>,
     host: &str,
     timeout: Duration,
 ) -> Result<Option<HashSet<String>>> {
-    let greeting = tokio::time::timeout(timeout, client.read_response())
+    let greeting = tokio::time::timeout(timeout, contained(client.read_response()))
         .await
         .map_err(|_| {
             network(format!(
-                "{host} sent no IMAP greeting within {} s",
-                timeout.as_secs()
+                "{host} sent no IMAP greeting within {:.1} s",
+                timeout.as_secs_f64()
             ))
+        })??
+        .map_err(|error| match unparsable(&error) {
+            Some(text) => EngineError::new(ErrorKind::Protocol, format!("{host}: {text}")),
+            None => network(format!("Reading the greeting of {host}: {error}")),
         })?
-        .map_err(|error| network(format!("Reading the greeting of {host}: {error}")))?
         .ok_or_else(|| network(format!("{host} closed the connection before greeting")))?;
     match greeting.parsed() {
         Response::Data {
@@ -209,7 +350,10 @@ async fn read_greeting(
         ))),
         other => Err(EngineError::new(
             ErrorKind::Protocol,
-            format!("{host} did not greet like an IMAP server: {other:?}"),
+            format!(
+                "{host} did not greet like an IMAP server: {}",
+                excerpt(&format!("{other:?}"))
+            ),
         )),
     }
 }
@@ -234,37 +378,39 @@ impl ImapConnection {
             ));
         }
         let label = format!("{}@{host}:{}", settings.username, settings.port);
+        let limits = Arc::new(ResponseLimits::default());
+        let wire = |stream: ImapStream| Wire::new(GuardedStream::new(stream, limits.clone()));
         let tcp = connect_tcp(host, settings.port, timeouts.connect).await?;
         let (client, greeting_capabilities) = match settings.security {
             Security::Tls => {
                 let config = tls::client_config(settings.ca_file.as_deref())?;
                 let stream = start_tls(tcp, host, config, timeouts.connect).await?;
-                let mut client = Client::new(Wire::new(stream));
+                let mut client = Client::new(wire(stream));
                 let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
                 (client, capabilities)
             }
             Security::StartTls => {
                 let config = tls::client_config(settings.ca_file.as_deref())?;
-                let mut plain = Client::new(Wire::new(ImapStream::Plain(tcp)));
+                let mut plain = Client::new(wire(ImapStream::Plain(tcp)));
                 read_greeting(&mut plain, host, timeouts.connect).await?;
                 tokio::time::timeout(
                     timeouts.connect,
-                    plain.run_command_and_check_ok("STARTTLS", None),
+                    contained(plain.run_command_and_check_ok("STARTTLS", None)),
                 )
                 .await
-                .map_err(|_| network(format!("{host} did not answer STARTTLS")))?
+                .map_err(|_| network(format!("{host} did not answer STARTTLS")))??
                 .map_err(|error| {
                     EngineError::new(ErrorKind::Tls, format!("{host} refused STARTTLS: {error}"))
                 })?;
-                let ImapStream::Plain(tcp) = plain.into_inner().into_inner() else {
+                let ImapStream::Plain(tcp) = plain.into_inner().into_inner().into_inner() else {
                     return Err(EngineError::new(ErrorKind::Tls, "STARTTLS on a TLS stream"));
                 };
                 let stream = start_tls(tcp, host, config, timeouts.connect).await?;
                 // After STARTTLS there is no new greeting; capabilities must be asked again.
-                (Client::new(Wire::new(stream)), None)
+                (Client::new(wire(stream)), None)
             }
             Security::Plain => {
-                let mut client = Client::new(Wire::new(ImapStream::Plain(tcp)));
+                let mut client = Client::new(wire(ImapStream::Plain(tcp)));
                 let capabilities = read_greeting(&mut client, host, timeouts.connect).await?;
                 (client, capabilities)
             }
@@ -289,15 +435,16 @@ impl ImapConnection {
                 client.login(&settings.username, password.expose()).await
             }
         };
-        let session = match tokio::time::timeout(timeouts.connect, login).await {
+        let session = match tokio::time::timeout(timeouts.connect, contained(login)).await {
             Err(_) => {
                 return Err(network(format!(
-                    "{host} did not answer the login within {} s",
-                    timeouts.connect.as_secs()
+                    "{host} did not answer the login within {:.1} s",
+                    timeouts.connect.as_secs_f64()
                 )))
             }
-            Ok(Ok(session)) => session,
-            Ok(Err((error, _client))) => {
+            Ok(Err(panicked)) => return Err(panicked.context(format!("Login to {host}"))),
+            Ok(Ok(Ok(session))) => session,
+            Ok(Ok(Err((error, _client)))) => {
                 return Err(match error {
                     async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
                         EngineError::new(
@@ -305,7 +452,13 @@ impl ImapConnection {
                             format!("Login to {host} as {} failed: {text}", settings.username),
                         )
                     }
-                    other => network(format!("Login to {host} failed: {other}")),
+                    other => match unparsable(&other) {
+                        Some(text) => EngineError::new(
+                            ErrorKind::Protocol,
+                            format!("Login to {host} failed: {text}"),
+                        ),
+                        None => network(format!("Login to {host} failed: {other}")),
+                    },
                 })
             }
         };
@@ -320,6 +473,7 @@ impl ImapConnection {
             label,
             round_trips: 0,
             server_wait: Duration::ZERO,
+            limits,
         };
         connection.refresh_capabilities().await?;
         if connection.has_capability("QRESYNC") {
@@ -383,15 +537,25 @@ impl ImapConnection {
     }
 
     fn mark_broken(&mut self, reason: String) -> EngineError {
-        tracing::warn!(connection = %self.label, %reason, "IMAP connection broken");
-        self.broken = Some(reason.clone());
-        self.selected = None;
         let kind = if reason.contains("during parsing") {
             ErrorKind::Protocol
         } else {
             ErrorKind::Network
         };
+        self.mark_broken_as(kind, reason)
+    }
+
+    fn mark_broken_as(&mut self, kind: ErrorKind, reason: String) -> EngineError {
+        tracing::warn!(connection = %self.label, %reason, "IMAP connection broken");
+        self.broken = Some(reason.clone());
+        self.selected = None;
         EngineError::new(kind, reason)
+    }
+
+    /// Lets responses grow to `bytes` (a body of a known size) until the guard is dropped;
+    /// never beyond `response_limits::CEILING_RESPONSE_BYTES`.
+    pub fn expect_responses_up_to(&self, bytes: u64) -> RaisedLimit {
+        self.limits.raise_to(bytes)
     }
 
     fn check_usable(&self) -> Result<()> {
@@ -482,12 +646,15 @@ impl ImapConnection {
             return Ok(None);
         }
         loop {
-            let read =
-                tokio::time::timeout(self.timeouts.response, self.session.read_response()).await;
+            let read = tokio::time::timeout(
+                self.timeouts.response,
+                contained(self.session.read_response()),
+            )
+            .await;
             let Some(response) = self.settle_read(read)? else {
                 return Err(self.mark_broken(format!(
-                    "No answer from the server within {} s",
-                    self.timeouts.response.as_secs()
+                    "No answer from the server within {:.1} s",
+                    self.timeouts.response.as_secs_f64()
                 )));
             };
             match response.parsed() {
@@ -543,13 +710,24 @@ impl ImapConnection {
     /// end of the stream marks the connection broken; a response counts as activity.
     fn settle_read<R>(
         &mut self,
-        read: std::result::Result<std::io::Result<Option<R>>, tokio::time::error::Elapsed>,
+        read: std::result::Result<Result<std::io::Result<Option<R>>>, tokio::time::error::Elapsed>,
     ) -> Result<Option<R>> {
         match read {
             Err(_) => Ok(None),
-            Ok(Err(error)) => Err(self.mark_broken(format!("Reading from the server: {error}"))),
-            Ok(Ok(None)) => Err(self.mark_broken("The server closed the connection".to_string())),
-            Ok(Ok(Some(response))) => {
+            Ok(Err(panicked)) => Err(self.mark_broken_as(panicked.kind, panicked.to_string())),
+            Ok(Ok(Err(error))) if error.kind() == std::io::ErrorKind::InvalidData => Err(self
+                .mark_broken_as(
+                    ErrorKind::Protocol,
+                    format!("Reading from the server: {error}"),
+                )),
+            Ok(Ok(Err(error))) => match unparsable(&error) {
+                Some(text) => Err(self.mark_broken_as(ErrorKind::Protocol, text)),
+                None => Err(self.mark_broken(format!("Reading from the server: {error}"))),
+            },
+            Ok(Ok(Ok(None))) => {
+                Err(self.mark_broken("The server closed the connection".to_string()))
+            }
+            Ok(Ok(Ok(Some(response)))) => {
                 self.last_activity = Instant::now();
                 Ok(Some(response))
             }
@@ -597,14 +775,23 @@ impl ImapConnection {
         self.selected = None;
     }
 
-    /// Record the outcome of a SELECT/EXAMINE sent by `select_command`.
+    /// Record the outcome of a SELECT/EXAMINE sent by `select_command`, whose untagged
+    /// answers made `state` (`at_select`: nothing else was pipelined with it). Impossible
+    /// counts give the connection up (a protocol error) before anything is planned from them.
     pub(crate) fn selection_finished(
         &mut self,
         name: &str,
         requested: SelectMode,
         tagged: &Tagged,
+        state: &SelectedState,
+        at_select: bool,
     ) -> Result<SelectMode> {
         tagged.require_ok(&format!("Selecting {name}"))?;
+        if let Err(reason) = state.check_plausible(at_select) {
+            return Err(
+                self.mark_broken_as(ErrorKind::Protocol, format!("Selecting {name}: {reason}"))
+            );
+        }
         let mode = match (requested, tagged.read_only) {
             (SelectMode::ReadOnly, _) | (_, Some(true)) => SelectMode::ReadOnly,
             (SelectMode::ReadWrite, _) => SelectMode::ReadWrite,
@@ -629,7 +816,7 @@ impl ImapConnection {
                 Ok(())
             })
             .await?;
-        self.selection_finished(name, mode, &tagged)?;
+        self.selection_finished(name, mode, &tagged, &state, true)?;
         Ok(state)
     }
 
@@ -676,12 +863,23 @@ impl ImapConnection {
         .require_ok(&format!("Changing flags in {folder}"))
     }
 
-    /// UID SEARCH over the selected folder; never ESEARCH (imap-proto cannot parse it).
-    pub async fn uid_search(&mut self, criteria: &str) -> Result<Vec<Uid>> {
+    /// UID SEARCH over the selected folder; never ESEARCH (imap-proto cannot parse it). An
+    /// answer beyond `bound` (more UIDs than the folder can hold, or UIDs outside the range
+    /// searched) is a protocol error, noticed while it streams in.
+    pub async fn uid_search(&mut self, criteria: &str, bound: SearchBound) -> Result<Vec<Uid>> {
         let mut found = Vec::new();
+        let mut bound = bound;
         self.execute(&format!("UID SEARCH {criteria}"), |response| {
-            if let Response::MailboxData(MailboxDatum::Search(uids)) = response {
-                found.extend(uids.iter().copied().map(Uid));
+            match response {
+                Response::MailboxData(MailboxDatum::Search(uids)) => {
+                    bound.check(found.len(), uids)?;
+                    found.extend(uids.iter().copied().map(Uid));
+                }
+                // Mail that arrived meanwhile may be found too.
+                Response::MailboxData(MailboxDatum::Exists(exists)) => {
+                    bound.max = bound.max.max(*exists as usize);
+                }
+                _ => {}
             }
             Ok(())
         })
@@ -706,21 +904,22 @@ impl ImapConnection {
             self.check_usable()?;
             let appended = tokio::time::timeout(
                 self.timeouts.response,
-                self.session.append(
+                contained(self.session.append(
                     crate::mailbox_name::encode_mailbox_name(name),
                     Some(flags),
                     None,
                     message,
-                ),
+                )),
             )
             .await;
             return match appended {
-                Ok(Ok(())) => Ok(None),
-                Ok(Err(async_imap::error::Error::No(text))) => Err(EngineError::new(
+                Ok(Ok(Ok(()))) => Ok(None),
+                Ok(Ok(Err(async_imap::error::Error::No(text)))) => Err(EngineError::new(
                     ErrorKind::ServerRefused,
                     format!("APPEND: the server answered NO {text}"),
                 )),
-                Ok(Err(error)) => Err(self.mark_broken(format!("APPEND: {error}"))),
+                Ok(Ok(Err(error))) => Err(self.mark_broken(format!("APPEND: {error}"))),
+                Ok(Err(panicked)) => Err(self.mark_broken_as(panicked.kind, panicked.to_string())),
                 Err(_) => Err(self.mark_broken("APPEND timed out".to_string())),
             };
         }
@@ -743,12 +942,17 @@ impl ImapConnection {
         folder: &str,
         message_id: &str,
     ) -> Result<Option<(u32, u32)>> {
+        // An ID with a line break in it (from a message a stranger wrote) matches nothing
+        // and must never reach the wire.
+        let Some(quoted) = crate::mailbox_name::quote(&format!("<{message_id}>")) else {
+            return Ok(None);
+        };
         let selected = self.select(folder, SelectMode::ReadOnly).await?;
         let found = self
-            .uid_search(&format!(
-                "HEADER Message-ID {}",
-                crate::mailbox_name::quote(&format!("<{message_id}>"))
-            ))
+            .uid_search(
+                &format!("HEADER Message-ID {quoted}"),
+                SearchBound::folder(&selected),
+            )
             .await?;
         Ok(selected
             .uid_validity
@@ -759,7 +963,8 @@ impl ImapConnection {
     /// Logs out politely; errors are irrelevant at this point.
     pub async fn logout(mut self) {
         if self.broken.is_none() {
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.session.logout()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), contained(self.session.logout()))
+                .await;
         }
     }
 }

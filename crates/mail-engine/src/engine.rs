@@ -588,6 +588,9 @@ impl Engine {
             duration: Duration::ZERO,
             server_wait: Duration::ZERO,
         };
+        // The UIDVALIDITY a delta saw replaced: the resync drops the folder only when a
+        // fresh EXAMINE confirms the change.
+        let mut replaced: Option<mail_sync::UidValidity> = None;
         // At most: initial (or resume) -> delta, or delta -> fallback delta, or delta -> resync -> delta.
         for _ in 0..4 {
             match plan {
@@ -611,6 +614,7 @@ impl Engine {
                         &self.store,
                         folder,
                         resume,
+                        replaced.take(),
                         self.options.initial_chunk_size,
                         progress,
                     )
@@ -652,6 +656,7 @@ impl Engine {
                         DeltaOutcome::UidValidityChanged => {
                             tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder from scratch");
                             report.resync = true;
+                            replaced = Some(meta.uid_validity);
                             plan = SyncPlan::Initial;
                         }
                         DeltaOutcome::ModSeqUnusable => {

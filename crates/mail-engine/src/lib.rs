@@ -28,8 +28,10 @@ mod listing;
 mod mailbox_name;
 mod outbox;
 mod partial;
+mod profile_lock;
 mod reading;
 mod response;
+mod response_limits;
 mod smtp;
 mod smtp_stream;
 mod snapshot;
@@ -41,7 +43,10 @@ mod watch;
 
 pub use account::{ConnectSettings, Password};
 pub use actions::{action_name, Action, ActionReport, ReplayReport};
-pub use connection::{FlagOperation, Idle, ImapConnection, Push, SelectMode, Selected, Timeouts};
+pub use connection::{
+    panic_is_contained, FlagOperation, Idle, ImapConnection, Push, SearchBound, SelectMode,
+    Selected, Timeouts,
+};
 pub use engine::{Engine, EngineOptions, WatchSubscription};
 pub use error::{EngineError, ErrorKind};
 pub use events::{ConnectivityState, EngineEvent, Events};

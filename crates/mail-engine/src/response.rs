@@ -1,5 +1,8 @@
 //! Reading IMAP responses into sync facts: SELECT data, EXISTS/EXPUNGE bookkeeping, FETCH flags.
 
+use std::collections::HashSet;
+use std::ops::RangeInclusive;
+
 use imap_proto::rfc4315::UidSetMember;
 use imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
 use mail_sync::{Flags, ModSeq, SelectedState, Uid, UidValidity};
@@ -7,36 +10,51 @@ use mail_sync::{Flags, ModSeq, SelectedState, Uid, UidValidity};
 /// Updates `state` from one response that may carry SELECT/EXAMINE data or a count change.
 /// Returns true when the response was such data.
 pub fn apply_mailbox_data(state: &mut SelectedState, response: &Response<'_>) -> bool {
+    apply_selection_code(state, response) || apply_count_change(state, response)
+}
+
+/// UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and NOMODSEQ, as a SELECT/EXAMINE reports them. Only
+/// answers to the SELECT itself may set them: a server cannot change UIDVALIDITY within a
+/// selection (it must end the session), so one that arrives later is a lie or a mistake.
+pub fn apply_selection_code(state: &mut SelectedState, response: &Response<'_>) -> bool {
+    let Response::Data {
+        status: Status::Ok,
+        outcome,
+    } = response
+    else {
+        return false;
+    };
+    match &outcome.code {
+        Some(ResponseCode::UidValidity(value)) => {
+            state.uid_validity = Some(UidValidity(*value));
+            true
+        }
+        Some(ResponseCode::UidNext(value)) => {
+            state.uid_next = Some(Uid(*value));
+            true
+        }
+        Some(ResponseCode::HighestModSeq(value)) => {
+            state.highest_modseq = Some(ModSeq(*value));
+            true
+        }
+        _ => {
+            // [NOMODSEQ]: the folder has no persistent modseqs (imap-proto keeps it as text).
+            if outcome
+                .information
+                .as_deref()
+                .is_some_and(|text| text.starts_with("[NOMODSEQ]"))
+            {
+                state.highest_modseq = None;
+                return true;
+            }
+            false
+        }
+    }
+}
+
+/// EXISTS, EXPUNGE and VANISHED: the message count as it changes, at any time.
+pub fn apply_count_change(state: &mut SelectedState, response: &Response<'_>) -> bool {
     match response {
-        Response::Data {
-            status: Status::Ok,
-            outcome,
-        } => match &outcome.code {
-            Some(ResponseCode::UidValidity(value)) => {
-                state.uid_validity = Some(UidValidity(*value));
-                true
-            }
-            Some(ResponseCode::UidNext(value)) => {
-                state.uid_next = Some(Uid(*value));
-                true
-            }
-            Some(ResponseCode::HighestModSeq(value)) => {
-                state.highest_modseq = Some(ModSeq(*value));
-                true
-            }
-            _ => {
-                // [NOMODSEQ]: the folder has no persistent modseqs (imap-proto keeps it as text).
-                if outcome
-                    .information
-                    .as_deref()
-                    .is_some_and(|text| text.starts_with("[NOMODSEQ]"))
-                {
-                    state.highest_modseq = None;
-                    return true;
-                }
-                false
-            }
-        },
         Response::MailboxData(MailboxDatum::Exists(count)) => {
             state.exists = *count;
             true
@@ -131,21 +149,66 @@ mod tests {
     }
 }
 
-/// COPYUID (RFC 4315): where copied or moved messages landed in the target folder.
+/// COPYUID (RFC 4315): where copied or moved messages landed in the target folder, as the
+/// server wrote it (UID ranges, not expanded: a hostile `1:4294967295` costs nothing until
+/// [`CopyUid::pairs`] checks it against what was asked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyUid {
     pub uid_validity: u32,
-    /// (source UID, target UID), in the server's order.
-    pub pairs: Vec<(Uid, Uid)>,
+    sources: Vec<RangeInclusive<u32>>,
+    targets: Vec<RangeInclusive<u32>>,
 }
 
-fn expand_set(set: &[UidSetMember]) -> Vec<u32> {
+fn ranges(set: &[UidSetMember]) -> Vec<RangeInclusive<u32>> {
     set.iter()
-        .flat_map(|member| match member {
+        .map(|member| match member {
             UidSetMember::Uid(uid) => *uid..=*uid,
             UidSetMember::UidRange(range) => range.clone(),
         })
         .collect()
+}
+
+fn total(ranges: &[RangeInclusive<u32>]) -> u64 {
+    ranges.iter().map(range_len).sum()
+}
+
+impl CopyUid {
+    /// (source UID, target UID) in the server's order, when the answer is about messages
+    /// among `asked` (each at most once) and both sets have the same length; otherwise the
+    /// answer is impossible and an error says why.
+    pub fn pairs(&self, asked: &HashSet<u32>) -> Result<Vec<(Uid, Uid)>, String> {
+        let (sources, targets) = (total(&self.sources), total(&self.targets));
+        if sources != targets {
+            return Err(format!(
+                "COPYUID names {sources} source and {targets} target messages"
+            ));
+        }
+        if sources > asked.len() as u64 {
+            return Err(format!(
+                "COPYUID names {sources} messages where {} were copied",
+                asked.len()
+            ));
+        }
+        let sources: Vec<u32> = self
+            .sources
+            .iter()
+            .flat_map(|range| range.clone())
+            .collect();
+        let mut seen = HashSet::with_capacity(sources.len());
+        if let Some(stray) = sources
+            .iter()
+            .find(|uid| !asked.contains(uid) || !seen.insert(**uid))
+        {
+            return Err(format!(
+                "COPYUID names message {stray}, which was not copied (or twice)"
+            ));
+        }
+        Ok(sources
+            .into_iter()
+            .zip(self.targets.iter().flat_map(|range| range.clone()))
+            .map(|(source, target)| (Uid(source), Uid(target)))
+            .collect())
+    }
 }
 
 /// The APPENDUID (RFC 4315) of a one-message APPEND: (UIDVALIDITY, UID).
@@ -159,34 +222,15 @@ pub fn append_uid(code: Option<&ResponseCode<'_>>) -> Option<(u32, u32)> {
     }
 }
 
-/// The COPYUID in a response code; `None` when there is none or its two sets differ in
-/// length (a malformed answer is no mapping at all).
+/// The COPYUID in a response code, unexpanded.
 pub fn copy_uid(code: Option<&ResponseCode<'_>>) -> Option<CopyUid> {
     let Some(ResponseCode::CopyUid(uid_validity, sources, targets)) = code else {
         return None;
     };
-    let total: u64 = sources
-        .iter()
-        .map(|member| match member {
-            UidSetMember::Uid(_) => 1,
-            UidSetMember::UidRange(range) => range_len(range),
-        })
-        .sum();
-    // A hostile answer must not make us expand billions of UIDs.
-    if total > 1_000_000 {
-        return None;
-    }
-    let (sources, targets) = (expand_set(sources), expand_set(targets));
-    if sources.len() != targets.len() {
-        return None;
-    }
     Some(CopyUid {
         uid_validity: *uid_validity,
-        pairs: sources
-            .into_iter()
-            .zip(targets)
-            .map(|(source, target)| (Uid(source), Uid(target)))
-            .collect(),
+        sources: ranges(sources),
+        targets: ranges(targets),
     })
 }
 
@@ -219,5 +263,54 @@ mod refusal_tests {
         assert!(is_temporary_refusal("[OVERQUOTA] Quota exceeded"));
         assert!(!is_temporary_refusal("[TRYCREATE] No such mailbox"));
         assert!(!is_temporary_refusal("Permission denied"));
+    }
+}
+
+#[cfg(test)]
+mod copy_uid_tests {
+    use super::*;
+    use imap_proto::Response;
+
+    fn code(line: &str) -> CopyUid {
+        let (_, response) = Response::parse(line.as_bytes()).expect("parses");
+        let Response::Done { outcome, .. } = response else {
+            panic!("not a tagged answer")
+        };
+        copy_uid(outcome.code.as_ref()).expect("a COPYUID")
+    }
+
+    fn asked(uids: &[u32]) -> HashSet<u32> {
+        uids.iter().copied().collect()
+    }
+
+    #[test]
+    fn pairs_follow_the_server_order() {
+        let mapping = code("A1 OK [COPYUID 9 4:5,7 100:102] done\r\n");
+        assert_eq!(mapping.uid_validity, 9);
+        assert_eq!(
+            mapping.pairs(&asked(&[4, 5, 6, 7])),
+            Ok(vec![
+                (Uid(4), Uid(100)),
+                (Uid(5), Uid(101)),
+                (Uid(7), Uid(102))
+            ])
+        );
+    }
+
+    #[test]
+    fn impossible_answers_are_refused_without_expanding_them() {
+        // The line from the security review: 4 billion targets for one message.
+        let huge = code("A1 OK [COPYUID 1 1 1:4294967295] done\r\n");
+        assert!(huge.pairs(&asked(&[1])).is_err());
+        // Both sides huge and equal: still more than was asked.
+        let both = code("A1 OK [COPYUID 1 1:4294967295 1:4294967295] done\r\n");
+        assert!(both.pairs(&asked(&[1, 2, 3])).is_err());
+        // A message that was not copied, or one named twice.
+        assert!(code("A1 OK [COPYUID 1 8 20] done\r\n")
+            .pairs(&asked(&[7]))
+            .is_err());
+        assert!(code("A1 OK [COPYUID 1 7,7 20:21] done\r\n")
+            .pairs(&asked(&[7, 8]))
+            .is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::io;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
@@ -15,12 +15,79 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::response_limits::{ResponseLimits, ResponseScanner};
 
 /// What an IMAP session reads and writes: the stream with writes buffered until flushed.
 /// async-imap writes a command as four pieces (tag, space, text, CRLF) and flushes once;
 /// unbuffered, that is four TCP segments per command (TCP_NODELAY is on), which cost a
 /// ~4 ms delayed-ACK stall per pipelined delta on loopback.
-pub type Wire = tokio::io::BufWriter<ImapStream>;
+pub type Wire = tokio::io::BufWriter<GuardedStream>;
+
+/// The server's bytes checked against the connection's [`ResponseLimits`] as they arrive:
+/// a literal or response beyond them fails the read (`InvalidData`) before the parser
+/// allocates anything for it.
+pub struct GuardedStream {
+    inner: ImapStream,
+    scanner: ResponseScanner,
+    limits: Arc<ResponseLimits>,
+}
+
+impl fmt::Debug for GuardedStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardedStream")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GuardedStream {
+    pub fn new(inner: ImapStream, limits: Arc<ResponseLimits>) -> Self {
+        Self {
+            inner,
+            scanner: ResponseScanner::default(),
+            limits,
+        }
+    }
+
+    pub fn into_inner(self) -> ImapStream {
+        self.inner
+    }
+}
+
+impl AsyncRead for GuardedStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let start = buf.filled().len();
+        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        let limit = this.limits.max_response();
+        match this.scanner.feed(&buf.filled()[start..], limit) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(exceeded) => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, exceeded))),
+        }
+    }
+}
+
+impl AsyncWrite for GuardedStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
 
 /// Plain or TLS-wrapped TCP.
 pub enum ImapStream {

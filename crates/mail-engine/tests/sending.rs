@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::{options, plain_settings, Harness};
 use imap_proto::{AttributeValue, Response};
 use mail_engine::{
-    Engine, EngineEvent, ImapConnection, Password, SelectMode, SendOutcome, Timeouts,
+    Engine, EngineEvent, ImapConnection, Password, SearchBound, SelectMode, SendOutcome, Timeouts,
 };
 use mail_message::{parse_message, Address, Draft, OutgoingAttachment};
 use mail_store::{NewAccount, OutboxState, PasswordSource, Security, SmtpServer, Store};
@@ -113,12 +113,15 @@ async fn with_message_id(port: u16, user: &str, folder: &str, id: &str) -> Vec<V
     )
     .await
     .unwrap();
-    connection
+    let selected = connection
         .select(folder, SelectMode::ReadOnly)
         .await
         .unwrap();
     let uids = connection
-        .uid_search(&format!("HEADER Message-ID \"<{id}>\""))
+        .uid_search(
+            &format!("HEADER Message-ID \"<{id}>\""),
+            SearchBound::folder(&selected),
+        )
         .await
         .unwrap();
     let mut messages = Vec::new();

@@ -14,5 +14,5 @@ pub use flags::Flags;
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};
 pub use reconcile::{reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer};
-pub use types::{ModSeq, SelectedState, SyncMeta, Uid, UidValidity};
+pub use types::{ModSeq, SelectedState, SyncMeta, Uid, UidValidity, MAX_FOLDER_MESSAGES};
 pub use uid_set::{compress_uids, initial_chunks};

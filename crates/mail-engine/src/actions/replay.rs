@@ -4,6 +4,7 @@
 //! or when it can never apply (its message is gone) or was refused (then undone locally).
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use imap_proto::{MailboxDatum, Response, Status};
 use mail_sync::flags::DELETED;
@@ -17,6 +18,7 @@ use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::EngineEvent;
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::mailbox_name::wire_argument;
+use crate::profile_lock::ProfileLock;
 use crate::response::copy_uid;
 use crate::sync::with_store;
 
@@ -32,6 +34,9 @@ pub struct ReplayReport {
     /// Operations still waiting afterwards.
     pub pending: usize,
 }
+
+/// How long a replay waits for another process's replay of the same profile to finish.
+const REPLAY_LOCK_PATIENCE: Duration = Duration::from_secs(20);
 
 /// How the server answered one batch.
 #[derive(Default)]
@@ -60,6 +65,19 @@ impl Engine {
         let account = self.account().id;
         let mut report = ReplayReport::default();
         let mut touched = false;
+        if with_store(self.store(), |store| store.pending_count(account))? == 0 {
+            return Ok(report);
+        }
+        // One replayer per profile: another process replaying the same queue would find the
+        // messages this one is moving gone, and drop what this one is about to record. A
+        // process that waits here finds the queue already sent when its turn comes.
+        let database = with_store(self.store(), |store| Ok(store.path().to_path_buf()))?;
+        let lock_path = crate::profile_lock::lock_path(&database, "replay-lock");
+        let Some(_lock) = ProfileLock::take_within(&lock_path, REPLAY_LOCK_PATIENCE).await? else {
+            tracing::info!("another Tern process is sending queued changes; they wait for it");
+            report.pending = with_store(self.store(), |store| store.pending_count(account))?;
+            return Ok(report);
+        };
         // Every round completes or drops at least one operation, or returns an error.
         loop {
             let ops = with_store(self.store(), |store| store.pending_ops(account))?;
@@ -246,10 +264,18 @@ async fn flags(
         format!("UID STORE {set} {sign}FLAGS.SILENT ({flag})"),
         format!("UID SEARCH UID {set}"),
     ];
+    let asked: HashSet<u32> = batch.ops.iter().map(|op| op.uid as u32).collect();
     let mut existing: HashSet<u32> = HashSet::new();
     let results = connection
         .pipeline(&commands, |_, response| {
             if let Response::MailboxData(MailboxDatum::Search(uids)) = response {
+                // Only UIDs of the set searched can exist in the answer.
+                if let Some(stray) = uids.iter().find(|uid| !asked.contains(uid)) {
+                    return Err(EngineError::new(
+                        ErrorKind::Protocol,
+                        format!("UID SEARCH answered UID {stray}, which was not searched"),
+                    ));
+                }
                 existing.extend(uids.iter().copied());
             }
             Ok(())
@@ -301,7 +327,8 @@ async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result
         ));
     };
     let set = batch.set();
-    let mut mapping = None;
+    // Servers may send several COPYUIDs (one per chunk they moved), untagged or tagged.
+    let mut mappings = Vec::new();
     if connection.has_capability("MOVE") {
         let tagged = connection
             .execute(
@@ -312,9 +339,7 @@ async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result
                         outcome,
                     } = response
                     {
-                        if let Some(found) = copy_uid(outcome.code.as_ref()) {
-                            mapping = Some(found);
-                        }
+                        mappings.extend(copy_uid(outcome.code.as_ref()));
                     }
                     Ok(())
                 },
@@ -323,7 +348,7 @@ async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result
         if !tagged.is_ok() {
             return Ok(refused(&tagged));
         }
-        mapping = mapping.or(tagged.copy_uid);
+        mappings.extend(tagged.copy_uid);
     } else {
         let tagged = connection
             .execute(&format!("UID COPY {set} {}", wire_argument(target)), |_| {
@@ -333,19 +358,11 @@ async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result
         if !tagged.is_ok() {
             return Ok(refused(&tagged));
         }
-        mapping = tagged.copy_uid;
+        mappings.extend(tagged.copy_uid);
         remove_from_folder(connection, &set).await?;
     }
     let uidplus = connection.has_capability("UIDPLUS");
-    let targets: HashMap<u32, Uid> = mapping
-        .map(|mapping| {
-            mapping
-                .pairs
-                .into_iter()
-                .map(|(source, target)| (source.0, target))
-                .collect()
-        })
-        .unwrap_or_default();
+    let targets = copied_to(&mappings, batch)?;
     let mut answer = Answer::default();
     for op in &batch.ops {
         match targets.get(&(op.uid as u32)) {
@@ -355,6 +372,33 @@ async fn move_messages(connection: &mut ImapConnection, batch: &Batch) -> Result
         }
     }
     Ok(answer)
+}
+
+/// Where each message of `batch` went, from the server's COPYUIDs; every UID they name must
+/// be one that was moved, each once (anything else is a lying server, not a mapping).
+fn copied_to(mappings: &[crate::response::CopyUid], batch: &Batch) -> Result<HashMap<u32, Uid>> {
+    let asked: HashSet<u32> = batch.ops.iter().map(|op| op.uid as u32).collect();
+    let mut targets = HashMap::new();
+    for mapping in mappings {
+        let pairs = mapping.pairs(&asked).map_err(|reason| {
+            EngineError::new(
+                ErrorKind::Protocol,
+                format!("Moving messages from {}: {reason}", batch.folder_name),
+            )
+        })?;
+        for (source, target) in pairs {
+            if targets.insert(source.0, target).is_some() {
+                return Err(EngineError::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "Moving messages from {}: COPYUID names message {} twice",
+                        batch.folder_name, source.0
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(targets)
 }
 
 /// STORE \Deleted and expunge exactly `set` (UID EXPUNGE, UIDPLUS); a server without

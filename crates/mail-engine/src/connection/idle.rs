@@ -64,8 +64,8 @@ impl ImapConnection {
             match self.read_idle(remaining).await? {
                 None => {
                     return Err(self.mark_broken(format!(
-                        "IDLE got no answer within {} s",
-                        self.timeouts.response.as_secs()
+                        "IDLE got no answer within {:.1} s",
+                        self.timeouts.response.as_secs_f64()
                     )))
                 }
                 Some(Read::Continue) => return Ok((Idle { tag }, early)),
@@ -190,7 +190,7 @@ impl ImapConnection {
     /// stream mark the connection broken.
     async fn read_idle(&mut self, max: Duration) -> Result<Option<Read>> {
         self.check_usable()?;
-        let read = tokio::time::timeout(max, self.session.read_response()).await;
+        let read = tokio::time::timeout(max, super::contained(self.session.read_response())).await;
         let Some(response) = self.settle_read(read)? else {
             return Ok(None);
         };

@@ -10,10 +10,10 @@ use mail_sync::{
     SyncMeta, Uid,
 };
 
-use crate::connection::{ImapConnection, SelectMode};
+use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
-use crate::response::{apply_mailbox_data, fetch_uid_and_flags, range_len};
+use crate::response::{apply_count_change, apply_selection_code, fetch_uid_and_flags, range_len};
 use crate::sync::{unix_now, with_store, NewMessage, SharedStore};
 
 /// How a delta ended.
@@ -93,13 +93,32 @@ pub(crate) async fn delta_sync(
     let mut vanished_ranges: Vec<RangeInclusive<u32>> = Vec::new();
     let mut rows: HashMap<Uid, MessageRow> = HashMap::new();
     let mut listed: Vec<Uid> = Vec::new();
+    let mut fetches = 0usize;
     connection.selection_starting();
     let results = connection
-        .pipeline(&commands, |_, response| {
-            apply_mailbox_data(&mut answer.selected, response);
+        .pipeline(&commands, |answered, response| {
+            // The SELECT is answered first; codes after it (a UIDVALIDITY in the middle of
+            // a FETCH) are not its answer and must not count as one.
+            if answered == 0 {
+                apply_selection_code(&mut answer.selected, response);
+            }
+            apply_count_change(&mut answer.selected, response);
             match response {
                 Response::Vanished { uids, .. } => vanished_ranges.extend(uids.iter().cloned()),
                 Response::Fetch(_, attributes) => {
+                    // Each message is answered at most once per FETCH (plus the odd
+                    // unsolicited flag update): more answers than messages is a lie that
+                    // would otherwise grow without bound.
+                    fetches += 1;
+                    if fetches > fetch_budget(answer.selected.exists) {
+                        return Err(EngineError::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "{}: more FETCH answers than the {} messages announced",
+                                folder.name, answer.selected.exists
+                            ),
+                        ));
+                    }
                     let (uid, flags) = fetch_uid_and_flags(attributes);
                     let Some(uid) = uid else { return Ok(()) };
                     // Pipelined answers may interleave: go by content, not by command.
@@ -123,7 +142,13 @@ pub(crate) async fn delta_sync(
     let Some((select_result, rest)) = results.split_first() else {
         return Err(EngineError::new(ErrorKind::Protocol, "No answer to SELECT"));
     };
-    connection.selection_finished(&folder.name, SelectMode::ReadOnly, select_result)?;
+    connection.selection_finished(
+        &folder.name,
+        SelectMode::ReadOnly,
+        select_result,
+        &answer.selected,
+        false,
+    )?;
     for result in rest {
         result.require_ok(&format!("Fetching changes of {}", folder.name))?;
     }
@@ -147,7 +172,11 @@ pub(crate) async fn delta_sync(
         Err(ReconcileError::ModSeqUnusable) => return Ok(DeltaOutcome::ModSeqUnusable),
         Err(ReconcileError::NeedUidList) => {
             tracing::debug!(folder = %folder.name, "message count differs; listing every UID");
-            answer.all_uids = Some(connection.uid_search("ALL").await?);
+            answer.all_uids = Some(
+                connection
+                    .uid_search("ALL", SearchBound::folder(&answer.selected))
+                    .await?,
+            );
             local = local_snapshot(store, folder, meta, &answer, &vanished_ranges, true)?;
             answer.vanished = expand_vanished(&vanished_ranges, &local);
             reconcile(&local, strategy, &answer).map_err(|error| {
@@ -197,7 +226,9 @@ fn local_snapshot(
     })
 }
 
-/// The vanished UIDs that matter: all of them when few, else only the cached ones.
+/// The vanished UIDs that matter: all of them when few, else only the cached ones (found
+/// by binary search in the merged ranges, so a hostile list of millions of ranges costs
+/// O((ranges + cached) log ranges), not their product).
 fn expand_vanished(ranges: &[RangeInclusive<u32>], local: &LocalSnapshot) -> Vec<Uid> {
     let total: u64 = ranges.iter().map(range_len).sum();
     if total <= 10_000 {
@@ -206,12 +237,43 @@ fn expand_vanished(ranges: &[RangeInclusive<u32>], local: &LocalSnapshot) -> Vec
             .flat_map(|range| range.clone().map(Uid))
             .collect();
     }
+    let merged = merge_ranges(ranges);
     local
         .flags
         .keys()
         .copied()
-        .filter(|uid| ranges.iter().any(|range| range.contains(&uid.0)))
+        .filter(|uid| in_ranges(&merged, uid.0))
         .collect()
+}
+
+/// `ranges` sorted and merged (reversed ranges count as empty).
+fn merge_ranges(ranges: &[RangeInclusive<u32>]) -> Vec<(u32, u32)> {
+    let mut sorted: Vec<(u32, u32)> = ranges
+        .iter()
+        .filter(|range| range.start() <= range.end())
+        .map(|range| (*range.start(), *range.end()))
+        .collect();
+    sorted.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(sorted.len());
+    for (low, high) in sorted {
+        match merged.last_mut() {
+            Some(last) if u64::from(low) <= u64::from(last.1) + 1 => last.1 = last.1.max(high),
+            _ => merged.push((low, high)),
+        }
+    }
+    merged
+}
+
+fn in_ranges(merged: &[(u32, u32)], uid: u32) -> bool {
+    let index = merged.partition_point(|(low, _)| *low <= uid);
+    index > 0 && merged[index - 1].1 >= uid
+}
+
+/// How many FETCH answers a delta may get when the folder holds `exists` messages: one per
+/// message for the new-message fetch and one for the flags fetch, plus room for unsolicited
+/// flag updates.
+fn fetch_budget(exists: u32) -> usize {
+    (exists.min(mail_sync::MAX_FOLDER_MESSAGES) as usize) * 2 + 1_000
 }
 
 async fn apply(
@@ -225,11 +287,15 @@ async fn apply(
     if !reconciled.missing_headers.is_empty() {
         // Messages listed by the server but not cached (a hole): fetch their headers too.
         let set = compress_uids(&reconciled.missing_headers);
+        let asked: HashSet<Uid> = reconciled.missing_headers.iter().copied().collect();
         connection
             .execute(&format!("UID FETCH {set} {HEADER_ITEMS}"), |response| {
                 if let Response::Fetch(_, attributes) = response {
+                    // Only what was asked for, once each.
                     if let Some(row) = message_row(attributes) {
-                        rows.insert(row.uid, row);
+                        if asked.contains(&row.uid) && !rows.contains_key(&row.uid) {
+                            rows.insert(row.uid, row);
+                        }
                     }
                 }
                 Ok(())
@@ -266,4 +332,86 @@ async fn apply(
             .map(NewMessage::from_row)
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_sync::{Flags, SyncMeta, UidValidity};
+
+    fn local(uids: &[u32]) -> LocalSnapshot {
+        LocalSnapshot {
+            meta: SyncMeta {
+                uid_validity: UidValidity(1),
+                uid_next: Uid(1),
+                highest_modseq: None,
+                initial_low_uid: None,
+            },
+            count: uids.len(),
+            max_uid: uids.iter().max().copied().map(Uid),
+            flags: uids.iter().map(|uid| (Uid(*uid), Flags::new())).collect(),
+        }
+    }
+
+    #[test]
+    fn vanished_ranges_expand_only_as_far_as_needed() {
+        let few = expand_vanished(&[3..=5, 9..=9], &local(&[1]));
+        assert_eq!(few, vec![Uid(3), Uid(4), Uid(5), Uid(9)]);
+        // Four billion vanished: only the cached ones are named.
+        let mut many = expand_vanished(&[1..=u32::MAX], &local(&[2, 7, 40_000]));
+        many.sort_unstable();
+        assert_eq!(many, vec![Uid(2), Uid(7), Uid(40_000)]);
+        // Many overlapping, unordered and reversed ranges.
+        let ranges: Vec<RangeInclusive<u32>> = (0..200_000u32)
+            .map(|i| (i * 3)..=(i * 3 + 1))
+            .chain([RangeInclusive::new(90, 10), 5_000_000..=4_000_000_000])
+            .collect();
+        let mut found = expand_vanished(
+            &ranges,
+            &local(&[
+                2,
+                3,
+                4,
+                5,
+                599_998,
+                599_999,
+                600_001,
+                4_000_000_001,
+                4_000_000_000,
+            ]),
+        );
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            vec![Uid(3), Uid(4), Uid(599_998), Uid(4_000_000_000)]
+        );
+    }
+
+    #[test]
+    fn merged_ranges_cover_exactly_their_union() {
+        let merged = merge_ranges(&[
+            5..=9,
+            1..=2,
+            3..=3,
+            20..=25,
+            8..=12,
+            RangeInclusive::new(30, 29),
+        ]);
+        assert_eq!(merged, vec![(1, 3), (5, 12), (20, 25)]);
+        for (uid, inside) in [
+            (0, false),
+            (1, true),
+            (4, false),
+            (12, true),
+            (13, false),
+            (25, true),
+            (29, false),
+        ] {
+            assert_eq!(in_ranges(&merged, uid), inside, "{uid}");
+        }
+        assert_eq!(
+            merge_ranges(&[u32::MAX..=u32::MAX, 0..=u32::MAX]),
+            vec![(0, u32::MAX)]
+        );
+    }
 }

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use imap_proto::Response;
 use mail_store::{Folder, MessageRow};
-use mail_sync::{initial_chunks, SelectedState, SyncMeta, Uid};
+use mail_sync::{initial_chunks, SelectedState, SyncMeta, Uid, UidValidity};
 
-use crate::connection::{ImapConnection, SelectMode};
+use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::response::{apply_mailbox_data, range_len};
@@ -49,17 +49,19 @@ pub(crate) async fn examine(
             Ok(())
         })
         .await?;
-    connection.selection_finished(folder, SelectMode::ReadOnly, &tagged)?;
+    connection.selection_finished(folder, SelectMode::ReadOnly, &tagged, &state, true)?;
     Ok(state)
 }
 
 /// Runs (or resumes, when `resume` holds the interrupted sync's state and low-water mark)
-/// the initial sync of `folder`.
+/// the initial sync of `folder`. `replaced` is the cached UIDVALIDITY a delta found changed:
+/// the folder's cache is dropped only if this EXAMINE confirms a different one.
 pub(crate) async fn initial_sync(
     connection: &mut ImapConnection,
     store: &SharedStore,
     folder: &Folder,
     resume: Option<(SyncMeta, Uid)>,
+    replaced: Option<UidValidity>,
     chunk_size: usize,
     progress: Progress,
 ) -> Result<InitialOutcome> {
@@ -70,6 +72,16 @@ pub(crate) async fn initial_sync(
             format!("{} reported no UIDVALIDITY", folder.name),
         )
     })?;
+    if replaced == Some(uid_validity) {
+        connection.abandon("the server took back a UIDVALIDITY change");
+        return Err(EngineError::new(
+            ErrorKind::Protocol,
+            format!(
+                "{}: the server announced a new UIDVALIDITY, then the old one again; keeping the cache",
+                folder.name
+            ),
+        ));
+    }
 
     let mut dropped = Vec::new();
     let mut already = 0;
@@ -77,7 +89,10 @@ pub(crate) async fn initial_sync(
         Some((meta, low_uid)) if meta.uid_validity == uid_validity => {
             let below = if low_uid.0 > 1 {
                 connection
-                    .uid_search(&format!("UID 1:{}", low_uid.0 - 1))
+                    .uid_search(
+                        &format!("UID 1:{}", low_uid.0 - 1),
+                        SearchBound::range(&state, 1, low_uid.0 - 1),
+                    )
                     .await?
             } else {
                 Vec::new()
@@ -115,7 +130,9 @@ pub(crate) async fn initial_sync(
                 ),
                 // No UIDNEXT: list the UIDs to derive it.
                 None => {
-                    let uids = connection.uid_search("ALL").await?;
+                    let uids = connection
+                        .uid_search("ALL", SearchBound::folder(&state))
+                        .await?;
                     if uids.is_empty() && state.exists > 0 {
                         return Err(EngineError::new(
                             ErrorKind::Protocol,
@@ -262,6 +279,8 @@ struct Seen {
     rows: Vec<Vec<MessageRow>>,
     received: HashSet<Uid>,
     expunged: u64,
+    /// How many messages the chunks cover: more distinct ones is a lie.
+    expected: usize,
 }
 
 impl Seen {
@@ -269,10 +288,25 @@ impl Seen {
         match response {
             Response::Fetch(sequence, attributes) => {
                 if let Some(row) = message_row(attributes) {
-                    if let Some(index) = chunks.index_of(*sequence, row.uid) {
-                        self.received.insert(row.uid);
-                        self.rows[index].push(row);
+                    let Some(index) = chunks.index_of(*sequence, row.uid) else {
+                        // Not a message that was asked for.
+                        return Ok(());
+                    };
+                    // A message seen again (shifted into the next chunk by an expunge, or
+                    // repeated) is stored once.
+                    if !self.received.insert(row.uid) {
+                        return Ok(());
                     }
+                    if self.received.len() > self.expected {
+                        return Err(EngineError::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "The server sent more messages than the {} it announced",
+                                self.expected
+                            ),
+                        ));
+                    }
+                    self.rows[index].push(row);
                 }
             }
             Response::Expunge(_) => self.expunged += 1,
@@ -314,6 +348,7 @@ async fn stream_chunks(
         rows: vec![Vec::new(); chunks.len()],
         received: HashSet::new(),
         expunged: 0,
+        expected,
     };
     // Chunks may be answered in any order; the mark only moves over a finished prefix.
     let mut finished = vec![false; chunks.len()];

@@ -11,7 +11,7 @@ use mail_store::{Folder, MessageRow};
 
 use crate::connection::{Idle, ImapConnection};
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::sync::with_store;
 
@@ -57,6 +57,20 @@ pub(super) async fn fetch(
                 if let Response::Fetch(_, attributes) = response {
                     // `from:*` names the last message when nothing is newer: skip it.
                     if let Some(row) = message_row(attributes).filter(|row| row.uid.0 >= from) {
+                        if rows.iter().any(|known| known.uid == row.uid) {
+                            return Ok(());
+                        }
+                        // A few were announced; a flood is a lie (the delta sync that
+                        // follows on a fresh connection gets the truth).
+                        if rows.len() >= MAX_ARRIVALS * 2 {
+                            return Err(EngineError::new(
+                                ErrorKind::Protocol,
+                                format!(
+                                    "{}: more new messages than the server announced",
+                                    folder.name
+                                ),
+                            ));
+                        }
                         rows.push(row);
                     }
                 }

@@ -372,7 +372,15 @@ impl Syncer {
                             {
                                 break;
                             }
-                            tokio::time::sleep(engine.options().reconnect_initial * attempt).await;
+                            // Told to stop while waiting: stop now, not after the wait.
+                            tokio::select! {
+                                _ = tokio::time::sleep(engine.options().reconnect_initial * attempt) => {}
+                                _ = woken.notified() => {
+                                    if stopped.load(Ordering::SeqCst) {
+                                        return;
+                                    }
+                                }
+                            }
                         }
                     }
                 }
