@@ -135,8 +135,8 @@ pub enum SecurityDto {
     Plain,
 }
 
-/// What a person enters to add an account.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// What a person enters to add an account. Its `Debug` never shows the password.
+#[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct AccountInput {
     pub email: String,
@@ -150,6 +150,22 @@ pub struct AccountInput {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_security: SecurityDto,
+}
+
+impl std::fmt::Debug for AccountInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountInput")
+            .field("email", &self.email)
+            .field("imap_host", &self.imap_host)
+            .field("imap_port", &self.imap_port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .finish()
+    }
 }
 
 /// A well-known provider's servers, to fill the setup form.
@@ -280,6 +296,9 @@ pub struct MessageDto {
     pub html: String,
     /// Remote images and styles left out (the "show images" bar offers them).
     pub remote_blocked: u32,
+    /// Remote content was let through for this message (asked for it, or its sender is
+    /// allowed): only then may the message frame load remote images.
+    pub remote_allowed: bool,
     /// Files to list (inline images are shown in the body instead).
     pub attachments: Vec<AttachmentDto>,
     pub warnings: Vec<String>,
@@ -478,5 +497,23 @@ impl From<EngineEvent> for AppEvent {
                 attention: count(attention),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_input_never_shows_its_password() {
+        let input: AccountInput = serde_json::from_value(serde_json::json!({
+            "email": "a@b.c", "imap_host": "imap.b.c", "imap_port": 993, "security": "tls",
+            "username": "", "password": "hunter2-secret", "smtp_host": "", "smtp_port": 465,
+            "smtp_security": "tls"
+        }))
+        .expect("input");
+        let shown = format!("{input:?} {input:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("a@b.c") && shown.contains("<redacted>"));
     }
 }

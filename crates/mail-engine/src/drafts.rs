@@ -134,7 +134,7 @@ impl Engine {
     /// (same Message-ID) when there is one, else a new local draft with its contents.
     pub async fn draft_from_message(&self, folder: &str, uid: u64) -> Result<(DraftId, Draft)> {
         let cached = self.cached_message_folder(folder)?;
-        let (raw, _) = self.raw_message(&cached, uid).await?;
+        let raw = self.raw_message(&cached, uid).await?.raw;
         let view = mail_message::parse_message(&raw);
         let account = self.account().id;
         if !view.message_id.is_empty() {

@@ -66,11 +66,20 @@ pub fn decode_mailbox_name(wire: &str) -> String {
     out
 }
 
-/// Quotes a mailbox name (already encoded) as an IMAP quoted string.
-pub fn quote(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
+/// `text` as an IMAP quoted string; `None` when it holds CR, LF or NUL, which no quoted
+/// string can carry (a line break there would end the command and start another one, with
+/// whatever a sender put after it).
+pub fn quote(text: &str) -> Option<String> {
+    if text.contains(['\r', '\n', '\0']) {
+        return None;
+    }
+    Some(escape_quoted(text))
+}
+
+fn escape_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for ch in name.chars() {
+    for ch in text.chars() {
         if ch == '"' || ch == '\\' {
             out.push('\\');
         }
@@ -80,9 +89,10 @@ pub fn quote(name: &str) -> String {
     out
 }
 
-/// The name as a command argument: encoded and quoted.
+/// The name as a command argument: encoded (modified UTF-7 leaves only printable ASCII, so
+/// no line break can get through) and quoted.
 pub fn wire_argument(name: &str) -> String {
-    quote(&encode_mailbox_name(name))
+    escape_quoted(&encode_mailbox_name(name))
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -145,7 +155,12 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(quote("a\"b\\c").as_deref(), Some("\"a\\\"b\\\\c\""));
+        // A line break would end the command and start another.
+        assert_eq!(quote("<x@y>\r\nA1 DELETE INBOX"), None);
+        assert_eq!(quote("a\nb"), None);
+        assert_eq!(quote("a\0b"), None);
+        assert_eq!(wire_argument("In\r\nbox"), "\"In&AA0ACg-box\"");
         assert_eq!(wire_argument("Entwürfe"), "\"Entw&APw-rfe\"");
     }
 }

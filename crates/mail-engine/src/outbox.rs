@@ -5,7 +5,6 @@
 //! message twice (see ARCHITECTURE.md: "Sending"). Sent messages are then appended to the
 //! Sent folder (LITERAL+, APPENDUID recorded) unless the server files them itself.
 
-use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,6 +17,7 @@ use mail_sync::FolderRole;
 use crate::engine::Engine;
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::EngineEvent;
+use crate::profile_lock::ProfileLock;
 use crate::smtp::{self, Submission, SubmitError};
 use crate::sync::with_store;
 
@@ -155,35 +155,6 @@ pub fn retry_delay(attempts: u32) -> Duration {
     FIRST_RETRY.saturating_mul(1 << doubling).min(MAX_RETRY)
 }
 
-/// The outbox lock, held while draining (released when dropped or when the process dies).
-struct DrainLock {
-    _file: File,
-}
-
-impl DrainLock {
-    fn try_take(path: &PathBuf) -> Result<Option<DrainLock>> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|error| {
-                EngineError::new(
-                    ErrorKind::Other,
-                    format!("Opening the outbox lock {}: {error}", path.display()),
-                )
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(DrainLock { _file: file })),
-            Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(error)) => Err(EngineError::new(
-                ErrorKind::Other,
-                format!("Locking the outbox {}: {error}", path.display()),
-            )),
-        }
-    }
-}
-
 impl Engine {
     /// Who the account's mail is from: its display name and address.
     pub fn identity(&self) -> Result<Address> {
@@ -248,17 +219,30 @@ impl Engine {
     /// A reply (or reply-all) to a cached or fetchable message, to edit and queue.
     pub async fn reply_draft(&self, folder: &str, uid: u64, all: bool) -> Result<Draft> {
         let folder = self.cached_message_folder(folder)?;
-        let (raw, _) = self.raw_message(&folder, uid).await?;
-        let view = mail_message::parse_message(&raw);
+        let message = self.raw_message(&folder, uid).await?;
+        let view = mail_message::parse_message(&message.raw);
         Ok(mail_message::reply_draft(&view, &self.identity()?, all))
     }
 
     /// A forward of a message (its text inline, its attachments attached), to address.
     pub async fn forward_draft(&self, folder: &str, uid: u64) -> Result<Draft> {
         let folder = self.cached_message_folder(folder)?;
-        let (raw, _) = self.raw_message(&folder, uid).await?;
-        let view = mail_message::parse_message(&raw);
-        Ok(mail_message::forward_draft(&view, &raw, &self.identity()?))
+        let message = self.raw_message(&folder, uid).await?;
+        let view = mail_message::parse_message(&message.raw);
+        // Attachments a text-first fetch left on the server are fetched now: a forward
+        // carries them whole.
+        let mut attachments = Vec::with_capacity(view.attachments.len());
+        for attachment in &view.attachments {
+            attachments.push(Some(
+                self.attachment_data(&folder, uid, &message, attachment.index)
+                    .await?,
+            ));
+        }
+        Ok(mail_message::forward_draft_with(
+            &view,
+            attachments,
+            &self.identity()?,
+        ))
     }
 
     /// Addresses from the cache for completing To/Cc/Bcc: people who wrote (senders) and
@@ -333,15 +317,13 @@ impl Engine {
 
     fn lock_path(&self) -> Result<PathBuf> {
         let database = with_store(self.store(), |store| Ok(store.path().to_path_buf()))?;
-        let mut name = database.file_name().unwrap_or_default().to_os_string();
-        name.push(".outbox-lock");
-        Ok(database.with_file_name(name))
+        Ok(crate::profile_lock::lock_path(&database, "outbox-lock"))
     }
 
     /// Sends what is due (everything queued when `force`), then saves Sent copies. Returns
     /// at once with `busy` when another process holds the outbox.
     pub async fn drain_outbox(&self, force: bool) -> Result<DrainReport> {
-        let Some(_lock) = DrainLock::try_take(&self.lock_path()?)? else {
+        let Some(_lock) = ProfileLock::try_take(&self.lock_path()?)? else {
             return Ok(DrainReport {
                 busy: true,
                 ..DrainReport::default()
@@ -669,16 +651,5 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-    }
-
-    #[test]
-    fn the_outbox_lock_admits_one_drainer() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tern.db.outbox-lock");
-        let first = DrainLock::try_take(&path).unwrap();
-        assert!(first.is_some());
-        assert!(DrainLock::try_take(&path).unwrap().is_none(), "held");
-        drop(first);
-        assert!(DrainLock::try_take(&path).unwrap().is_some(), "free again");
     }
 }

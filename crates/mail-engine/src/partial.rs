@@ -1,19 +1,35 @@
 //! Large messages fetched text first: BODYSTRUCTURE and the header, then only the text
 //! parts; the cached message is rebuilt with the same MIME tree, attachments standing in as
-//! empty parts that name their IMAP section and size (`X-Tern-Section`, `X-Tern-Size`) until
-//! one is saved, which fetches just that section.
+//! empty placeholder parts until one is saved, which fetches just that section. Where each
+//! placeholder's part is on the server ([`RemoteParts`]) is returned beside the bytes and
+//! kept beside them in the cache: the bytes hold text a sender wrote, so nothing in them is
+//! trusted to name a section.
 
 use std::collections::HashMap;
 
 use imap_proto::{AttributeValue, BodyStructure, MessageSection, Response, SectionPath};
+use mail_message::{RemotePartRef, RemoteParts};
 
 use crate::connection::ImapConnection;
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::structure::{read_structure, RemotePart};
 
-/// The header a rebuilt message carries so it is known to be partial
-/// (`mail_message::is_partial`, `mail_message::remote_attachment`).
-const PARTIAL_HEADER: &str = "X-Tern-Partial";
+/// A token unique to one rebuild (random per process and call), marking its placeholders.
+fn placeholder_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut token = String::new();
+    for _ in 0..2 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos())
+                .unwrap_or(0),
+        );
+        token.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    token
+}
 
 fn section_label(path: &SectionPath) -> String {
     let (numbers, suffix) = match path {
@@ -48,6 +64,12 @@ async fn fetch_sections(
     connection
         .execute(&format!("UID FETCH {uid} ({items})"), |response| {
             if let Response::Fetch(_, attributes) = response {
+                // Only the message asked for (an unsolicited FETCH of another one carries
+                // none of its parts).
+                let (answered, _) = crate::response::fetch_uid_and_flags(attributes);
+                if answered != Some(mail_sync::Uid(uid)) {
+                    return Ok(());
+                }
                 for attribute in attributes {
                     match attribute {
                         AttributeValue::BodySection {
@@ -118,7 +140,8 @@ fn quote(value: &str) -> String {
     format!("\"{cleaned}\"")
 }
 
-fn placeholder(part: &RemotePart) -> String {
+/// A placeholder for `part`, marked `token.number`.
+fn placeholder(part: &RemotePart, token: &str, number: usize) -> String {
     let mut out = format!("Content-Type: {}", part.content_type);
     if let Some(name) = &part.name {
         out.push_str(&format!("; name={}", quote(name)));
@@ -134,34 +157,41 @@ fn placeholder(part: &RemotePart) -> String {
             id.replace(['<', '>', '\r', '\n'], "")
         ));
     }
-    // The decoded size: base64 carries 3 bytes in 4 characters (line breaks aside).
-    let size = if part.encoding == "base64" {
-        u64::from(part.size) * 3 / 4
-    } else {
-        u64::from(part.size)
-    };
     out.push_str(&format!(
-        "X-Tern-Section: {}\r\nX-Tern-Size: {size}\r\n\r\n",
-        part.section
+        "{}: {token}.{number}\r\n\r\n",
+        mail_message::PLACEHOLDER_HEADER
     ));
     out
 }
 
-fn rebuild(
-    body: &Node,
-    section: &str,
-    texts: &HashMap<String, RemotePart>,
-    attachments: &HashMap<String, RemotePart>,
-    sections: &HashMap<String, Vec<u8>>,
-    out: &mut Vec<u8>,
-    depth: usize,
-) {
+/// The decoded size of a part BODYSTRUCTURE announced as `part.size` bytes on the wire:
+/// base64 carries 3 bytes in 4 characters (line breaks aside).
+fn decoded_size(part: &RemotePart) -> u64 {
+    if part.encoding == "base64" {
+        u64::from(part.size) * 3 / 4
+    } else {
+        u64::from(part.size)
+    }
+}
+
+/// What a rebuild writes into and learns along the way.
+struct Rebuild<'a> {
+    texts: &'a HashMap<String, RemotePart>,
+    attachments: &'a HashMap<String, RemotePart>,
+    sections: &'a HashMap<String, Vec<u8>>,
+    token: String,
+    /// The parts behind the placeholders written, in order.
+    placeholders: Vec<RemotePartRef>,
+    out: Vec<u8>,
+}
+
+fn rebuild(body: &Node, section: &str, state: &mut Rebuild<'_>, depth: usize) {
     if depth > 32 {
         return;
     }
     if let Node::Multipart(subtype, bodies) = body {
         let boundary = format!("=_tern_{}_{depth}", section.replace('.', "_"));
-        out.extend_from_slice(
+        state.out.extend_from_slice(
             format!("Content-Type: multipart/{subtype}; boundary=\"{boundary}\"\r\n\r\n")
                 .as_bytes(),
         );
@@ -171,43 +201,50 @@ fn rebuild(
             } else {
                 format!("{section}.{}", index + 1)
             };
-            out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-            rebuild(
-                child,
-                &child_section,
-                texts,
-                attachments,
-                sections,
-                out,
-                depth + 1,
-            );
-            out.extend_from_slice(b"\r\n");
+            state
+                .out
+                .extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            rebuild(child, &child_section, state, depth + 1);
+            state.out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        state
+            .out
+            .extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         return;
     }
     let section = if section.is_empty() { "1" } else { section };
-    if texts.contains_key(section) {
+    if state.texts.contains_key(section) {
         if let (Some(mime), Some(data)) = (
-            sections.get(&format!("{section}.MIME")),
-            sections.get(section),
+            state.sections.get(&format!("{section}.MIME")),
+            state.sections.get(section),
         ) {
-            out.extend_from_slice(mime);
-            out.extend_from_slice(data);
+            state.out.extend_from_slice(mime);
+            state.out.extend_from_slice(data);
             return;
         }
     }
-    if let Some(part) = attachments.get(section).or_else(|| texts.get(section)) {
-        out.extend_from_slice(placeholder(part).as_bytes());
+    if let Some(part) = state
+        .attachments
+        .get(section)
+        .or_else(|| state.texts.get(section))
+    {
+        let number = state.placeholders.len();
+        let text = placeholder(part, &state.token, number);
+        state.out.extend_from_slice(text.as_bytes());
+        state.placeholders.push(RemotePartRef {
+            section: part.section.clone(),
+            size: decoded_size(part),
+        });
     }
 }
 
-/// Fetches a large message text first and returns it rebuilt (attachments as placeholders);
-/// `None` when it is a single part (nothing to leave out: fetch it whole).
+/// Fetches a large message text first and returns it rebuilt (attachments as placeholders)
+/// with where those attachments are on the server; `None` when it is a single part
+/// (nothing to leave out: fetch it whole).
 pub(crate) async fn fetch_text_first(
     connection: &mut ImapConnection,
     uid: u32,
-) -> Result<Option<Vec<u8>>> {
+) -> Result<Option<(Vec<u8>, RemoteParts)>> {
     let (head, structure) =
         fetch_sections(connection, uid, "UID BODYSTRUCTURE BODY.PEEK[HEADER]").await?;
     let (Some(Owned(structure, split)), Some(header)) = (structure, head.get("HEADER")) else {
@@ -232,6 +269,13 @@ pub(crate) async fn fetch_text_first(
     let sections = if items.is_empty() {
         HashMap::new()
     } else {
+        // The text parts may be as large as BODYSTRUCTURE said (and their MIME headers).
+        let expected: u64 = split
+            .text
+            .iter()
+            .map(|part| crate::reading::body_limit(part.size))
+            .sum();
+        let _raised = connection.expect_responses_up_to(expected);
         fetch_sections(connection, uid, &format!("UID {}", items.join(" ")))
             .await?
             .0
@@ -246,18 +290,39 @@ pub(crate) async fn fetch_text_first(
         .into_iter()
         .map(|part| (part.section.clone(), part))
         .collect();
-    let mut raw = header_without_content_fields(header).into_bytes();
-    raw.extend_from_slice(format!("MIME-Version: 1.0\r\n{PARTIAL_HEADER}: 1\r\n").as_bytes());
-    rebuild(&structure, "", &texts, &attachments, &sections, &mut raw, 0);
-    Ok(Some(raw))
+    let mut state = Rebuild {
+        texts: &texts,
+        attachments: &attachments,
+        sections: &sections,
+        token: placeholder_token(),
+        placeholders: Vec::new(),
+        out: header_without_content_fields(header).into_bytes(),
+    };
+    state.out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    rebuild(&structure, "", &mut state, 0);
+    // Which attachment of the rebuilt message each placeholder became.
+    let mut remote = RemoteParts::default();
+    for (index, number) in mail_message::locate_placeholders(&state.out, &state.token) {
+        if let Some(part) = state.placeholders.get(number) {
+            if RemotePartRef::is_valid_section(&part.section) {
+                remote.0.insert(index, part.clone());
+            }
+        }
+    }
+    Ok(Some((state.out, remote)))
 }
 
-/// Fetches one section's bytes as sent (still transfer-encoded).
+/// Fetches one section's bytes as sent (still transfer-encoded); `size` is what the
+/// message's structure said the part holds (decoded), which bounds the answer.
 pub(crate) async fn fetch_section(
     connection: &mut ImapConnection,
     uid: u32,
     section: &str,
+    size: u64,
 ) -> Result<Vec<u8>> {
+    // Transfer encoding makes a part up to a third larger than its decoded size.
+    let encoded = u32::try_from(size.saturating_mul(4) / 3).unwrap_or(u32::MAX);
+    let _raised = connection.expect_responses_up_to(crate::reading::body_limit(encoded));
     let (mut sections, _) = fetch_sections(
         connection,
         uid,

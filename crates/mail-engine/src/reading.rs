@@ -2,15 +2,16 @@
 //! prefetcher, kept in the cache for offline reading within a size budget, decoded and made
 //! safe by mail-message; attachments saved; local full-text search.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use imap_proto::{AttributeValue, Response};
 use mail_message::{
-    attachment_bytes, decode_part, inline_images, parse_message, remote_attachment, safe_file_name,
-    sanitize_html, text_to_html, MessageView, SafeHtml,
+    attachment_bytes, decode_part, inline_images, parse_message, safe_file_name, sanitize_html,
+    text_to_html, MessageView, RemoteParts, SafeHtml,
 };
-use mail_store::{Folder, SearchHit};
+use mail_store::{Folder, MissingBody, SearchHit};
 use mail_sync::{compress_uids, Uid};
 use serde::Serialize;
 
@@ -29,8 +30,38 @@ pub struct OpenedMessage {
     /// The HTML body made safe (scripts, forms, frames gone; remote content blocked unless
     /// allowed), or the text body as escaped, linkified HTML when there is no HTML part.
     pub safe_html: SafeHtml,
+    /// Whether remote content was let through (asked for this message, or its sender is
+    /// allowed): a window shows remote images only then.
+    pub remote_allowed: bool,
     /// Whether the body came from the cache (no network).
     pub from_cache: bool,
+}
+
+/// A message's bytes as cached (or just fetched) and where its left-out parts are.
+pub(crate) struct RawMessage {
+    pub raw: Vec<u8>,
+    /// Attachments a text-first fetch left on the server.
+    pub remote: RemoteParts,
+    pub from_cache: bool,
+}
+
+/// The cache keeps [`RemoteParts`] as JSON beside the bytes; unreadable JSON (never
+/// written by Tern) means nothing is known to be on the server.
+fn remote_parts_from_json(text: &str) -> RemoteParts {
+    if text.is_empty() {
+        return RemoteParts::default();
+    }
+    serde_json::from_str(text).unwrap_or_else(|error| {
+        tracing::warn!(%error, "unreadable remote part list in the cache");
+        RemoteParts::default()
+    })
+}
+
+fn remote_parts_to_json(remote: &RemoteParts) -> String {
+    if remote.is_empty() {
+        return String::new();
+    }
+    serde_json::to_string(remote).unwrap_or_default()
 }
 
 /// What one prefetch pass did.
@@ -76,20 +107,45 @@ async fn ensure_selected(connection: &mut ImapConnection, folder: &str) -> Resul
     Ok(())
 }
 
-/// Fetches whole messages with BODY.PEEK[] (the server does not set \Seen).
+/// Fetches whole messages with BODY.PEEK[] (the server does not set \Seen). `wanted` pairs
+/// each UID with the size the server announced for it (RFC822.SIZE): a body may be at most
+/// [`body_limit`] of that, so a server lying about a size cannot make us hold more. Answers
+/// for UIDs not asked for, and second answers, are dropped unread.
 async fn fetch_bodies(
     connection: &mut ImapConnection,
     folder: &str,
-    uids: &[Uid],
+    wanted: &[MissingBody],
 ) -> Result<Vec<(u32, Vec<u8>)>> {
     ensure_selected(connection, folder).await?;
-    let mut bodies = Vec::new();
+    let limits: HashMap<u32, u64> = wanted
+        .iter()
+        .map(|message| (message.uid.0, body_limit(message.size)))
+        .collect();
+    let largest = limits.values().copied().max().unwrap_or(0);
+    let _raised = connection.expect_responses_up_to(largest + (64 << 10));
+    let uids: Vec<Uid> = wanted.iter().map(|message| message.uid).collect();
+    let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
     connection
         .execute(
-            &format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(uids)),
+            &format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(&uids)),
             |response| {
                 if let Response::Fetch(_, attributes) = response {
                     if let (Some(uid), Some(data)) = body_data(attributes) {
+                        let Some(limit) = limits.get(&uid) else {
+                            return Ok(());
+                        };
+                        if bodies.iter().any(|(known, _)| *known == uid) {
+                            return Ok(());
+                        }
+                        if data.len() as u64 > *limit {
+                            return Err(EngineError::new(
+                                ErrorKind::Protocol,
+                                format!(
+                                    "The server sent {} bytes for message {uid} of {folder}, announced much smaller",
+                                    data.len()
+                                ),
+                            ));
+                        }
                         bodies.push((uid, data.to_vec()));
                     }
                 }
@@ -99,6 +155,12 @@ async fn fetch_bodies(
         .await?
         .require_ok(&format!("Fetching messages of {folder}"))?;
     Ok(bodies)
+}
+
+/// The most a body announced as `size` bytes may really take: servers count line ends and
+/// encodings differently, so twice the size and a little more, never less than 1 MiB.
+pub(crate) fn body_limit(size: u32) -> u64 {
+    (u64::from(size) * 2 + (64 << 10)).max(1 << 20)
 }
 
 fn search_text(view: &MessageView) -> String {
@@ -143,9 +205,15 @@ impl Engine {
     }
 
     /// The raw message: from the cache, or fetched (and kept) when not cached.
-    pub(crate) async fn raw_message(&self, folder: &Folder, uid: u64) -> Result<(Vec<u8>, bool)> {
-        if let Some(raw) = with_store(self.store(), |store| store.body(folder.id, uid))? {
-            return Ok((raw, true));
+    pub(crate) async fn raw_message(&self, folder: &Folder, uid: u64) -> Result<RawMessage> {
+        if let Some((raw, remote)) =
+            with_store(self.store(), |store| store.cached_body(folder.id, uid))?
+        {
+            return Ok(RawMessage {
+                raw,
+                remote: remote_parts_from_json(&remote),
+                from_cache: true,
+            });
         }
         if uid >= mail_store::LOCAL_UID_BASE {
             return Err(EngineError::new(
@@ -171,15 +239,23 @@ impl Engine {
                     })
                 })
                 .await?;
-            if let Some(raw) = partial {
-                self.keep_body(folder, uid, &raw);
-                return Ok((raw, false));
+            if let Some((raw, remote)) = partial {
+                self.keep_body(folder, uid, &raw, &remote);
+                return Ok(RawMessage {
+                    raw,
+                    remote,
+                    from_cache: false,
+                });
             }
         }
         let fetched = self
             .with_retry(2, |_, connection, _| {
                 let name = name.clone();
-                Box::pin(async move { fetch_bodies(connection, &name, &[Uid(uid as u32)]).await })
+                let wanted = [MissingBody {
+                    uid: Uid(uid as u32),
+                    size: size.unwrap_or(0),
+                }];
+                Box::pin(async move { fetch_bodies(connection, &name, &wanted).await })
             })
             .await?;
         let Some((_, raw)) = fetched
@@ -194,19 +270,62 @@ impl Engine {
                 ),
             ));
         };
-        self.keep_body(folder, uid, &raw);
-        Ok((raw, false))
+        let remote = RemoteParts::default();
+        self.keep_body(folder, uid, &raw, &remote);
+        Ok(RawMessage {
+            raw,
+            remote,
+            from_cache: false,
+        })
     }
 
-    fn keep_body(&self, folder: &Folder, uid: u64, raw: &[u8]) {
+    fn keep_body(&self, folder: &Folder, uid: u64, raw: &[u8], remote: &RemoteParts) {
         let text = search_text(&parse_message(raw));
+        let remote = remote_parts_to_json(remote);
         let kept = with_store(self.store(), |store| {
-            store.save_body(folder.id, uid, raw, &text, unix_now())?;
+            store.save_partial_body(folder.id, uid, raw, &remote, &text, unix_now())?;
             store.evict_bodies(self.options().body_budget)
         });
         if let Err(error) = kept {
             tracing::warn!(folder = %folder.name, uid, %error, "could not cache a body");
         }
+    }
+
+    /// The decoded bytes of attachment `index` of a message: from the cached bytes, or (for
+    /// one a text-first fetch left on the server) fetched now, just that part.
+    pub(crate) async fn attachment_data(
+        &self,
+        folder: &Folder,
+        uid: u64,
+        message: &RawMessage,
+        index: usize,
+    ) -> Result<Vec<u8>> {
+        let bytes = match message.remote.get(index) {
+            Some(part) => {
+                let name = folder.name.clone();
+                let part = part.clone();
+                let fetched = self
+                    .with_retry(2, |_, connection, _| {
+                        let (name, part) = (name.clone(), part.clone());
+                        Box::pin(async move {
+                            ensure_selected(connection, &name).await?;
+                            crate::partial::fetch_section(
+                                connection,
+                                uid as u32,
+                                &part.section,
+                                part.size,
+                            )
+                            .await
+                        })
+                    })
+                    .await?;
+                decode_part(&fetched)
+            }
+            None => attachment_bytes(&message.raw, index),
+        };
+        bytes.ok_or_else(|| {
+            EngineError::new(ErrorKind::Other, "The attachment could not be decoded")
+        })
     }
 
     /// Lets (or stops letting) messages from `sender` load remote content when opened.
@@ -228,11 +347,15 @@ impl Engine {
         allow_remote: bool,
     ) -> Result<OpenedMessage> {
         let folder = self.cached_message_folder(folder)?;
-        let (raw, from_cache) = self.raw_message(&folder, uid).await?;
+        let RawMessage {
+            raw,
+            remote,
+            from_cache,
+        } = self.raw_message(&folder, uid).await?;
         let _ = with_store(self.store(), |store| {
             store.mark_opened(folder.id, uid, unix_now())
         });
-        let view = parse_message(&raw);
+        let view = parse_message(&raw).with_remote_parts(&remote);
         let sender = view
             .from
             .first()
@@ -241,12 +364,14 @@ impl Engine {
         let account = self.account().id;
         let sender_allowed = !sender.is_empty()
             && with_store(self.store(), |store| store.remote_allowed(account, sender))?;
-        let safe_html = safe_html(&raw, &view, allow_remote || sender_allowed);
+        let remote_allowed = allow_remote || sender_allowed;
+        let safe_html = safe_html(&raw, &view, remote_allowed);
         Ok(OpenedMessage {
             folder: folder.name,
             uid,
             view,
             safe_html,
+            remote_allowed,
             from_cache,
         })
     }
@@ -263,8 +388,8 @@ impl Engine {
         overwrite: bool,
     ) -> Result<PathBuf> {
         let folder = self.cached_message_folder(folder)?;
-        let (raw, _) = self.raw_message(&folder, uid).await?;
-        let view = parse_message(&raw);
+        let message = self.raw_message(&folder, uid).await?;
+        let view = parse_message(&message.raw);
         let Some(attachment) = view.attachments.get(index) else {
             return Err(EngineError::new(
                 ErrorKind::Other,
@@ -274,24 +399,7 @@ impl Engine {
                 ),
             ));
         };
-        let bytes = match remote_attachment(&raw, index) {
-            // Left on the server by a text-first fetch: fetch just this part now.
-            Some(section) => {
-                let name = folder.name.clone();
-                let part = self
-                    .with_retry(2, |_, connection, _| {
-                        let (name, section) = (name.clone(), section.clone());
-                        Box::pin(async move {
-                            ensure_selected(connection, &name).await?;
-                            crate::partial::fetch_section(connection, uid as u32, &section).await
-                        })
-                    })
-                    .await?;
-                decode_part(&part)
-            }
-            None => attachment_bytes(&raw, index),
-        }
-        .ok_or_else(|| EngineError::new(ErrorKind::Other, "The attachment could not be decoded"))?;
+        let bytes = self.attachment_data(&folder, uid, &message, index).await?;
         let target = if path.is_dir() {
             path.join(safe_file_name(&attachment.name, "attachment"))
         } else {
@@ -351,7 +459,7 @@ impl Engine {
                     break;
                 }
                 bytes += u64::from(message.size);
-                batch.push(message.uid);
+                batch.push(*message);
             }
             let name = folder.name.clone();
             let fetched = self
@@ -367,7 +475,7 @@ impl Engine {
             }
             for (uid, raw) in &fetched {
                 report.bytes += raw.len() as u64;
-                self.keep_body(&folder, u64::from(*uid), raw);
+                self.keep_body(&folder, u64::from(*uid), raw, &RemoteParts::default());
             }
             report.fetched += fetched.len();
             if with_store(self.store(), |store| store.bodies_size())? >= budget {

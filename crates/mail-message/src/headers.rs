@@ -1,5 +1,7 @@
 //! Header text decoding (RFC 2047 encoded words, any charset) and Message-ID lists.
 
+use std::collections::HashSet;
+
 use mail_parser::MessageParser;
 
 /// Decodes header text as a server sent it (for example an ENVELOPE subject or display name):
@@ -36,20 +38,30 @@ pub fn format_address(name: &str, address: &str) -> String {
 /// brackets' surrounding junk, in order, duplicates removed.
 pub fn parse_message_ids(raw: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(raw);
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     let mut rest = text.as_ref();
     while let Some(start) = rest.find('<') {
         let after = &rest[start + 1..];
         let Some(end) = after.find('>') else { break };
         let id = after[..end].trim();
-        if !id.is_empty() && !id.contains(char::is_whitespace) && !ids.iter().any(|seen| seen == id)
-        {
-            ids.push(id.to_string());
+        if !id.is_empty() && !id.contains(char::is_whitespace) && seen.insert(id) {
+            ids.push(id);
         }
         rest = &after[end + 1..];
     }
-    ids
+    // RFC 5322 lets a long References list be trimmed to its first and latest entries;
+    // threading needs no more, and a hostile list of 50,000 stays small.
+    if ids.len() > MAX_MESSAGE_IDS {
+        let newest = ids.split_off(ids.len() - (MAX_MESSAGE_IDS - 1));
+        ids.truncate(1);
+        ids.extend(newest);
+    }
+    ids.into_iter().map(str::to_string).collect()
 }
+
+/// The most Message-IDs kept of one header: the first (the thread's root) and the newest.
+pub const MAX_MESSAGE_IDS: usize = 100;
 
 /// The value of the first header field `name` (case-insensitive) in a raw message's header
 /// section, unfolded and with encoded words decoded; None when there is no such field.
@@ -84,6 +96,18 @@ pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_reference_lists_keep_the_root_and_the_newest() {
+        let header: String = (0..50_000).map(|n| format!("<id{n}@x> ")).collect();
+        let ids = parse_message_ids(header.as_bytes());
+        assert_eq!(ids.len(), MAX_MESSAGE_IDS);
+        assert_eq!(ids[0], "id0@x");
+        assert_eq!(ids[1], format!("id{}@x", 50_000 - (MAX_MESSAGE_IDS - 1)));
+        assert_eq!(ids.last().map(String::as_str), Some("id49999@x"));
+        // Repeats count once, in first-seen order.
+        assert_eq!(parse_message_ids(b"<a@x> <b@x> <a@x>"), vec!["a@x", "b@x"]);
+    }
 
     #[test]
     fn decodes_encoded_words_in_several_charsets() {

@@ -6,9 +6,11 @@
 //! No IO. Malformed input never panics: it decodes to the best displayable value.
 
 mod compose;
+mod css;
 mod dates;
 mod headers;
 mod list_headers;
+mod mailto;
 mod reply;
 mod sanitize;
 mod threads;
@@ -21,15 +23,17 @@ pub use compose::{
 pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, header_value, parse_message_ids};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
+pub use mailto::{parse_mailto, Mailto};
 pub use reply::{
-    format_address_list, format_date, forward_draft, forward_subject, quoted, reply_draft,
-    reply_recipients, reply_subject, thread_headers,
+    format_address_list, format_date, forward_draft, forward_draft_with, forward_subject, quoted,
+    reply_draft, reply_recipients, reply_subject, thread_headers,
 };
-pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml};
+pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml, MAX_INLINED_BYTES};
 pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{
-    attachment_bytes, decode_part, inline_images, inline_parts, is_partial, parse_message,
-    remote_attachment, safe_file_name, Address, Attachment, MessageView,
+    attachment_bytes, decode_part, inline_images, inline_parts, locate_placeholders, parse_message,
+    safe_file_name, Address, Attachment, MessageView, RemotePartRef, RemoteParts,
+    PLACEHOLDER_HEADER,
 };
 
 /// Everything a reader does with untrusted bytes, for fuzzing: decode, sanitize (with and

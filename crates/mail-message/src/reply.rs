@@ -210,6 +210,21 @@ pub fn reply_draft(original: &MessageView, me: &Address, all: bool) -> Draft {
 /// A forward of `original` (raw bytes `raw`) inline: its headers and text in the body, its
 /// attachments attached again. No recipients yet.
 pub fn forward_draft(original: &MessageView, raw: &[u8], me: &Address) -> Draft {
+    let attachments = original
+        .attachments
+        .iter()
+        .map(|attachment| crate::attachment_bytes(raw, attachment.index))
+        .collect();
+    forward_draft_with(original, attachments, me)
+}
+
+/// [`forward_draft`] with the attachments' bytes given (`data[i]` for attachment `i`; `None`
+/// leaves it out), for a message whose parts are not all in its cached bytes.
+pub fn forward_draft_with(
+    original: &MessageView,
+    data: Vec<Option<Vec<u8>>>,
+    me: &Address,
+) -> Draft {
     let mut text = String::from("\n\n---------- Forwarded message ----------\n");
     text.push_str(&format!("From: {}\n", format_address_list(&original.from)));
     if let Some(date) = original.date {
@@ -235,8 +250,9 @@ pub fn forward_draft(original: &MessageView, raw: &[u8], me: &Address) -> Draft 
     let attachments = original
         .attachments
         .iter()
-        .filter_map(|attachment| {
-            crate::attachment_bytes(raw, attachment.index).map(|data| OutgoingAttachment {
+        .zip(data)
+        .filter_map(|(attachment, data)| {
+            data.map(|data| OutgoingAttachment {
                 name: attachment.name.clone(),
                 content_type: attachment.content_type.clone(),
                 data,

@@ -27,6 +27,11 @@ pub struct InlineImage {
 /// Inline images larger than this are not embedded (they stay attachments).
 const MAX_INLINE_IMAGE: usize = 10 << 20;
 
+/// The most `data:` URL text one message's `cid:` references may add up to. Each part is
+/// encoded once, but every reference carries a copy: without a cap, 20,000 references to a
+/// 1 MB image make ~27 GB. References past it show their alt text instead.
+pub const MAX_INLINED_BYTES: usize = 16 << 20;
+
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn base64(bytes: &[u8]) -> String {
@@ -54,56 +59,6 @@ fn is_remote(url: &str) -> bool {
     lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//")
 }
 
-/// Keeps the declarations of an inline `style` that cannot run code or (unless allowed)
-/// load anything: no `url()` except remote ones when allowed, no `expression()`, no
-/// `@import`, no `behavior` / `-moz-binding`.
-fn clean_css(style: &str, allow_remote: bool, blocked: &AtomicUsize) -> String {
-    let mut kept = Vec::new();
-    // Comments could hide a forbidden word from the checks below: drop them first.
-    let mut text = String::new();
-    let mut rest = style;
-    while let Some(start) = rest.find("/*") {
-        text.push_str(&rest[..start]);
-        rest = match rest[start + 2..].find("*/") {
-            Some(end) => &rest[start + 2 + end + 2..],
-            None => "",
-        };
-    }
-    text.push_str(rest);
-    for declaration in text.split(';') {
-        let lower: String = declaration
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '\\')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if lower.is_empty() {
-            continue;
-        }
-        if lower.contains("expression(")
-            || lower.contains("javascript:")
-            || lower.contains("vbscript:")
-            || lower.contains("@import")
-            || lower.contains("behavior:")
-            || lower.contains("-moz-binding")
-            || lower.contains("&#")
-        {
-            continue;
-        }
-        if lower.contains("url(") || lower.contains("image-set(") {
-            let remote_only = lower
-                .split("url(")
-                .skip(1)
-                .all(|after| is_remote(after.trim_start_matches(['"', '\''])));
-            if !(allow_remote && remote_only && !lower.contains("image-set(")) {
-                blocked.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-        }
-        kept.push(declaration.trim());
-    }
-    kept.join("; ")
-}
-
 /// Sanitizes an HTML body for display. `inline` maps Content-IDs to the message's inline
 /// parts (shown as `data:` images); `allow_remote` lets remote images and CSS images load.
 pub fn sanitize_html(
@@ -129,6 +84,7 @@ pub fn sanitize_html(
             .collect(),
     );
     let counter = blocked.clone();
+    let inlined = AtomicUsize::new(0);
     let mut builder = Builder::default();
     builder
         .add_tags(["center", "font", "u", "s", "strike", "big", "small"].iter())
@@ -160,7 +116,12 @@ pub fn sanitize_html(
                         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("cid:"));
                     if is_cid {
                         let key = trimmed[4..].trim_matches(['<', '>']).to_ascii_lowercase();
-                        return images.get(&key).map(|data| data.clone().into());
+                        let data = images.get(&key)?;
+                        let total = inlined.fetch_add(data.len(), Ordering::Relaxed) + data.len();
+                        if total > MAX_INLINED_BYTES {
+                            return None;
+                        }
+                        return Some(data.clone().into());
                     }
                     if is_remote(trimmed) && !allow_remote {
                         counter.fetch_add(1, Ordering::Relaxed);
@@ -170,7 +131,8 @@ pub fn sanitize_html(
                 }
                 (_, "href") if value.trim().to_ascii_lowercase().starts_with("cid:") => None,
                 (_, "style") => {
-                    let cleaned = clean_css(value, allow_remote, &counter);
+                    let (cleaned, blocked) = crate::css::clean_style(value, allow_remote);
+                    counter.fetch_add(blocked, Ordering::Relaxed);
                     (!cleaned.is_empty()).then(|| cleaned.into())
                 }
                 _ => Some(value.into()),
@@ -286,6 +248,27 @@ mod tests {
         );
         assert!(!safe.html.contains("AAAA"));
         assert!(!safe.html.contains("cid:"));
+    }
+
+    #[test]
+    fn repeated_cid_references_cannot_multiply_memory() {
+        let mut inline = HashMap::new();
+        inline.insert(
+            "big@x".to_string(),
+            InlineImage {
+                content_type: "image/png".into(),
+                bytes: vec![7; 1 << 20],
+            },
+        );
+        let html = r#"<img src="cid:big@x" alt="big">"#.repeat(20_000);
+        let safe = sanitize_html(&html, &inline, false);
+        assert!(
+            safe.html.len() < MAX_INLINED_BYTES + (2 << 20),
+            "{} bytes",
+            safe.html.len()
+        );
+        // The first references still show the image.
+        assert!(safe.html.matches("data:image/png;base64,").count() >= 10);
     }
 
     #[test]

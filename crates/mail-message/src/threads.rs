@@ -16,28 +16,32 @@ pub struct ThreadInput {
     pub date: i64,
 }
 
-/// The subject without reply/forward prefixes, folded for comparison.
+/// The subject without reply/forward prefixes, folded for comparison. Linear in the
+/// subject's length, however many prefixes it has.
 pub fn base_subject(subject: &str) -> (String, bool) {
+    const PREFIXES: [&str; 9] = [
+        "re:", "fwd:", "fw:", "aw:", "sv:", "vs:", "wg:", "antw:", "tr:",
+    ];
     let mut rest = subject.trim();
     let mut was_reply = false;
     loop {
-        let lower = rest.to_lowercase();
-        let stripped = [
-            "re:", "fwd:", "fw:", "aw:", "sv:", "vs:", "wg:", "antw:", "tr:",
-        ]
-        .iter()
-        .find(|prefix| lower.starts_with(**prefix))
-        .map(|prefix| prefix.len())
-        .or_else(|| {
-            // "Re[2]:" / "RE [3]:"
-            let after = lower.strip_prefix("re")?.trim_start();
-            let inner = after.strip_prefix('[')?;
-            let close = inner.find("]:")?;
-            inner[..close]
-                .chars()
-                .all(|c| c.is_ascii_digit())
-                .then(|| lower.len() - inner.len() + close + 2)
-        });
+        let starts_with = |prefix: &str| {
+            rest.get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        let stripped = PREFIXES
+            .iter()
+            .find(|prefix| starts_with(prefix))
+            .map(|prefix| prefix.len())
+            .or_else(|| {
+                // "Re[2]:" / "RE [3]:"
+                let after = rest.get(2..).filter(|_| starts_with("re"))?.trim_start();
+                let inner = after.strip_prefix('[')?;
+                let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
+                inner[digits..]
+                    .starts_with("]:")
+                    .then(|| rest.len() - inner.len() + digits + 2)
+            });
         match stripped {
             Some(length) => {
                 was_reply = true;
@@ -208,5 +212,10 @@ mod tests {
         assert_eq!(base_subject("Hello"), ("hello".to_string(), false));
         assert_eq!(base_subject("Re [12]: x"), ("x".to_string(), true));
         assert_eq!(base_subject("Regarding"), ("regarding".to_string(), false));
+        assert_eq!(base_subject("Re[]: x"), ("x".to_string(), true));
+        assert_eq!(base_subject("RE: Ré: x"), ("ré: x".to_string(), true));
+        // A hostile subject of many prefixes is read once.
+        let many = format!("{}Lunch", "Re: Fwd: ".repeat(50_000));
+        assert_eq!(base_subject(&many), ("lunch".to_string(), true));
     }
 }

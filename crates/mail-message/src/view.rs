@@ -3,6 +3,7 @@
 //! mail-parser; malformed input yields what can be shown plus warnings, never a panic.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use mail_parser::{Address as ParsedAddress, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
@@ -96,12 +97,15 @@ fn content_type(part: &MessagePart<'_>) -> String {
     }
 }
 
-/// A name that is safe to create in a chosen directory: no path separators or parent
-/// references, no control characters, not hidden, at most 150 characters.
+/// A name that is safe to create in a chosen directory and to show: no path separators or
+/// parent references, no control characters, no invisible or direction-changing characters
+/// (`\u{202e}fdp.exe` would show as `exe.pdf`), not hidden, at most [`MAX_FILE_NAME_BYTES`]
+/// bytes (what file systems take), shortened before its extension.
 pub fn safe_file_name(name: &str, fallback: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
+        .filter(|c| !is_invisible(*c))
         .map(|c| {
             if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
@@ -110,13 +114,45 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
-    let cleaned: String = cleaned.chars().take(150).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned = shorten_file_name(cleaned, MAX_FILE_NAME_BYTES);
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         fallback.to_string()
     } else {
         cleaned
     }
+}
+
+/// The longest file name [`safe_file_name`] returns, in bytes (ext4, XFS, Btrfs allow 255).
+pub const MAX_FILE_NAME_BYTES: usize = 200;
+
+/// Characters that show nothing or change the direction of what follows: zero-width and
+/// other format characters, bidirectional marks, embeddings, overrides and isolates.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// `name` cut to at most `limit` bytes on a character boundary, keeping a short extension.
+fn shorten_file_name(name: &str, limit: usize) -> String {
+    if name.len() <= limit {
+        return name.to_string();
+    }
+    let extension = name
+        .rfind('.')
+        .map(|dot| &name[dot..])
+        .filter(|extension| extension.len() <= 16 && extension.len() < limit / 2)
+        .unwrap_or("");
+    let stem = &name[..name.len() - extension.len()];
+    let mut end = limit - extension.len();
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{extension}", stem[..end].trim_end())
 }
 
 fn extension_for(content_type: &str) -> &'static str {
@@ -255,9 +291,7 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             Attachment {
                 index,
                 name,
-                size: remote_part(part)
-                    .map(|(_, size)| size as usize)
-                    .unwrap_or_else(|| part_bytes(part).len()),
+                size: part_bytes(part).len(),
                 content_type,
                 content_id,
                 inline,
@@ -366,37 +400,82 @@ pub fn inline_images(raw: &[u8]) -> std::collections::HashMap<String, crate::Inl
         .collect()
 }
 
-/// For a part left on the server by a text-first fetch: its IMAP section and decoded size
-/// (the `X-Tern-Section` / `X-Tern-Size` headers of its placeholder).
-fn remote_part(part: &MessagePart<'_>) -> Option<(String, u64)> {
-    let value = |name: &str| {
-        part.headers
-            .iter()
-            .find(|header| header.name().eq_ignore_ascii_case(name))
-            .and_then(|header| header.value().as_text().map(str::trim).map(str::to_string))
+/// Where the attachments a text-first fetch left on the server are: attachment index (as in
+/// [`MessageView::attachments`]) -> IMAP section and decoded size. Kept beside the cached
+/// bytes, never read from them: a sender can write any header into a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteParts(pub BTreeMap<usize, RemotePartRef>);
+
+/// One attachment left on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemotePartRef {
+    /// The IMAP section (`2`, `1.3`): digits and dots only.
+    pub section: String,
+    /// Decoded size in bytes, as the message's structure announced it.
+    pub size: u64,
+}
+
+impl RemoteParts {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Where attachment `index` is on the server, when its bytes were left there.
+    pub fn get(&self, index: usize) -> Option<&RemotePartRef> {
+        self.0.get(&index)
+    }
+}
+
+impl RemotePartRef {
+    /// Whether `section` can name an IMAP body part (and so goes into a command as is).
+    pub fn is_valid_section(section: &str) -> bool {
+        !section.is_empty()
+            && section.len() <= 64
+            && section.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && !section.starts_with('.')
+            && !section.ends_with('.')
+            && !section.contains("..")
+    }
+}
+
+/// The header a text-first rebuild puts on each placeholder part: a random token of that
+/// fetch and the placeholder's number, so [`locate_placeholders`] finds exactly the parts the
+/// rebuild wrote (a header copied into a text part by a sender carries no valid token).
+pub const PLACEHOLDER_HEADER: &str = "X-Tern-Placeholder";
+
+/// For a message rebuilt text-first with placeholders marked `token.N`: which attachment
+/// index holds placeholder N.
+pub fn locate_placeholders(raw: &[u8], token: &str) -> Vec<(usize, usize)> {
+    let Some(message) = parse_mime(raw) else {
+        return Vec::new();
     };
-    let section = value("X-Tern-Section")?;
-    let valid = !section.is_empty()
-        && section.len() <= 64
-        && section.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let size = value("X-Tern-Size")
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(0);
-    valid.then_some((section, size))
+    let prefix = format!("{token}.");
+    message
+        .attachments()
+        .enumerate()
+        .filter_map(|(index, part)| {
+            let value = part
+                .headers
+                .iter()
+                .find(|header| header.name().eq_ignore_ascii_case(PLACEHOLDER_HEADER))
+                .and_then(|header| header.value().as_text().map(str::trim))?;
+            let number = value.strip_prefix(&prefix)?.parse().ok()?;
+            Some((index, number))
+        })
+        .collect()
 }
 
-/// Whether `raw` is a message rebuilt text-first (attachments left on the server).
-pub fn is_partial(raw: &[u8]) -> bool {
-    parse_mime(raw).is_some_and(|message| message.header_raw("X-Tern-Partial").is_some())
-}
-
-/// For a message rebuilt text-first: where attachment `index` is on the server (its IMAP
-/// section), when its bytes were not fetched.
-pub fn remote_attachment(raw: &[u8], index: usize) -> Option<String> {
-    let message = parse_mime(raw)?;
-    message.header_raw("X-Tern-Partial")?;
-    let part = message.attachments().nth(index)?;
-    remote_part(part).map(|(section, _)| section)
+impl MessageView {
+    /// The view of a message rebuilt text-first: attachments left on the server show the
+    /// size their structure announced (their placeholder parts are empty).
+    pub fn with_remote_parts(mut self, remote: &RemoteParts) -> MessageView {
+        for attachment in &mut self.attachments {
+            if let Some(part) = remote.get(attachment.index) {
+                attachment.size = usize::try_from(part.size).unwrap_or(usize::MAX);
+            }
+        }
+        self
+    }
 }
 
 /// The decoded bytes of one MIME part given as its MIME header and body (as `BODY[n.MIME]`
@@ -405,4 +484,45 @@ pub fn decode_part(part: &[u8]) -> Option<Vec<u8>> {
     let message = parse_mime(part)?;
     let root = message.parts.first()?;
     Some(part_bytes(root).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_show_what_they_are() {
+        let cases = [
+            ("report.pdf", "report.pdf"),
+            ("../../etc/passwd", "passwd"),
+            ("C:\\Windows\\evil.bat", "evil.bat"),
+            (".bashrc", "bashrc"),
+            // Right-to-left override: shown as "exe.pdf", really an .exe.
+            ("\u{202e}fdp.exe", "fdp.exe"),
+            ("invoice\u{2066}\u{202e}fdp\u{2069}.exe", "invoicefdp.exe"),
+            ("zero\u{200b}width\u{feff}.txt", "zerowidth.txt"),
+            ("tab\tand\nnewline.txt", "tab_and_newline.txt"),
+            ("a:b*c?.txt", "a_b_c_.txt"),
+            ("\u{200b}", "fallback"),
+            ("..", "fallback"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(safe_file_name(name, "fallback"), expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn long_names_fit_a_file_system_and_keep_their_extension() {
+        let long = format!("{}.pdf", "é".repeat(300));
+        let safe = safe_file_name(&long, "fallback");
+        assert!(safe.len() <= MAX_FILE_NAME_BYTES, "{} bytes", safe.len());
+        assert!(safe.ends_with("é.pdf"), "{safe}");
+        let no_extension = "x".repeat(1000);
+        assert_eq!(
+            safe_file_name(&no_extension, "f").len(),
+            MAX_FILE_NAME_BYTES
+        );
+        let odd_extension = format!("{}.{}", "a".repeat(10), "b".repeat(500));
+        assert!(safe_file_name(&odd_extension, "f").len() <= MAX_FILE_NAME_BYTES);
+    }
 }

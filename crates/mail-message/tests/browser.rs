@@ -44,6 +44,24 @@ const PAYLOADS: &[&str] = &[
     "<math><mtext><table><mglyph><style><img src=x onerror=\"document.title='PWNED'\">",
     "<noscript><p title=\"</noscript><img src=x onerror=document.title='PWNED'>\">",
     "<<img src=x onerror=\"document.title='PWNED'\"//<",
+    // Every way CSS has to spell a URL or load something.
+    "<p style=\"background: u\\72 l(BEACON/hex.gif)\">hex</p>",
+    "<p style=\"background: u\\000072l(BEACON/hex6.gif)\">hex6</p>",
+    "<p style=\"background: \\75\\72\\6c(BEACON/allhex.gif)\">allhex</p>",
+    "<p style=\"background: \\55 RL(BEACON/upper.gif)\">upper</p>",
+    "<p style=\"background: url( 'BEACON/quoted.gif' )\">quoted</p>",
+    "<p style=\"back/**/ground: url(BEACON/comment-name.gif)\">comment</p>",
+    "<p style=\"background-image: image-set('BEACON/set.gif' 1x)\">set</p>",
+    "<p style=\"background-image: -webkit-image-set(url(BEACON/wset.gif) 1x)\">wset</p>",
+    "<p style=\"background-image: cross-fade(url(BEACON/cf.gif), red 50%)\">cf</p>",
+    "<ul style=\"list-style: url(BEACON/list.gif)\"><li>list</li></ul>",
+    "<p style=\"border: 10px solid; border-image: url(BEACON/border.gif) 30\">border</p>",
+    "<p style=\"cursor: url(BEACON/cursor.cur), auto\">cursor</p>",
+    "<p style=\"mask-image: url(BEACON/mask.svg)\">mask</p>",
+    "<p style=\"content: url(BEACON/content.gif)\">content</p>",
+    "<p style=\"@import url(BEACON/import.css); color: red\">import</p>",
+    "<style>@font-face { font-family: t; src: url(BEACON/font.woff) } p { font-family: t }</style><p>font</p>",
+    "<p style=\"background: url(&quot;BEACON/entity.gif&quot;)\">entity</p>",
 ];
 
 struct Server {
@@ -155,6 +173,18 @@ fn sanitized_mail_runs_nothing_and_loads_nothing_in_a_real_browser() {
         "control page did not run: {raw}"
     );
     assert!(!beacons(&server).is_empty(), "control page made no request");
+    // Control: an escaped CSS url() loads in a browser (what the sanitizer must catch).
+    server.requests.lock().unwrap().clear();
+    render(&page(
+        &server,
+        "raw-css",
+        &format!("<p style=\"background: u\\72 l({beacon}/control-css.png)\">css</p>"),
+    ));
+    assert!(
+        beacons(&server).iter().any(|path| path.ends_with("control-css.png")),
+        "the escaped CSS control made no request: {:?}",
+        server.requests.lock().unwrap()
+    );
     server.requests.lock().unwrap().clear();
 
     let clean: Vec<String> = payloads

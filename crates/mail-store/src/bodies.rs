@@ -45,12 +45,22 @@ impl Store {
 
     /// The cached raw message, if its body was fetched.
     pub fn body(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self.cached_body(folder, uid)?.map(|(raw, _)| raw))
+    }
+
+    /// The cached raw message and where its parts left on the server are (the engine's
+    /// JSON, empty for a whole message).
+    pub fn cached_body(
+        &self,
+        folder: FolderId,
+        uid: u64,
+    ) -> anyhow::Result<Option<(Vec<u8>, String)>> {
         self.conn
             .query_row(
-                "SELECT b.raw FROM bodies b JOIN messages m ON m.id = b.message_id
+                "SELECT b.raw, b.remote_parts FROM bodies b JOIN messages m ON m.id = b.message_id
                  WHERE m.folder_id = ?1 AND m.uid = ?2",
                 params![folder.0, uid as i64],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
             .context("Reading a cached body")
@@ -63,6 +73,20 @@ impl Store {
         folder: FolderId,
         uid: u64,
         raw: &[u8],
+        body_text: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        self.save_partial_body(folder, uid, raw, "", body_text, now)
+    }
+
+    /// [`Store::save_body`] for a message fetched text first: `remote_parts` says where its
+    /// attachments are on the server (kept beside the bytes, which a sender writes).
+    pub fn save_partial_body(
+        &mut self,
+        folder: FolderId,
+        uid: u64,
+        raw: &[u8],
+        remote_parts: &str,
         body_text: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
@@ -79,10 +103,12 @@ impl Store {
             return Ok(false);
         };
         tx.execute(
-            "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, size = excluded.size,
-               body_text = excluded.body_text, fetched_at = excluded.fetched_at",
-            params![id, raw, raw.len() as i64, body_text, now],
+               body_text = excluded.body_text, fetched_at = excluded.fetched_at,
+               remote_parts = excluded.remote_parts",
+            params![id, raw, raw.len() as i64, body_text, now, remote_parts],
         )
         .context("Saving a body")?;
         crate::search::reindex_if_indexed(&tx, id)?;

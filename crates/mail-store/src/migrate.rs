@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_drafts.sql",
         include_str!("../../../migrations/0008_drafts.sql"),
     ),
+    (
+        "0009_remote_parts.sql",
+        include_str!("../../../migrations/0009_remote_parts.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -61,6 +61,7 @@ pub async fn open_message(
         date: view.date,
         html: opened.safe_html.html,
         remote_blocked: count(opened.safe_html.remote_blocked),
+        remote_allowed: opened.remote_allowed,
         attachments: view
             .attachments
             .into_iter()

@@ -112,6 +112,7 @@ export function installStub(options: StubOptions): void {
             date: 1_700_000_000 + uid * 60,
             html: options.hostile ? HOSTILE : `<p>Body of message ${uid}</p>`,
             remote_blocked: options.hostile ? 2 : 0,
+            remote_allowed: false,
             attachments: [],
             warnings: [],
             from_cache: true,

@@ -36,4 +36,12 @@ describe('frameDocument', () => {
     expect(doc).toContain("default-src 'none'");
     expect(doc).toContain('<p>hi</p>');
   });
+
+  it('lets remote images load only when the person allowed them', () => {
+    const blocked = frameDocument('<p>hi</p>');
+    expect(blocked).toContain("img-src data:;");
+    expect(blocked).not.toMatch(/img-src[^;]*http/);
+    const allowed = frameDocument('<p>hi</p>', true);
+    expect(allowed).toContain('img-src data: https: http:;');
+  });
 });

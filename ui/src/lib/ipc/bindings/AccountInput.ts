@@ -2,7 +2,7 @@
 import type { SecurityDto } from "./SecurityDto";
 
 /**
- * What a person enters to add an account.
+ * What a person enters to add an account. Its `Debug` never shows the password.
  */
 export type AccountInput = { email: string, imap_host: string, imap_port: number, security: SecurityDto, 
 /**

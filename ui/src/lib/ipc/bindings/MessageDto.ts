@@ -15,6 +15,11 @@ html: string,
  */
 remote_blocked: number, 
 /**
+ * Remote content was let through for this message (asked for it, or its sender is
+ * allowed): only then may the message frame load remote images.
+ */
+remote_allowed: boolean, 
+/**
  * Files to list (inline images are shown in the body instead).
  */
 attachments: Array<AttachmentDto>, warnings: Array<string>, from_cache: boolean, };
