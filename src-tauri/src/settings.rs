@@ -1,6 +1,7 @@
 //! The app's settings (notifications, close to tray, last folder), kept as JSON next to the
 //! cache and replaced atomically so a crash never leaves half a file.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -26,13 +27,23 @@ pub fn load(data_dir: &Path) -> SettingsDto {
 }
 
 pub fn save(data_dir: &Path, settings: &SettingsDto) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("Creating {}", data_dir.display()))?;
+    mail_store::private_dir(data_dir)?;
     let path = path(data_dir);
     let temporary = path.with_extension("json.tmp");
     let bytes = serde_json::to_vec_pretty(settings).context("Encoding the settings")?;
-    std::fs::write(&temporary, bytes)
+    // Owner-only like everything in the data directory (a left-over temporary file from
+    // an older version is tightened too).
+    let mut file = mail_store::private_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&temporary)
         .with_context(|| format!("Writing {}", temporary.display()))?;
+    mail_store::tighten_file(&temporary)?;
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("Writing {}", temporary.display()))?;
+    drop(file);
     std::fs::rename(&temporary, &path).with_context(|| format!("Replacing {}", path.display()))
 }
 

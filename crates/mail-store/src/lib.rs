@@ -13,6 +13,7 @@ mod migrate;
 mod outbox;
 mod overlay;
 mod pending;
+mod private_files;
 mod search;
 mod sync_state;
 
@@ -33,8 +34,12 @@ pub use outbox::{
     SentFolderCopy, SmtpServer,
 };
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
+pub use private_files::{private_dir, private_options, tighten_data_dir, tighten_file};
 pub use search::{fts_query, SearchHit, ThreadRow};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
+
+/// How long a write waits for another process's write to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The cache file name inside a data directory.
 pub const DATABASE_FILE: &str = "tern.db";
@@ -49,14 +54,30 @@ impl Store {
     /// Opens (creating if needed) the cache at `path` and migrates it to the current schema.
     /// A database written by a newer Tern is refused with [`SchemaTooNew`].
     pub fn open(path: &Path) -> anyhow::Result<Store> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("Creating the data directory {}", parent.display()))?;
+        // Owner-only from the first byte: the cache holds whole messages and the outbox.
+        // SQLite gives its WAL and shared-memory files the database file's mode.
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            tighten_data_dir(parent)?;
         }
+        private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("Creating the cache {}", path.display()))?;
         let mut conn = Connection::open(path)
             .with_context(|| format!("Opening the cache {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(10))
+        // Another process (the app, `tern watch`, a `tern` command) may be writing: wait
+        // for it rather than fail. Every transaction starts as a write (IMMEDIATE), so it
+        // waits for the lock up front; a read that turned into a write after another process
+        // committed would fail at once (SQLITE_BUSY_SNAPSHOT), whatever the timeout.
+        conn.busy_timeout(BUSY_TIMEOUT)
             .context("Setting the busy timeout")?;
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .context("Enabling WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")

@@ -205,7 +205,11 @@ pub(crate) fn drop_op(tx: &Transaction<'_>, id: i64, gone: bool) -> anyhow::Resu
     Ok(dropped)
 }
 
-/// Drops the operations on messages a delta found gone from the server.
+/// Drops the operations on messages a delta found gone from the server. A move stays: its
+/// message leaving the folder is what a move does, and the replay that sent it (perhaps in
+/// another process, between this delta's listing and its write) is about to record where it
+/// went; dropping it here would take the moved message out of sight. A replay that finds
+/// the message really gone drops it then.
 pub(crate) fn drop_for_removed(
     tx: &Transaction<'_>,
     removed: &[Uid],
@@ -214,6 +218,9 @@ pub(crate) fn drop_for_removed(
     let mut dropped = Vec::new();
     for uid in removed {
         for op in pending.get(&u64::from(uid.0)).into_iter().flatten().rev() {
+            if matches!(op.kind, PendingKind::Move { .. }) {
+                continue;
+            }
             dropped.extend(drop_op(tx, op.id, true)?);
         }
     }
