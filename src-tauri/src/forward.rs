@@ -102,6 +102,7 @@ async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedRe
             }
         }
         for notice in notify::notices(&burst) {
+            let notice = notice.for_server();
             let shown = app
                 .notification()
                 .builder()

@@ -20,6 +20,39 @@ pub struct Notice {
     pub body: String,
 }
 
+impl Notice {
+    /// What goes to the notification server. Names and subjects are a stranger's words:
+    /// control characters become spaces, and the body — which servers with the
+    /// `body-markup` capability (GNOME, KDE, dunst, mako, Xfce: nearly all) read as markup —
+    /// has `&`, `<` and `>` escaped, so a subject like `<a href=…>` or `<img src=…>` shows as
+    /// text and loads nothing. The summary (title) is plain text by the specification.
+    pub fn for_server(&self) -> Notice {
+        Notice {
+            title: plain_line(&self.title),
+            body: escape_markup(&plain_line(&self.body)),
+        }
+    }
+}
+
+fn plain_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Arrivals this close together are one burst.
 pub const BURST_WINDOW: Duration = Duration::from_millis(400);
 
@@ -110,6 +143,20 @@ mod tests {
                     body: "(no subject)".into()
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn strangers_words_reach_the_server_as_text() {
+        let notice = Notice {
+            title: "Eve <eve@x>\u{1b}]0;t\u{7}".into(),
+            body: "<a href=\"http://x/\">Win</a> & <img src=http://x/p.gif>\nnext".into(),
+        }
+        .for_server();
+        assert_eq!(notice.title, "Eve <eve@x> ]0;t ");
+        assert_eq!(
+            notice.body,
+            "&lt;a href=\"http://x/\"&gt;Win&lt;/a&gt; &amp; &lt;img src=http://x/p.gif&gt; next"
         );
     }
 

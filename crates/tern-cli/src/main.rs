@@ -28,7 +28,7 @@ fn main() {
     let result = runtime.block_on(commands::run(args));
     if let Err(error) = result {
         let line = format!("{error:#}").replace('\n', " ");
-        eprintln!("tern: {line}");
+        output::say_err!("tern: {line}");
         std::process::exit(1);
     }
 }

@@ -1,5 +1,6 @@
 //! `tern account add`, `tern account list` and `tern account smtp`.
 
+use crate::output::{say, say_err};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -121,7 +122,7 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
     if let Some(name) = &add.name {
         store.set_display_name(id, Some(name))?;
     }
-    eprintln!(
+    say_err!(
         "Added {} ({}:{}, {}){}",
         account.email,
         account.imap_host,
@@ -172,7 +173,7 @@ pub fn smtp(
     if let Some(name) = &smtp.name {
         store.set_display_name(account.id, Some(name))?;
     }
-    eprintln!(
+    say_err!(
         "{} sends through {}:{} ({})",
         account.email,
         server.host,
@@ -226,7 +227,7 @@ pub fn list(data_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
         return print_json(&accounts);
     }
     for account in accounts {
-        println!(
+        say!(
             "{}  {}:{} ({}), user {}, password from {}",
             account.email,
             account.imap_host,

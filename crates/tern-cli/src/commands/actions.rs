@@ -2,6 +2,7 @@
 //! queue the change, and try to send it to the server right away. Unreachable server: the
 //! change stays queued (`tern pending`) and the command still succeeds.
 
+use crate::output::{say, say_err};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -134,20 +135,20 @@ fn print_human(report: &ActionJson) {
             report.folder
         ),
     };
-    println!("{what}.");
+    say!("{what}.");
     if !report.unchanged.is_empty() {
-        println!("Already so: UID {}.", join(&report.unchanged));
+        say!("Already so: UID {}.", join(&report.unchanged));
     }
     if !report.missing.is_empty() {
-        eprintln!("Not in the cache: UID {}.", join(&report.missing));
+        say_err!("Not in the cache: UID {}.", join(&report.missing));
     }
     match (&report.error, report.pending) {
-        (None, 0) => println!("The server has it."),
-        (Some(error), pending) => println!(
+        (None, 0) => say!("The server has it."),
+        (Some(error), pending) => say!(
             "Queued: {pending} change{} waiting for the server ({error}). They are sent by the next `tern sync` or `tern watch`.",
             if pending == 1 { "" } else { "s" }
         ),
-        (None, pending) => println!(
+        (None, pending) => say!(
             "{pending} change{} still waiting for the server (see `tern pending`).",
             if pending == 1 { "" } else { "s" }
         ),

@@ -1,5 +1,6 @@
 //! `tern folders`: name, role, total and unread, from the cache (LISTing only the first time).
 
+use crate::output::say;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -52,12 +53,15 @@ pub async fn run(
         .max()
         .unwrap_or(4)
         .max(6);
-    println!(
+    say!(
         "{:<width$}  {:<8}  {:>7}  {:>7}",
-        "FOLDER", "ROLE", "TOTAL", "UNREAD"
+        "FOLDER",
+        "ROLE",
+        "TOTAL",
+        "UNREAD"
     );
     for folder in folders {
-        println!(
+        say!(
             "{:<width$}  {:<8}  {:>7}  {:>7}",
             folder.name,
             folder.role.unwrap_or("-"),

@@ -1,5 +1,6 @@
 //! `tern list`: a folder's newest messages from the cache only (no network).
 
+use crate::output::say;
 use std::path::PathBuf;
 
 use crate::context::{choose_account, open_store};
@@ -37,7 +38,7 @@ pub fn run(
         } else {
             ' '
         };
-        println!(
+        say!(
             "{unread}{flagged} {:>7}  {}  {:<28}  {}",
             message.uid,
             &message.date[..16.min(message.date.len())].replace('T', " "),

@@ -1,6 +1,7 @@
 //! `tern outbox`: what waits to be sent, what was refused or may have been sent, and what
 //! went out; `--flush` sends now, `--retry` / `--discard` decide about a message.
 
+use crate::output::{say, say_err};
 use std::path::PathBuf;
 
 use mail_engine::SendOutcome;
@@ -41,31 +42,31 @@ pub async fn run(
     let engine = engine(open_store(data_dir)?, wanted).await?;
     if let Some(id) = retry {
         engine.retry_outgoing(OutboxId(id))?;
-        eprintln!("Message {id} is queued again.");
+        say_err!("Message {id} is queued again.");
     }
     if let Some(id) = discard {
         engine.discard_outgoing(OutboxId(id))?;
-        eprintln!("Message {id} removed from the outbox.");
+        say_err!("Message {id} removed from the outbox.");
     }
     if flush || retry.is_some() {
         let report = engine.drain_outbox(true).await?;
         if report.busy {
-            eprintln!("Another Tern process is sending the outbox right now.");
+            say_err!("Another Tern process is sending the outbox right now.");
         }
         for (id, message_id, outcome) in &report.outcomes {
             match outcome {
                 SendOutcome::Sent { ms, .. } => {
-                    eprintln!("{}: sent {message_id} ({ms:.0} ms)", id.0)
+                    say_err!("{}: sent {message_id} ({ms:.0} ms)", id.0)
                 }
-                SendOutcome::Deferred { error, .. } => eprintln!("{}: not sent yet: {error}", id.0),
-                SendOutcome::Failed { error } => eprintln!("{}: refused: {error}", id.0),
+                SendOutcome::Deferred { error, .. } => say_err!("{}: not sent yet: {error}", id.0),
+                SendOutcome::Failed { error } => say_err!("{}: refused: {error}", id.0),
                 SendOutcome::Uncertain { error } => {
-                    eprintln!("{}: may have been sent: {error}", id.0)
+                    say_err!("{}: may have been sent: {error}", id.0)
                 }
             }
         }
         if let Some(error) = &report.sent_copy_error {
-            eprintln!("Copies for Sent wait: {error}");
+            say_err!("Copies for Sent wait: {error}");
         }
     }
     let entries: Vec<OutboxJson> = engine
@@ -92,7 +93,7 @@ pub async fn run(
         return print_json(&entries);
     }
     if entries.is_empty() {
-        println!("The outbox is empty.");
+        say!("The outbox is empty.");
         return Ok(());
     }
     for entry in entries {
@@ -105,7 +106,7 @@ pub async fn run(
             (state, Some(error)) => format!("{state}: {error}"),
             (state, None) => state.to_string(),
         };
-        println!(
+        say!(
             "{:>4}  {}  to {}  — {}",
             entry.id,
             entry.subject,

@@ -1,5 +1,6 @@
 //! `tern pending`: the changes made here that the server has not confirmed yet (cache only).
 
+use crate::output::say;
 use std::path::PathBuf;
 
 use mail_engine::action_name;
@@ -50,10 +51,10 @@ pub fn run(data_dir: Option<PathBuf>, wanted: Option<&str>, json: bool) -> anyho
         return print_json(&ops);
     }
     if ops.is_empty() {
-        println!("Nothing waiting: every change is on the server.");
+        say!("Nothing waiting: every change is on the server.");
         return Ok(());
     }
-    println!(
+    say!(
         "{} change{} waiting for the server:",
         ops.len(),
         if ops.len() == 1 { "" } else { "s" }
@@ -64,9 +65,12 @@ pub fn run(data_dir: Option<PathBuf>, wanted: Option<&str>, json: bool) -> anyho
             .last_error
             .map(|error| format!("  [{} attempts; last: {error}]", op.attempts))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {:<12} {} UID {}{target}  ({}){failure}",
-            op.action, op.folder, op.uid, op.created
+            op.action,
+            op.folder,
+            op.uid,
+            op.created
         );
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! `tern show`, `tern save-attachment`, `tern search`: reading cached mail (bodies fetched on
 //! demand without marking anything read) and searching it offline.
 
+use crate::output::say;
 use std::path::{Path, PathBuf};
 
 use mail_message::Address;
@@ -99,40 +100,43 @@ pub async fn show(
             from_cache: opened.from_cache,
         }),
         ShowFormat::Text => {
-            println!("{}", view.text.as_deref().unwrap_or(""));
+            say!("{}", view.text.as_deref().unwrap_or(""));
             Ok(())
         }
         ShowFormat::Html => {
-            println!("{}", opened.safe_html.html);
+            say!("{}", opened.safe_html.html);
             Ok(())
         }
         ShowFormat::Human => {
-            println!("Subject: {}", view.subject);
-            println!("From:    {}", people(&view.from));
-            println!("To:      {}", people(&view.to));
+            say!("Subject: {}", view.subject);
+            say!("From:    {}", people(&view.from));
+            say!("To:      {}", people(&view.to));
             if !view.cc.is_empty() {
-                println!("Cc:      {}", people(&view.cc));
+                say!("Cc:      {}", people(&view.cc));
             }
             if let Some(date) = view.date {
-                println!("Date:    {}", rfc3339(date));
+                say!("Date:    {}", rfc3339(date));
             }
             for attachment in view.attachments.iter().filter(|a| !a.inline) {
-                println!(
+                say!(
                     "Attached [{}]: {} ({}, {} bytes)",
-                    attachment.index, attachment.name, attachment.content_type, attachment.size
+                    attachment.index,
+                    attachment.name,
+                    attachment.content_type,
+                    attachment.size
                 );
             }
             if opened.safe_html.remote_blocked > 0 {
-                println!(
+                say!(
                     "({} remote images blocked; --allow-remote shows them)",
                     opened.safe_html.remote_blocked
                 );
             }
             for warning in &view.warnings {
-                println!("(warning: {warning})");
+                say!("(warning: {warning})");
             }
-            println!();
-            println!("{}", view.text.as_deref().unwrap_or("(no text)"));
+            say!();
+            say!("{}", view.text.as_deref().unwrap_or("(no text)"));
             Ok(())
         }
     }
@@ -152,7 +156,7 @@ pub async fn save_attachment(
         .save_attachment(folder, uid, index, to, overwrite)
         .await;
     engine.shutdown().await;
-    println!("Saved {}", saved?.display());
+    say!("Saved {}", saved?.display());
     Ok(())
 }
 
@@ -183,10 +187,10 @@ pub fn search(
         return print_json(&hits);
     }
     if hits.is_empty() {
-        println!("No cached message matches.");
+        say!("No cached message matches.");
     }
     for hit in hits {
-        println!(
+        say!(
             "{:<12} {:>7}  {}  {:<28}  {}",
             clip(&hit.folder, 12),
             hit.message.uid,
@@ -252,7 +256,7 @@ pub fn threads(
         return print_json(&threads);
     }
     for thread in threads {
-        println!(
+        say!(
             "{}  {:>3} message{} {}  {}",
             &thread.latest[..16.min(thread.latest.len())].replace('T', " "),
             thread.count,
@@ -282,12 +286,12 @@ pub fn remote_images_set(
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     store.set_remote_allowed(account.id, address, allowed, now)?;
     if allowed {
-        println!(
+        say!(
             "Remote images in messages from {} will load.",
             address.trim().to_lowercase()
         );
     } else {
-        println!(
+        say!(
             "Remote images in messages from {} are blocked.",
             address.trim().to_lowercase()
         );
@@ -307,10 +311,10 @@ pub fn remote_images_list(
         return print_json(&senders);
     }
     if senders.is_empty() {
-        println!("Remote images are blocked for every sender.");
+        say!("Remote images are blocked for every sender.");
     }
     for sender in senders {
-        println!("{sender}");
+        say!("{sender}");
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `tern send`: builds a message (new, reply or forward), writes it to the outbox, then
 //! tries to send it now unless told to only queue it.
 
+use crate::output::say_err;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -155,7 +156,7 @@ pub async fn run(
             }
         }
         if let Some(error) = &report.sent_copy_error {
-            eprintln!("Sent, but the copy in Sent waits: {error}");
+            say_err!("Sent, but the copy in Sent waits: {error}");
         }
     }
     engine.shutdown().await;
@@ -164,12 +165,12 @@ pub async fn run(
         print_json(&result)?;
     } else {
         match (result.state, &result.error) {
-            ("sent", _) => eprintln!("Sent ({}).", result.message_id),
+            ("sent", _) => say_err!("Sent ({}).", result.message_id),
             ("queued", Some(error)) => {
-                eprintln!("Queued, not sent yet: {error}. It stays in the outbox (`tern outbox`).")
+                say_err!("Queued, not sent yet: {error}. It stays in the outbox (`tern outbox`).")
             }
-            ("queued", None) => eprintln!("Queued in the outbox ({}).", result.message_id),
-            (state, error) => eprintln!("Not sent ({state}): {}", error.as_deref().unwrap_or("")),
+            ("queued", None) => say_err!("Queued in the outbox ({}).", result.message_id),
+            (state, error) => say_err!("Not sent ({state}): {}", error.as_deref().unwrap_or("")),
         }
     }
     if failed {

@@ -1,5 +1,6 @@
 //! `tern sync`: initial or delta sync of the named folders (default: all).
 
+use crate::output::say;
 use std::path::PathBuf;
 
 use mail_sync::Strategy;
@@ -43,7 +44,7 @@ pub async fn run(
     if !engine.pending()?.is_empty() {
         let replayed = engine.replay_pending().await?;
         if !json {
-            println!(
+            say!(
                 "Sent {} queued change{} to the server{}.",
                 replayed.confirmed,
                 if replayed.confirmed == 1 { "" } else { "s" },
@@ -77,7 +78,7 @@ pub async fn run(
         match engine.sync_folder(name, forced).await {
             Ok(report) => {
                 if !json {
-                    println!(
+                    say!(
                         "{:<20} {:<10} +{} -{} ~{} ({} cached{}) in {} ms",
                         report.folder,
                         report.strategy.as_str(),
@@ -107,7 +108,7 @@ pub async fn run(
     }
     if prefetch_days > 0 && names.iter().any(|name| name.eq_ignore_ascii_case("INBOX")) {
         match engine.prefetch_bodies("INBOX", prefetch_days).await {
-            Ok(report) if !json && report.fetched > 0 => println!(
+            Ok(report) if !json && report.fetched > 0 => say!(
                 "Kept {} message bodies ({} KiB) for offline reading",
                 report.fetched,
                 report.bytes / 1024
