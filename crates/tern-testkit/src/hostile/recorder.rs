@@ -1,0 +1,126 @@
+//! A loopback proxy in front of a real server that keeps both byte streams of every
+//! connection, to turn real sessions into [`Transcript`]s.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::transcript::Transcript;
+
+#[derive(Default)]
+struct Recorded {
+    client: Vec<u8>,
+    server: Vec<u8>,
+}
+
+/// A running recorder; stops accepting when dropped.
+pub struct RecordingProxy {
+    pub port: u16,
+    connections: Arc<Mutex<Vec<Arc<Mutex<Recorded>>>>>,
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingProxy {
+    /// Listens on a free loopback port and forwards to `127.0.0.1:target_port`.
+    pub async fn start(target_port: u16) -> anyhow::Result<RecordingProxy> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("Binding the recorder")?;
+        let port = listener.local_addr().context("Recorder address")?.port();
+        let connections: Arc<Mutex<Vec<Arc<Mutex<Recorded>>>>> = Arc::default();
+        let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = connections.clone();
+        let counter = open.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let recorded = Arc::new(Mutex::new(Recorded::default()));
+                if let Ok(mut list) = accepted.lock() {
+                    list.push(recorded.clone());
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)).await {
+                        relay(client, server, recorded).await;
+                    }
+                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+        });
+        Ok(RecordingProxy {
+            port,
+            connections,
+            open,
+            task,
+        })
+    }
+
+    /// Connections still open.
+    pub fn open_connections(&self) -> usize {
+        self.open.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The sessions recorded so far (one per connection, in the order they were accepted),
+    /// and forgets them.
+    pub fn take(&self) -> Vec<Transcript> {
+        let taken = match self.connections.lock() {
+            Ok(mut list) => std::mem::take(&mut *list),
+            Err(_) => Vec::new(),
+        };
+        taken
+            .iter()
+            .filter_map(|recorded| {
+                let recorded = recorded.lock().ok()?;
+                Some(Transcript::from_streams(&recorded.client, &recorded.server))
+            })
+            .collect()
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn relay(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Recorded>>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream_record = recorded.clone();
+    let upstream = async move {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            let read = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            if let Ok(mut recorded) = upstream_record.lock() {
+                recorded.client.extend_from_slice(&buffer[..read]);
+            }
+            if server_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let downstream = async move {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            let read = match server_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            if let Ok(mut recorded) = recorded.lock() {
+                recorded.server.extend_from_slice(&buffer[..read]);
+            }
+            if client_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
+}

@@ -1,0 +1,263 @@
+//! A loopback IMAP server that plays back [`Transcript`]s: it greets, reads commands (with
+//! their literals and continuation data), finds the recorded exchange for each — the same
+//! command text first, else the same verb — and sends its bytes with the client's tag. It
+//! knows nothing of IMAP beyond that, so whatever the (mutated) script says is what the
+//! client gets: lies, garbage, answers to other tags, a closed or stalled connection.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::transcript::{literal_before, split_lines, verb_of, Exchange, Transcript, TAG};
+
+/// What the server does after sending an exchange's bytes (set by mutations).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum After {
+    /// Go on with the next command.
+    #[default]
+    Continue,
+    /// Close the connection.
+    Close,
+    /// Keep the connection open and say nothing more (until the client goes away).
+    Stall,
+}
+
+/// A script to play: the sessions' greeting (the first transcript's) and every recorded
+/// exchange, with what to do after each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Script {
+    #[serde(with = "greeting_bytes")]
+    pub greeting: Vec<u8>,
+    pub exchanges: Vec<(Exchange, After)>,
+}
+
+mod greeting_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        let text: String = bytes.iter().map(|byte| char::from(*byte)).collect();
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+impl Script {
+    /// Every exchange of `transcripts`, answered as recorded.
+    pub fn from_transcripts(transcripts: &[Transcript]) -> Script {
+        Script {
+            greeting: transcripts
+                .first()
+                .map(|transcript| transcript.greeting.clone())
+                .unwrap_or_else(|| b"* OK ready\r\n".to_vec()),
+            exchanges: transcripts
+                .iter()
+                .flat_map(|transcript| transcript.exchanges.iter().cloned())
+                .map(|exchange| (exchange, After::Continue))
+                .collect(),
+        }
+    }
+}
+
+/// A running scripted server; stops accepting when dropped (open sessions end with the
+/// runtime or when their client leaves).
+pub struct ScriptedServer {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Serves `script` to every connection (each starts at the beginning of the script).
+    pub async fn start(script: Script) -> anyhow::Result<ScriptedServer> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("Binding the scripted server")?;
+        let port = listener
+            .local_addr()
+            .context("Scripted server address")?
+            .port();
+        let script = Arc::new(script);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let script = script.clone();
+                tokio::spawn(async move {
+                    let _ = serve(socket, &script).await;
+                });
+            }
+        });
+        Ok(ScriptedServer {
+            port,
+            accepted,
+            task,
+        })
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The longest client line the server reads (its own memory stays bounded too).
+const MAX_CLIENT_LINE: usize = 1 << 20;
+
+/// Reads one client line, with the literals inside it: `{n+}` data follows at once, `{n}`
+/// waits for a continuation, which this sends. `None` at the end of the stream.
+async fn read_command(
+    reader: &mut BufReader<OwnedReadHalf>,
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    loop {
+        let before = line.len();
+        let read = reader.read_until(b'\n', &mut line).await?;
+        if read == 0 {
+            return Ok((!line.is_empty()).then_some(line));
+        }
+        if line.len() > MAX_CLIENT_LINE {
+            return Err(std::io::Error::other("client line too long"));
+        }
+        if !line.ends_with(b"\r\n") {
+            continue;
+        }
+        let content = &line[before..line.len() - 2];
+        let synchronizing = content.ends_with(b"}") && !content.ends_with(b"+}");
+        match literal_before(&line[..line.len() - 2]) {
+            Some(size) if size <= MAX_CLIENT_LINE => {
+                if synchronizing {
+                    writer.write_all(b"+ Ready for literal data\r\n").await?;
+                }
+                let mut data = vec![0u8; size];
+                reader.read_exact(&mut data).await?;
+                line.extend_from_slice(&data);
+            }
+            _ => return Ok(Some(line)),
+        }
+    }
+}
+
+/// The exchange for `command`: the same text not yet used, else the same verb not yet used,
+/// else the same verb again.
+fn find(script: &Script, used: &[bool], command: &[u8]) -> Option<usize> {
+    let verb = verb_of(command);
+    let exchanges = &script.exchanges;
+    (0..exchanges.len())
+        .find(|&index| !used[index] && exchanges[index].0.command.starts_with(first_line(command)))
+        .or_else(|| {
+            (0..exchanges.len()).find(|&index| !used[index] && exchanges[index].0.verb() == verb)
+        })
+        .or_else(|| (0..exchanges.len()).find(|&index| exchanges[index].0.verb() == verb))
+}
+
+fn first_line(command: &[u8]) -> &[u8] {
+    match command.windows(2).position(|pair| pair == b"\r\n") {
+        Some(end) => &command[..end + 2],
+        None => command,
+    }
+}
+
+fn with_tag(bytes: &[u8], tag: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + tag.len());
+    let mut rest = bytes;
+    while let Some(position) = rest.windows(TAG.len()).position(|window| window == TAG) {
+        out.extend_from_slice(&rest[..position]);
+        out.extend_from_slice(tag);
+        rest = &rest[position + TAG.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+async fn serve(socket: TcpStream, script: &Script) -> std::io::Result<()> {
+    let (read, mut writer) = socket.into_split();
+    let mut reader = BufReader::new(read);
+    writer.write_all(&script.greeting).await?;
+    let mut used = vec![false; script.exchanges.len()];
+    while let Some(line) = read_command(&mut reader, &mut writer).await? {
+        let Some(space) = line.iter().position(|byte| *byte == b' ') else {
+            // `DONE` or data nobody asked for: nothing to answer.
+            continue;
+        };
+        let (tag, command) = (&line[..space], &line[space + 1..]);
+        let Some(index) = find(script, &used, command) else {
+            let mut answer = tag.to_vec();
+            answer.extend_from_slice(b" BAD Not in the script\r\n");
+            writer.write_all(&answer).await?;
+            continue;
+        };
+        used[index] = true;
+        let (exchange, after) = &script.exchanges[index];
+        let response = with_tag(&exchange.response, tag);
+        let pieces = split_lines(&response);
+        if exchange.verb() == "IDLE" {
+            // Everything up to the tagged answer (the go-ahead and the pushes) at once; the
+            // tagged answer after the client's DONE.
+            let held_back = pieces
+                .iter()
+                .rposition(|piece| piece.starts_with(tag) && !tag.is_empty())
+                .unwrap_or(pieces.len());
+            writer.write_all(&pieces[..held_back].concat()).await?;
+            if held_back < pieces.len() {
+                if read_command(&mut reader, &mut writer).await?.is_none() {
+                    return Ok(());
+                }
+                writer.write_all(&pieces[held_back..].concat()).await?;
+            }
+        } else {
+            // A continuation request waits for the client's next line (AUTHENTICATE data)
+            // before the rest is sent.
+            let mut pending: Vec<u8> = Vec::new();
+            for piece in pieces {
+                pending.extend_from_slice(piece);
+                if piece.starts_with(b"+") {
+                    writer.write_all(&pending).await?;
+                    pending.clear();
+                    if read_command(&mut reader, &mut writer).await?.is_none() {
+                        return Ok(());
+                    }
+                }
+            }
+            writer.write_all(&pending).await?;
+        }
+        match after {
+            After::Continue => {}
+            After::Close => {
+                let _ = writer.shutdown().await;
+                return Ok(());
+            }
+            After::Stall => {
+                // Read and ignore until the client gives up.
+                let mut sink = [0u8; 4096];
+                loop {
+                    match tokio::time::timeout(Duration::from_secs(60), reader.read(&mut sink))
+                        .await
+                    {
+                        Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Ok(()),
+                        Ok(Ok(_)) => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
