@@ -370,6 +370,10 @@ pub enum ErrorCode {
     NoAccount,
     /// Bad input from the window.
     Invalid,
+    /// The cache file is damaged or from a newer Tern (the window offers to rebuild it).
+    CacheDamaged,
+    /// The disk holding the cache is full.
+    DiskFull,
     Other,
 }
 

@@ -21,6 +21,8 @@ fn code_of(kind: ErrorKind) -> ErrorCode {
         ErrorKind::Network => ErrorCode::Network,
         ErrorKind::Policy => ErrorCode::Policy,
         ErrorKind::ServerRefused | ErrorKind::ServerBusy | ErrorKind::Protocol => ErrorCode::Server,
+        ErrorKind::CacheDamaged => ErrorCode::CacheDamaged,
+        ErrorKind::DiskFull => ErrorCode::DiskFull,
         ErrorKind::Other => ErrorCode::Other,
     }
 }
@@ -45,6 +47,11 @@ impl From<anyhow::Error> for IpcError {
                     Some(_) => Some(ErrorCode::Other),
                     None => None,
                 }
+            })
+            .or_else(|| match mail_store::cache_problem(&error) {
+                Some(mail_store::CacheProblem::DiskFull) => Some(ErrorCode::DiskFull),
+                Some(_) => Some(ErrorCode::CacheDamaged),
+                None => None,
             })
             .unwrap_or(ErrorCode::Other);
         Self::new(code, message)

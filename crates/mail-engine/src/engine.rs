@@ -551,6 +551,7 @@ impl Engine {
             "synced"
         );
         self.publish(&report, announce);
+        self.requeue_restored(&folder);
         Ok(report)
     }
 

@@ -20,6 +20,10 @@ pub enum ErrorKind {
     ServerBusy,
     /// The server's answer made no sense (cannot be parsed or does not add up).
     Protocol,
+    /// The cache file is damaged or from a newer Tern: rebuild it from the server.
+    CacheDamaged,
+    /// The disk holding the cache is full: nothing was written, nothing lost.
+    DiskFull,
     /// Anything else (cache, configuration).
     Other,
 }

@@ -240,7 +240,7 @@ impl Engine {
                 })
                 .await?;
             if let Some((raw, remote)) = partial {
-                self.keep_body(folder, uid, &raw, &remote);
+                self.keep_opened_body(folder, uid, &raw, &remote);
                 return Ok(RawMessage {
                     raw,
                     remote,
@@ -271,7 +271,7 @@ impl Engine {
             ));
         };
         let remote = RemoteParts::default();
-        self.keep_body(folder, uid, &raw, &remote);
+        self.keep_opened_body(folder, uid, &raw, &remote);
         Ok(RawMessage {
             raw,
             remote,
@@ -279,14 +279,21 @@ impl Engine {
         })
     }
 
-    fn keep_body(&self, folder: &Folder, uid: u64, raw: &[u8], remote: &RemoteParts) {
+    /// Keeps a fetched body in the cache (and evicts down to the budget).
+    fn keep_body(&self, folder: &Folder, uid: u64, raw: &[u8], remote: &RemoteParts) -> Result<()> {
         let text = search_text(&parse_message(raw));
         let remote = remote_parts_to_json(remote);
-        let kept = with_store(self.store(), |store| {
+        with_store(self.store(), |store| {
             store.save_partial_body(folder.id, uid, raw, &remote, &text, unix_now())?;
             store.evict_bodies(self.options().body_budget)
-        });
-        if let Err(error) = kept {
+        })
+        .map(|_| ())
+    }
+
+    /// [`Self::keep_body`] for a message being opened: it is shown even when it cannot be
+    /// kept (a full disk), just not offline.
+    fn keep_opened_body(&self, folder: &Folder, uid: u64, raw: &[u8], remote: &RemoteParts) {
+        if let Err(error) = self.keep_body(folder, uid, raw, remote) {
             tracing::warn!(folder = %folder.name, uid, %error, "could not cache a body");
         }
     }
@@ -475,7 +482,9 @@ impl Engine {
             }
             for (uid, raw) in &fetched {
                 report.bytes += raw.len() as u64;
-                self.keep_body(&folder, u64::from(*uid), raw, &RemoteParts::default());
+                // A body that cannot be kept (a full disk) ends the prefetch: fetching it
+                // again and again would only spin.
+                self.keep_body(&folder, u64::from(*uid), raw, &RemoteParts::default())?;
             }
             report.fetched += fetched.len();
             if with_store(self.store(), |store| store.bodies_size())? >= budget {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod bodies;
+mod damage;
 mod drafts;
 mod folders;
 mod messages;
@@ -14,6 +15,8 @@ mod outbox;
 mod overlay;
 mod pending;
 mod private_files;
+mod restored;
+mod salvage;
 mod search;
 mod sync_state;
 
@@ -25,6 +28,7 @@ use rusqlite::Connection;
 
 pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
 pub use bodies::MissingBody;
+pub use damage::{cache_problem, cache_problem_at, CacheDamaged, CacheProblem};
 pub use drafts::{DraftId, StoredDraft};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
@@ -35,6 +39,8 @@ pub use outbox::{
 };
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
 pub use private_files::{private_dir, private_options, tighten_data_dir, tighten_file};
+pub use restored::{Requeued, RestoredDropped};
+pub use salvage::{salvage, Cell, LocalData, Restored, SalvagedAction};
 pub use search::{fts_query, SearchHit, ThreadRow};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
 
@@ -48,6 +54,40 @@ pub const DATABASE_FILE: &str = "tern.db";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// A shared lock on the profile while this is open: a rebuild of the cache (which
+    /// needs it alone) waits for nobody and refuses while any process has it open.
+    _in_use: std::fs::File,
+}
+
+/// The lock file every open cache holds shared, and a rebuild exclusively.
+fn in_use_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_os_string();
+    name.push(".in-use");
+    PathBuf::from(name)
+}
+
+fn open_in_use(database: &Path) -> anyhow::Result<std::fs::File> {
+    let path = in_use_path(database);
+    private_options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("Opening {}", path.display()))
+}
+
+/// Holds the cache of a data directory for this process alone (while the returned file is
+/// open): `None` when another process has it open. For rebuilding the cache.
+pub fn take_cache_alone(data_dir: &Path) -> anyhow::Result<Option<std::fs::File>> {
+    private_dir(data_dir)?;
+    let file = open_in_use(&data_dir.join(DATABASE_FILE))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).context("Locking the cache for a rebuild")
+        }
+    }
 }
 
 impl Store {
@@ -69,6 +109,21 @@ impl Store {
             .truncate(false)
             .open(path)
             .with_context(|| format!("Creating the cache {}", path.display()))?;
+        let in_use = open_in_use(path)?;
+        match in_use.try_lock_shared() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+                "The cache {} is being rebuilt by another Tern process; try again when it is done",
+                path.display()
+            ),
+            Err(std::fs::TryLockError::Error(error)) => {
+                return Err(error).context("Locking the cache for use")
+            }
+        }
+        Self::open_checked(path, in_use).map_err(|error| damage::damaged_on_open(error, path))
+    }
+
+    fn open_checked(path: &Path, in_use: std::fs::File) -> anyhow::Result<Store> {
         let mut conn = Connection::open(path)
             .with_context(|| format!("Opening the cache {}", path.display()))?;
         // Another process (the app, `tern watch`, a `tern` command) may be writing: wait
@@ -88,11 +143,13 @@ impl Store {
         // b-trees stay in memory instead of temp files: a quarter of the write cost.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .context("Setting temp_store=MEMORY")?;
+        damage::check_whole(&conn, path)?;
         migrate::migrate(&mut conn)
             .with_context(|| format!("Migrating the cache {}", path.display()))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            _in_use: in_use,
         })
     }
 

@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_remote_parts.sql",
         include_str!("../../../migrations/0009_remote_parts.sql"),
     ),
+    (
+        "0010_restored_actions.sql",
+        include_str!("../../../migrations/0010_restored_actions.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -236,50 +236,7 @@ impl Store {
             }
         }
         let tx = self.conn.transaction().context("Starting an action")?;
-        let mut queued = Queued::default();
-        for &uid in uids {
-            let Some(flags) = stored_flags(&tx, folder, uid)? else {
-                queued.missing.push(uid);
-                continue;
-            };
-            match kind {
-                PendingKind::AddFlag(_) | PendingKind::RemoveFlag(_) => {
-                    let mut wanted = flags.clone();
-                    kind.apply_to(&mut wanted);
-                    if wanted == flags && !has_pending(&tx, folder, uid)? {
-                        queued.unchanged.push(uid);
-                        continue;
-                    }
-                    write_flags(&tx, folder, uid, &wanted)?;
-                    insert_op(&tx, folder, uid, kind, &flags, now)?;
-                }
-                PendingKind::Move { target } => {
-                    let id = insert_op(&tx, folder, uid, kind, &flags, now)?;
-                    let local = LOCAL_UID_BASE + id as u64;
-                    tx.execute(
-                        "UPDATE pending_ops SET local_uid = ?2 WHERE id = ?1",
-                        params![id, local as i64],
-                    )
-                    .context("Naming the moved message")?;
-                    // The count trigger moves the message between the folders' counts.
-                    tx.execute(
-                        "UPDATE messages SET folder_id = ?3, uid = ?4 WHERE folder_id = ?1 AND uid = ?2",
-                        params![folder.0, uid as i64, target.0, local as i64],
-                    )
-                    .context("Moving the message in the cache")?;
-                    queued.moved.push((uid, local));
-                }
-                PendingKind::Expunge => {
-                    insert_op(&tx, folder, uid, kind, &flags, now)?;
-                    tx.execute(
-                        "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2",
-                        params![folder.0, uid as i64],
-                    )
-                    .context("Removing the message from the cache")?;
-                }
-            }
-            queued.changed.push(uid);
-        }
+        let queued = queue_in(&tx, folder, uids, kind, now)?;
         tx.commit().context("Committing an action")?;
         Ok(queued)
     }
@@ -373,4 +330,59 @@ impl Store {
         tx.commit().context("Committing dropped operations")?;
         Ok(dropped)
     }
+}
+
+/// [`Store::queue_action`] inside a transaction of the caller's.
+pub(crate) fn queue_in(
+    tx: &rusqlite::Transaction<'_>,
+    folder: FolderId,
+    uids: &[u64],
+    kind: &PendingKind,
+    now: i64,
+) -> anyhow::Result<Queued> {
+    let mut queued = Queued::default();
+    for &uid in uids {
+        let Some(flags) = stored_flags(tx, folder, uid)? else {
+            queued.missing.push(uid);
+            continue;
+        };
+        match kind {
+            PendingKind::AddFlag(_) | PendingKind::RemoveFlag(_) => {
+                let mut wanted = flags.clone();
+                kind.apply_to(&mut wanted);
+                if wanted == flags && !has_pending(tx, folder, uid)? {
+                    queued.unchanged.push(uid);
+                    continue;
+                }
+                write_flags(tx, folder, uid, &wanted)?;
+                insert_op(tx, folder, uid, kind, &flags, now)?;
+            }
+            PendingKind::Move { target } => {
+                let id = insert_op(tx, folder, uid, kind, &flags, now)?;
+                let local = LOCAL_UID_BASE + id as u64;
+                tx.execute(
+                    "UPDATE pending_ops SET local_uid = ?2 WHERE id = ?1",
+                    params![id, local as i64],
+                )
+                .context("Naming the moved message")?;
+                // The count trigger moves the message between the folders' counts.
+                tx.execute(
+                        "UPDATE messages SET folder_id = ?3, uid = ?4 WHERE folder_id = ?1 AND uid = ?2",
+                        params![folder.0, uid as i64, target.0, local as i64],
+                    )
+                    .context("Moving the message in the cache")?;
+                queued.moved.push((uid, local));
+            }
+            PendingKind::Expunge => {
+                insert_op(tx, folder, uid, kind, &flags, now)?;
+                tx.execute(
+                    "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                    params![folder.0, uid as i64],
+                )
+                .context("Removing the message from the cache")?;
+            }
+        }
+        queued.changed.push(uid);
+    }
+    Ok(queued)
 }

@@ -68,6 +68,27 @@ fn row(uid: u32, flags: &str) -> MessageRow {
     }
 }
 
+/// An account with an INBOX of `count` messages (UIDs 1..=count) with bodies, initial sync
+/// complete: a cache of some size for tests of the file itself.
+pub(crate) fn seed_folder(store: &mut Store, count: u32) -> FolderId {
+    let account = account(store);
+    let folder = inbox(store, account);
+    store
+        .begin_initial_sync(folder, &meta(count + 1))
+        .expect("begin");
+    let rows: Vec<MessageRow> = (1..=count).map(|uid| row(uid, "")).collect();
+    store
+        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+        .expect("rows");
+    for uid in 1..=count {
+        let body = format!("Subject: Message {uid}\r\n\r\n{}", "body text ".repeat(40));
+        store
+            .save_body(folder, u64::from(uid), body.as_bytes(), "body text", 1)
+            .expect("body");
+    }
+    folder
+}
+
 fn meta(uid_next: u32) -> SyncMeta {
     SyncMeta {
         uid_validity: UidValidity(42),
@@ -450,6 +471,7 @@ fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
 mod bodies;
 mod outbox;
 mod pending;
+mod salvage;
 
 #[test]
 fn the_attachment_mark_is_kept_and_listed() {

@@ -139,6 +139,9 @@ pub enum Command {
     /// Which senders' messages may load remote images when shown (blocked by default).
     #[command(subcommand)]
     RemoteImages(RemoteImagesCommand),
+    /// The cache itself (`tern cache rebuild` when it is damaged or from a newer Tern).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Changes made here that wait for the server (offline, or not sent yet).
     Pending {
         /// Print JSON.
@@ -223,6 +226,21 @@ pub struct SendArgs {
     /// Print JSON (`id`, `message_id`, `state`, `error`, `ms`).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Read the whole cache and check it is sound (damage a command never reads goes
+    /// unnoticed until then); exits 1 with what to do when it is not.
+    Check,
+    /// Rebuild the cache from the server: what only exists here (accounts, queued changes,
+    /// the outbox, drafts) is saved to a file first and kept; the old cache is set aside,
+    /// never deleted; then every account is synced again (offline: at the next sync).
+    Rebuild {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

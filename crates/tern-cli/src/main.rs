@@ -11,6 +11,25 @@ mod password;
 
 use clap::Parser;
 
+/// The cache problem behind `error`: in the store's own errors, or in an engine error's kind.
+fn cache_problem(
+    error: &anyhow::Error,
+    data_dir: &std::path::Path,
+) -> Option<mail_store::CacheProblem> {
+    mail_store::cache_problem_at(error, data_dir).or_else(|| {
+        error.chain().find_map(|cause| {
+            let engine = cause.downcast_ref::<mail_engine::EngineError>()?;
+            match engine.kind {
+                mail_engine::ErrorKind::DiskFull => Some(mail_store::CacheProblem::DiskFull),
+                mail_engine::ErrorKind::CacheDamaged => Some(mail_store::CacheProblem::Damaged {
+                    reason: engine.to_string(),
+                }),
+                _ => None,
+            }
+        })
+    })
+}
+
 fn main() {
     let args = cli::Args::parse();
     tern_profile::init_logging();
@@ -25,9 +44,17 @@ fn main() {
             std::process::exit(1);
         }
     };
+    let data_dir = args.data_dir.clone();
     let result = runtime.block_on(commands::run(args));
     if let Err(error) = result {
-        let line = format!("{error:#}").replace('\n', " ");
+        // A damaged cache, one from a newer Tern, or a full disk: one sentence that says
+        // what to do, whatever command met it.
+        let dir = tern_profile::data_dir(data_dir).unwrap_or_else(|_| "the data directory".into());
+        let line = match cache_problem(&error, &dir) {
+            Some(problem) => problem.explain(&dir),
+            None => format!("{error:#}"),
+        }
+        .replace('\n', " ");
         output::say_err!("tern: {line}");
         std::process::exit(1);
     }

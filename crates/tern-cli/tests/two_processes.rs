@@ -42,20 +42,32 @@ fn add_account(data: &Path, server: &Dovecot) {
     ));
 }
 
-fn start_watch(data: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--data-dir")
-        .arg(data)
-        .args([
-            "watch", "--json", "--folder", "INBOX", "--folder", "Archive", "--folder", "Trash",
-        ])
-        .env_remove("TERN_DATA_DIR")
-        .envs(PW.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tern watch runs")
+/// A `tern watch` that is killed when dropped (also when the test fails half-way).
+struct Watcher(Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_watch(data: &Path) -> Watcher {
+    Watcher(
+        Command::new(env!("CARGO_BIN_EXE_tern"))
+            .arg("--data-dir")
+            .arg(data)
+            .args([
+                "watch", "--json", "--folder", "INBOX", "--folder", "Archive", "--folder", "Trash",
+            ])
+            .env_remove("TERN_DATA_DIR")
+            .envs(PW.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tern watch runs"),
+    )
 }
 
 /// A message as `tern list --json` shows it.
@@ -154,8 +166,7 @@ fn actions_through_one_process_show_at_once_while_another_syncs_and_replays() {
         }
         // Now and then the watcher dies and another one starts (as when the app restarts).
         if round % 15 == 14 {
-            watch.kill().expect("kill the watcher");
-            watch.wait().expect("reaped");
+            drop(watch);
             watch = start_watch(data.path());
         }
         if round == 30 {
@@ -232,8 +243,7 @@ fn actions_through_one_process_show_at_once_while_another_syncs_and_replays() {
         "two-process soak: 60 rounds in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    watch.kill().expect("kill the watcher");
-    watch.wait().expect("reaped");
+    drop(watch);
 
     // In the end everything reached the server and the cache agrees with it.
     let sync = tern(data.path(), &["sync"], &PW, None);

@@ -186,6 +186,46 @@ impl Engine {
     }
 
     /// Tells subscribers about operations given up.
+    /// Actions brought over from a damaged cache (`tern cache rebuild`) whose folder has
+    /// just been synced go back into the queue; the ones that cannot are announced dropped.
+    pub(crate) fn requeue_restored(&self, folder: &mail_store::Folder) {
+        let account = self.account().id;
+        let waiting = with_store(self.store(), |store| store.restored_waiting(account));
+        if !matches!(waiting, Ok(count) if count > 0) {
+            return;
+        }
+        match with_store(self.store(), |store| {
+            store.requeue_restored(folder, crate::sync::unix_now())
+        }) {
+            Ok(requeued) => {
+                for dropped in &requeued.dropped {
+                    self.send_event(EngineEvent::ActionDropped {
+                        account: self.account().email.clone(),
+                        folder: dropped.folder.clone(),
+                        uid: dropped.uid,
+                        action: match (dropped.kind.as_str(), dropped.flag.as_deref()) {
+                            ("add_flag", Some("\\Seen")) => "mark_read",
+                            ("remove_flag", Some("\\Seen")) => "mark_unread",
+                            ("add_flag", Some("\\Flagged")) => "flag",
+                            ("remove_flag", Some("\\Flagged")) => "unflag",
+                            ("expunge", _) => "delete",
+                            (kind, _) => kind,
+                        }
+                        .to_string(),
+                        reason: dropped.reason.clone(),
+                    });
+                }
+                if requeued.queued > 0 {
+                    tracing::info!(folder = %folder.name, queued = requeued.queued, "restored actions queued again");
+                    self.wake_replayer();
+                }
+            }
+            Err(error) => {
+                tracing::warn!(folder = %folder.name, %error, "queueing restored actions again")
+            }
+        }
+    }
+
     pub(crate) fn announce_dropped(&self, dropped: &[PendingOp], reason: &str) {
         for op in dropped {
             self.send_event(EngineEvent::ActionDropped {

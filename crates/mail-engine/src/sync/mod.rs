@@ -75,7 +75,23 @@ pub(crate) fn with_store<T>(
             "The cache lock was poisoned by a crash in another task",
         )
     })?;
-    work(&mut guard).map_err(|error| EngineError::new(ErrorKind::Other, format!("{error:#}")))
+    work(&mut guard).map_err(|error| {
+        let dir = guard
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let kind = match mail_store::cache_problem_at(&error, &dir) {
+            Some(mail_store::CacheProblem::DiskFull) => ErrorKind::DiskFull,
+            Some(_) => ErrorKind::CacheDamaged,
+            None => ErrorKind::Other,
+        };
+        let message = match kind {
+            ErrorKind::DiskFull => format!("The disk holding the cache is full: {error:#}"),
+            _ => format!("{error:#}"),
+        };
+        EngineError::new(kind, message)
+    })
 }
 
 pub(crate) fn unix_now() -> i64 {

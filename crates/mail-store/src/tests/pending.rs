@@ -4,7 +4,7 @@
 use super::*;
 
 /// INBOX (UIDs 1..=4, unread) and Archive (empty), both fully synced.
-fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
+pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
     let (dir, mut store) = temp_store();
     let account = account(&mut store);
     store

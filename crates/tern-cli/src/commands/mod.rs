@@ -2,6 +2,7 @@
 
 mod account;
 mod actions;
+mod cache;
 mod folders;
 mod list;
 mod outbox;
@@ -13,7 +14,7 @@ mod watch;
 
 use mail_engine::Action;
 
-use crate::cli::{AccountCommand, Args, Command, RemoteImagesCommand};
+use crate::cli::{AccountCommand, Args, CacheCommand, Command, RemoteImagesCommand};
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let account = args.account.as_deref();
@@ -29,6 +30,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             json,
         } => outbox::run(args.data_dir, account, flush, retry, discard, json).await,
         Command::Folders { json } => folders::run(args.data_dir, account, json).await,
+        Command::Cache(CacheCommand::Rebuild { json }) => cache::rebuild(args.data_dir, json).await,
+        Command::Cache(CacheCommand::Check) => cache::check(args.data_dir),
         Command::Sync {
             folders,
             strategy,
