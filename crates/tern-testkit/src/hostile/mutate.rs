@@ -271,7 +271,10 @@ fn apply(
                     format!("dropped line {at}")
                 }
                 Mutation::RepeatLine => {
-                    let times = [1, 2, 10, 1000, 20_000][random.below(5)];
+                    // Up to 20,000 times, but no more than 4 MiB of repeats: a flood of
+                    // lines, not a test harness out of memory.
+                    let wanted = [1, 2, 10, 1000, 20_000][random.below(5)];
+                    let times = wanted.min((4 << 20) / lines[at].len().max(1)).max(1);
                     let line = lines[at].clone();
                     for _ in 0..times {
                         lines.insert(at, line.clone());
