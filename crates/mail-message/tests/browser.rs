@@ -181,7 +181,9 @@ fn sanitized_mail_runs_nothing_and_loads_nothing_in_a_real_browser() {
         &format!("<p style=\"background: u\\72 l({beacon}/control-css.png)\">css</p>"),
     ));
     assert!(
-        beacons(&server).iter().any(|path| path.ends_with("control-css.png")),
+        beacons(&server)
+            .iter()
+            .any(|path| path.ends_with("control-css.png")),
         "the escaped CSS control made no request: {:?}",
         server.requests.lock().unwrap()
     );

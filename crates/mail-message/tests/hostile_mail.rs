@@ -81,7 +81,11 @@ fn fifty_thousand_references_or_prefixes_cost_little() {
         "From: a@example.org\r\nSubject: {subject}\r\nMessage-ID: <m@x>\r\nReferences:{references}\r\n\r\n"
     );
     let headers = parse_list_headers(header.as_bytes());
-    assert!(headers.references.len() <= 100, "{}", headers.references.len());
+    assert!(
+        headers.references.len() <= 100,
+        "{}",
+        headers.references.len()
+    );
     assert_eq!(headers.references[0], "r0@x");
     let groups = thread(&[
         ThreadInput {
