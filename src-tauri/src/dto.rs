@@ -424,6 +424,11 @@ pub enum AppEvent {
     },
     /// Reload the app state (account added, folders listed, events missed).
     Reload,
+    /// The cache turned out damaged (a background check, or a command that met it): the
+    /// window offers to rebuild it.
+    CacheDamaged {
+        message: String,
+    },
 }
 
 /// A count for the window (saturating: a u32 is plenty for anything shown).

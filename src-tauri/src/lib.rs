@@ -69,6 +69,40 @@ fn quit<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
+/// How long after start the whole cache is read to check it (damage that no screen has
+/// read yet): once the window and the first syncs are done with the disk.
+const CHECK_CACHE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads the whole cache once, in the background on a connection of its own; damage found
+/// is told to the window, which offers to rebuild.
+async fn check_cache_later<R: Runtime>(app: AppHandle<R>) {
+    tokio::time::sleep(CHECK_CACHE_AFTER).await;
+    let path = app
+        .state::<AppState>()
+        .data_dir
+        .join(mail_store::DATABASE_FILE);
+    if !path.exists() {
+        return;
+    }
+    let checked =
+        tauri::async_runtime::spawn_blocking(move || mail_store::check_cache_file(&path)).await;
+    if let Ok(Err(error)) = checked {
+        let error = dto::IpcError::from(error);
+        tracing::error!(message = %error.message, "the cache is damaged");
+        let state = app.state::<AppState>();
+        if let Ok(mut startup) = state.startup_error.lock() {
+            *startup = Some(error.clone());
+        }
+        let _ = tauri::Emitter::emit(
+            &app,
+            forward::EVENT,
+            dto::AppEvent::CacheDamaged {
+                message: error.message,
+            },
+        );
+    }
+}
+
 /// "Check mail now": wakes the session's folder check (queued changes, LIST, every folder).
 fn check_now<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
@@ -103,6 +137,7 @@ pub fn run() {
             commands::account::test_connection,
             commands::account::add_account,
             commands::account::use_demo,
+            commands::account::rebuild_cache,
             commands::mail::messages,
             commands::mail::open_message,
             commands::mail::act,
@@ -169,6 +204,7 @@ pub fn run() {
                         }
                     }
                 }
+                check_cache_later(handle.clone()).await;
             });
             Ok(())
         })

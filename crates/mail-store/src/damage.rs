@@ -156,43 +156,60 @@ impl crate::Store {
     /// damage a command that never reads the damaged pages would not notice. Linear in the
     /// cache's size (about a second per gigabyte), so run on request or in the background.
     pub fn check_whole_cache(&self) -> anyhow::Result<()> {
-        let damaged = |reason: String| CacheDamaged {
-            path: self.path.clone(),
-            reason,
-        };
-        let mut statement = self
-            .conn
-            .prepare("PRAGMA quick_check(5)")
-            .map_err(|error| damaged(error.to_string()))?;
-        let findings: Vec<String> = statement
-            .query_map([], |row| row.get(0))
-            .map_err(|error| damaged(error.to_string()))?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|error| damaged(error.to_string()))?;
-        if findings.len() == 1 && findings[0] == "ok" {
-            return Ok(());
-        }
-        let findings: Vec<String> = findings
-            .iter()
-            .flat_map(|finding| finding.lines())
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with("***"))
-            .map(str::to_string)
-            .collect();
-        let shown = findings
-            .iter()
-            .take(2)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("; ");
-        let more = findings.len().saturating_sub(2);
-        Err(damaged(if more > 0 {
-            format!("{shown}; and {more} more")
-        } else {
-            shown
-        })
-        .into())
+        quick_check(&self.conn, &self.path)
     }
+}
+
+/// [`crate::Store::check_whole_cache`] on a connection of its own (read-only, beside the
+/// app's): a background check that never holds up the app's work on the cache.
+pub fn check_cache_file(path: &Path) -> anyhow::Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|error| CacheDamaged {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })?;
+    quick_check(&conn, path)
+}
+
+fn quick_check(conn: &Connection, path: &Path) -> anyhow::Result<()> {
+    let damaged = |reason: String| CacheDamaged {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut statement = conn
+        .prepare("PRAGMA quick_check(5)")
+        .map_err(|error| damaged(error.to_string()))?;
+    let findings: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .map_err(|error| damaged(error.to_string()))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|error| damaged(error.to_string()))?;
+    if findings.len() == 1 && findings[0] == "ok" {
+        return Ok(());
+    }
+    let findings: Vec<String> = findings
+        .iter()
+        .flat_map(|finding| finding.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("***"))
+        .map(str::to_string)
+        .collect();
+    let shown = findings
+        .iter()
+        .take(2)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = findings.len().saturating_sub(2);
+    Err(damaged(if more > 0 {
+        format!("{shown}; and {more} more")
+    } else {
+        shown
+    })
+    .into())
 }
 
 fn wal_path(path: &Path) -> PathBuf {

@@ -28,7 +28,7 @@ use rusqlite::Connection;
 
 pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
 pub use bodies::MissingBody;
-pub use damage::{cache_problem, cache_problem_at, CacheDamaged, CacheProblem};
+pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};
 pub use drafts::{DraftId, StoredDraft};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};

@@ -235,6 +235,36 @@ async fn add<R: Runtime>(
     Ok(())
 }
 
+/// Rebuilds a damaged cache (or one from a newer Tern) from the server, keeping what only
+/// exists here: the session stops (this app must let go of the cache), `tern_profile`
+/// rebuilds, the account opens again and the session restarts (the folder checker brings the
+/// mail back). Returns what was kept, in words.
+#[tauri::command]
+pub async fn rebuild_cache<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<String, IpcError> {
+    let mut session = state.session.lock().await;
+    if let Some(running) = session.take() {
+        running.stop().await;
+    }
+    if let Ok(mut engine) = state.engine.lock() {
+        *engine = None;
+    }
+    let dir = state.data_dir.clone();
+    let rebuilt = tauri::async_runtime::spawn_blocking(move || tern_profile::rebuild_cache(&dir))
+        .await
+        .map_err(|error| {
+            IpcError::new(ErrorCode::Other, format!("The rebuild stopped: {error}"))
+        })??;
+    if let Ok(mut error) = state.startup_error.lock() {
+        *error = None;
+    }
+    start(&app, &state, &mut session).await?;
+    let _ = app.emit(EVENT, AppEvent::Reload);
+    Ok(rebuilt.summary())
+}
+
 /// Opens the profile's account (if any) and starts its session.
 pub async fn start<R: Runtime>(
     app: &AppHandle<R>,

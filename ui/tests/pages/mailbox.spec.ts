@@ -1,3 +1,5 @@
+/// <reference types="node" />
+import { createServer } from 'node:http';
 import { expect, test, type Page } from '@playwright/test';
 
 async function load(page: Page, options: Record<string, unknown> = {}) {
@@ -6,7 +8,9 @@ async function load(page: Page, options: Record<string, unknown> = {}) {
   }, options);
   await page.goto('/stub.html');
   // The UI listens for events before it loads: once something is drawn, events arrive.
-  await expect(page.locator('[data-testid="message-list"], [data-testid="setup-form"]').first()).toBeVisible();
+  await expect(
+    page.locator('[data-testid="message-list"], [data-testid="setup-form"], [data-testid="cache-damaged"]').first(),
+  ).toBeVisible();
 }
 
 test('a 100k-message inbox renders only the rows on screen and scrolls to the end', async ({ page }) => {
@@ -87,6 +91,48 @@ test('a hostile message runs nothing: the body frame is sandboxed without script
   await page.frameLocator('[data-testid="reader-body"]').locator('a').click().catch(() => {});
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
   await expect(page.getByTestId('remote-bar')).toContainText('2 remote images were blocked');
+});
+
+test('the message frame loads remote images only when they were allowed', async ({ page }) => {
+  // A recording HTTP server stands for a tracker (requests from the sandboxed frame bypass
+  // Playwright's routing); the frame's own CSP must keep a remote image that slipped past
+  // the sanitizer from being requested unless the person allowed remote content.
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    response.writeHead(204);
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const tracker = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  try {
+    await load(page, { remoteImage: `${tracker}/control-before.gif`, remoteAllowed: true });
+    await page.locator('[data-uid="100000"]').click();
+    await expect.poll(() => requests).toContain('/control-before.gif');
+
+    await load(page, { remoteImage: `${tracker}/blocked.gif`, remoteAllowed: false });
+    await page.locator('[data-uid="100000"]').click();
+    // The image comes before this text in the frame: once the text shows, it was parsed.
+    await expect(page.frameLocator('[data-testid="reader-body"]').locator('p')).toHaveText('Image below');
+
+    await load(page, { remoteImage: `${tracker}/control-after.gif`, remoteAllowed: true });
+    await page.locator('[data-uid="100000"]').click();
+    await expect.poll(() => requests).toContain('/control-after.gif');
+    expect(requests).not.toContain('/blocked.gif');
+  } finally {
+    server.close();
+  }
+});
+
+test('a damaged cache is said in one sentence and rebuilt with one click', async ({ page }) => {
+  await load(page, { damaged: true });
+  await expect(page.getByTestId('cache-damaged')).toContainText('damaged');
+  await page.getByTestId('rebuild-cache').click();
+  await expect(page.getByTestId('message-list')).toBeVisible();
+  await expect(page.getByTestId('rebuilt')).toContainText('kept 1 account, 2 queued changes');
+  const calls = await page.evaluate(() => window.tern.calls.map((call) => call.cmd));
+  expect(calls).toContain('rebuild_cache');
 });
 
 test('search shows local results', async ({ page }) => {

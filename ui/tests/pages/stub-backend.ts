@@ -11,6 +11,12 @@ export interface StubOptions {
   connectivity: 'live' | 'connecting' | 'offline';
   pending: number;
   hostile: boolean;
+  /** The cache is damaged at start (the app offers a rebuild). */
+  damaged: boolean;
+  /** A message body with this remote image (as if it had slipped past the sanitizer). */
+  remoteImage: string | null;
+  /** Whether remote content was allowed for the opened message. */
+  remoteAllowed: boolean;
 }
 
 export interface StubControl {
@@ -34,7 +40,8 @@ export function installStub(options: StubOptions): void {
   const seen = new Set<number>();
   const flagged = new Set<number>();
   const calls: StubControl['calls'] = [];
-  let hasAccount = options.account;
+  let hasAccount = options.account && !options.damaged;
+  let damaged = options.damaged;
 
   const row = (uid: number): MessageRowDto => ({
     uid,
@@ -65,7 +72,9 @@ export function installStub(options: StubOptions): void {
       : null,
     settings: { notifications: true, close_to_tray: true, last_folder: null },
     demo: null,
-    startup_error: null,
+    startup_error: damaged
+      ? { code: 'cache_damaged', message: 'The cache in /home/alice/.local/share/tern is damaged (database disk image is malformed); run `tern cache rebuild`' }
+      : null,
     outbox: { waiting: 0, attention: 0 },
     can_send: hasAccount,
   });
@@ -77,6 +86,10 @@ export function installStub(options: StubOptions): void {
       switch (cmd) {
         case 'app_state':
           return appState();
+        case 'rebuild_cache':
+          damaged = false;
+          hasAccount = true;
+          return 'Rebuilt the cache: kept 1 account, 2 queued changes, 1 message in the outbox and 0 drafts.';
         case 'provider':
           return String(args.email).endsWith('@gmail.com')
             ? {
@@ -110,9 +123,13 @@ export function installStub(options: StubOptions): void {
             to: [{ name: '', address: 'alice@tern.test' }],
             cc: [],
             date: 1_700_000_000 + uid * 60,
-            html: options.hostile ? HOSTILE : `<p>Body of message ${uid}</p>`,
+            html: options.remoteImage
+              ? `<img src="${options.remoteImage}" alt="remote"><p>Image below</p>`
+              : options.hostile
+                ? HOSTILE
+                : `<p>Body of message ${uid}</p>`,
             remote_blocked: options.hostile ? 2 : 0,
-            remote_allowed: false,
+            remote_allowed: options.remoteAllowed,
             attachments: [],
             warnings: [],
             from_cache: true,

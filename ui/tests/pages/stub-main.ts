@@ -2,5 +2,15 @@
 // test before the page loads), then starts the real UI.
 import { installStub } from './stub-backend';
 
-installStub({ account: true, inbox: 100_000, connectivity: 'live', pending: 0, hostile: false, ...window.ternStub });
+installStub({
+  account: true,
+  inbox: 100_000,
+  connectivity: 'live',
+  pending: 0,
+  hostile: false,
+  damaged: false,
+  remoteImage: null,
+  remoteAllowed: false,
+  ...window.ternStub,
+});
 await import('../../src/main');

@@ -61,11 +61,20 @@ export function asIpcError(error: unknown): IpcError {
   return { code: 'other', message: String(error) };
 }
 
+/** Told of every error that says the cache itself is damaged, whichever command met it. */
+let onCacheDamaged: ((error: IpcError) => void) | null = null;
+
+export function whenCacheDamaged(handler: (error: IpcError) => void): void {
+  onCacheDamaged = handler;
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    throw asIpcError(error);
+    const failure = asIpcError(error);
+    if (failure.code === 'cache_damaged') onCacheDamaged?.(failure);
+    throw failure;
   }
 }
 
@@ -75,6 +84,8 @@ export const ipc = {
   testConnection: (input: AccountInput) => call<null>('test_connection', { input }),
   addAccount: (input: AccountInput) => call<null>('add_account', { input }),
   useDemo: () => call<null>('use_demo'),
+  /** Rebuilds a damaged cache from the server (keeping what only exists here); says what was kept. */
+  rebuildCache: () => call<string>('rebuild_cache'),
   messages: (folder: string, offset: number, limit: number) =>
     call<MessagePageDto>('messages', { folder, offset, limit }),
   openMessage: (folder: string, uid: number, allowRemote: boolean) =>

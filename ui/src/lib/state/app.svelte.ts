@@ -5,6 +5,7 @@ import {
   asIpcError,
   ipc as realIpc,
   onEngineEvent,
+  whenCacheDamaged,
   type ActionInput,
   type AppEvent,
   type AppStateDto,
@@ -42,6 +43,11 @@ export class AppModel {
   messageError = $state<IpcError | null>(null);
   opening = $state(false);
   error = $state<IpcError | null>(null);
+  /** The cache file itself is damaged (or from a newer Tern): the window offers a rebuild. */
+  damaged = $state<IpcError | null>(null);
+  rebuilding = $state(false);
+  /** What a rebuild kept, in words (shown once it is done). */
+  rebuilt = $state<string | null>(null);
   refreshing = $state(false);
   searchQuery = $state('');
   searchHits = $state<SearchHitDto[] | null>(null);
@@ -55,15 +61,34 @@ export class AppModel {
   private loading = new Set<string>();
 
   async start(): Promise<void> {
+    whenCacheDamaged((error) => {
+      this.damaged = error;
+    });
     // Listen first, then load: an event between the two only causes a redundant refetch.
     await onEngineEvent((event) => this.onEvent(event));
     await this.load();
+  }
+
+  /** Rebuilds the cache from the server, keeping queued changes, the outbox and drafts. */
+  async rebuildCache(): Promise<void> {
+    this.rebuilding = true;
+    try {
+      this.rebuilt = await this.ipc.rebuildCache();
+      this.damaged = null;
+      await this.load();
+    } catch (error) {
+      const failure = asIpcError(error);
+      this.damaged = { code: failure.code, message: failure.message };
+    } finally {
+      this.rebuilding = false;
+    }
   }
 
   async load(): Promise<void> {
     try {
       const app = await this.ipc.appState();
       this.app = app;
+      if (app.startup_error?.code === 'cache_damaged') this.damaged = app.startup_error;
       this.settings = app.settings;
       this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
       if (this.shell) this.shell.outbox = { ...app.outbox };
@@ -86,6 +111,10 @@ export class AppModel {
   }
 
   onEvent(event: AppEvent): void {
+    if (event.event === 'cache_damaged') {
+      this.damaged = { code: 'cache_damaged', message: event.message };
+      return;
+    }
     if (!this.shell) {
       if (event.event === 'reload') void this.load();
       return;

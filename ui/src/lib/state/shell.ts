@@ -88,6 +88,9 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
     case 'reload':
       effects.reload = true;
       break;
+    case 'cache_damaged':
+      // The app model offers the rebuild; the shell has nothing to change.
+      break;
   }
   return effects;
 }
