@@ -65,4 +65,17 @@ mod tests {
         std::fs::write(dir.path().join(FILE), b"{broken").expect("write");
         assert_eq!(load(dir.path()), SettingsDto::default());
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn settings_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let top = tempfile::tempdir().expect("dir");
+        let dir = top.path().join("tern");
+        save(&dir, &SettingsDto::default()).expect("save");
+        let mode =
+            |path: &Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(FILE)), 0o600);
+    }
 }

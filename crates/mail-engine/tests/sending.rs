@@ -561,3 +561,74 @@ async fn drafts_are_saved_locally_copied_to_drafts_replaced_per_version_and_gone
     .await
     .unwrap();
 }
+
+/// Other users of the machine read nothing: the data directory is 0700 and every file in it
+/// 0600 — from the start, and after a first sync, a send (outbox wire bytes with Bcc, lock
+/// file) and a draft.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profile_is_private_after_a_sync_a_send_and_a_draft() {
+    use std::os::unix::fs::PermissionsExt;
+    let mail = mail_system();
+    mail.harness.server.seed("alice", "INBOX", 0, 20).unwrap();
+    let dir = mail.harness.data.path().to_path_buf();
+    let modes = |when: &str| {
+        let dir_mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            dir_mode, 0o700,
+            "{when}: the data directory is {dir_mode:o}"
+        );
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert_eq!(mode, 0o600, "{when}: {name} is {mode:o}");
+            seen.push(name);
+        }
+        seen.sort();
+        seen
+    };
+    assert!(modes("new").contains(&"tern.db".to_string()));
+
+    let alice = mail.alice(Security::Plain, mail.postfix.port);
+    alice.sync_folder("INBOX", None).await.unwrap();
+    alice.prefetch_bodies("INBOX", 36_500).await.unwrap();
+    modes("after the first sync");
+
+    alice
+        .queue_message(&Draft {
+            to: vec![address("Bob", "bob@tern.test")],
+            bcc: vec![address("Carol", "carol@tern.test")],
+            subject: "Private".into(),
+            text: "Nobody else on this machine reads this.".into(),
+            ..Draft::default()
+        })
+        .unwrap();
+    let drained = alice.drain_outbox(true).await.unwrap();
+    assert!(
+        drained
+            .outcomes
+            .iter()
+            .any(|(_, _, outcome)| matches!(outcome, SendOutcome::Sent { .. })),
+        "{drained:?}"
+    );
+    let files = modes("after a send");
+    assert!(
+        files.iter().any(|name| name.ends_with("outbox-lock")),
+        "{files:?}"
+    );
+
+    alice
+        .save_draft(
+            None,
+            &Draft {
+                subject: "Half-written".into(),
+                text: "secret plans".into(),
+                ..Draft::default()
+            },
+        )
+        .unwrap();
+    alice.sync_drafts().await.unwrap();
+    modes("after a draft");
+}
