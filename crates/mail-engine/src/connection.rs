@@ -250,7 +250,7 @@ async fn contained<T>(future: impl std::future::Future<Output = T>) -> Result<T>
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("a panic");
-            tracing::warn!(reason = %excerpt(what), "a server's response broke the IMAP parser");
+            tracing::info!(reason = %excerpt(what), "a server's response broke the IMAP parser");
             Err(EngineError::new(
                 ErrorKind::Protocol,
                 format!(
@@ -546,7 +546,8 @@ impl ImapConnection {
     }
 
     fn mark_broken_as(&mut self, kind: ErrorKind, reason: String) -> EngineError {
-        tracing::warn!(connection = %self.label, %reason, "IMAP connection broken");
+        // The error goes back to whoever ran the command: logged here for diagnosis only.
+        tracing::info!(connection = %self.label, %reason, "IMAP connection broken");
         self.broken = Some(reason.clone());
         self.selected = None;
         EngineError::new(kind, reason)

@@ -12,31 +12,10 @@ use common::{fails, ok, tern};
 use tern_testkit::Dovecot;
 
 fn add_plain(data: &Path, server: &Dovecot) -> Output {
-    let port = server.port.to_string();
-    tern(
-        data,
-        &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
-        ],
-        &[("ALICE_PW", "alice-pw")],
-        None,
-    )
+    common::add_alice(data, server.port, &[])
 }
 
-const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+const PW: [(&str, &str); 1] = common::ALICE_PW;
 
 #[test]
 fn add_sync_folders_and_list_then_work_offline() {

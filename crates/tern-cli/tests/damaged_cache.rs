@@ -12,30 +12,16 @@ use std::path::Path;
 use common::{fails, ok, tern};
 use tern_testkit::Dovecot;
 
-const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+const PW: [(&str, &str); 1] = common::ALICE_PW;
 
+/// alice, with an SMTP server nothing listens on (mail she sends stays in the outbox).
 fn add_account(data: &Path, server: &Dovecot) {
-    let port = server.port.to_string();
-    ok(&tern(
+    ok(&common::add_alice(
         data,
+        server.port,
         &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
             "--name",
             "Alice",
-            // Nothing listens there: the message stays in the outbox.
             "--smtp-host",
             "127.0.0.1",
             "--smtp-port",
@@ -43,8 +29,6 @@ fn add_account(data: &Path, server: &Dovecot) {
             "--smtp-security",
             "plain",
         ],
-        &PW,
-        None,
     ));
 }
 

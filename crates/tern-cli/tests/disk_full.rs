@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{fails, ok, tern};
 use tern_testkit::{Dovecot, Postfix};
 
-const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+const PW: [(&str, &str); 1] = common::ALICE_PW;
 
 /// A tmpfs of a given size at a temporary directory, unmounted when dropped.
 struct SmallDisk {
@@ -111,28 +111,7 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
     server.seed("alice", "INBOX", 0, 8000).expect("seed");
     let disk = SmallDisk::mount("1m");
     let data = disk.path().join("profile");
-    let port = server.port.to_string();
-    ok(&tern(
-        &data,
-        &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
-        ],
-        &PW,
-        None,
-    ));
+    ok(&common::add_alice(&data, server.port, &[]));
     // The headers of 8,000 messages do not fit in a megabyte, let alone their bodies.
     let line = fails(&tern(
         &data,
@@ -183,24 +162,11 @@ fn a_full_disk_never_sends_a_message_and_keeps_it_for_later() {
     let postfix = Postfix::start(&dovecot).expect("postfix");
     let disk = SmallDisk::mount("8m");
     let data = disk.path().join("profile");
-    let (imap, smtp) = (dovecot.port.to_string(), postfix.port.to_string());
-    ok(&tern(
+    let smtp = postfix.port.to_string();
+    ok(&common::add_alice(
         &data,
+        dovecot.port,
         &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
             "--name",
             "Alice",
             "--smtp-host",
@@ -210,8 +176,6 @@ fn a_full_disk_never_sends_a_message_and_keeps_it_for_later() {
             "--smtp-security",
             "plain",
         ],
-        &PW,
-        None,
     ));
     let queued: serde_json::Value = serde_json::from_str(&ok(&tern(
         &data,

@@ -21,31 +21,17 @@ struct Setup {
     data: tempfile::TempDir,
 }
 
-const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+const PW: [(&str, &str); 1] = common::ALICE_PW;
 
 fn setup() -> Setup {
     let dovecot = Dovecot::start_with_delivery().expect("dovecot");
     let postfix = Postfix::start(&dovecot).expect("postfix");
     let data = tempfile::tempdir().unwrap();
-    let imap_port = dovecot.port.to_string();
     let smtp_port = postfix.port.to_string();
-    ok(&tern(
+    ok(&common::add_alice(
         data.path(),
+        dovecot.port,
         &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap_port,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
             "--name",
             "Alice Example",
             "--smtp-host",
@@ -55,8 +41,6 @@ fn setup() -> Setup {
             "--smtp-security",
             "plain",
         ],
-        &PW,
-        None,
     ));
     Setup {
         dovecot,

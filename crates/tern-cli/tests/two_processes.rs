@@ -15,32 +15,7 @@ use std::time::Instant;
 use common::{ok, tern};
 use tern_testkit::Dovecot;
 
-const PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
-
-fn add_account(data: &Path, server: &Dovecot) {
-    let port = server.port.to_string();
-    ok(&tern(
-        data,
-        &[
-            "account",
-            "add",
-            "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
-        ],
-        &PW,
-        None,
-    ));
-}
+const PW: [(&str, &str); 1] = common::ALICE_PW;
 
 /// A `tern watch` that is killed when dropped (also when the test fails half-way).
 struct Watcher(Child);
@@ -121,7 +96,7 @@ fn actions_through_one_process_show_at_once_while_another_syncs_and_replays() {
     let mut server = Dovecot::start().expect("dovecot");
     server.seed("alice", "INBOX", 0, 80).expect("seed");
     let data = tempfile::tempdir().expect("temp");
-    add_account(data.path(), &server);
+    ok(&common::add_alice(data.path(), server.port, &[]));
     ok(&tern(data.path(), &["sync"], &PW, None));
 
     let seed = std::env::var("TERN_SOAK_SEED")

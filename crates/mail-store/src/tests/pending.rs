@@ -4,9 +4,8 @@
 use super::*;
 
 /// INBOX (UIDs 1..=4, unread) and Archive (empty), both fully synced.
-pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
-    let (dir, mut store) = temp_store();
-    let account = account(&mut store);
+/// The account's folders INBOX and Archive (listed, not synced).
+pub(super) fn inbox_and_archive(store: &mut Store, account: AccountId) -> (FolderId, FolderId) {
     store
         .replace_folders(
             account,
@@ -28,12 +27,20 @@ pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
             ],
         )
         .expect("folders");
-    let inbox = store.folder_by_name(account, "INBOX").unwrap().unwrap().id;
-    let archive = store
-        .folder_by_name(account, "Archive")
-        .unwrap()
-        .unwrap()
-        .id;
+    (
+        store.folder_by_name(account, "INBOX").unwrap().unwrap().id,
+        store
+            .folder_by_name(account, "Archive")
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+}
+
+pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
+    let (dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let (inbox, archive) = inbox_and_archive(&mut store, account);
     store.begin_initial_sync(inbox, &meta(5)).unwrap();
     let rows: Vec<MessageRow> = (1..=4).map(|uid| row(uid, "")).collect();
     store

@@ -2,40 +2,8 @@
 //! one, and the queued actions go back into the queue, in order, once their folders are
 //! synced again.
 
-use super::pending::two_folders;
+use super::pending::{inbox_and_archive, two_folders};
 use super::*;
-
-fn folders_of(store: &mut Store, account: AccountId) -> (FolderId, FolderId) {
-    store
-        .replace_folders(
-            account,
-            &[
-                ListedFolder {
-                    name: "INBOX".into(),
-                    delimiter: Some("/".into()),
-                    attributes: vec![],
-                    role: Some(FolderRole::Inbox),
-                    selectable: true,
-                },
-                ListedFolder {
-                    name: "Archive".into(),
-                    delimiter: Some("/".into()),
-                    attributes: vec!["\\Archive".into()],
-                    role: Some(FolderRole::Archive),
-                    selectable: true,
-                },
-            ],
-        )
-        .expect("folders");
-    (
-        store.folder_by_name(account, "INBOX").unwrap().unwrap().id,
-        store
-            .folder_by_name(account, "Archive")
-            .unwrap()
-            .unwrap()
-            .id,
-    )
-}
 
 #[test]
 fn local_data_survives_a_rebuild_and_queued_actions_return_in_order() {
@@ -106,7 +74,7 @@ fn local_data_survives_a_rebuild_and_queued_actions_return_in_order() {
     assert_eq!(new.restored_waiting(account).unwrap(), 3);
 
     // Offline nothing happens; the actions wait.
-    let (new_inbox, new_archive) = folders_of(&mut new, account);
+    let (new_inbox, new_archive) = inbox_and_archive(&mut new, account);
     let folder = |store: &Store, name: &str| store.folder_by_name(account, name).unwrap().unwrap();
     let waiting = new.requeue_restored(&folder(&new, "INBOX"), 20).unwrap();
     assert_eq!(waiting.queued, 0);
@@ -165,7 +133,7 @@ fn an_action_on_a_replaced_folder_or_a_gone_message_is_dropped_and_said() {
     let new_dir = tempfile::tempdir().unwrap();
     let mut new = Store::open_in_dir(new_dir.path()).unwrap();
     new.restore_local_data(&data).unwrap();
-    let (new_inbox, _) = folders_of(&mut new, account);
+    let (new_inbox, _) = inbox_and_archive(&mut new, account);
     // Same UIDVALIDITY, but message 4 is gone from the server.
     new.begin_initial_sync(new_inbox, &meta(5)).unwrap();
     let rows: Vec<MessageRow> = (1..=3).map(|uid| row(uid, "")).collect();

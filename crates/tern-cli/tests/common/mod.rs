@@ -62,3 +62,30 @@ pub fn fails(output: &Output) -> String {
     assert!(lines[0].starts_with("tern: "), "{stderr}");
     lines[0].to_string()
 }
+
+/// alice's password, from the variable `tern account add --password-env ALICE_PW` names.
+pub const ALICE_PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
+
+/// `tern account add` for alice@tern.test on a plain loopback IMAP server (the password in
+/// `ALICE_PW`), with `extra` arguments (a name, an SMTP server, …).
+pub fn add_alice(data: &Path, imap_port: u16, extra: &[&str]) -> Output {
+    let port = imap_port.to_string();
+    let mut args = vec![
+        "account",
+        "add",
+        "--email",
+        "alice@tern.test",
+        "--user",
+        "alice",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        &port,
+        "--security",
+        "plain",
+        "--password-env",
+        "ALICE_PW",
+    ];
+    args.extend_from_slice(extra);
+    tern(data, &args, &ALICE_PW, None)
+}

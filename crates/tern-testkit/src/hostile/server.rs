@@ -31,25 +31,9 @@ pub enum After {
 /// exchange, with what to do after each.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Script {
-    #[serde(with = "greeting_bytes")]
+    #[serde(with = "super::transcript::latin1")]
     pub greeting: Vec<u8>,
     pub exchanges: Vec<(Exchange, After)>,
-}
-
-mod greeting_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        let text: String = bytes.iter().map(|byte| char::from(*byte)).collect();
-        serializer.serialize_str(&text)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.chars()
-            .map(|c| u8::try_from(u32::from(c)).map_err(serde::de::Error::custom))
-            .collect()
-    }
 }
 
 impl Script {

@@ -51,7 +51,7 @@ pub struct Transcript {
 
 /// Bytes as a JSON string of the characters U+0000..U+00FF (one per byte): readable for
 /// ASCII protocol text, lossless for anything else.
-mod latin1 {
+pub(super) mod latin1 {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
