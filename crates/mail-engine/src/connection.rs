@@ -7,6 +7,7 @@
 //! look like an empty mailbox.
 
 mod idle;
+mod sorter;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ use crate::tls;
 use crate::transport::{connect_tcp, is_loopback_host, start_tls, GuardedStream, ImapStream, Wire};
 
 pub use idle::{Idle, Push};
+use sorter::{Sorter, Step};
+pub use sorter::{Tagged, TaggedStatus};
 
 /// How a folder is selected. Writes (STORE, EXPUNGE) need `ReadWrite`: servers answer STORE
 /// after EXAMINE with OK and ignore it.
@@ -102,34 +105,6 @@ impl SearchBound {
     }
 }
 
-/// How the server answered a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaggedStatus {
-    Ok,
-    No,
-    Bad,
-}
-
-fn status_kind(status: &Status) -> TaggedStatus {
-    match status {
-        Status::Ok => TaggedStatus::Ok,
-        Status::No => TaggedStatus::No,
-        _ => TaggedStatus::Bad,
-    }
-}
-
-/// The tagged answer to one command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tagged {
-    pub status: TaggedStatus,
-    pub read_only: Option<bool>,
-    pub text: String,
-    /// COPYUID in the answer (UID COPY; UID MOVE usually sends it untagged).
-    pub copy_uid: Option<crate::response::CopyUid>,
-    /// APPENDUID in the answer (APPEND): (UIDVALIDITY, UID) of the new message.
-    pub append_uid: Option<(u32, u32)>,
-}
-
 impl Tagged {
     pub fn is_ok(&self) -> bool {
         self.status == TaggedStatus::Ok
@@ -193,9 +168,7 @@ pub struct ImapConnection {
 
 /// Commands written together whose answers are being read.
 pub struct Pipeline {
-    tags: Vec<RequestId>,
-    answered: Vec<bool>,
-    done: usize,
+    sorter: Sorter,
 }
 
 struct PlainAuthenticator<'a> {
@@ -623,11 +596,8 @@ impl ImapConnection {
             tags.push(self.send(command).await?);
         }
         self.round_trips += 1;
-        let answered = vec![false; tags.len()];
         Ok(Pipeline {
-            tags,
-            answered,
-            done: 0,
+            sorter: Sorter::new(tags),
         })
     }
 
@@ -643,7 +613,7 @@ impl ImapConnection {
     where
         F: FnMut(usize, &Response<'_>) -> Result<()>,
     {
-        if pending.done >= pending.tags.len() {
+        if pending.sorter.finished() {
             return Ok(None);
         }
         loop {
@@ -658,46 +628,15 @@ impl ImapConnection {
                     self.timeouts.response.as_secs_f64()
                 )));
             };
-            match response.parsed() {
-                Response::Done {
-                    tag,
-                    status,
-                    outcome,
-                } => {
-                    // Servers may run pipelined commands in parallel and answer them in any order.
-                    let Some(index) = pending.tags.iter().position(|known| known == tag) else {
-                        return Err(
-                            self.mark_broken(format!("Unexpected tag {tag:?} from the server"))
-                        );
-                    };
-                    if pending.answered[index] {
-                        return Err(self.mark_broken(format!("Two answers to tag {tag:?}")));
-                    }
-                    pending.answered[index] = true;
-                    let read_only = match outcome.code {
-                        Some(ResponseCode::ReadOnly) => Some(true),
-                        Some(ResponseCode::ReadWrite) => Some(false),
-                        _ => None,
-                    };
-                    let tagged = Tagged {
-                        status: status_kind(status),
-                        read_only,
-                        copy_uid: crate::response::copy_uid(outcome.code.as_ref()),
-                        append_uid: crate::response::append_uid(outcome.code.as_ref()),
-                        text: outcome.information.as_deref().unwrap_or("").to_string(),
-                    };
-                    pending.done += 1;
-                    return Ok(Some((index, tagged)));
+            // Servers may run pipelined commands in parallel and answer them in any order.
+            match pending.sorter.on_response(response.parsed()) {
+                Step::Answered { index, tagged } => return Ok(Some((index, tagged))),
+                Step::Bye(text) => {
+                    return Err(self.mark_broken(format!("The server ended the session: {text}")))
                 }
-                Response::Data {
-                    status: Status::Bye,
-                    outcome,
-                } => {
-                    let text = outcome.information.as_deref().unwrap_or("").to_string();
-                    return Err(self.mark_broken(format!("The server ended the session: {text}")));
-                }
-                other => {
-                    if let Err(error) = on_response(pending.done, other) {
+                Step::Stray(reason) => return Err(self.mark_broken(reason)),
+                Step::Untagged | Step::Continue => {
+                    if let Err(error) = on_response(pending.sorter.answered(), response.parsed()) {
                         // The stream is mid-answer; it cannot be trusted for the next command.
                         self.abandon(&format!("Handling a response: {error}"));
                         return Err(error);

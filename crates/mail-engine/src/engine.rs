@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use mail_store::{Account, Folder, ListedFolder, MessageRow, Store};
-use mail_sync::{plan_sync, Strategy, SyncPlan};
+use mail_sync::{NextStep, StepOutcome, Strategy, SyncChain, SyncPlan};
 use tokio::sync::MutexGuard;
 
 use crate::account::{ConnectSettings, Password};
@@ -572,10 +572,14 @@ impl Engine {
             }
         }
         let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
-        let mut plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), forced);
+        let (mut chain, mut next) =
+            SyncChain::start(meta.as_ref(), connection.sync_capabilities(), forced);
         let mut report = SyncReport {
             folder: folder.name.clone(),
-            strategy: plan.strategy(),
+            strategy: match &next {
+                NextStep::Run { plan, .. } => plan.strategy(),
+                _ => Strategy::Initial,
+            },
             uid_validity: 0,
             added: 0,
             removed: 0,
@@ -589,12 +593,24 @@ impl Engine {
             duration: Duration::ZERO,
             server_wait: Duration::ZERO,
         };
-        // The UIDVALIDITY a delta saw replaced: the resync drops the folder only when a
-        // fresh EXAMINE confirms the change.
-        let mut replaced: Option<mail_sync::UidValidity> = None;
-        // At most: initial (or resume) -> delta, or delta -> fallback delta, or delta -> resync -> delta.
-        for _ in 0..4 {
-            match plan {
+        // Each step runs here; `mail_sync::SyncChain` decides the next one.
+        loop {
+            let (plan, replacing) = match next {
+                NextStep::Run { plan, replacing } => (plan, replacing),
+                NextStep::Done => {
+                    let counts = with_store(&self.store, |store| store.folder_counts(folder.id))?;
+                    report.total = counts.count;
+                    report.unread = counts.unread;
+                    return Ok(report);
+                }
+                NextStep::GiveUp => {
+                    return Err(EngineError::new(
+                        ErrorKind::Protocol,
+                        format!("{}: sync did not settle", folder.name),
+                    ))
+                }
+            };
+            let outcome = match plan {
                 SyncPlan::Initial | SyncPlan::ResumeInitial { .. } => {
                     let resume = match &plan {
                         SyncPlan::ResumeInitial { meta, low_uid } => Some((meta.clone(), *low_uid)),
@@ -615,7 +631,7 @@ impl Engine {
                         &self.store,
                         folder,
                         resume,
-                        replaced.take(),
+                        replacing,
                         self.options.initial_chunk_size,
                         progress,
                     )
@@ -623,11 +639,11 @@ impl Engine {
                     report.strategy = Strategy::Initial;
                     report.added += outcome.added;
                     report.dropped.extend(outcome.dropped);
-                    report.resync |= outcome.restarted;
+                    report.resync |= outcome.restarted || replacing.is_some();
                     report.uid_validity = outcome.uid_validity;
-                    // Catch up with what changed while the initial sync ran.
-                    let meta = with_store(&self.store, |store| store.sync_meta(folder.id))?;
-                    plan = plan_sync(meta.as_ref(), connection.sync_capabilities(), None);
+                    StepOutcome::InitialDone {
+                        meta: with_store(&self.store, |store| store.sync_meta(folder.id))?,
+                    }
                 }
                 SyncPlan::Delta { strategy, meta } => {
                     match delta_sync(connection, &self.store, folder, strategy, &meta).await? {
@@ -648,33 +664,23 @@ impl Engine {
                             report.uid_validity = uid_validity;
                             report.new_messages = new_messages;
                             report.dropped.extend(dropped);
-                            let counts =
-                                with_store(&self.store, |store| store.folder_counts(folder.id))?;
-                            report.total = counts.count;
-                            report.unread = counts.unread;
-                            return Ok(report);
+                            StepOutcome::DeltaApplied
                         }
                         DeltaOutcome::UidValidityChanged => {
                             tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder from scratch");
-                            report.resync = true;
-                            replaced = Some(meta.uid_validity);
-                            plan = SyncPlan::Initial;
+                            StepOutcome::UidValidityChanged {
+                                cached: meta.uid_validity,
+                            }
                         }
                         DeltaOutcome::ModSeqUnusable => {
                             tracing::info!(folder = %folder.name, "modseqs unusable; using the UID+flags method");
-                            plan = SyncPlan::Delta {
-                                strategy: Strategy::UidFlags,
-                                meta,
-                            };
+                            StepOutcome::ModSeqUnusable
                         }
                     }
                 }
-            }
+            };
+            next = chain.next(outcome);
         }
-        Err(EngineError::new(
-            ErrorKind::Protocol,
-            format!("{}: sync did not settle", folder.name),
-        ))
     }
 
     /// Runs `work` on the request connection, once more on a fresh one if the first broke.

@@ -12,6 +12,7 @@ mod folders;
 mod messages;
 mod migrate;
 mod outbox;
+mod outbox_state;
 mod overlay;
 mod pending;
 mod private_files;
@@ -34,9 +35,10 @@ pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use outbox::{
-    Claimed, KnownAddress, NewOutgoing, OutboxEntry, OutboxId, OutboxState, Recovered, SentCopyDue,
+    Claimed, KnownAddress, NewOutgoing, OutboxEntry, OutboxId, Recovered, SentCopyDue,
     SentFolderCopy, SmtpServer,
 };
+pub use outbox_state::{OutboxEvent, OutboxState};
 pub use pending::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};
 pub use private_files::{private_dir, private_options, tighten_data_dir, tighten_file};
 pub use restored::{Requeued, RestoredDropped};

@@ -6,45 +6,11 @@
 use anyhow::Context;
 use rusqlite::{params, OptionalExtension, Row};
 
+use crate::outbox_state::{OutboxEvent, OutboxState, ALL_STATES};
 use crate::{AccountId, Security, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OutboxId(pub i64);
-
-/// Where an outgoing message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxState {
-    Queued,
-    Sending,
-    Committing,
-    Sent,
-    Failed,
-    Uncertain,
-}
-
-impl OutboxState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Queued => "queued",
-            OutboxState::Sending => "sending",
-            OutboxState::Committing => "committing",
-            OutboxState::Sent => "sent",
-            OutboxState::Failed => "failed",
-            OutboxState::Uncertain => "uncertain",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "sending" => OutboxState::Sending,
-            "committing" => OutboxState::Committing,
-            "sent" => OutboxState::Sent,
-            "failed" => OutboxState::Failed,
-            "uncertain" => OutboxState::Uncertain,
-            _ => OutboxState::Queued,
-        }
-    }
-}
 
 /// The copy in the Sent folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,19 +248,21 @@ impl Store {
     /// claimed-but-uncommitted messages go back to the queue (the server never got their
     /// final dot); committing ones become uncertain.
     pub fn recover_outbox(&mut self, account: AccountId) -> anyhow::Result<Recovered> {
+        let requeued_to = OutboxState::Sending.on(OutboxEvent::Recover);
+        let uncertain_to = OutboxState::Committing.on(OutboxEvent::Recover);
         self.durably(|conn| {
             let requeued = conn
                 .execute(
-                    "UPDATE outbox SET state = 'queued' WHERE account_id = ?1 AND state = 'sending'",
-                    [account.0],
+                    "UPDATE outbox SET state = ?2 WHERE account_id = ?1 AND state = 'sending'",
+                    params![account.0, requeued_to.map(OutboxState::as_str)],
                 )
                 .context("Requeueing claimed messages")?;
             let uncertain = conn
                 .execute(
-                    "UPDATE outbox SET state = 'uncertain',
+                    "UPDATE outbox SET state = ?2,
                        last_error = 'Tern stopped while the server was accepting this message: it may have been sent'
                      WHERE account_id = ?1 AND state = 'committing'",
-                    [account.0],
+                    params![account.0, uncertain_to.map(OutboxState::as_str)],
                 )
                 .context("Marking interrupted messages uncertain")?;
             Ok(Recovered {
@@ -310,12 +278,15 @@ impl Store {
         account: AccountId,
         now: i64,
     ) -> anyhow::Result<Option<Claimed>> {
+        let claimed = OutboxState::Queued
+            .on(OutboxEvent::Claim)
+            .map(OutboxState::as_str);
         self.durably(|conn| {
             conn.query_row(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1
+                "UPDATE outbox SET state = ?3, attempts = attempts + 1
                  WHERE id = (SELECT id FROM outbox WHERE account_id = ?1 AND state = 'queued' AND next_attempt_at <= ?2 ORDER BY id LIMIT 1)
                  RETURNING id, message_id, envelope_from, recipients, raw, attempts",
-                params![account.0, now],
+                params![account.0, now, claimed],
                 |row| {
                     let recipients: String = row.get(3)?;
                     Ok(Claimed {
@@ -333,27 +304,36 @@ impl Store {
         })
     }
 
-    fn set_outbox_state(
+    /// Applies `event` to message `id` as a compare-and-set: from each state the table
+    /// (`OutboxState::on`) allows, to the state it names, setting `sql_set` too (`?1` is the
+    /// id, `?2` the new state, the `values` follow). Fails when the message is in no state
+    /// the event may happen in.
+    fn transition(
         &mut self,
         id: OutboxId,
-        from: &[OutboxState],
+        event: OutboxEvent,
         sql_set: &str,
         values: &[&dyn rusqlite::ToSql],
     ) -> anyhow::Result<()> {
-        let allowed: Vec<String> = from
-            .iter()
-            .map(|state| format!("'{}'", state.as_str()))
-            .collect();
-        let sql = format!(
-            "UPDATE outbox SET {sql_set} WHERE id = ?1 AND state IN ({})",
-            allowed.join(", ")
-        );
-        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id.0];
-        all.extend_from_slice(values);
-        let changed = self.durably(|conn| {
-            conn.execute(&sql, all.as_slice())
-                .context("Updating an outbox message")
-        })?;
+        let mut changed = 0;
+        for from in ALL_STATES {
+            let Some(to) = from.on(event) else { continue };
+            let sql = format!(
+                "UPDATE outbox SET state = ?2{}{sql_set} WHERE id = ?1 AND state = '{}'",
+                if sql_set.is_empty() { "" } else { ", " },
+                from.as_str()
+            );
+            let to_text = to.as_str();
+            let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id.0, &to_text];
+            all.extend_from_slice(values);
+            changed += self.durably(|conn| {
+                conn.execute(&sql, all.as_slice())
+                    .context("Updating an outbox message")
+            })?;
+            if changed > 0 {
+                break;
+            }
+        }
         if changed == 0 {
             anyhow::bail!("Outbox message {} is not in a state that allows this", id.0);
         }
@@ -362,15 +342,15 @@ impl Store {
 
     /// The server accepted DATA; the final dot goes next (sending -> committing).
     pub fn outgoing_committing(&mut self, id: OutboxId) -> anyhow::Result<()> {
-        self.set_outbox_state(id, &[OutboxState::Sending], "state = 'committing'", &[])
+        self.transition(id, OutboxEvent::DataAccepted, "", &[])
     }
 
     /// The server accepted the message (committing -> sent).
     pub fn outgoing_sent(&mut self, id: OutboxId, now: i64) -> anyhow::Result<()> {
-        self.set_outbox_state(
+        self.transition(
             id,
-            &[OutboxState::Committing],
-            "state = 'sent', sent_at = ?2, last_error = NULL",
+            OutboxEvent::Accepted,
+            "sent_at = ?3, last_error = NULL",
             &[&now],
         )
     }
@@ -382,54 +362,43 @@ impl Store {
         error: &str,
         retry_at: i64,
     ) -> anyhow::Result<()> {
-        self.set_outbox_state(
+        self.transition(
             id,
-            &[OutboxState::Sending],
-            "state = 'queued', last_error = ?2, next_attempt_at = ?3",
+            OutboxEvent::Deferred,
+            "last_error = ?3, next_attempt_at = ?4",
             &[&error, &retry_at],
         )
     }
 
     /// A permanent failure: kept, not retried.
     pub fn outgoing_failed(&mut self, id: OutboxId, error: &str) -> anyhow::Result<()> {
-        self.set_outbox_state(
-            id,
-            &[OutboxState::Sending, OutboxState::Committing],
-            "state = 'failed', last_error = ?2",
-            &[&error],
-        )
+        self.transition(id, OutboxEvent::Refused, "last_error = ?3", &[&error])
     }
 
     /// The connection was lost after the final dot, before the answer: maybe delivered.
     pub fn outgoing_uncertain(&mut self, id: OutboxId, error: &str) -> anyhow::Result<()> {
-        self.set_outbox_state(
-            id,
-            &[OutboxState::Committing],
-            "state = 'uncertain', last_error = ?2",
-            &[&error],
-        )
+        self.transition(id, OutboxEvent::LostAfterDot, "last_error = ?3", &[&error])
     }
 
     /// The user asks to send a failed or uncertain message again (queued, due now).
     pub fn outgoing_retry(&mut self, id: OutboxId, now: i64) -> anyhow::Result<()> {
-        self.set_outbox_state(
-            id,
-            &[
-                OutboxState::Failed,
-                OutboxState::Uncertain,
-                OutboxState::Queued,
-            ],
-            "state = 'queued', next_attempt_at = ?2",
-            &[&now],
-        )
+        self.transition(id, OutboxEvent::Retry, "next_attempt_at = ?3", &[&now])
     }
 
     /// Removes a message that is not being sent (queued, failed, uncertain or sent).
     pub fn outgoing_discard(&mut self, id: OutboxId) -> anyhow::Result<()> {
+        let removable: Vec<String> = ALL_STATES
+            .into_iter()
+            .filter(|state| state.can_discard())
+            .map(|state| format!("'{}'", state.as_str()))
+            .collect();
         let changed = self
             .conn
             .execute(
-                "DELETE FROM outbox WHERE id = ?1 AND state NOT IN ('sending', 'committing')",
+                &format!(
+                    "DELETE FROM outbox WHERE id = ?1 AND state IN ({})",
+                    removable.join(", ")
+                ),
                 [id.0],
             )
             .context("Discarding an outbox message")?;

@@ -3,6 +3,8 @@
 //! Nothing in this crate does IO or reads a clock: the engine gathers the local state and
 //! the server's answers, and these functions decide. That keeps every rule table-testable.
 
+pub mod chain;
+pub mod delta_commands;
 pub mod flags;
 pub mod folder_role;
 pub mod plan;
@@ -10,6 +12,8 @@ pub mod reconcile;
 pub mod types;
 pub mod uid_set;
 
+pub use chain::{NextStep, StepOutcome, SyncChain};
+pub use delta_commands::{delta_commands, DeltaCommands};
 pub use flags::Flags;
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};

@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use imap_proto::{MailboxDatum, RequestId, Response, Status};
+use imap_proto::{MailboxDatum, RequestId, Response};
 
 use tokio::io::AsyncWriteExt;
 
-use super::{status_kind, ImapConnection, Tagged, TaggedStatus};
+use super::sorter::{Sorter, Step};
+use super::{ImapConnection, Tagged, TaggedStatus};
 use crate::error::{EngineError, ErrorKind, Result};
 
 /// What a push announced. Only hints: pushes can be dropped or coalesced, so a delta sync
@@ -48,7 +49,10 @@ enum Read {
     /// Anything else harmless (`* OK Still here`, RECENT, …).
     Other,
     Continue,
-    Tagged(RequestId, TaggedStatus, String),
+    /// IDLE's own tagged answer.
+    Tagged(TaggedStatus, String),
+    /// A tagged answer to no command in flight: the stream cannot be trusted.
+    Stray(String),
 }
 
 impl ImapConnection {
@@ -61,7 +65,7 @@ impl ImapConnection {
         let deadline = Instant::now() + self.timeouts.response;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.read_idle(remaining).await? {
+            match self.read_idle(&tag, remaining).await? {
                 None => {
                     return Err(self.mark_broken(format!(
                         "IDLE got no answer within {:.1} s",
@@ -71,16 +75,14 @@ impl ImapConnection {
                 Some(Read::Continue) => return Ok((Idle { tag }, early)),
                 Some(Read::Push(push)) => early.push(push),
                 Some(Read::Other) => {}
-                Some(Read::Tagged(answered, status, text)) if answered == tag => {
+                Some(Read::Tagged(status, text)) => {
                     return Err(EngineError::new(
                         ErrorKind::ServerRefused,
                         format!("The server refused IDLE: {status:?} {text}"),
                     ));
                 }
-                Some(Read::Tagged(answered, ..)) => {
-                    return Err(
-                        self.mark_broken(format!("Unexpected tag {answered:?} before IDLE began"))
-                    )
+                Some(Read::Stray(reason)) => {
+                    return Err(self.mark_broken(format!("{reason} before IDLE began")))
                 }
             }
         }
@@ -89,20 +91,23 @@ impl ImapConnection {
     /// Waits up to `max` for the next push while idling: `Ok(None)` when nothing came.
     /// Cancel-safe (the response reader keeps partial input buffered), so it may be raced
     /// against a stop signal.
-    pub async fn idle_wait(&mut self, _idle: &Idle, max: Duration) -> Result<Option<Push>> {
+    pub async fn idle_wait(&mut self, idle: &Idle, max: Duration) -> Result<Option<Push>> {
         let deadline = Instant::now() + max;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.read_idle(remaining).await? {
+            match self.read_idle(&idle.tag, remaining).await? {
                 None => return Ok(None),
                 Some(Read::Push(push)) => return Ok(Some(push)),
                 Some(Read::Other) | Some(Read::Continue) => {}
-                Some(Read::Tagged(answered, status, text)) => {
+                Some(Read::Tagged(status, text)) => {
                     // A server may end IDLE on its own (NO/BAD/OK): the connection is in an
                     // unknown state for us; replace it.
-                    return Err(self.mark_broken(format!(
-                        "The server ended IDLE ({answered:?} {status:?} {text})"
-                    )));
+                    return Err(
+                        self.mark_broken(format!("The server ended IDLE ({status:?} {text})"))
+                    );
+                }
+                Some(Read::Stray(reason)) => {
+                    return Err(self.mark_broken(format!("{reason} during IDLE")))
                 }
             }
         }
@@ -164,7 +169,7 @@ impl ImapConnection {
         let mut pushes = Vec::new();
         loop {
             let remaining = until.saturating_duration_since(Instant::now());
-            match self.read_idle(remaining).await? {
+            match self.read_idle(&idle.tag, remaining).await? {
                 None => {
                     return Err(self.mark_broken(format!(
                         "DONE got no answer within {} ms",
@@ -173,46 +178,39 @@ impl ImapConnection {
                 }
                 Some(Read::Push(push)) => pushes.push(push),
                 Some(Read::Other) | Some(Read::Continue) => {}
-                Some(Read::Tagged(answered, status, text)) if answered == idle.tag => {
+                Some(Read::Tagged(status, text)) => {
                     return match status {
                         TaggedStatus::Ok => Ok(pushes),
                         _ => Err(self.mark_broken(format!("IDLE ended with {status:?} {text}"))),
                     };
                 }
-                Some(Read::Tagged(answered, ..)) => {
-                    return Err(self.mark_broken(format!("Unexpected tag {answered:?} after DONE")))
+                Some(Read::Stray(reason)) => {
+                    return Err(self.mark_broken(format!("{reason} after DONE")))
                 }
             }
         }
     }
 
-    /// Reads one response within `max` (`None`: nothing came). Errors, BYE and end of
-    /// stream mark the connection broken.
-    async fn read_idle(&mut self, max: Duration) -> Result<Option<Read>> {
+    /// Reads one response within `max` (`None`: nothing came), sorted for the IDLE command
+    /// `idle_tag` (the same sorter a command pipeline uses). Errors, BYE and end of stream
+    /// mark the connection broken.
+    async fn read_idle(&mut self, idle_tag: &RequestId, max: Duration) -> Result<Option<Read>> {
         self.check_usable()?;
         let read = tokio::time::timeout(max, super::contained(self.session.read_response())).await;
         let Some(response) = self.settle_read(read)? else {
             return Ok(None);
         };
-        let read = match response.parsed() {
-            Response::Continue { .. } => Read::Continue,
-            Response::Done {
-                tag,
-                status,
-                outcome,
-            } => Read::Tagged(
-                tag.clone(),
-                status_kind(status),
-                outcome.information.as_deref().unwrap_or("").to_string(),
-            ),
-            Response::Data {
-                status: Status::Bye,
-                outcome,
-            } => {
-                let text = outcome.information.as_deref().unwrap_or("").to_string();
+        let mut sorter = Sorter::new(vec![idle_tag.clone()]);
+        let read = match sorter.on_response(response.parsed()) {
+            Step::Continue => Read::Continue,
+            Step::Answered { tagged, .. } => Read::Tagged(tagged.status, tagged.text),
+            Step::Stray(reason) => Read::Stray(reason),
+            Step::Bye(text) => {
                 return Err(self.mark_broken(format!("The server ended the session: {text}")));
             }
-            other => Push::from_response(other).map_or(Read::Other, Read::Push),
+            Step::Untagged => {
+                Push::from_response(response.parsed()).map_or(Read::Other, Read::Push)
+            }
         };
         Ok(Some(read))
     }

@@ -6,8 +6,8 @@ use std::ops::RangeInclusive;
 use imap_proto::Response;
 use mail_store::{DeltaWrite, Folder, MessageRow};
 use mail_sync::{
-    compress_uids, reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer, Strategy,
-    SyncMeta, Uid,
+    compress_uids, delta_commands, reconcile, LocalSnapshot, ReconcileError, Reconciled,
+    ServerAnswer, Strategy, SyncMeta, Uid,
 };
 
 use crate::connection::{ImapConnection, SearchBound, SelectMode};
@@ -42,52 +42,20 @@ pub(crate) async fn delta_sync(
     meta: &SyncMeta,
 ) -> Result<DeltaOutcome> {
     let counts = with_store(store, |store| store.sync_counts(folder.id))?;
-    let max_known = counts.max_uid.map_or(0, |uid| uid.0);
-    let new_from = match strategy {
-        Strategy::UidFlags | Strategy::Initial => max_known + 1,
-        Strategy::Qresync | Strategy::Condstore => meta.uid_next.0.max(1),
-    };
-    let select_parameters = match strategy {
-        Strategy::Qresync => Some(format!(
-            "(QRESYNC ({} {}))",
-            meta.uid_validity.0,
-            meta.highest_modseq.map_or(0, |modseq| modseq.0)
-        )),
-        Strategy::Condstore if !connection.sync_capabilities().qresync_enabled => {
-            Some("(CONDSTORE)".to_string())
-        }
-        _ => None,
-    };
-    // With modseqs, CHANGEDSINCE keeps `n:*` from returning the newest old message (and the
-    // server from reading its headers): every new message has a higher modseq.
-    let new_fetch = match (strategy, meta.highest_modseq) {
-        (Strategy::Qresync | Strategy::Condstore, Some(modseq)) => {
-            format!(
-                "UID FETCH {new_from}:* {HEADER_ITEMS} (CHANGEDSINCE {})",
-                modseq.0
-            )
-        }
-        _ => format!("UID FETCH {new_from}:* {HEADER_ITEMS}"),
-    };
-    let mut commands = vec![
-        ImapConnection::select_command(
-            &folder.name,
-            SelectMode::ReadOnly,
-            select_parameters.as_deref(),
-        ),
-        new_fetch,
-    ];
-    match strategy {
-        Strategy::Condstore if new_from > 1 => commands.push(format!(
-            "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {})",
-            new_from - 1,
-            meta.highest_modseq.map_or(0, |modseq| modseq.0)
-        )),
-        Strategy::UidFlags if max_known > 0 => {
-            commands.push(format!("UID FETCH 1:{max_known} (UID FLAGS)"))
-        }
-        _ => {}
-    }
+    let planned = delta_commands(
+        strategy,
+        meta,
+        counts.max_uid,
+        connection.sync_capabilities(),
+        HEADER_ITEMS,
+    );
+    let new_from = planned.new_from;
+    let mut commands = vec![ImapConnection::select_command(
+        &folder.name,
+        SelectMode::ReadOnly,
+        planned.select_parameters.as_deref(),
+    )];
+    commands.extend(planned.fetches);
 
     let mut answer = ServerAnswer::default();
     let mut vanished_ranges: Vec<RangeInclusive<u32>> = Vec::new();
