@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use mail_message::{format_address_list, parse_address_list, Draft, OutgoingAttachment};
-use mail_store::{OutboxEntry, OutboxState};
+use mail_store::OutboxEntry;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -170,38 +170,6 @@ impl From<OutboxEntry> for OutboxEntryDto {
             last_error: entry.last_error,
             created_at: entry.created_at,
             sent_at: entry.sent_at,
-        }
-    }
-}
-
-/// Counts for the window's outbox indicator.
-#[derive(Debug, Clone, Copy, Default, Serialize, TS)]
-#[ts(export)]
-pub struct OutboxCountsDto {
-    /// Queued or being sent.
-    pub waiting: u32,
-    /// Refused, or maybe sent: the person decides.
-    pub attention: u32,
-}
-
-impl OutboxCountsDto {
-    pub fn of(entries: &[OutboxEntry]) -> Self {
-        let waiting = entries
-            .iter()
-            .filter(|entry| {
-                matches!(
-                    entry.state,
-                    OutboxState::Queued | OutboxState::Sending | OutboxState::Committing
-                )
-            })
-            .count();
-        let attention = entries
-            .iter()
-            .filter(|entry| matches!(entry.state, OutboxState::Failed | OutboxState::Uncertain))
-            .count();
-        Self {
-            waiting: count(waiting),
-            attention: count(attention),
         }
     }
 }

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
+use mail_store::{PasswordSource, Security};
 use serde::Deserialize;
+use tern_profile::{AccountRequest, SmtpChoice, SmtpRequest};
 
 pub const ACCOUNT_VARIABLE: &str = "TERN_DEMO_ACCOUNT";
 pub const PASSWORD_VARIABLE: &str = "TERN_DEMO_PASSWORD";
@@ -47,33 +48,30 @@ impl DemoAccount {
         }
     }
 
-    pub fn new_account(&self) -> anyhow::Result<NewAccount> {
-        let security = parse_security(&self.security)?;
-        Ok(NewAccount {
+    /// The demo account as a setup request (its password is in [`PASSWORD_VARIABLE`]).
+    pub fn request(&self) -> anyhow::Result<AccountRequest> {
+        let smtp = match &self.smtp_host {
+            Some(host) => SmtpChoice::Server(SmtpRequest {
+                host: host.clone(),
+                port: Some(self.smtp_port.unwrap_or(587)),
+                security: parse_security(self.smtp_security.as_deref().unwrap_or("starttls"))?,
+                username: None,
+                saves_sent: Some(false),
+            }),
+            None => SmtpChoice::None,
+        };
+        Ok(AccountRequest {
             email: self.email.clone(),
             imap_host: self.imap_host.clone(),
-            imap_port: self.imap_port,
-            security,
-            username: self.username.clone(),
-            ca_file: self.ca_file.as_ref().map(|path| path.display().to_string()),
+            imap_port: Some(self.imap_port),
+            security: parse_security(&self.security)?,
+            username: Some(self.username.clone()),
+            ca_file: self.ca_file.clone(),
+            allow_plaintext: false,
             password_source: PasswordSource::Env(PASSWORD_VARIABLE.to_string()),
-            allow_plaintext: false,
+            smtp,
+            name: None,
         })
-    }
-
-    /// The demo's SMTP server, if it has one.
-    pub fn smtp_server(&self) -> anyhow::Result<Option<SmtpServer>> {
-        let Some(host) = &self.smtp_host else {
-            return Ok(None);
-        };
-        Ok(Some(SmtpServer {
-            host: host.clone(),
-            port: self.smtp_port.unwrap_or(587),
-            security: parse_security(self.smtp_security.as_deref().unwrap_or("starttls"))?,
-            username: None,
-            allow_plaintext: false,
-            saves_sent: false,
-        }))
     }
 }
 

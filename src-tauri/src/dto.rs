@@ -7,6 +7,9 @@ use mail_store::MessageSummary;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// The Tauri event name carrying [`AppEvent`]s.
+pub const EVENT: &str = "engine";
+
 /// The account as the window shows it (never the password).
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -120,7 +123,7 @@ pub struct AppStateDto {
     pub demo: Option<String>,
     /// Why the account could not be started (e.g. no keyring), for the window to say.
     pub startup_error: Option<IpcError>,
-    pub outbox: crate::compose_dto::OutboxCountsDto,
+    pub outbox: OutboxCountsDto,
     /// The account has an SMTP server (it can send).
     pub can_send: bool,
 }
@@ -524,5 +527,32 @@ mod tests {
         let shown = format!("{input:?} {input:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("a@b.c") && shown.contains("<redacted>"));
+    }
+}
+
+/// Counts for the window's outbox indicator.
+#[derive(Debug, Clone, Copy, Default, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxCountsDto {
+    /// Queued or being sent.
+    pub waiting: u32,
+    /// Refused, or maybe sent: the person decides.
+    pub attention: u32,
+}
+
+impl OutboxCountsDto {
+    pub fn of(entries: &[mail_store::OutboxEntry]) -> Self {
+        let waiting = entries
+            .iter()
+            .filter(|entry| entry.state.is_waiting())
+            .count();
+        let attention = entries
+            .iter()
+            .filter(|entry| entry.state.needs_attention())
+            .count();
+        Self {
+            waiting: count(waiting),
+            attention: count(attention),
+        }
     }
 }

@@ -14,8 +14,7 @@ use crate::notify::{self, Arrival};
 use crate::state::AppState;
 use crate::tray;
 
-/// The Tauri event name carrying [`AppEvent`]s.
-pub const EVENT: &str = "engine";
+pub use crate::dto::EVENT;
 
 /// Forwards every engine event until the engine goes away.
 pub fn spawn<R: Runtime>(app: AppHandle<R>, mut events: Receiver<EngineEvent>) -> JoinHandle<()> {

@@ -14,6 +14,7 @@ pub mod notify;
 mod session;
 mod settings;
 mod state;
+mod timing;
 pub mod tray;
 
 use std::path::PathBuf;
@@ -25,23 +26,6 @@ use crate::state::AppState;
 
 /// How long the network waits at start for the window to paint the cache first.
 const CACHE_FIRST: std::time::Duration = std::time::Duration::from_millis(1500);
-
-static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-/// Milliseconds since the app started (for start-up timing in the logs).
-pub(crate) fn since_start_ms() -> u64 {
-    STARTED
-        .get()
-        .map_or(0, |started| started.elapsed().as_millis() as u64)
-}
-
-/// Wall-clock milliseconds (for timing logs compared across processes).
-pub(crate) fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 /// `--data-dir DIR` (or `--data-dir=DIR`) from the command line.
 fn data_dir_argument(args: impl Iterator<Item = String>) -> Option<PathBuf> {
@@ -117,7 +101,7 @@ fn check_now<R: Runtime>(app: &AppHandle<R>) {
 }
 
 pub fn run() {
-    STARTED.get_or_init(std::time::Instant::now);
+    timing::mark_start();
     tern_profile::init_logging();
     let data_dir = match tern_profile::data_dir(data_dir_argument(std::env::args())) {
         Ok(dir) => dir,
@@ -173,7 +157,7 @@ pub fn run() {
             .min_inner_size(720.0, 480.0)
             .on_navigation(links::allow_navigation)
             .build()?;
-            tracing::debug!(target: "tern_app::startup", since_start_ms = since_start_ms(), "window built");
+            tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
             if let Err(error) = tray::build(app.handle()) {
                 tracing::warn!(%error, "no tray icon");
             }
@@ -186,14 +170,16 @@ pub fn run() {
                 let state = handle.state::<AppState>();
                 let opened = commands::account::open(&handle, &state).await;
                 state.mark_started();
-                tracing::debug!(target: "tern_app::startup", since_start_ms = since_start_ms(), "account opened");
+                tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "account opened");
                 match opened {
                     Ok(Some((engine, online))) => {
                         state.wait_painted(CACHE_FIRST).await;
                         let mut session = state.session.lock().await;
                         if session.is_none() {
                             let folder = state.view().folder;
-                            *session = Some(Session::start(&handle, engine, online, folder));
+                            *session = Some(Session::start(&handle, engine, online, folder, |events| {
+                                forward::spawn(handle.clone(), events)
+                            }));
                         }
                     }
                     Ok(None) => {}

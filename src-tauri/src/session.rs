@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mail_engine::{Engine, EngineOptions, Password, WatchSubscription};
+use mail_engine::{Engine, EngineEvent, EngineOptions, Password, WatchSubscription};
 use tauri::{AppHandle, Emitter, Runtime};
+use tokio::sync::broadcast::Receiver;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::dto::{AppEvent, IpcError};
-use crate::forward;
+use crate::dto::{AppEvent, IpcError, EVENT};
 
 pub const INBOX: &str = "INBOX";
 
@@ -57,16 +57,18 @@ pub async fn open_engine(
 }
 
 impl Session {
-    /// Starts forwarding events, then (with a password) watching INBOX and `visible`,
-    /// listing folders, first-syncing them and prefetching recent INBOX bodies.
+    /// Starts forwarding events (with `forward`: `forward::spawn`), then (with a password)
+    /// watching INBOX and `visible`, listing folders, first-syncing them and prefetching
+    /// recent INBOX bodies.
     pub fn start<R: Runtime>(
         app: &AppHandle<R>,
         engine: Arc<Engine>,
         online: bool,
         visible: Option<String>,
+        forward: impl FnOnce(Receiver<EngineEvent>) -> JoinHandle<()>,
     ) -> Self {
         // Subscribe before anything runs: events sent before subscribing are lost.
-        let mut tasks = vec![forward::spawn(app.clone(), engine.subscribe())];
+        let mut tasks = vec![forward(engine.subscribe())];
         if online {
             tasks.push(tokio::spawn(keep_new_mail_readable(
                 engine.clone(),
@@ -224,7 +226,7 @@ async fn check_all<R: Runtime>(
     };
     let names: BTreeSet<String> = folders.iter().map(|folder| folder.name.clone()).collect();
     if listed_before != Some(&names) {
-        let _ = app.emit(forward::EVENT, AppEvent::Reload);
+        let _ = app.emit(EVENT, AppEvent::Reload);
     }
     for folder in folders {
         if !folder.selectable || (first && folder.name.eq_ignore_ascii_case(INBOX)) {

@@ -3,6 +3,7 @@
 //! deleted), continued from a message in the Drafts folder, removed there when sent or
 //! discarded. Removals wait in the cache until the server has done them.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use mail_message::Draft;
@@ -10,20 +11,15 @@ use mail_store::{DraftId, StoredDraft};
 use mail_sync::{FolderRole, Uid};
 
 use crate::connection::{FlagOperation, SelectMode};
-use crate::engine::Engine;
+use crate::core_handle::Core;
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::outbox::QueuedMessage;
-use crate::sync::with_store;
+use crate::identity::identity;
+use crate::outbox::{Outbox, QueuedMessage};
+use crate::reading::Reading;
+use crate::store_access::{unix_now, with_store};
 
 fn other(message: impl Into<String>) -> EngineError {
     EngineError::new(ErrorKind::Other, message)
-}
-
-fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn decode(stored: &StoredDraft) -> Result<Draft> {
@@ -68,77 +64,97 @@ fn draft_from_raw(raw: &[u8], view: &mail_message::MessageView) -> Draft {
     }
 }
 
-impl Engine {
+/// Drafts and their copies in the Drafts folder.
+pub(crate) struct Drafts {
+    core: Arc<Core>,
+    reading: Arc<Reading>,
+    /// Drafts leave for the outbox when sent; its worker copies them to the server.
+    outbox: Arc<Outbox>,
+}
+
+impl Drafts {
+    pub(crate) fn new(core: Arc<Core>, reading: Arc<Reading>, outbox: Arc<Outbox>) -> Self {
+        Drafts {
+            core,
+            reading,
+            outbox,
+        }
+    }
+
     /// A message of the outbox that was not sent (refused, uncertain, or still waiting),
     /// taken back for editing: it becomes a draft and leaves the outbox.
-    pub fn edit_outgoing(&self, id: mail_store::OutboxId) -> Result<(DraftId, Draft)> {
-        let entry = with_store(self.store(), |store| store.outbox_entry(id))?
+    pub(crate) fn edit_outgoing(&self, id: mail_store::OutboxId) -> Result<(DraftId, Draft)> {
+        let entry = with_store(self.core.store(), |store| store.outbox_entry(id))?
             .ok_or_else(|| other(format!("There is no message {} in the outbox", id.0)))?;
         if entry.state == mail_store::OutboxState::Sent {
             return Err(other("This message was sent already"));
         }
-        let raw = with_store(self.store(), |store| store.outgoing_message(id))?
+        let raw = with_store(self.core.store(), |store| store.outgoing_message(id))?
             .ok_or_else(|| other(format!("There is no message {} in the outbox", id.0)))?;
         let view = mail_message::parse_message(&raw);
         let draft = draft_from_raw(&raw, &view);
         // Out of the outbox first: a message being sent right now is refused here.
-        self.discard_outgoing(id)?;
+        self.outbox.discard_outgoing(id)?;
         let draft_id = self.save_draft(None, &draft)?;
         Ok((draft_id, draft))
     }
 
     /// Saves a draft locally (a new one, or a new version of `id`); the outbox worker copies
     /// it to the Drafts folder. Returns its id.
-    pub fn save_draft(&self, id: Option<DraftId>, draft: &Draft) -> Result<DraftId> {
-        let account = self.account();
+    pub(crate) fn save_draft(&self, id: Option<DraftId>, draft: &Draft) -> Result<DraftId> {
+        let account = self.core.account();
         let content = serde_json::to_string(draft)
             .map_err(|error| other(format!("Saving the draft: {error}")))?;
         let message_id = mail_message::new_message_id(&account.email);
         let account_id = account.id;
-        let saved = with_store(self.store(), |store| {
+        let saved = with_store(self.core.store(), |store| {
             store.save_draft(
                 account_id,
                 id,
                 &content,
                 &draft.subject,
                 &message_id,
-                now_unix(),
+                unix_now(),
             )
         })?;
-        self.wake_outbox();
+        self.outbox.wake();
         Ok(saved)
     }
 
-    pub fn load_draft(&self, id: DraftId) -> Result<Draft> {
-        let stored = with_store(self.store(), |store| store.draft(id))?
+    pub(crate) fn load_draft(&self, id: DraftId) -> Result<Draft> {
+        let stored = with_store(self.core.store(), |store| store.draft(id))?
             .ok_or_else(|| other(format!("There is no draft {}", id.0)))?;
         decode(&stored)
     }
 
     /// Drops a draft here and (soon) its copy in the Drafts folder.
-    pub fn discard_draft(&self, id: DraftId) -> Result<()> {
-        let account = self.account().id;
-        with_store(self.store(), |store| store.delete_draft(account, id))?;
-        self.wake_outbox();
+    pub(crate) fn discard_draft(&self, id: DraftId) -> Result<()> {
+        let account = self.core.account().id;
+        with_store(self.core.store(), |store| store.delete_draft(account, id))?;
+        self.outbox.wake();
         Ok(())
     }
 
     /// Sends a draft: into the outbox first, then the draft (and its server copy) goes.
-    pub fn send_draft(&self, id: DraftId, draft: &Draft) -> Result<QueuedMessage> {
-        let queued = self.queue_message(draft)?;
+    pub(crate) fn send_draft(&self, id: DraftId, draft: &Draft) -> Result<QueuedMessage> {
+        let queued = self.outbox.queue_message(draft)?;
         self.discard_draft(id)?;
         Ok(queued)
     }
 
     /// A message in a Drafts folder as a draft to continue: the local draft it is a copy of
     /// (same Message-ID) when there is one, else a new local draft with its contents.
-    pub async fn draft_from_message(&self, folder: &str, uid: u64) -> Result<(DraftId, Draft)> {
-        let cached = self.cached_message_folder(folder)?;
-        let raw = self.raw_message(&cached, uid).await?.raw;
+    pub(crate) async fn draft_from_message(
+        &self,
+        folder: &str,
+        uid: u64,
+    ) -> Result<(DraftId, Draft)> {
+        let cached = self.core.cached_folder(folder)?;
+        let raw = self.reading.raw_message(&cached, uid).await?.raw;
         let view = mail_message::parse_message(&raw);
-        let account = self.account().id;
+        let account = self.core.account().id;
         if !view.message_id.is_empty() {
-            let known = with_store(self.store(), |store| {
+            let known = with_store(self.core.store(), |store| {
                 store.draft_by_message_id(account, &view.message_id)
             })?;
             if let Some(stored) = known {
@@ -149,21 +165,21 @@ impl Engine {
         let content = serde_json::to_string(&draft)
             .map_err(|error| other(format!("Saving the draft: {error}")))?;
         let message_id = if view.message_id.is_empty() {
-            mail_message::new_message_id(&self.account().email)
+            mail_message::new_message_id(&self.core.account().email)
         } else {
             view.message_id.clone()
         };
         // The server copy is this message: a new version will replace it.
-        let validity = with_store(self.store(), |store| store.sync_meta(cached.id))?
+        let validity = with_store(self.core.store(), |store| store.sync_meta(cached.id))?
             .map(|meta| meta.uid_validity.0);
-        let id = with_store(self.store(), |store| {
+        let id = with_store(self.core.store(), |store| {
             let id = store.save_draft(
                 account,
                 None,
                 &content,
                 &draft.subject,
                 &message_id,
-                now_unix(),
+                unix_now(),
             )?;
             if let (Some(validity), Ok(uid)) = (validity, u32::try_from(uid)) {
                 store.draft_uploaded(account, id, 1, Some((validity, uid)))?;
@@ -174,7 +190,8 @@ impl Engine {
     }
 
     async fn drafts_folder(&self) -> Result<String> {
-        self.listed_folder_with_role(FolderRole::Drafts)
+        self.core
+            .listed_folder_with_role(FolderRole::Drafts)
             .await?
             .map(|folder| folder.name)
             .ok_or_else(|| other("The account has no Drafts folder (none is marked \\Drafts)"))
@@ -182,15 +199,15 @@ impl Engine {
 
     /// Copies new draft versions to the Drafts folder and removes the copies they replace
     /// (and those of drafts sent or discarded). Returns how many copies changed.
-    pub async fn sync_drafts(&self) -> Result<usize> {
-        let account = self.account().id;
-        let uploads = with_store(self.store(), |store| store.drafts_to_upload(account))?;
-        let removals = with_store(self.store(), |store| store.draft_removals(account))?;
+    pub(crate) async fn sync_drafts(&self) -> Result<usize> {
+        let account = self.core.account().id;
+        let uploads = with_store(self.core.store(), |store| store.drafts_to_upload(account))?;
+        let removals = with_store(self.core.store(), |store| store.draft_removals(account))?;
         if uploads.is_empty() && removals.is_empty() {
             return Ok(0);
         }
         let folder = self.drafts_folder().await?;
-        let identity = self.identity()?;
+        let identity = identity(&self.core)?;
         let mut changed = 0;
         for stored in uploads {
             let mut draft = decode(&stored)?;
@@ -201,7 +218,8 @@ impl Engine {
             let name = folder.clone();
             let message_id = stored.message_id.clone();
             let copy = self
-                .with_retry(2, move |_, connection, _| {
+                .core
+                .with_retry(2, move |connection, _| {
                     let name = name.clone();
                     let bytes = composed.clone();
                     let message_id = message_id.clone();
@@ -217,16 +235,17 @@ impl Engine {
                 })
                 .await
                 .map_err(|error| error.context("Saving a draft in Drafts"))?;
-            with_store(self.store(), |store| {
+            with_store(self.core.store(), |store| {
                 store.draft_uploaded(account, stored.id, stored.version, copy)
             })?;
             changed += 1;
         }
-        let removals = with_store(self.store(), |store| store.draft_removals(account))?;
+        let removals = with_store(self.core.store(), |store| store.draft_removals(account))?;
         for (validity, uid) in removals {
             let name = folder.clone();
             let gone = self
-                .with_retry(2, move |_, connection, _| {
+                .core
+                .with_retry(2, move |connection, _| {
                     let name = name.clone();
                     Box::pin(async move {
                         let selected = connection.select(&name, SelectMode::ReadWrite).await?;
@@ -246,7 +265,7 @@ impl Engine {
                 .await;
             match gone {
                 Ok(()) => {
-                    with_store(self.store(), |store| {
+                    with_store(self.core.store(), |store| {
                         store.draft_removal_done(account, (validity, uid))
                     })?;
                     changed += 1;

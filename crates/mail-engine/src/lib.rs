@@ -16,7 +16,10 @@
 
 mod account;
 mod actions;
+mod announcing;
+mod compose;
 mod connection;
+mod core_handle;
 mod drafts;
 mod engine;
 mod error;
@@ -24,17 +27,17 @@ mod events;
 mod fetch;
 mod folders;
 mod hub;
-mod listing;
+mod identity;
 mod mailbox_name;
+mod options;
 mod outbox;
-mod partial;
 mod profile_lock;
 mod reading;
 mod response;
 mod response_limits;
 mod smtp;
 mod smtp_stream;
-mod snapshot;
+mod store_access;
 mod structure;
 mod sync;
 mod tls;
@@ -47,16 +50,19 @@ pub use connection::{
     panic_is_contained, FlagOperation, Idle, ImapConnection, Push, SearchBound, SelectMode,
     Selected, Timeouts,
 };
-pub use engine::{Engine, EngineOptions, WatchSubscription};
+pub use engine::Engine;
 pub use error::{EngineError, ErrorKind};
 pub use events::{ConnectivityState, EngineEvent, Events};
 pub use fetch::HEADER_ITEMS;
-pub use listing::MessagePage;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
+pub use options::EngineOptions;
 pub use outbox::{retry_delay, DrainReport, OutboxWorker, QueuedMessage, SendOutcome};
-pub use reading::{conversations, render, Conversation, OpenedMessage, PrefetchReport};
+pub use reading::{
+    conversations, render, Conversation, FolderState, MessagePage, OpenedMessage, PrefetchReport,
+    Snapshot,
+};
 pub use smtp::{submit, Envelope, Submission, SubmitError};
-pub use snapshot::{FolderState, Snapshot};
 pub use structure::{read_structure, RemotePart, Structure};
 pub use sync::{NewMessage, SyncReport};
 pub use transport::is_loopback_host;
+pub use watch::WatchSubscription;

@@ -217,6 +217,12 @@ impl ResponseScanner {
     }
 }
 
+/// The most a body announced as `size` bytes may really take: servers count line ends and
+/// encodings differently, so twice the size and a little more, never less than 1 MiB.
+pub(crate) fn body_limit(size: u32) -> u64 {
+    (u64::from(size) * 2 + (64 << 10)).max(1 << 20)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

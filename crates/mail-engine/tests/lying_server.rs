@@ -5,34 +5,20 @@
 use std::sync::{Arc, Mutex};
 
 use mail_engine::{Engine, ErrorKind, Password};
-use mail_store::{MessageRow, NewAccount, PasswordSource, Security, Store};
+use mail_store::{MessageRow, Store};
 use mail_sync::{Flags, Strategy, SyncMeta, Uid, UidValidity};
 use tern_testkit::fake_imap::LyingImapServer;
+use tern_testkit::TestUser;
 
 fn engine(store: Arc<Mutex<Store>>, port: u16) -> Engine {
     let account = {
         let mut locked = store.lock().unwrap();
-        let id = locked
-            .upsert_account(
-                &NewAccount {
-                    email: "liar@tern.test".into(),
-                    imap_host: "127.0.0.1".into(),
-                    imap_port: port,
-                    security: Security::Plain,
-                    username: "alice".into(),
-                    ca_file: None,
-                    password_source: PasswordSource::Env("UNUSED".into()),
-                    allow_plaintext: false,
-                },
-                0,
-            )
-            .unwrap();
-        locked
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .find(|account| account.id == id)
-            .unwrap()
+        tern_testkit::add_account(
+            &mut locked,
+            TestUser::with_email("alice", "liar@tern.test"),
+            port,
+        )
+        .unwrap()
     };
     Engine::new(
         store,

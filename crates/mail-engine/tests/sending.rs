@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{options, plain_settings, Harness};
@@ -16,7 +16,7 @@ use mail_engine::{
     Engine, EngineEvent, ImapConnection, Password, SearchBound, SelectMode, SendOutcome, Timeouts,
 };
 use mail_message::{parse_message, Address, Draft, OutgoingAttachment};
-use mail_store::{NewAccount, OutboxState, PasswordSource, Security, SmtpServer, Store};
+use mail_store::{OutboxState, Security, SmtpServer};
 use tern_testkit::{Dovecot, Postfix};
 
 fn address(name: &str, address: &str) -> Address {
@@ -73,34 +73,7 @@ impl Mail {
 /// An engine for bob (the recipient) with its own cache.
 fn bob(server: &Dovecot) -> (tempfile::TempDir, Arc<Engine>) {
     let data = tempfile::tempdir().unwrap();
-    let mut store = Store::open_in_dir(data.path()).unwrap();
-    let id = store
-        .upsert_account(
-            &NewAccount {
-                email: "bob@tern.test".into(),
-                imap_host: "127.0.0.1".into(),
-                imap_port: server.port,
-                security: Security::Plain,
-                username: "bob".into(),
-                ca_file: None,
-                password_source: PasswordSource::Env("UNUSED".into()),
-                allow_plaintext: false,
-            },
-            0,
-        )
-        .unwrap();
-    let account = store
-        .accounts()
-        .unwrap()
-        .into_iter()
-        .find(|a| a.id == id)
-        .unwrap();
-    let engine = Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        Password::new("bob-pw"),
-        options(),
-    ));
+    let engine = tern_testkit::engine_for(data.path(), "bob", server.port, options()).unwrap();
     (data, engine)
 }
 
@@ -631,4 +604,20 @@ async fn the_profile_is_private_after_a_sync_a_send_and_a_draft() {
         .unwrap();
     alice.sync_drafts().await.unwrap();
     modes("after a draft");
+}
+
+#[tokio::test]
+async fn a_stopped_outbox_worker_ends_without_waiting_for_its_next_turn() {
+    let data = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1: the worker's first drain finds nothing due anyway.
+    let engine = tern_testkit::engine_for(data.path(), "alice", 1, options()).unwrap();
+    let worker = engine.spawn_outbox();
+    let started = std::time::Instant::now();
+    worker.stop().await;
+    // Its next turn would be a minute away: it stopped when told.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }

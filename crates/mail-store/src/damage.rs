@@ -151,15 +151,6 @@ pub(crate) fn check_whole(conn: &Connection, path: &Path) -> Result<(), CacheDam
     Ok(())
 }
 
-impl crate::Store {
-    /// Reads every page of the cache and checks its structure (`PRAGMA quick_check`): the
-    /// damage a command that never reads the damaged pages would not notice. Linear in the
-    /// cache's size (about a second per gigabyte), so run on request or in the background.
-    pub fn check_whole_cache(&self) -> anyhow::Result<()> {
-        quick_check(&self.conn, &self.path)
-    }
-}
-
 /// [`crate::Store::check_whole_cache`] on a connection of its own (read-only, beside the
 /// app's): a background check that never holds up the app's work on the cache.
 pub fn check_cache_file(path: &Path) -> anyhow::Result<()> {
@@ -174,7 +165,7 @@ pub fn check_cache_file(path: &Path) -> anyhow::Result<()> {
     quick_check(&conn, path)
 }
 
-fn quick_check(conn: &Connection, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn quick_check(conn: &Connection, path: &Path) -> anyhow::Result<()> {
     let damaged = |reason: String| CacheDamaged {
         path: path.to_path_buf(),
         reason,
@@ -244,44 +235,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::Store;
-
-    #[test]
-    fn a_cut_short_or_scribbled_cache_is_damaged_and_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let mut store = Store::open_in_dir(dir.path()).unwrap();
-            crate::tests::seed_folder(&mut store, 300);
-        }
-        let path = dir.path().join(crate::DATABASE_FILE);
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(bytes.len() > 64 << 10, "{} bytes", bytes.len());
-
-        // Cut in half.
-        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        let error = Store::open_in_dir(dir.path()).map(|_| ()).unwrap_err();
-        match cache_problem(&error) {
-            Some(CacheProblem::Damaged { reason }) => assert!(
-                reason.contains("cut short") || reason.contains("malformed"),
-                "{reason}"
-            ),
-            other => panic!("not taken for damage: {other:?} ({error:#})"),
-        }
-
-        // The header scribbled over.
-        let mut scribbled = bytes.clone();
-        for byte in scribbled.iter_mut().take(100) {
-            *byte = 0x5a;
-        }
-        std::fs::write(&path, &scribbled).unwrap();
-        let error = Store::open_in_dir(dir.path()).map(|_| ()).unwrap_err();
-        assert!(
-            matches!(cache_problem(&error), Some(CacheProblem::Damaged { .. })),
-            "{error:#}"
-        );
-        let sentence = cache_problem(&error).unwrap().explain(dir.path());
-        assert!(sentence.contains("tern cache rebuild"), "{sentence}");
-    }
 
     #[test]
     fn a_full_disk_is_told_apart() {

@@ -124,7 +124,7 @@ pub(crate) fn set_flags(
 ) -> anyhow::Result<usize> {
     let mut changed = 0;
     for (uid, flags) in changes {
-        if crate::pending::write_flags(tx, folder, u64::from(uid.0), flags)
+        if crate::pending_ops::write_flags(tx, folder, u64::from(uid.0), flags)
             .with_context(|| format!("Updating flags of UID {}", uid.0))?
         {
             changed += 1;

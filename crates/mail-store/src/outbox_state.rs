@@ -69,6 +69,19 @@ impl OutboxState {
         }
     }
 
+    /// Whether the message is on its way (queued, or being sent): the outbox's "waiting".
+    pub fn is_waiting(self) -> bool {
+        matches!(
+            self,
+            OutboxState::Queued | OutboxState::Sending | OutboxState::Committing
+        )
+    }
+
+    /// Whether the person must decide (refused, or maybe sent): the outbox's "attention".
+    pub fn needs_attention(self) -> bool {
+        matches!(self, OutboxState::Failed | OutboxState::Uncertain)
+    }
+
     /// The state `event` moves a message in this state to; `None` when it cannot happen.
     pub fn on(self, event: OutboxEvent) -> Option<OutboxState> {
         use OutboxEvent as E;
@@ -158,6 +171,23 @@ mod tests {
         );
         for state in ALL_STATES {
             assert_eq!(S::parse(state.as_str()), state);
+        }
+    }
+
+    /// Every state is exactly one of: on its way, waiting for the person, or done.
+    #[test]
+    fn each_state_counts_as_waiting_or_attention_or_neither() {
+        let expected = [
+            (S::Queued, true, false),
+            (S::Sending, true, false),
+            (S::Committing, true, false),
+            (S::Sent, false, false),
+            (S::Failed, false, true),
+            (S::Uncertain, false, true),
+        ];
+        for (state, waiting, attention) in expected {
+            assert_eq!(state.is_waiting(), waiting, "{state:?}");
+            assert_eq!(state.needs_attention(), attention, "{state:?}");
         }
     }
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use mail_sync::{Flags, Uid};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::pending::{ops_where, write_flags, PendingKind, PendingOp, LOCAL_UID_BASE};
+use crate::pending_ops::{ops_where, write_flags, PendingKind, PendingOp, LOCAL_UID_BASE};
 use crate::FolderId;
 
 /// The pending operations of one folder, by message, oldest first.

@@ -6,7 +6,8 @@
 use anyhow::Context;
 use rusqlite::{params, OptionalExtension};
 
-use crate::pending::{queue_in, PendingKind, LOCAL_UID_BASE};
+use crate::pending::queue_in;
+use crate::pending_ops::{PendingKind, LOCAL_UID_BASE};
 use crate::{AccountId, Folder, Store};
 
 /// A restored action that could not be queued again, and why.

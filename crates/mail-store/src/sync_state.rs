@@ -11,7 +11,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::messages::{remove_messages, set_flags, upsert_messages};
 use crate::overlay;
-use crate::pending::{PendingOp, LOCAL_UID_BASE};
+use crate::pending_ops::{PendingOp, LOCAL_UID_BASE};
 use crate::{FolderId, MessageRow, Store};
 
 /// How many messages of a folder are cached, and the highest UID among them.
@@ -182,7 +182,7 @@ impl Store {
         meta: &SyncMeta,
     ) -> anyhow::Result<Vec<PendingOp>> {
         let tx = self.conn.transaction().context("Starting initial sync")?;
-        let stale: Vec<i64> = crate::pending::ops_where(
+        let stale: Vec<i64> = crate::pending_ops::ops_where(
             &tx,
             "p.folder_id = ?1 AND p.uid < ?2",
             params![folder.0, LOCAL_UID_BASE as i64],
@@ -324,5 +324,134 @@ impl Store {
         let inserted = upsert_messages(&tx, folder, rows)?;
         tx.commit().context("Committing arrivals")?;
         Ok(inserted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one store test that needs the store's own connection (a page cap is set per
+    //! connection); every other test is in `tests/` and uses tern-testkit's account fixture,
+    //! which a unit test cannot (it links its own copy of this crate).
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use mail_sync::{Flags, FolderRole, ModSeq, Strategy, SyncMeta, Uid, UidValidity};
+
+    use crate::{
+        DeltaWrite, FolderId, ListedFolder, MessageRow, NewAccount, PasswordSource, Security, Store,
+    };
+
+    fn inbox(store: &mut Store) -> FolderId {
+        let account = store
+            .upsert_account(
+                &NewAccount {
+                    email: "alice@tern.test".into(),
+                    imap_host: "127.0.0.1".into(),
+                    imap_port: 143,
+                    security: Security::Plain,
+                    username: "alice".into(),
+                    ca_file: None,
+                    password_source: PasswordSource::Env("TERN_TEST_PASSWORD".into()),
+                    allow_plaintext: false,
+                },
+                1,
+            )
+            .expect("account");
+        store
+            .replace_folders(
+                account,
+                &[ListedFolder {
+                    name: "INBOX".into(),
+                    delimiter: Some("/".into()),
+                    attributes: vec![],
+                    role: Some(FolderRole::Inbox),
+                    selectable: true,
+                }],
+            )
+            .expect("folders");
+        store
+            .folder_by_name(account, "INBOX")
+            .expect("lookup")
+            .expect("inbox exists")
+            .id
+    }
+
+    fn row(uid: u32, flags: &str) -> MessageRow {
+        MessageRow {
+            uid: Uid(uid),
+            flags: Flags::parse_stored(flags),
+            subject: format!("Message {uid}"),
+            from_name: "Bob".into(),
+            from_address: "bob@example.org".into(),
+            to_list: "alice@example.org".into(),
+            cc_list: String::new(),
+            date: Some(1_700_000_000 + uid as i64),
+            internal_date: 1_700_000_000 + uid as i64,
+            size: 100,
+            message_id: format!("<{uid}@example.org>"),
+            in_reply_to: String::new(),
+            references: String::new(),
+            attachments: false,
+        }
+    }
+
+    fn meta(uid_next: u32) -> SyncMeta {
+        SyncMeta {
+            uid_validity: UidValidity(42),
+            uid_next: Uid(uid_next),
+            highest_modseq: Some(ModSeq(7)),
+            initial_low_uid: None,
+        }
+    }
+
+    #[test]
+    fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open_in_dir(dir.path()).expect("store");
+        let folder = inbox(&mut store);
+        store.begin_initial_sync(folder, &meta(6)).expect("begin");
+        let rows: Vec<MessageRow> = (1..=5).map(|uid| row(uid, "")).collect();
+        store
+            .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+            .expect("initial");
+        let before_rows = store.message_rows(folder).expect("rows");
+        let before_meta = store.sync_meta(folder).expect("meta");
+
+        // The database may not grow any more: every new page fails with SQLITE_FULL.
+        let pages: i64 = store
+            .conn
+            .pragma_query_value(None, "page_count", |row| row.get(0))
+            .expect("pages");
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .expect("cap");
+        let big: Vec<MessageRow> = (10..2_000)
+            .map(|uid| MessageRow {
+                subject: "x".repeat(500),
+                ..row(uid, "")
+            })
+            .collect();
+        let new_meta = meta(2_000);
+        let error = store
+            .apply_delta(
+                folder,
+                &DeltaWrite {
+                    added: &big,
+                    removed: &[Uid(1)],
+                    flags_changed: &[],
+                    new_meta: &new_meta,
+                    strategy: Strategy::Qresync,
+                    now: 3,
+                },
+            )
+            .expect_err("a full database refuses the delta");
+        let text = format!("{error:#}");
+        assert!(text.contains("full"), "{text}");
+        assert_eq!(
+            store.message_rows(folder).expect("rows"),
+            before_rows,
+            "nothing lost, nothing half-written"
+        );
+        assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
     }
 }

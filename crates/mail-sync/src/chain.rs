@@ -137,7 +137,12 @@ mod tests {
     }
 
     /// (name, start from, outcomes one after another, the steps expected after each)
-    type Case = (&'static str, Option<SyncMeta>, Vec<StepOutcome>, Vec<NextStep>);
+    type Case = (
+        &'static str,
+        Option<SyncMeta>,
+        Vec<StepOutcome>,
+        Vec<NextStep>,
+    );
 
     #[test]
     fn chains() {

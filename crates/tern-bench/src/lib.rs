@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use mail_engine::{ConnectSettings, Engine, EngineOptions, ImapConnection, Password, Timeouts};
-use mail_store::{NewAccount, PasswordSource, Security, Store};
+use mail_store::{Security, Store};
 
 /// Sorted-sample statistics in milliseconds.
 pub struct Stats {
@@ -85,40 +85,26 @@ pub async fn connect(port: u16) -> anyhow::Result<ImapConnection> {
     Ok(ImapConnection::connect(&settings(port), &Password::new("alice-pw"), timeouts()).await?)
 }
 
+/// An engine for alice over an existing cache (a copy of another engine's).
 pub fn engine_over(store: Store, account: mail_store::Account) -> Arc<Engine> {
-    let options = EngineOptions {
-        timeouts: timeouts(),
-        ..EngineOptions::default()
-    };
     Arc::new(Engine::new(
         Arc::new(Mutex::new(store)),
         account,
         Password::new("alice-pw"),
-        options,
+        options(),
     ))
 }
 
+pub fn options() -> EngineOptions {
+    EngineOptions {
+        timeouts: timeouts(),
+        ..EngineOptions::default()
+    }
+}
+
+/// An engine for alice with its cache in `data`, talking to `port`.
 pub fn engine(data: &std::path::Path, port: u16) -> anyhow::Result<Arc<Engine>> {
-    let mut store = Store::open_in_dir(data)?;
-    let id = store.upsert_account(
-        &NewAccount {
-            email: "alice@tern.test".into(),
-            imap_host: "127.0.0.1".into(),
-            imap_port: port,
-            security: Security::Plain,
-            username: "alice".into(),
-            ca_file: None,
-            password_source: PasswordSource::Env("UNUSED".into()),
-            allow_plaintext: false,
-        },
-        0,
-    )?;
-    let account = store
-        .accounts()?
-        .into_iter()
-        .find(|account| account.id == id)
-        .context("account")?;
-    Ok(engine_over(store, account))
+    tern_testkit::engine_for(data, "alice", port, options())
 }
 
 /// CPU time (user + system) this process has used, from /proc/self/stat (Linux).

@@ -129,24 +129,9 @@ fn add_sync_folders_and_list_then_work_offline() {
 fn tls_needs_the_ca_file_and_failures_store_nothing() {
     let server = Dovecot::start().expect("dovecot");
     let data = tempfile::tempdir().expect("temp");
-    let port = server.tls_port.to_string();
     let ca = server.ca_file();
-    let base = [
-        "account",
-        "add",
-        "--email",
-        "alice@tern.test",
-        "--user",
-        "alice",
-        "--imap-host",
-        "127.0.0.1",
-        "--imap-port",
-        &port,
-        "--security",
-        "tls",
-        "--password-env",
-        "ALICE_PW",
-    ];
+    let base = common::account_add_args("alice", server.tls_port, "tls");
+    let base: Vec<&str> = base.iter().map(String::as_str).collect();
     let line = fails(&tern(data.path(), &base, &PW, None));
     assert!(line.contains("certificate"), "{line}");
     let accounts = ok(&tern(
@@ -194,34 +179,51 @@ fn plaintext_to_a_remote_host_is_refused() {
         &PW,
         None,
     ));
-    assert!(line.contains("Refusing plaintext"), "{line}");
-}
-
-#[test]
-fn a_wrong_password_is_one_line_without_the_password() {
-    let server = Dovecot::start().expect("dovecot");
-    let data = tempfile::tempdir().expect("temp");
-    let port = server.port.to_string();
+    assert!(line.contains("Refusing plaintext IMAP"), "{line}");
+    // The same rule for the sending server (one setup path for the CLI and the app).
     let line = fails(&tern(
         data.path(),
         &[
             "account",
             "add",
             "--email",
-            "alice@tern.test",
-            "--user",
-            "alice",
+            "a@example.org",
             "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
+            "imap.example.org",
+            "--smtp-host",
+            "192.0.2.8",
+            "--smtp-security",
             "plain",
             "--password-env",
             "ALICE_PW",
+            "--no-verify",
         ],
-        &[("ALICE_PW", "not-the-password")],
+        &PW,
         None,
+    ));
+    assert!(
+        line.contains("Refusing plaintext SMTP to 192.0.2.8"),
+        "{line}"
+    );
+    let accounts = ok(&tern(
+        data.path(),
+        &["account", "list", "--json"],
+        &[],
+        None,
+    ));
+    assert_eq!(accounts.trim(), "[]", "nothing stored");
+}
+
+#[test]
+fn a_wrong_password_is_one_line_without_the_password() {
+    let server = Dovecot::start().expect("dovecot");
+    let data = tempfile::tempdir().expect("temp");
+    let line = fails(&common::add_user(
+        data.path(),
+        "alice",
+        server.port,
+        &[],
+        &[("ALICE_PW", "not-the-password")],
     ));
     assert!(line.contains("Login"), "{line}");
     assert!(!line.contains("not-the-password"), "{line}");
@@ -233,27 +235,12 @@ fn two_accounts_need_a_choice() {
     server.seed("bob", "INBOX", 0, 3).expect("seed bob");
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
-    let port = server.port.to_string();
-    ok(&tern(
+    ok(&common::add_user(
         data.path(),
-        &[
-            "account",
-            "add",
-            "--email",
-            "bob@tern.test",
-            "--user",
-            "bob",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--security",
-            "plain",
-            "--password-env",
-            "BOB_PW",
-        ],
+        "bob",
+        server.port,
+        &[],
         &[("BOB_PW", "bob-pw")],
-        None,
     ));
     let line = fails(&tern(data.path(), &["sync"], &PW, None));
     assert!(line.contains("--account"), "{line}");

@@ -8,10 +8,14 @@ mod password;
 mod providers;
 mod rebuild;
 mod setup;
+mod setup_rules;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
 pub use logging::init_logging;
 pub use password::{password_for, store_in_keyring, KeyringError, KEYRING_SERVICE};
 pub use providers::{provider_for, Provider};
 pub use rebuild::{rebuild_cache, Rebuilt};
-pub use setup::{add_account, check_settings, AccountSetup};
+pub use setup::{add_account, check_settings, plan, AccountSetup};
+pub use setup_rules::{
+    plan_account, plan_smtp, AccountPlan, AccountRequest, SetupRefused, SmtpChoice, SmtpRequest,
+};

@@ -1,32 +1,44 @@
-//! Adding an account: check the settings by logging in, keep the password, store the account.
+//! Adding an account, the one path the CLI and the app share: the rules (`setup_rules.rs`)
+//! make the account to store, then its settings are checked by logging in, the password is
+//! kept, and the account is stored with its SMTP server and From name. Nothing is stored
+//! when a step fails.
 
 use anyhow::Context;
-use mail_engine::{is_loopback_host, ConnectSettings, ImapConnection, Password, Timeouts};
-use mail_store::{NewAccount, PasswordSource, Security, Store};
+use mail_engine::{ConnectSettings, EngineError, ErrorKind, ImapConnection, Password, Timeouts};
+use mail_store::{Account, NewAccount, PasswordSource, Store};
 
 use crate::password::store_in_keyring;
+use crate::setup_rules::{plan_account, AccountPlan, AccountRequest, SetupRefused};
 
-/// What a person enters to add an account.
+/// What a person entered to add an account, with the password.
 #[derive(Debug, Clone)]
 pub struct AccountSetup {
-    pub account: NewAccount,
+    pub request: AccountRequest,
     pub password: Password,
     /// Log in before storing (off only for scripted setups that know better).
     pub verify: bool,
 }
 
-/// Refuses plaintext to remote hosts, then logs in with the settings (and logs out). The
-/// error keeps the engine's kind (authentication, TLS, network) for the caller to explain.
-pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow::Result<()> {
-    if account.security == Security::Plain
-        && !account.allow_plaintext
-        && !is_loopback_host(&account.imap_host)
-    {
-        anyhow::bail!(
-            "Refusing plaintext IMAP to {}: the password would cross the network unencrypted; use TLS or STARTTLS",
-            account.imap_host
-        );
+/// A refusal as the engine's error kinds (plaintext is a policy refusal), so the app and
+/// the CLI explain it like a refused login.
+impl From<SetupRefused> for EngineError {
+    fn from(refused: SetupRefused) -> Self {
+        let kind = match refused {
+            SetupRefused::Invalid(_) => ErrorKind::Other,
+            SetupRefused::Plaintext(_) => ErrorKind::Policy,
+        };
+        EngineError::new(kind, refused.to_string())
     }
+}
+
+/// The rules applied to `request` (nothing is checked on the network).
+pub fn plan(request: &AccountRequest, password: &Password) -> Result<AccountPlan, EngineError> {
+    Ok(plan_account(request, password)?)
+}
+
+/// Logs in with the settings (and logs out). The error keeps the engine's kind
+/// (authentication, TLS, network) for the caller to explain.
+pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow::Result<()> {
     let settings = ConnectSettings {
         host: account.imap_host.clone(),
         port: account.imap_port,
@@ -40,21 +52,52 @@ pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow
     Ok(())
 }
 
-/// Checks (when asked), keeps the password in the keyring (when the account says so) and
-/// stores the account. Nothing is stored when any step fails.
-pub async fn add_account(store: &mut Store, setup: AccountSetup) -> anyhow::Result<()> {
-    if setup.verify {
-        check_settings(&setup.account, &setup.password)
-            .await
-            .with_context(|| format!("Checking the settings of {}", setup.account.email))?;
+/// The CA file as an absolute path, checked to exist.
+fn resolve_ca_file(request: &mut AccountRequest) -> anyhow::Result<()> {
+    if let Some(path) = &request.ca_file {
+        if !path.is_file() {
+            anyhow::bail!("The CA file {} does not exist", path.display());
+        }
+        request.ca_file = Some(
+            std::fs::canonicalize(path).with_context(|| format!("Resolving {}", path.display()))?,
+        );
     }
-    if setup.account.password_source == PasswordSource::Keyring {
-        store_in_keyring(&setup.account.email, &setup.password).await?;
+    Ok(())
+}
+
+/// Applies the rules, checks the settings by logging in (when asked), keeps the password in
+/// the keyring (when the account says so), and stores the account, its SMTP server and its
+/// From name. Returns what was stored.
+pub async fn add_account(
+    store: &mut Store,
+    mut setup: AccountSetup,
+) -> anyhow::Result<(Account, AccountPlan)> {
+    resolve_ca_file(&mut setup.request)?;
+    let plan = plan(&setup.request, &setup.password)?;
+    let email = plan.account.email.clone();
+    if setup.verify {
+        check_settings(&plan.account, &setup.password)
+            .await
+            .with_context(|| format!("Checking the settings of {email}"))?;
+    }
+    if plan.account.password_source == PasswordSource::Keyring {
+        store_in_keyring(&email, &setup.password).await?;
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0);
-    store.upsert_account(&setup.account, now)?;
-    Ok(())
+    let id = store.upsert_account(&plan.account, now)?;
+    if let Some(server) = &plan.smtp {
+        store.set_smtp_server(id, server)?;
+    }
+    if let Some(name) = &plan.name {
+        store.set_display_name(id, Some(name))?;
+    }
+    let account = store
+        .accounts()?
+        .into_iter()
+        .find(|account| account.id == id)
+        .with_context(|| format!("The account {email} was not saved"))?;
+    Ok((account, plan))
 }

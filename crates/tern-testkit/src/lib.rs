@@ -1,7 +1,8 @@
-//! Test and benchmark utilities: a private Dovecot per test run (and a Postfix in front of it), fast mailbox seeding with
-//! varied messages, a TCP proxy that can delay, cut and stall connections, and hostile
+//! Test and benchmark utilities: a private Dovecot per test run (and a Postfix in front of
+//! it), "an engine for user X" over a real cache, fast mailbox seeding with varied messages, a TCP proxy that can delay, cut and stall connections, and hostile
 //! servers that replay real sessions mutated.
 
+pub mod account;
 pub mod dovecot;
 pub mod fake_imap;
 pub mod hostile;
@@ -9,8 +10,12 @@ pub mod messages;
 pub mod postfix;
 pub mod proxy;
 pub mod seed;
+pub mod tidy;
 pub mod wait;
 
+pub use account::{
+    add_account, engine_for, new_account, password_of, store_with_account, TestUser,
+};
 pub use dovecot::Dovecot;
 pub use postfix::Postfix;
 pub use proxy::Proxy;

@@ -4,9 +4,12 @@
 use std::sync::Arc;
 
 use mail_engine::Engine;
-use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
+use mail_store::{PasswordSource, Security};
 use tauri::{AppHandle, Emitter, Runtime, State};
-use tern_profile::{add_account as add_to_profile, provider_for, AccountSetup};
+use tern_profile::{
+    add_account as add_to_profile, provider_for, AccountRequest, AccountSetup, SmtpChoice,
+    SmtpRequest,
+};
 
 use crate::dto::{
     AccountDto, AccountInput, AppEvent, AppStateDto, ErrorCode, IpcError, ProviderDto, SecurityDto,
@@ -18,7 +21,7 @@ use crate::state::AppState;
 /// Everything the window draws at start, from the cache (then events keep it current).
 #[tauri::command]
 pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcError> {
-    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::since_start_ms(), "app state asked");
+    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::timing::since_start_ms(), "app state asked");
     state.wait_started().await;
     let engine = state.engine().ok();
     let (account, snapshot) = match &engine {
@@ -40,13 +43,13 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
         Some(engine) => (
             engine
                 .outbox()
-                .map(|entries| crate::compose_dto::OutboxCountsDto::of(&entries))
+                .map(|entries| crate::dto::OutboxCountsDto::of(&entries))
                 .unwrap_or_default(),
             engine.smtp_server().is_ok(),
         ),
         None => (Default::default(), false),
     };
-    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::since_start_ms(), "app state served");
+    tracing::debug!(target: "tern_app::startup", since_start_ms = crate::timing::since_start_ms(), "app state served");
     Ok(AppStateDto {
         outbox,
         can_send,
@@ -93,44 +96,50 @@ pub fn provider(email: String) -> Option<ProviderDto> {
     })
 }
 
-fn new_account(input: &AccountInput) -> Result<NewAccount, IpcError> {
-    let email = input.email.trim().to_string();
-    if !email.contains('@') {
-        return Err(IpcError::new(
-            ErrorCode::Invalid,
-            "Enter the full email address",
-        ));
-    }
-    let imap_host = input.imap_host.trim().to_string();
-    if imap_host.is_empty() {
-        return Err(IpcError::new(ErrorCode::Invalid, "Enter the IMAP server"));
-    }
-    if input.password.is_empty() {
-        return Err(IpcError::new(ErrorCode::Invalid, "Enter the password"));
-    }
-    let username = match input.username.trim() {
-        "" => email.clone(),
-        name => name.to_string(),
-    };
-    Ok(NewAccount {
-        email,
-        imap_host,
-        imap_port: input.imap_port,
+/// The form as an account request: an empty SMTP host means none (the account only reads).
+fn request(input: &AccountInput) -> AccountRequest {
+    let smtp_host = input.smtp_host.trim();
+    AccountRequest {
+        email: input.email.clone(),
+        imap_host: input.imap_host.clone(),
+        imap_port: Some(input.imap_port),
         security: security(input.security),
-        username,
+        username: Some(input.username.clone()),
         ca_file: None,
-        password_source: PasswordSource::Keyring,
         allow_plaintext: false,
-    })
+        password_source: PasswordSource::Keyring,
+        smtp: if smtp_host.is_empty() {
+            SmtpChoice::None
+        } else {
+            SmtpChoice::Server(SmtpRequest {
+                host: smtp_host.to_string(),
+                port: Some(input.smtp_port),
+                security: security(input.smtp_security),
+                username: None,
+                saves_sent: None,
+            })
+        },
+        name: None,
+    }
+}
+
+/// A refusal of the rules as the window's error: a missing field is `invalid`, plaintext
+/// to a remote host is `policy`.
+fn refused(error: mail_engine::EngineError) -> IpcError {
+    match error.kind {
+        mail_engine::ErrorKind::Other => IpcError::new(ErrorCode::Invalid, error.to_string()),
+        _ => IpcError::from(error),
+    }
 }
 
 /// Logs in with the settings and logs out: a clear error (bad password, TLS, unreachable)
 /// before anything is stored.
 #[tauri::command]
 pub async fn test_connection(input: AccountInput) -> Result<(), IpcError> {
-    let account = new_account(&input)?;
+    let request = request(&input);
     let password = mail_engine::Password::new(input.password);
-    tern_profile::check_settings(&account, &password).await?;
+    let plan = tern_profile::plan(&request, &password).map_err(refused)?;
+    tern_profile::check_settings(&plan.account, &password).await?;
     Ok(())
 }
 
@@ -142,30 +151,10 @@ pub async fn add_account<R: Runtime>(
     state: State<'_, AppState>,
     input: AccountInput,
 ) -> Result<(), IpcError> {
-    let account = new_account(&input)?;
-    let smtp = smtp_server(&input);
+    let request = request(&input);
     let password = mail_engine::Password::new(input.password);
-    add(&app, &state, account, smtp, password).await
-}
-
-/// The SMTP server entered in the form (None when the host is empty).
-fn smtp_server(input: &AccountInput) -> Option<SmtpServer> {
-    let host = input.smtp_host.trim();
-    if host.is_empty() {
-        return None;
-    }
-    // The provider's own server files sent mail itself when the table says so.
-    let saves_sent = provider_for(&input.email).is_some_and(|provider| {
-        provider.smtp_host.eq_ignore_ascii_case(host) && provider.smtp_saves_sent
-    });
-    Some(SmtpServer {
-        host: host.to_string(),
-        port: input.smtp_port,
-        security: security(input.smtp_security),
-        username: None,
-        allow_plaintext: false,
-        saves_sent,
-    })
+    tern_profile::plan(&request, &password).map_err(refused)?;
+    add(&app, &state, request, password).await
 }
 
 /// Adds the demo account offered by `scripts/run.sh`.
@@ -180,23 +169,14 @@ pub async fn use_demo<R: Runtime>(
         .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "No demo server is running"))?;
     let password = std::env::var(crate::demo::PASSWORD_VARIABLE)
         .map_err(|_| IpcError::new(ErrorCode::Invalid, "The demo server's password is not set"))?;
-    let account = demo.new_account()?;
-    let smtp = demo.smtp_server()?;
-    add(
-        &app,
-        &state,
-        account,
-        smtp,
-        mail_engine::Password::new(password),
-    )
-    .await
+    let request = demo.request()?;
+    add(&app, &state, request, mail_engine::Password::new(password)).await
 }
 
 async fn add<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
-    account: NewAccount,
-    smtp: Option<SmtpServer>,
+    request: AccountRequest,
     password: mail_engine::Password,
 ) -> Result<(), IpcError> {
     let mut session = state.session.lock().await;
@@ -207,28 +187,15 @@ async fn add<R: Runtime>(
         ));
     }
     let mut store = tern_profile::open_store(Some(state.data_dir.clone()))?;
-    let email = account.email.clone();
     add_to_profile(
         &mut store,
         AccountSetup {
-            account,
+            request,
             password,
             verify: true,
         },
     )
     .await?;
-    if let Some(server) = &smtp {
-        let added = store
-            .accounts()
-            .map_err(|error| IpcError::new(ErrorCode::Other, format!("{error:#}")))?
-            .into_iter()
-            .find(|account| account.email.eq_ignore_ascii_case(&email));
-        if let Some(added) = added {
-            store
-                .set_smtp_server(added.id, server)
-                .map_err(|error| IpcError::new(ErrorCode::Other, format!("{error:#}")))?;
-        }
-    }
     drop(store);
     start(app, state, &mut session).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);
@@ -272,7 +239,10 @@ pub async fn start<R: Runtime>(
     session: &mut Option<Session>,
 ) -> Result<(), IpcError> {
     if let Some((engine, online)) = open(app, state).await? {
-        *session = Some(Session::start(app, engine, online, state.view().folder));
+        let folder = state.view().folder;
+        *session = Some(Session::start(app, engine, online, folder, |events| {
+            crate::forward::spawn(app.clone(), events)
+        }));
     }
     Ok(())
 }

@@ -27,7 +27,7 @@ pub fn messages(
 ) -> Result<MessagePageDto, IpcError> {
     let engine = state.engine()?;
     let page = engine.message_page(&folder, offset, limit.min(MAX_PAGE))?;
-    tracing::debug!(target: "tern_app::startup", %folder, offset, since_start_ms = crate::since_start_ms(), "page served");
+    tracing::debug!(target: "tern_app::startup", %folder, offset, since_start_ms = crate::timing::since_start_ms(), "page served");
     Ok(page.into())
 }
 

@@ -49,6 +49,6 @@ pub fn painted(state: State<'_, AppState>, what: String, rows: u32) {
     if what == "first_rows" || what == "setup" {
         state.mark_painted();
     }
-    let unix_ms = crate::unix_ms();
-    tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::since_start_ms(), "painted");
+    let unix_ms = crate::timing::unix_ms();
+    tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::timing::since_start_ms(), "painted");
 }

@@ -1,9 +1,11 @@
-//! User actions on messages (mark read, flag, move, archive, delete): applied to the cache at
-//! once and queued durably by [`Engine::act`], replayed on the server by
-//! [`Engine::replay_pending`] (see `replay.rs`).
+//! The actions service: user actions on messages (mark read, flag, move, archive, delete)
+//! applied to the cache at once and queued durably ([`Actions::act`]), replayed on the
+//! server by a worker it wakes (see `replay.rs`); batches planned by the pure `batch.rs`.
 
 mod batch;
 mod replay;
+
+use std::sync::{Arc, OnceLock};
 
 use mail_store::{Folder, PendingKind, PendingOp};
 use mail_sync::flags::{FLAGGED, SEEN};
@@ -12,10 +14,12 @@ use serde::Serialize;
 
 pub use replay::ReplayReport;
 
-use crate::engine::Engine;
+use tokio::sync::Notify;
+
+use crate::core_handle::{Core, FolderChange};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::EngineEvent;
-use crate::sync::{unix_now, with_store};
+use crate::store_access::{unix_now, with_store};
 
 /// What a user can do to messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +38,7 @@ pub enum Action {
     Delete,
 }
 
-/// What [`Engine::act`] did to the cache.
+/// What [`Actions::act`] did to the cache.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ActionReport {
     pub folder: String,
@@ -66,19 +70,25 @@ pub fn action_name(kind: &PendingKind) -> &'static str {
     }
 }
 
-impl Engine {
-    fn cached_folder(&self, name: &str) -> Result<Folder> {
-        let account = self.account().id;
-        with_store(self.store(), |store| store.folder_by_name(account, name))?.ok_or_else(|| {
-            EngineError::new(
-                ErrorKind::Other,
-                format!("There is no folder named {name} in the cache"),
-            )
-        })
+/// Queues user actions and replays them.
+pub(crate) struct Actions {
+    core: Arc<Core>,
+    /// Wakes the replay worker (started once) after an action.
+    wake: Arc<Notify>,
+    replayer: OnceLock<()>,
+}
+
+impl Actions {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        Actions {
+            core,
+            wake: Arc::new(Notify::new()),
+            replayer: OnceLock::new(),
+        }
     }
 
     fn folder_with_role(&self, role: FolderRole, what: &str) -> Result<Folder> {
-        self.cached_folder_with_role(role)?.ok_or_else(|| {
+        self.core.cached_folder_with_role(role)?.ok_or_else(|| {
             EngineError::new(
                 ErrorKind::Other,
                 format!("The account has no {what} folder; use move with a folder name"),
@@ -86,18 +96,43 @@ impl Engine {
         })
     }
 
+    /// Starts (once) the worker that replays actions as soon as they are made: [`Self::act`]
+    /// wakes it. A replay that fails for the network waits for the next action or the
+    /// watchers' next catch-up sync (which replays first), so an offline engine does not spin.
+    pub(crate) fn spawn_replayer(self: &Arc<Self>) {
+        self.replayer.get_or_init(|| {
+            let actions = Arc::downgrade(self);
+            let wake = self.wake.clone();
+            tokio::spawn(async move {
+                loop {
+                    wake.notified().await;
+                    let Some(actions) = actions.upgrade() else {
+                        return;
+                    };
+                    if let Err(error) = actions.replay_pending().await {
+                        tracing::info!(%error, "changes stay queued");
+                    }
+                }
+            });
+        });
+    }
+
+    fn wake_replayer(&self) {
+        self.wake.notify_one();
+    }
+
     /// Applies `action` to messages `uids` of `folder` in the cache and queues it for the
     /// server, in one transaction: the change is visible at once and survives a crash. Works
-    /// offline; call [`Engine::replay_pending`] to send it (syncs and watchers replay too).
-    pub fn act(&self, folder: &str, uids: &[u64], action: &Action) -> Result<ActionReport> {
-        let source = self.cached_folder(folder)?;
+    /// offline; the replay worker (or a sync) sends it (syncs and watchers replay too).
+    pub(crate) fn act(&self, folder: &str, uids: &[u64], action: &Action) -> Result<ActionReport> {
+        let source = self.core.cached_folder(folder)?;
         let (kind, target) = match action {
             Action::MarkRead => (PendingKind::AddFlag(SEEN.into()), None),
             Action::MarkUnread => (PendingKind::RemoveFlag(SEEN.into()), None),
             Action::Flag => (PendingKind::AddFlag(FLAGGED.into()), None),
             Action::Unflag => (PendingKind::RemoveFlag(FLAGGED.into()), None),
             Action::Move { to } => {
-                let target = self.cached_folder(to)?;
+                let target = self.core.cached_folder(to)?;
                 (PendingKind::Move { target: target.id }, Some(target))
             }
             Action::Archive => {
@@ -126,44 +161,40 @@ impl Engine {
                 ));
             }
         }
-        let account = self.account().id;
-        let (queued, pending, source_counts, target_counts) = with_store(self.store(), |store| {
-            let queued = store.queue_action(source.id, uids, &kind, unix_now())?;
-            let pending = store.pending_count(account)?;
-            let source_counts = store.folder_counts(source.id)?;
-            let target_counts = match &target {
-                Some(target) => Some(store.folder_counts(target.id)?),
-                None => None,
-            };
-            Ok((queued, pending, source_counts, target_counts))
-        })?;
+        let account = self.core.account().id;
+        let (queued, pending, source_counts, target_counts) =
+            with_store(self.core.store(), |store| {
+                let queued = store.queue_action(source.id, uids, &kind, unix_now())?;
+                let pending = store.pending_count(account)?;
+                let source_counts = store.folder_counts(source.id)?;
+                let target_counts = match &target {
+                    Some(target) => Some(store.folder_counts(target.id)?),
+                    None => None,
+                };
+                Ok((queued, pending, source_counts, target_counts))
+            })?;
         let changed = queued.changed.len();
         if changed > 0 {
             let leaves = kind.removes();
-            self.send_event(EngineEvent::FolderChanged {
-                account: self.account().email.clone(),
-                folder: source.name.clone(),
-                added: 0,
-                removed: if leaves { changed } else { 0 },
-                flags_changed: if leaves { 0 } else { changed },
-                resync: false,
-                total: source_counts.count,
-                unread: source_counts.unread,
-            });
+            self.core.folder_changed(
+                &source.name,
+                FolderChange {
+                    removed: if leaves { changed } else { 0 },
+                    flags_changed: if leaves { 0 } else { changed },
+                    ..FolderChange::counted(source_counts)
+                },
+            );
             if let (Some(target), Some(counts)) = (&target, target_counts) {
-                self.send_event(EngineEvent::FolderChanged {
-                    account: self.account().email.clone(),
-                    folder: target.name.clone(),
-                    added: changed,
-                    removed: 0,
-                    flags_changed: 0,
-                    resync: false,
-                    total: counts.count,
-                    unread: counts.unread,
-                });
+                self.core.folder_changed(
+                    &target.name,
+                    FolderChange {
+                        added: changed,
+                        ..FolderChange::counted(counts)
+                    },
+                );
             }
-            self.send_event(EngineEvent::PendingChanged {
-                account: self.account().email.clone(),
+            self.core.send(EngineEvent::PendingChanged {
+                account: self.core.account().email.clone(),
                 pending,
             });
             self.wake_replayer();
@@ -180,27 +211,27 @@ impl Engine {
     }
 
     /// Operations waiting for the server, oldest first.
-    pub fn pending(&self) -> Result<Vec<PendingOp>> {
-        let account = self.account().id;
-        with_store(self.store(), |store| store.pending_ops(account))
+    pub(crate) fn pending(&self) -> Result<Vec<PendingOp>> {
+        let account = self.core.account().id;
+        with_store(self.core.store(), |store| store.pending_ops(account))
     }
 
     /// Tells subscribers about operations given up.
     /// Actions brought over from a damaged cache (`tern cache rebuild`) whose folder has
     /// just been synced go back into the queue; the ones that cannot are announced dropped.
     pub(crate) fn requeue_restored(&self, folder: &mail_store::Folder) {
-        let account = self.account().id;
-        let waiting = with_store(self.store(), |store| store.restored_waiting(account));
+        let account = self.core.account().id;
+        let waiting = with_store(self.core.store(), |store| store.restored_waiting(account));
         if !matches!(waiting, Ok(count) if count > 0) {
             return;
         }
-        match with_store(self.store(), |store| {
-            store.requeue_restored(folder, crate::sync::unix_now())
+        match with_store(self.core.store(), |store| {
+            store.requeue_restored(folder, unix_now())
         }) {
             Ok(requeued) => {
                 for dropped in &requeued.dropped {
-                    self.send_event(EngineEvent::ActionDropped {
-                        account: self.account().email.clone(),
+                    self.core.send(EngineEvent::ActionDropped {
+                        account: self.core.account().email.clone(),
                         folder: dropped.folder.clone(),
                         uid: dropped.uid,
                         action: match (dropped.kind.as_str(), dropped.flag.as_deref()) {
@@ -228,8 +259,8 @@ impl Engine {
 
     pub(crate) fn announce_dropped(&self, dropped: &[PendingOp], reason: &str) {
         for op in dropped {
-            self.send_event(EngineEvent::ActionDropped {
-                account: self.account().email.clone(),
+            self.core.send(EngineEvent::ActionDropped {
+                account: self.core.account().email.clone(),
                 folder: op.folder_name.clone(),
                 uid: op.uid,
                 action: action_name(&op.kind).to_string(),

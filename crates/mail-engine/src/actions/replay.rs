@@ -12,15 +12,15 @@ use mail_sync::Uid;
 use serde::Serialize;
 
 use super::batch::{self, Batch, BatchKind};
+use super::Actions;
 use crate::connection::ImapConnection;
-use crate::engine::Engine;
+use crate::core_handle::FolderChange;
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::events::EngineEvent;
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::mailbox_name::wire_argument;
 use crate::profile_lock::ProfileLock;
 use crate::response::copy_uid;
-use crate::sync::with_store;
+use crate::store_access::with_store;
 
 /// What one replay did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -50,37 +50,38 @@ struct Answer {
     later: Option<String>,
 }
 
-impl Engine {
+impl Actions {
     /// Sends every pending operation to the server (on the request connection). Connection
     /// failures leave the rest queued and are returned; refusals and vanished messages drop
     /// their operations with an `action_dropped` event.
-    pub async fn replay_pending(&self) -> Result<ReplayReport> {
-        self.with_retry(2, |engine, connection, _| {
-            Box::pin(async move { engine.replay_on(connection).await })
-        })
-        .await
+    pub(crate) async fn replay_pending(&self) -> Result<ReplayReport> {
+        self.core
+            .with_retry_for(self, 2, |this, connection, _| {
+                Box::pin(async move { this.replay_on(connection).await })
+            })
+            .await
     }
 
     pub(crate) async fn replay_on(&self, connection: &mut ImapConnection) -> Result<ReplayReport> {
-        let account = self.account().id;
+        let account = self.core.account().id;
         let mut report = ReplayReport::default();
         let mut touched = false;
-        if with_store(self.store(), |store| store.pending_count(account))? == 0 {
+        if with_store(self.core.store(), |store| store.pending_count(account))? == 0 {
             return Ok(report);
         }
         // One replayer per profile: another process replaying the same queue would find the
         // messages this one is moving gone, and drop what this one is about to record. A
         // process that waits here finds the queue already sent when its turn comes.
-        let database = with_store(self.store(), |store| Ok(store.path().to_path_buf()))?;
+        let database = with_store(self.core.store(), |store| Ok(store.path().to_path_buf()))?;
         let lock_path = crate::profile_lock::lock_path(&database, "replay-lock");
         let Some(_lock) = ProfileLock::take_within(&lock_path, REPLAY_LOCK_PATIENCE).await? else {
             tracing::info!("another Tern process is sending queued changes; they wait for it");
-            report.pending = with_store(self.store(), |store| store.pending_count(account))?;
+            report.pending = with_store(self.core.store(), |store| store.pending_count(account))?;
             return Ok(report);
         };
         // Every round completes or drops at least one operation, or returns an error.
         loop {
-            let ops = with_store(self.store(), |store| store.pending_ops(account))?;
+            let ops = with_store(self.core.store(), |store| store.pending_ops(account))?;
             if ops.is_empty() {
                 break;
             }
@@ -88,7 +89,9 @@ impl Engine {
             let batches = batch::plan(&ops);
             if batches.is_empty() {
                 // The oldest operation names a local UID whose move is no longer queued.
-                let dropped = with_store(self.store(), |store| store.drop_ops(&[ops[0].id], true))?;
+                let dropped = with_store(self.core.store(), |store| {
+                    store.drop_ops(&[ops[0].id], true)
+                })?;
                 report.dropped += dropped.len();
                 self.announce_dropped(&dropped, "the message it was for is gone");
                 continue;
@@ -98,27 +101,17 @@ impl Engine {
                 if let Err(error) = result {
                     let ids: Vec<i64> = batch.ops.iter().map(|op| op.id).collect();
                     let note = error.to_string();
-                    let _ = with_store(self.store(), |store| store.note_attempt(&ids, &note));
-                    self.publish_pending();
+                    let _ = with_store(self.core.store(), |store| store.note_attempt(&ids, &note));
+                    self.core.pending_changed();
                     return Err(error.context("Replaying changes"));
                 }
             }
         }
-        report.pending = with_store(self.store(), |store| store.pending_count(account))?;
+        report.pending = with_store(self.core.store(), |store| store.pending_count(account))?;
         if touched {
-            self.publish_pending();
+            self.core.pending_changed();
         }
         Ok(report)
-    }
-
-    fn publish_pending(&self) {
-        let account = self.account().id;
-        if let Ok(pending) = with_store(self.store(), |store| store.pending_count(account)) {
-            self.send_event(EngineEvent::PendingChanged {
-                account: self.account().email.clone(),
-                pending,
-            });
-        }
     }
 
     async fn replay_batch(
@@ -166,7 +159,7 @@ impl Engine {
         }
         if let Some(reason) = answer.refused {
             let ids: Vec<i64> = batch.ops.iter().map(|op| op.id).collect();
-            let dropped = with_store(self.store(), |store| store.drop_ops(&ids, false))?;
+            let dropped = with_store(self.core.store(), |store| store.drop_ops(&ids, false))?;
             report.dropped += dropped.len();
             tracing::warn!(folder = %batch.folder_name, %reason, operations = dropped.len(), "the server refused queued changes");
             if batch.kind == BatchKind::Expunge {
@@ -177,7 +170,7 @@ impl Engine {
             return Ok(());
         }
         let (confirmed, moved, gone) = (answer.confirmed, answer.moved, answer.gone);
-        let (dropped, gone_dropped) = with_store(self.store(), |store| {
+        let (dropped, gone_dropped) = with_store(self.core.store(), |store| {
             store.complete_ops(&confirmed)?;
             let mut dropped = Vec::new();
             for (op, uid) in &moved {
@@ -211,7 +204,7 @@ impl Engine {
             )
             .await;
         let cached = fetched.and_then(|_| {
-            with_store(self.store(), |store| {
+            with_store(self.core.store(), |store| {
                 store.add_arrivals(batch.folder, &rows)
             })
         });
@@ -226,25 +219,22 @@ impl Engine {
             Some(batch.folder_name.as_str()),
             batch.target_name.as_deref(),
         ];
-        let account = self.account().id;
+        let account = self.core.account().id;
         for name in folders.into_iter().flatten() {
-            let counts = with_store(self.store(), |store| {
+            let counts = with_store(self.core.store(), |store| {
                 let folder = store.folder_by_name(account, name)?;
                 folder
                     .map(|folder| store.folder_counts(folder.id))
                     .transpose()
             });
             if let Ok(Some(counts)) = counts {
-                self.send_event(EngineEvent::FolderChanged {
-                    account: self.account().email.clone(),
-                    folder: name.to_string(),
-                    added: 0,
-                    removed: 0,
-                    flags_changed: count,
-                    resync: false,
-                    total: counts.count,
-                    unread: counts.unread,
-                });
+                self.core.folder_changed(
+                    name,
+                    FolderChange {
+                        flags_changed: count,
+                        ..FolderChange::counted(counts)
+                    },
+                );
             }
         }
     }

@@ -14,7 +14,8 @@ use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::response::{apply_count_change, apply_selection_code, fetch_uid_and_flags, range_len};
-use crate::sync::{unix_now, with_store, NewMessage, SharedStore};
+use crate::store_access::{unix_now, with_store, SharedStore};
+use crate::sync::report::NewMessage;
 
 /// How a delta ended.
 pub(crate) enum DeltaOutcome {

@@ -11,7 +11,7 @@ use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
 use crate::response::{apply_mailbox_data, range_len};
-use crate::sync::{unix_now, with_store, SharedStore};
+use crate::store_access::{unix_now, with_store, SharedStore};
 
 /// What an initial (or resumed) sync did.
 pub(crate) struct InitialOutcome {

@@ -9,19 +9,21 @@
 use imap_proto::Response;
 use mail_store::{Folder, MessageRow};
 
+use crate::announcing::Announcing;
 use crate::connection::{Idle, ImapConnection};
-use crate::engine::Engine;
+use crate::core_handle::{Core, FolderChange};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::fetch::{message_row, HEADER_ITEMS};
-use crate::sync::with_store;
+use crate::store_access::with_store;
+use crate::sync::NewMessage;
 
 /// More arrivals than this at once (a burst) are left to the delta sync, which batches them.
 const MAX_ARRIVALS: usize = 50;
 
 /// The UID to fetch from when a push's message count (`exists`) announces a few messages
 /// the complete cache lacks; `None` when the delta sync should handle it alone.
-pub(super) fn fetch_from(engine: &Engine, folder: &Folder, exists: u32) -> Result<Option<u32>> {
-    let (counts, meta) = with_store(engine.store(), |store| {
+pub(super) fn fetch_from(core: &Core, folder: &Folder, exists: u32) -> Result<Option<u32>> {
+    let (counts, meta) = with_store(core.store(), |store| {
         Ok((store.sync_counts(folder.id)?, store.sync_meta(folder.id)?))
     })?;
     let Some(meta) = meta.filter(|meta| meta.initial_low_uid.is_none()) else {
@@ -39,7 +41,8 @@ pub(super) fn fetch_from(engine: &Engine, folder: &Folder, exists: u32) -> Resul
 /// Connection failures are returned; a refused FETCH or a cache error is only logged (the
 /// delta sync that follows covers the same ground).
 pub(super) async fn fetch(
-    engine: &Engine,
+    core: &Core,
+    announcing: &Announcing,
     connection: &mut ImapConnection,
     idle: Idle,
     folder: &Folder,
@@ -51,7 +54,7 @@ pub(super) async fn fetch(
     let (_, tagged) = connection
         .idle_done_then(
             idle,
-            engine.options().idle_done_timeout,
+            core.options().idle_done_timeout,
             &command,
             |response| {
                 if let Response::Fetch(_, attributes) = response {
@@ -82,9 +85,53 @@ pub(super) async fn fetch(
         tracing::warn!(folder = %folder.name, %error, "fetching arrivals failed");
         return Ok(());
     }
-    match engine.cache_arrivals(folder, uid_validity, &rows) {
+    match cache_arrivals(core, announcing, folder, uid_validity, &rows) {
         Ok(added) => tracing::debug!(folder = %folder.name, added, "arrivals cached"),
         Err(error) => tracing::warn!(folder = %folder.name, %error, "caching arrivals failed"),
     }
     Ok(())
+}
+
+/// Caches messages fetched right after the server announced them, and tells subscribers,
+/// ahead of the delta sync that confirms them. Nothing is cached when the folder's cache is
+/// not complete or belongs to another UIDVALIDITY (the delta sync sorts that out). Returns
+/// how many messages were new to the cache.
+fn cache_arrivals(
+    core: &Core,
+    announcing: &Announcing,
+    folder: &Folder,
+    uid_validity: u32,
+    rows: &[MessageRow],
+) -> Result<usize> {
+    let cached = with_store(core.store(), |store| {
+        match store.sync_meta(folder.id)? {
+            Some(meta) if meta.uid_validity.0 == uid_validity && meta.initial_low_uid.is_none() => {
+            }
+            _ => return Ok(None),
+        }
+        let inserted = store.add_arrivals(folder.id, rows)?;
+        Ok(Some((inserted, store.folder_counts(folder.id)?)))
+    })?;
+    let Some((inserted, counts)) = cached else {
+        return Ok(0);
+    };
+    if inserted.is_empty() {
+        return Ok(0);
+    }
+    core.folder_changed(
+        &folder.name,
+        FolderChange {
+            added: inserted.len(),
+            ..FolderChange::counted(counts)
+        },
+    );
+    if announcing.announces(&folder.name) {
+        let messages: Vec<NewMessage> = rows
+            .iter()
+            .filter(|row| inserted.contains(&row.uid))
+            .map(NewMessage::from_row)
+            .collect();
+        core.new_mail(&folder.name, &messages);
+    }
+    Ok(inserted.len())
 }

@@ -1,400 +1,107 @@
-//! Folder watchers: one IDLE connection per watched folder (shared by all its subscribers
-//! through the hub), pushes turned into delta syncs on the request connection, reconnects
-//! with backoff, polling where the server has no IDLE, and restarts after a clock jump.
+//! The watchers service: one IDLE connection per watched folder (shared by all its
+//! subscribers through the hub), pushes turned into arrivals and delta syncs, reconnects with
+//! backoff, polling where the server has no IDLE, and restarts after a clock jump or a
+//! network change. The task is in `watcher.rs`, the bookkeeping in `registry.rs`.
 
 mod arrivals;
 mod backoff;
 mod clock;
 mod connectivity;
+mod registry;
+mod syncer;
+mod watcher;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, Notify};
-
-use mail_store::Folder;
-
-use crate::connection::{Idle, ImapConnection, Push, SelectMode};
-use crate::engine::Engine;
-use crate::error::{EngineError, Result};
+use crate::announcing::Announcing;
+use crate::core_handle::Core;
 use crate::events::ConnectivityState;
-use crate::hub::Worker;
+use crate::hub::{Hub, Subscription};
+use crate::sync::FolderSync;
 
-pub use backoff::Backoff;
-pub(crate) use clock::JumpDetector;
-pub(crate) use connectivity::Connectivity;
+use clock::JumpDetector;
+use registry::Registry;
+pub use watcher::WatchHandle;
 
-/// What a watcher can be told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
-    Stop,
-    /// Drop the connection and reconnect now (the machine woke up, the network changed).
-    Restart,
+/// A subscriber's share of a folder watcher; dropping it stops watching when it was the last.
+pub type WatchSubscription = Subscription<WatchHandle>;
+
+pub(crate) struct Watchers {
+    core: Arc<Core>,
+    sync: Arc<FolderSync>,
+    hub: Hub<WatchHandle>,
+    registry: Arc<Registry>,
+    clock_watch: OnceLock<()>,
 }
 
-/// The hub's handle on a running watcher task.
-pub struct WatchHandle {
-    control: mpsc::UnboundedSender<Control>,
-}
-
-impl Worker for WatchHandle {
-    fn stop(self) {
-        let _ = self.control.send(Control::Stop);
-    }
-}
-
-impl WatchHandle {
-    pub fn restart(&self) {
-        let _ = self.control.send(Control::Restart);
-    }
-}
-
-/// Starts watching `folder` for `engine` (called by the hub for the first subscriber).
-pub(crate) fn spawn(engine: &Arc<Engine>, folder: &str) -> WatchHandle {
-    let (control, receiver) = mpsc::unbounded_channel();
-    let engine = engine.clone();
-    let folder = folder.to_string();
-    let running = engine.watcher_started();
-    tokio::spawn(async move {
-        let id = running.id();
-        Watcher {
-            syncer: Syncer::spawn(&engine, &folder),
-            engine: engine.clone(),
-            folder: folder.clone(),
-            id,
-            control: receiver,
+impl Watchers {
+    pub(crate) fn new(core: Arc<Core>, sync: Arc<FolderSync>, announcing: Announcing) -> Self {
+        Watchers {
+            registry: Arc::new(Registry::new(core.clone(), announcing)),
+            core,
+            sync,
+            hub: Hub::default(),
+            clock_watch: OnceLock::new(),
         }
-        .run()
-        .await;
-        drop(running);
-    });
-    WatchHandle { control }
+    }
+
+    /// Watches `folder` until the returned subscription is dropped. Subscribers of one
+    /// folder share one IDLE connection.
+    pub(crate) fn watch(self: &Arc<Self>, folder: &str) -> WatchSubscription {
+        self.clock_watch.get_or_init(|| {
+            spawn_clock_watch(
+                Arc::downgrade(self),
+                self.core.options().clock_check_interval,
+            );
+        });
+        self.hub.subscribe(folder, || {
+            watcher::spawn(self.core.clone(), self.sync.clone(), &self.registry, folder)
+        })
+    }
+
+    /// How many subscribers share the watcher of `folder` (0: not watched).
+    pub(crate) fn subscribers(&self, folder: &str) -> usize {
+        self.hub.subscribers(folder)
+    }
+
+    /// Every watcher reconnects now instead of waiting for its connection to time out.
+    pub(crate) fn network_changed(&self) {
+        self.hub.for_each(|_, watcher| watcher.restart());
+    }
+
+    pub(crate) fn last_push_at(&self, folder: &str) -> Option<Instant> {
+        self.registry.last_push_at(folder)
+    }
+
+    pub(crate) fn connectivity_now(&self) -> Option<(ConnectivityState, Option<String>)> {
+        self.registry.connectivity_now()
+    }
+
+    /// Stops every watcher, waiting up to `limit` for them to log out.
+    pub(crate) async fn stop_all(&self, limit: Duration) {
+        self.hub.stop_all();
+        if !self.registry.all_ended_within(limit).await {
+            tracing::warn!("watchers did not stop in time; leaving them");
+        }
+    }
 }
 
-/// Restarts every watcher of the engine when the machine seems to have slept.
-pub(crate) fn spawn_clock_watch(engine: Weak<Engine>, every: Duration) {
+/// Restarts every watcher when the machine seems to have slept.
+fn spawn_clock_watch(watchers: Weak<Watchers>, every: Duration) {
     tokio::spawn(async move {
         let mut detector = JumpDetector::new(every * 3 / 2);
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let Some(engine) = engine.upgrade() else {
+            let Some(watchers) = watchers.upgrade() else {
                 return;
             };
             if detector.check() {
                 tracing::info!("the clock jumped (the machine slept?); restarting watchers");
-                engine.network_changed();
+                watchers.network_changed();
             }
         }
     });
-}
-
-/// A new watch connection with `folder` EXAMINEd (IDLE needs a selected folder; read-only
-/// is enough and can change nothing), and the folder's UIDVALIDITY as it answered.
-async fn connect(engine: &Engine, folder: &str) -> Result<(ImapConnection, Option<u32>)> {
-    let mut connection = engine.open_connection().await?;
-    let selected = connection.select(folder, SelectMode::ReadOnly).await?;
-    Ok((connection, selected.uid_validity.map(|validity| validity.0)))
-}
-
-/// What a watch connection knows about its folder, for fetching arrivals on it.
-struct Watched {
-    folder: Folder,
-    uid_validity: Option<u32>,
-}
-
-/// Why waiting in IDLE stopped.
-enum Woken {
-    /// Time to renew IDLE.
-    Renew,
-    /// A few messages arrived: fetch them from this UID on the watch connection.
-    Arrivals(u32),
-    Control(Ended),
-}
-
-/// How a watch session ended.
-enum Ended {
-    Stopped,
-    Restart,
-    Failed(EngineError),
-}
-
-struct Watcher {
-    engine: Arc<Engine>,
-    folder: String,
-    /// Unique among this engine's watchers (a folder may briefly have an old one winding
-    /// down beside a new one).
-    id: u64,
-    control: mpsc::UnboundedReceiver<Control>,
-    syncer: Syncer,
-}
-
-impl Watcher {
-    async fn run(mut self) {
-        let options = self.engine.options();
-        let mut backoff = Backoff::new(options.reconnect_initial, options.reconnect_max);
-        let mut reason: Option<String> = None;
-        loop {
-            self.report(ConnectivityState::Connecting, reason.clone());
-            let connected = tokio::select! {
-                connected = connect(&self.engine, &self.folder) => connected,
-                control = self.control.recv() => match control {
-                    Some(Control::Restart) => { backoff.reset(); continue }
-                    _ => break,
-                },
-            };
-            let ended = match connected {
-                Err(error) => {
-                    self.report(ConnectivityState::Offline, Some(error.to_string()));
-                    Ended::Failed(error)
-                }
-                Ok((connection, uid_validity)) => {
-                    // Catch up with whatever happened before (or while cut off) before
-                    // saying live; changes after this sync are pushed once IDLE starts.
-                    let caught_up = match self.engine.sync_folder(&self.folder, None).await {
-                        Ok(_) => self.engine.folder(&self.folder).await,
-                        Err(error) => Err(error),
-                    };
-                    match caught_up {
-                        Err(error) => {
-                            self.report(ConnectivityState::Offline, Some(error.to_string()));
-                            Ended::Failed(error)
-                        }
-                        Ok(folder) => {
-                            backoff.reset();
-                            // From the first catch-up on, arrivals are new mail.
-                            self.engine.announce_new_mail(self.id, &self.folder);
-                            self.report(ConnectivityState::Live, None);
-                            if connection.has_capability("IDLE") {
-                                let watched = Watched {
-                                    folder,
-                                    uid_validity,
-                                };
-                                self.idle(connection, &watched).await
-                            } else {
-                                connection.logout().await;
-                                self.poll().await
-                            }
-                        }
-                    }
-                }
-            };
-            match ended {
-                Ended::Stopped => break,
-                Ended::Restart => {
-                    backoff.reset();
-                    reason = Some("restarting after a clock jump or network change".into());
-                }
-                Ended::Failed(error) => {
-                    tracing::info!(folder = %self.folder, %error, "watch connection lost");
-                    // A refused password, a TLS or policy failure will not fix itself in a
-                    // second: retry at the slowest pace (and do not hammer the login).
-                    let delay = if error.is_connection_failure() {
-                        backoff.next_delay()
-                    } else {
-                        options.reconnect_max
-                    };
-                    reason = Some(error.to_string());
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        control = self.control.recv() => match control {
-                            Some(Control::Restart) => backoff.reset(),
-                            _ => break,
-                        },
-                    }
-                }
-            }
-        }
-        self.syncer.stop();
-    }
-
-    fn report(&self, state: ConnectivityState, reason: Option<String>) {
-        self.engine
-            .watcher_state(self.id, &self.folder, state, reason);
-    }
-
-    /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
-    async fn idle(&mut self, mut connection: ImapConnection, watched: &Watched) -> Ended {
-        let options = self.engine.options();
-        loop {
-            let (idle, early) = match connection.idle_start().await {
-                Ok(started) => started,
-                Err(error) => return Ended::Failed(error),
-            };
-            if !early.is_empty() {
-                self.syncer.trigger();
-            }
-            let renew_at = tokio::time::Instant::now() + options.idle_renewal;
-            let woken = loop {
-                let remaining = renew_at.saturating_duration_since(tokio::time::Instant::now());
-                tokio::select! {
-                    push = connection.idle_wait(&idle, remaining) => match push {
-                        Ok(Some(push)) => {
-                            self.engine.push_arrived(&self.folder);
-                            tracing::debug!(folder = %self.folder, ?push, "push");
-                            if let Some(from) = self.arrivals_from(watched, push) {
-                                break Woken::Arrivals(from);
-                            }
-                            self.syncer.trigger();
-                        }
-                        Ok(None) => break Woken::Renew,
-                        Err(error) => return Ended::Failed(error),
-                    },
-                    control = self.control.recv() => break Woken::Control(match control {
-                        Some(Control::Restart) => Ended::Restart,
-                        _ => Ended::Stopped,
-                    }),
-                }
-            };
-            match woken {
-                Woken::Renew => {
-                    if let Err(error) = self.done(&mut connection, idle).await {
-                        return Ended::Failed(error);
-                    }
-                }
-                Woken::Arrivals(from) => {
-                    let uid_validity = watched.uid_validity.unwrap_or(0);
-                    let fetched = arrivals::fetch(
-                        &self.engine,
-                        &mut connection,
-                        idle,
-                        &watched.folder,
-                        uid_validity,
-                        from,
-                    )
-                    .await;
-                    // The delta sync confirms (and catches whatever else changed), after the
-                    // fetch so the two do not make the server rescan the folder at once.
-                    self.syncer.trigger();
-                    if let Err(error) = fetched {
-                        return Ended::Failed(error);
-                    }
-                }
-                Woken::Control(Ended::Stopped) => {
-                    // Politely, but a dead server must not hold up stopping.
-                    if self.done(&mut connection, idle).await.is_ok() {
-                        connection.logout().await;
-                    }
-                    return Ended::Stopped;
-                }
-                Woken::Control(other) => return other,
-            }
-        }
-    }
-
-    /// Whether `push` announces a few arrivals worth fetching on the watch connection.
-    fn arrivals_from(&self, watched: &Watched, push: Push) -> Option<u32> {
-        let Push::Exists(exists) = push else {
-            return None;
-        };
-        watched.uid_validity?;
-        match arrivals::fetch_from(&self.engine, &watched.folder, exists) {
-            Ok(from) => from,
-            Err(error) => {
-                tracing::warn!(folder = %self.folder, %error, "reading the cache for arrivals");
-                None
-            }
-        }
-    }
-
-    async fn done(&self, connection: &mut ImapConnection, idle: Idle) -> Result<()> {
-        let pushes = connection
-            .idle_done(idle, self.engine.options().idle_done_timeout)
-            .await?;
-        if !pushes.is_empty() {
-            self.syncer.trigger();
-        }
-        Ok(())
-    }
-
-    /// Without IDLE: a delta sync every poll interval (on the request connection).
-    async fn poll(&mut self) -> Ended {
-        let interval = self.engine.options().poll_interval;
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {
-                    if let Err(error) = self.engine.sync_folder(&self.folder, None).await {
-                        if error.is_connection_failure() {
-                            return Ended::Failed(error);
-                        }
-                        tracing::warn!(folder = %self.folder, %error, "polling sync failed");
-                    }
-                }
-                control = self.control.recv() => return match control {
-                    Some(Control::Restart) => Ended::Restart,
-                    _ => Ended::Stopped,
-                },
-            }
-        }
-    }
-}
-
-/// Runs the folder's delta syncs, one at a time, on the request connection. Triggers that
-/// arrive while a sync runs coalesce into one more sync, so a burst of pushes costs a few
-/// syncs and the first push is acted on at once (no debounce delay on the first message).
-struct Syncer {
-    wake: Arc<Notify>,
-    stopping: Arc<AtomicBool>,
-}
-
-impl Syncer {
-    fn spawn(engine: &Arc<Engine>, folder: &str) -> Syncer {
-        let wake = Arc::new(Notify::new());
-        let stopping = Arc::new(AtomicBool::new(false));
-        let engine = engine.clone();
-        let folder = folder.to_string();
-        let (woken, stopped) = (wake.clone(), stopping.clone());
-        // Never aborted mid-sync: stopping lets the running sync finish, then ends.
-        tokio::spawn(async move {
-            loop {
-                woken.notified().await;
-                if stopped.load(Ordering::SeqCst) {
-                    return;
-                }
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    match engine.sync_folder(&folder, None).await {
-                        Ok(_) => {
-                            // New arrivals become searchable while watching.
-                            if let Err(error) = engine.index_for_search() {
-                                tracing::warn!(%folder, %error, "updating the search index");
-                            }
-                            break;
-                        }
-                        Err(error) => {
-                            tracing::warn!(%folder, %error, attempt, "watch sync failed");
-                            if attempt >= 3
-                                || !error.is_connection_failure()
-                                || stopped.load(Ordering::SeqCst)
-                            {
-                                break;
-                            }
-                            // Told to stop while waiting: stop now, not after the wait.
-                            tokio::select! {
-                                _ = tokio::time::sleep(engine.options().reconnect_initial * attempt) => {}
-                                _ = woken.notified() => {
-                                    if stopped.load(Ordering::SeqCst) {
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        Syncer { wake, stopping }
-    }
-
-    fn trigger(&self) {
-        self.wake.notify_one();
-    }
-
-    fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-    }
 }

@@ -11,7 +11,7 @@ use imap_proto::{AttributeValue, Response};
 use mail_engine::{
     ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts,
 };
-use mail_store::{Account, NewAccount, PasswordSource, Security, Store};
+use mail_store::{Account, Security, Store};
 use mail_sync::{Flags, Uid};
 use tern_testkit::Dovecot;
 
@@ -49,32 +49,12 @@ impl Harness {
             server.seed("alice", "INBOX", 0, seeded).expect("seeding");
         }
         let data = tempfile::tempdir().expect("temp dir");
-        let mut store = Store::open_in_dir(data.path()).expect("store");
-        let account_id = store
-            .upsert_account(
-                &NewAccount {
-                    email: "alice@tern.test".into(),
-                    imap_host: "127.0.0.1".into(),
-                    imap_port: server.port,
-                    security: Security::Plain,
-                    username: "alice".into(),
-                    ca_file: None,
-                    password_source: PasswordSource::Env("TERN_TEST_PASSWORD".into()),
-                    allow_plaintext: false,
-                },
-                0,
-            )
-            .expect("account");
-        let account = store
-            .accounts()
-            .expect("accounts")
-            .into_iter()
-            .find(|a| a.id == account_id)
-            .expect("account");
+        let (store, account) =
+            tern_testkit::store_with_account(data.path(), "alice", server.port).expect("account");
         Harness {
             server,
             data,
-            store: Arc::new(Mutex::new(store)),
+            store,
             account,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mail_engine::{ConnectivityState, Engine, EngineEvent, EngineOptions, Password, Timeouts};
-use mail_store::{Account, NewAccount, PasswordSource, PendingKind, Security, Store};
+use mail_store::{Account, PendingKind, Store};
 use serde::{Deserialize, Serialize};
 use tern_testkit::hostile::Script;
 
@@ -71,29 +71,7 @@ pub fn patient_options() -> EngineOptions {
 }
 
 pub fn new_store(dir: &Path, port: u16) -> (Arc<Mutex<Store>>, Account) {
-    let mut store = Store::open_in_dir(dir).unwrap();
-    let id = store
-        .upsert_account(
-            &NewAccount {
-                email: "alice@tern.test".into(),
-                imap_host: "127.0.0.1".into(),
-                imap_port: port,
-                security: Security::Plain,
-                username: "alice".into(),
-                ca_file: None,
-                password_source: PasswordSource::Env("UNUSED".into()),
-                allow_plaintext: false,
-            },
-            0,
-        )
-        .unwrap();
-    let account = store
-        .accounts()
-        .unwrap()
-        .into_iter()
-        .find(|account| account.id == id)
-        .unwrap();
-    (Arc::new(Mutex::new(store)), account)
+    tern_testkit::store_with_account(dir, "alice", port).unwrap()
 }
 
 pub fn engine(

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use mail_store::{ListedFolder, MessageRow, NewAccount, PasswordSource, Security, Store};
+use mail_store::{ListedFolder, MessageRow, Store};
 use mail_sync::{Flags, FolderRole, SyncMeta, Uid, UidValidity};
 use tern_bench::{engine_over, stats};
 
@@ -112,19 +112,7 @@ fn parse_throughput(messages: &[Vec<u8>]) {
 
 fn build_cache(dir: &std::path::Path, count: u32) -> anyhow::Result<(Store, mail_store::Account)> {
     let mut store = Store::open_in_dir(dir)?;
-    let id = store.upsert_account(
-        &NewAccount {
-            email: "alice@tern.test".into(),
-            imap_host: "127.0.0.1".into(),
-            imap_port: 1,
-            security: Security::Plain,
-            username: "alice".into(),
-            ca_file: None,
-            password_source: PasswordSource::Env("UNUSED".into()),
-            allow_plaintext: false,
-        },
-        0,
-    )?;
+    let id = tern_testkit::add_account(&mut store, "alice", 1)?.id;
     store.replace_folders(
         id,
         &[ListedFolder {

@@ -9,14 +9,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mail_engine::{Engine, EngineEvent, Password, SendOutcome};
+use mail_engine::{Engine, EngineEvent, SendOutcome};
 use mail_message::{Address, Draft};
-use mail_store::{NewAccount, PasswordSource, Security, SmtpServer, Store};
-use tern_bench::{engine, stats, timeouts};
+use mail_store::{Security, SmtpServer};
+use tern_bench::{engine, stats};
 use tern_testkit::{Dovecot, Postfix};
 use tokio::sync::broadcast::Receiver;
 
@@ -69,34 +69,7 @@ async fn heard(events: &mut Receiver<EngineEvent>, subject: &str) -> anyhow::Res
 }
 
 fn bob(server: &Dovecot, data: &std::path::Path) -> anyhow::Result<Arc<Engine>> {
-    let mut store = Store::open_in_dir(data)?;
-    let id = store.upsert_account(
-        &NewAccount {
-            email: "bob@tern.test".into(),
-            imap_host: "127.0.0.1".into(),
-            imap_port: server.port,
-            security: Security::Plain,
-            username: "bob".into(),
-            ca_file: None,
-            password_source: PasswordSource::Env("UNUSED".into()),
-            allow_plaintext: false,
-        },
-        0,
-    )?;
-    let account = store
-        .accounts()?
-        .into_iter()
-        .find(|account| account.id == id)
-        .context("bob's account")?;
-    Ok(Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        Password::new("bob-pw"),
-        mail_engine::EngineOptions {
-            timeouts: timeouts(),
-            ..mail_engine::EngineOptions::default()
-        },
-    )))
+    tern_testkit::engine_for(data, "bob", server.port, tern_bench::options())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -4,12 +4,14 @@ use crate::output::{say, say_err};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mail_engine::{is_loopback_host, Password};
-use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
+use mail_engine::Password;
+use mail_store::{PasswordSource, Security};
 use serde::Serialize;
 
 use crate::cli::{AccountAdd, AccountSmtp, SecurityArg};
-use tern_profile::{add_account, open_store, AccountSetup};
+use tern_profile::{
+    add_account, open_store, plan_smtp, AccountRequest, AccountSetup, SmtpChoice, SmtpRequest,
+};
 
 use crate::output::print_json;
 use crate::password::read_password_stdin;
@@ -22,52 +24,8 @@ fn security_of(argument: SecurityArg) -> Security {
     }
 }
 
-fn smtp_port(security: Security, port: Option<u16>) -> u16 {
-    port.unwrap_or(match security {
-        Security::Tls => 465,
-        Security::StartTls => 587,
-        Security::Plain => 25,
-    })
-}
-
-fn check_smtp_plaintext(server: &SmtpServer) -> anyhow::Result<()> {
-    if server.security == Security::Plain
-        && !server.allow_plaintext
-        && !is_loopback_host(&server.host)
-    {
-        anyhow::bail!(
-            "Refusing plaintext SMTP to {}: the password would cross the network unencrypted; use --security tls or starttls (or --allow-plaintext)",
-            server.host
-        );
-    }
-    Ok(())
-}
-
 pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<()> {
-    let security = security_of(add.security);
-    if security == Security::Plain && !add.allow_plaintext && !is_loopback_host(&add.imap_host) {
-        anyhow::bail!(
-            "Refusing plaintext IMAP to {}: the password would cross the network unencrypted; use --security tls or starttls (or --allow-plaintext)",
-            add.imap_host
-        );
-    }
-    let imap_port = add.imap_port.unwrap_or(match security {
-        Security::Tls => 993,
-        Security::StartTls | Security::Plain => 143,
-    });
-    if let Some(ca_file) = &add.ca_file {
-        if !ca_file.is_file() {
-            anyhow::bail!("The CA file {} does not exist", ca_file.display());
-        }
-    }
-    let ca_file = add
-        .ca_file
-        .as_ref()
-        .map(|path| {
-            std::fs::canonicalize(path).with_context(|| format!("Resolving {}", path.display()))
-        })
-        .transpose()?;
-    let (password, source) = match &add.password_env {
+    let (password, password_source) = match &add.password_env {
         Some(variable) => {
             let value = std::env::var(variable)
                 .with_context(|| format!("The password variable {variable} is not set"))?;
@@ -75,60 +33,46 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
         }
         None => (read_password_stdin()?, PasswordSource::Keyring),
     };
-    let account = NewAccount {
-        email: add.email.trim().to_string(),
-        imap_host: add.imap_host.trim().to_string(),
-        imap_port,
-        security,
-        username: add
-            .user
-            .clone()
-            .unwrap_or_else(|| add.email.trim().to_string()),
-        ca_file: ca_file.as_ref().map(|path| path.display().to_string()),
-        password_source: source.clone(),
+    let request = AccountRequest {
+        email: add.email.clone(),
+        imap_host: add.imap_host.clone(),
+        imap_port: add.imap_port,
+        security: security_of(add.security),
+        username: add.user.clone(),
+        ca_file: add.ca_file.clone(),
         allow_plaintext: add.allow_plaintext,
-    };
-    let smtp = match &add.smtp_host {
-        Some(host) => {
-            let security = security_of(add.smtp_security);
-            Some(SmtpServer {
-                host: host.trim().to_string(),
-                port: smtp_port(security, add.smtp_port),
-                security,
+        password_source,
+        smtp: match &add.smtp_host {
+            Some(host) => SmtpChoice::Server(SmtpRequest {
+                host: host.clone(),
+                port: add.smtp_port,
+                security: security_of(add.smtp_security),
                 username: add.smtp_user.clone(),
-                allow_plaintext: add.allow_plaintext,
-                saves_sent: add.server_saves_sent,
-            })
-        }
-        None => tern_profile::provider_for(&account.email).map(|provider| provider.smtp_server()),
+                saves_sent: add.server_saves_sent.then_some(true),
+            }),
+            None => SmtpChoice::ProviderDefault,
+        },
+        name: add.name.clone(),
     };
-    if let Some(server) = &smtp {
-        check_smtp_plaintext(server)?;
-    }
+    // The rules first: a refused setting is said before the store is touched.
+    tern_profile::plan(&request, &password)?;
     let mut store = open_store(data_dir)?;
-    add_account(
+    let (account, plan) = add_account(
         &mut store,
         AccountSetup {
-            account: account.clone(),
+            request,
             password,
             verify: !add.no_verify,
         },
     )
     .await?;
-    let id = account_id(&store, &account.email)?;
-    if let Some(server) = &smtp {
-        store.set_smtp_server(id, server)?;
-    }
-    if let Some(name) = &add.name {
-        store.set_display_name(id, Some(name))?;
-    }
     say_err!(
         "Added {} ({}:{}, {}){}",
         account.email,
         account.imap_host,
         account.imap_port,
-        security.as_str(),
-        match &smtp {
+        account.security.as_str(),
+        match &plan.smtp {
             Some(server) => format!(
                 "; sending through {}:{} ({})",
                 server.host,
@@ -142,15 +86,6 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
     Ok(())
 }
 
-fn account_id(store: &mail_store::Store, email: &str) -> anyhow::Result<mail_store::AccountId> {
-    store
-        .accounts()?
-        .into_iter()
-        .find(|account| account.email.eq_ignore_ascii_case(email))
-        .map(|account| account.id)
-        .with_context(|| format!("The account {email} was not saved"))
-}
-
 /// `tern account smtp`: sets the sending server (and the From name) of an existing account.
 pub fn smtp(
     data_dir: Option<PathBuf>,
@@ -159,16 +94,18 @@ pub fn smtp(
 ) -> anyhow::Result<()> {
     let mut store = open_store(data_dir)?;
     let account = tern_profile::choose_account(&store, wanted)?;
-    let security = security_of(smtp.security);
-    let server = SmtpServer {
-        host: smtp.host.trim().to_string(),
-        port: smtp_port(security, smtp.port),
-        security,
-        username: smtp.user,
-        allow_plaintext: smtp.allow_plaintext,
-        saves_sent: smtp.server_saves_sent,
-    };
-    check_smtp_plaintext(&server)?;
+    let server = plan_smtp(
+        &account.email,
+        &SmtpRequest {
+            host: smtp.host,
+            port: smtp.port,
+            security: security_of(smtp.security),
+            username: smtp.user,
+            saves_sent: smtp.server_saves_sent.then_some(true),
+        },
+        smtp.allow_plaintext,
+    )
+    .map_err(mail_engine::EngineError::from)?;
     store.set_smtp_server(account.id, &server)?;
     if let Some(name) = &smtp.name {
         store.set_display_name(account.id, Some(name))?;

@@ -66,26 +66,45 @@ pub fn fails(output: &Output) -> String {
 /// alice's password, from the variable `tern account add --password-env ALICE_PW` names.
 pub const ALICE_PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
 
-/// `tern account add` for alice@tern.test on a plain loopback IMAP server (the password in
-/// `ALICE_PW`), with `extra` arguments (a name, an SMTP server, …).
-pub fn add_alice(data: &Path, imap_port: u16, extra: &[&str]) -> Output {
-    let port = imap_port.to_string();
-    let mut args = vec![
+/// The arguments of `tern account add` for `user`@tern.test (login `user`) on
+/// 127.0.0.1:`port` with `security`, the password in the variable `{USER}_PW`.
+pub fn account_add_args(user: &str, port: u16, security: &str) -> Vec<String> {
+    [
         "account",
         "add",
         "--email",
-        "alice@tern.test",
+        &format!("{user}@tern.test"),
         "--user",
-        "alice",
+        user,
         "--imap-host",
         "127.0.0.1",
         "--imap-port",
-        &port,
+        &port.to_string(),
         "--security",
-        "plain",
+        security,
         "--password-env",
-        "ALICE_PW",
-    ];
-    args.extend_from_slice(extra);
-    tern(data, &args, &ALICE_PW, None)
+        &format!("{}_PW", user.to_uppercase()),
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
+/// `tern account add` for `user`@tern.test on a plain loopback IMAP server, with `extra`
+/// arguments (a name, an SMTP server, …) and `env` (the password variable, at least).
+pub fn add_user(
+    data: &Path,
+    user: &str,
+    imap_port: u16,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = account_add_args(user, imap_port, "plain");
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tern(data, &args, env, None)
+}
+
+/// [`add_user`] for alice, her password in `ALICE_PW`.
+pub fn add_alice(data: &Path, imap_port: u16, extra: &[&str]) -> Output {
+    add_user(data, "alice", imap_port, extra, &ALICE_PW)
 }

@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use crate::engine::Engine;
+use super::service::Reading;
 use crate::error::Result;
 use crate::events::ConnectivityState;
-use crate::sync::with_store;
+use crate::store_access::with_store;
 
 /// One folder as a folder list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,22 +31,25 @@ pub struct Snapshot {
     pub pending: usize,
 }
 
-impl Engine {
-    /// The account's state from the cache (no network).
-    pub fn snapshot(&self) -> Result<Snapshot> {
-        let account = self.account().id;
-        let (folders, pending) = with_store(self.store(), |store| {
+impl Reading {
+    /// The account's state from the cache (no network), with the watchers' `connectivity`.
+    pub(crate) fn snapshot(
+        &self,
+        connectivity: Option<(ConnectivityState, Option<String>)>,
+    ) -> Result<Snapshot> {
+        let account = self.core.account().id;
+        let (folders, pending) = with_store(self.core.store(), |store| {
             Ok((
                 store.folder_summaries(account)?,
                 store.pending_count(account)?,
             ))
         })?;
-        let (connectivity, connectivity_reason) = match self.connectivity_now() {
+        let (connectivity, connectivity_reason) = match connectivity {
             Some((state, reason)) => (Some(state), reason),
             None => (None, None),
         };
         Ok(Snapshot {
-            account: self.account().email.clone(),
+            account: self.core.account().email.clone(),
             folders: folders
                 .into_iter()
                 .map(|folder| FolderState {

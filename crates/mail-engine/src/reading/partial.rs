@@ -273,7 +273,7 @@ pub(crate) async fn fetch_text_first(
         let expected: u64 = split
             .text
             .iter()
-            .map(|part| crate::reading::body_limit(part.size))
+            .map(|part| crate::response_limits::body_limit(part.size))
             .sum();
         let _raised = connection.expect_responses_up_to(expected);
         fetch_sections(connection, uid, &format!("UID {}", items.join(" ")))
@@ -322,7 +322,7 @@ pub(crate) async fn fetch_section(
 ) -> Result<Vec<u8>> {
     // Transfer encoding makes a part up to a third larger than its decoded size.
     let encoded = u32::try_from(size.saturating_mul(4) / 3).unwrap_or(u32::MAX);
-    let _raised = connection.expect_responses_up_to(crate::reading::body_limit(encoded));
+    let _raised = connection.expect_responses_up_to(crate::response_limits::body_limit(encoded));
     let (mut sections, _) = fetch_sections(
         connection,
         uid,

@@ -1,8 +1,10 @@
 //! Store tests on real SQLite files: migrations, folder replacement, atomic sync writes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use mail_sync::{FolderRole, ModSeq};
 
-use super::*;
+use mail_store::*;
 use mail_sync::{Flags, Strategy, SyncMeta, Uid, UidValidity};
 
 fn temp_store() -> (tempfile::TempDir, Store) {
@@ -12,21 +14,9 @@ fn temp_store() -> (tempfile::TempDir, Store) {
 }
 
 fn account(store: &mut Store) -> AccountId {
-    store
-        .upsert_account(
-            &NewAccount {
-                email: "alice@example.org".into(),
-                imap_host: "127.0.0.1".into(),
-                imap_port: 143,
-                security: Security::Plain,
-                username: "alice".into(),
-                ca_file: None,
-                password_source: PasswordSource::Env("PW".into()),
-                allow_plaintext: false,
-            },
-            1,
-        )
+    tern_testkit::add_account(store, "alice", 143)
         .expect("account")
+        .id
 }
 
 fn inbox(store: &mut Store, account: AccountId) -> FolderId {
@@ -70,7 +60,7 @@ fn row(uid: u32, flags: &str) -> MessageRow {
 
 /// An account with an INBOX of `count` messages (UIDs 1..=count) with bodies, initial sync
 /// complete: a cache of some size for tests of the file itself.
-pub(crate) fn seed_folder(store: &mut Store, count: u32) -> FolderId {
+fn seed_folder(store: &mut Store, count: u32) -> FolderId {
     let account = account(store);
     let folder = inbox(store, account);
     store
@@ -114,15 +104,15 @@ fn a_version_1_cache_is_upgraded_and_counts_stay_right() {
     let path = dir.path().join(DATABASE_FILE);
     {
         let old = rusqlite::Connection::open(&path).expect("old cache");
-        old.execute_batch(include_str!("../../../migrations/0001_init.sql"))
+        old.execute_batch(include_str!("../../../../migrations/0001_init.sql"))
             .expect("schema 1");
         old.pragma_update(None, "user_version", 1)
             .expect("version 1");
     }
     let mut store = Store::open(&path).expect("upgrade");
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
-    let triggers: i64 = store
-        .conn
+    let triggers: i64 = rusqlite::Connection::open(&path)
+        .expect("a second connection")
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name = 'messages_count_insert'",
             [],
@@ -144,11 +134,11 @@ fn a_version_1_cache_is_upgraded_and_counts_stay_right() {
 #[test]
 fn refuses_a_cache_from_a_newer_version() {
     let (dir, store) = temp_store();
-    store
-        .conn
+    drop(store);
+    rusqlite::Connection::open(dir.path().join(DATABASE_FILE))
+        .expect("the cache file")
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .expect("bump version");
-    drop(store);
     let error = match Store::open_in_dir(dir.path()) {
         Ok(_) => panic!("a newer schema must be refused"),
         Err(error) => error,
@@ -315,13 +305,16 @@ fn accounts_round_trip_without_a_password_column() {
     let (_dir, mut store) = temp_store();
     let id = account(&mut store);
     let found = store
-        .account_by_email("ALICE@example.org")
+        .account_by_email("ALICE@tern.test")
         .expect("lookup")
         .expect("found");
     assert_eq!(found.id, id);
-    assert_eq!(found.password_source, PasswordSource::Env("PW".into()));
-    let columns: Vec<String> = store
-        .conn
+    assert_eq!(
+        found.password_source,
+        PasswordSource::Env("TERN_TEST_PASSWORD".into())
+    );
+    let columns: Vec<String> = rusqlite::Connection::open(store.path())
+        .expect("a second connection")
         .prepare("SELECT name FROM pragma_table_info('accounts')")
         .expect("prepare")
         .query_map([], |row| row.get(0))
@@ -339,8 +332,8 @@ fn cached_counts_follow_every_change() {
     let account = account(&mut store);
     let folder = inbox(&mut store, account);
     let check = |store: &Store| {
-        let (total, unread): (i64, i64) = store
-            .conn
+        let (total, unread): (i64, i64) = rusqlite::Connection::open(store.path())
+            .expect("a second connection")
             .query_row(
                 "SELECT count(*), coalesce(sum(1 - seen), 0) FROM messages WHERE folder_id = ?1",
                 [folder.0],
@@ -416,58 +409,6 @@ fn cached_counts_follow_every_change() {
     );
 }
 
-#[test]
-fn a_full_disk_is_a_clear_error_and_keeps_what_was_saved() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
-    let folder = inbox(&mut store, account);
-    store.begin_initial_sync(folder, &meta(6)).expect("begin");
-    let rows: Vec<MessageRow> = (1..=5).map(|uid| row(uid, "")).collect();
-    store
-        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
-        .expect("initial");
-    let before_rows = store.message_rows(folder).expect("rows");
-    let before_meta = store.sync_meta(folder).expect("meta");
-
-    // The database may not grow any more: every new page fails with SQLITE_FULL.
-    let pages: i64 = store
-        .conn
-        .pragma_query_value(None, "page_count", |row| row.get(0))
-        .expect("pages");
-    store
-        .conn
-        .pragma_update(None, "max_page_count", pages)
-        .expect("cap");
-    let big: Vec<MessageRow> = (10..2_000)
-        .map(|uid| MessageRow {
-            subject: "x".repeat(500),
-            ..row(uid, "")
-        })
-        .collect();
-    let new_meta = meta(2_000);
-    let error = store
-        .apply_delta(
-            folder,
-            &DeltaWrite {
-                added: &big,
-                removed: &[Uid(1)],
-                flags_changed: &[],
-                new_meta: &new_meta,
-                strategy: Strategy::Qresync,
-                now: 3,
-            },
-        )
-        .expect_err("a full database refuses the delta");
-    let text = format!("{error:#}");
-    assert!(text.contains("full"), "{text}");
-    assert_eq!(
-        store.message_rows(folder).expect("rows"),
-        before_rows,
-        "nothing lost, nothing half-written"
-    );
-    assert_eq!(store.sync_meta(folder).expect("meta"), before_meta);
-}
-
 mod bodies;
 mod outbox;
 mod pending;
@@ -497,4 +438,41 @@ fn the_attachment_mark_is_kept_and_listed() {
             .collect::<Vec<_>>(),
         vec![(2, true), (1, false)]
     );
+}
+
+#[test]
+fn a_cut_short_or_scribbled_cache_is_damaged_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_in_dir(dir.path()).unwrap();
+        seed_folder(&mut store, 300);
+    }
+    let path = dir.path().join(DATABASE_FILE);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 64 << 10, "{} bytes", bytes.len());
+
+    // Cut in half.
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let error = Store::open_in_dir(dir.path()).map(|_| ()).unwrap_err();
+    match cache_problem(&error) {
+        Some(CacheProblem::Damaged { reason }) => assert!(
+            reason.contains("cut short") || reason.contains("malformed"),
+            "{reason}"
+        ),
+        other => panic!("not taken for damage: {other:?} ({error:#})"),
+    }
+
+    // The header scribbled over.
+    let mut scribbled = bytes.clone();
+    for byte in scribbled.iter_mut().take(100) {
+        *byte = 0x5a;
+    }
+    std::fs::write(&path, &scribbled).unwrap();
+    let error = Store::open_in_dir(dir.path()).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(cache_problem(&error), Some(CacheProblem::Damaged { .. })),
+        "{error:#}"
+    );
+    let sentence = cache_problem(&error).unwrap().explain(dir.path());
+    assert!(sentence.contains("tern cache rebuild"), "{sentence}");
 }

@@ -3,9 +3,9 @@
 
 use mail_store::MessageSummary;
 
-use crate::engine::Engine;
+use super::service::Reading;
 use crate::error::Result;
-use crate::sync::with_store;
+use crate::store_access::with_store;
 
 /// Part of a folder's newest-first list, with the folder's counts at the same moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,17 @@ pub struct MessagePage {
     pub rows: Vec<MessageSummary>,
 }
 
-impl Engine {
+impl Reading {
     /// `limit` messages of `folder` from position `offset` (newest first), cache only.
-    pub fn message_page(&self, folder: &str, offset: u32, limit: u32) -> Result<MessagePage> {
-        let folder = self.cached_message_folder(folder)?;
-        let account = self.account().id;
-        with_store(self.store(), |store| {
+    pub(crate) fn message_page(
+        &self,
+        folder: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<MessagePage> {
+        let folder = self.core.cached_folder(folder)?;
+        let account = self.core.account().id;
+        with_store(self.core.store(), |store| {
             let rows = store.message_page(folder.id, offset, limit)?;
             let counts = store
                 .folder_summaries(account)?

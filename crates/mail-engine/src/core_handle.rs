@@ -1,0 +1,318 @@
+//! The core every service shares: the account and its settings, the cache, the event
+//! broadcast, and the request connection (kept warm, probed when stale, replaced when
+//! broken) with the retry every request goes through. Services hold an `Arc<Core>` and never
+//! each other's internals.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mail_store::{Account, Folder, FolderCounts, ListedFolder};
+use mail_sync::FolderRole;
+use tokio::sync::MutexGuard;
+
+use crate::account::{ConnectSettings, Password};
+use crate::connection::ImapConnection;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::events::{EngineEvent, Events};
+use crate::folders::list_folders;
+use crate::options::EngineOptions;
+use crate::store_access::{with_store, SharedStore};
+use crate::sync::NewMessage;
+
+/// A unit of work on the request connection: attempt number `u32` (1, 2, …) on a connection
+/// known alive, with a context `S` the work may borrow.
+pub(crate) type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
+
+pub(crate) struct Core {
+    store: SharedStore,
+    account: Account,
+    settings: ConnectSettings,
+    password: Password,
+    options: EngineOptions,
+    connection: tokio::sync::Mutex<Option<ImapConnection>>,
+    events: Events,
+}
+
+impl Core {
+    pub(crate) fn new(
+        store: SharedStore,
+        account: Account,
+        password: Password,
+        options: EngineOptions,
+    ) -> Core {
+        Core {
+            settings: ConnectSettings::from_account(&account),
+            store,
+            account,
+            password,
+            options,
+            connection: tokio::sync::Mutex::new(None),
+            events: Events::default(),
+        }
+    }
+
+    pub(crate) fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub(crate) fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    pub(crate) fn options(&self) -> EngineOptions {
+        self.options
+    }
+
+    pub(crate) fn password(&self) -> &Password {
+        &self.password
+    }
+
+    pub(crate) fn events(&self) -> &Events {
+        &self.events
+    }
+
+    pub(crate) fn send(&self, event: EngineEvent) {
+        self.events.send(event);
+    }
+
+    /// Tells subscribers a folder's cached contents changed.
+    pub(crate) fn folder_changed(&self, folder: &str, change: FolderChange) {
+        self.send(EngineEvent::FolderChanged {
+            account: self.account.email.clone(),
+            folder: folder.to_string(),
+            added: change.added,
+            removed: change.removed,
+            flags_changed: change.flags_changed,
+            resync: change.resync,
+            total: change.total,
+            unread: change.unread,
+        });
+    }
+
+    /// Announces the unread ones of `messages` as new mail in `folder`.
+    pub(crate) fn new_mail(&self, folder: &str, messages: &[NewMessage]) {
+        for message in messages.iter().filter(|message| !message.seen) {
+            self.send(EngineEvent::NewMail {
+                account: self.account.email.clone(),
+                folder: folder.to_string(),
+                uid: message.uid,
+                from: message.from.clone(),
+                from_address: message.from_address.clone(),
+                subject: message.subject.clone(),
+            });
+        }
+    }
+
+    /// Tells subscribers how many actions wait for the server now.
+    pub(crate) fn pending_changed(&self) {
+        let account = self.account.id;
+        if let Ok(pending) = with_store(&self.store, |store| store.pending_count(account)) {
+            self.send(EngineEvent::PendingChanged {
+                account: self.account.email.clone(),
+                pending,
+            });
+        }
+    }
+
+    /// Opens a new connection with this account's settings (not the shared request connection).
+    pub(crate) async fn open_connection(&self) -> Result<ImapConnection> {
+        ImapConnection::connect(&self.settings, &self.password, self.options.timeouts).await
+    }
+
+    /// The request connection, connected and known alive: used without a probe when it
+    /// answered within the freshness window, otherwise probed with NOOP and replaced if dead.
+    async fn request_connection(&self) -> Result<MutexGuard<'_, Option<ImapConnection>>> {
+        let mut guard = self.connection.lock().await;
+        let usable = match guard.as_mut() {
+            Some(connection) if connection.is_broken() => false,
+            Some(connection) if connection.idle_for() <= self.options.freshness => true,
+            Some(connection) => match connection.noop().await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::info!(%error, "request connection went stale; reconnecting");
+                    false
+                }
+            },
+            None => false,
+        };
+        if !usable {
+            *guard = None;
+            *guard = Some(self.open_connection().await?);
+        }
+        Ok(guard)
+    }
+
+    /// Sends NOOP on the request connection when it has been idle for the keepalive interval.
+    pub(crate) async fn keepalive(&self) -> Result<()> {
+        let mut guard = self.connection.lock().await;
+        if let Some(connection) = guard.as_mut() {
+            if connection.is_broken() {
+                *guard = None;
+            } else if connection.idle_for() >= self.options.keepalive_interval {
+                if let Err(error) = connection.noop().await {
+                    tracing::info!(%error, "keepalive failed; the next request reconnects");
+                    *guard = None;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the request connection warm until the core is dropped.
+    pub(crate) fn spawn_keepalive(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        let interval = self.options.keepalive_interval;
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval((interval / 2).max(Duration::from_secs(1)));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(core) = weak.upgrade() else { return };
+                let _ = core.keepalive().await;
+            }
+        })
+    }
+
+    /// Logs the request connection out politely.
+    pub(crate) async fn close(&self) {
+        if let Some(connection) = self.connection.lock().await.take() {
+            connection.logout().await;
+        }
+    }
+
+    /// Runs `work` on the request connection (attempt 1, 2, …); after a connection failure,
+    /// again on a fresh connection, up to `attempts` times.
+    pub(crate) async fn with_retry<T>(
+        &self,
+        attempts: u32,
+        work: impl for<'c> Fn(&'c mut ImapConnection, u32) -> Work<'c, T>,
+    ) -> Result<T> {
+        self.with_retry_for(&(), attempts, |_, connection, attempt| {
+            work(connection, attempt)
+        })
+        .await
+    }
+
+    /// [`Self::with_retry`] for work that borrows `context` (a service running its steps).
+    pub(crate) async fn with_retry_for<S: Sync + ?Sized, T>(
+        &self,
+        context: &S,
+        attempts: u32,
+        work: impl for<'c> Fn(&'c S, &'c mut ImapConnection, u32) -> Work<'c, T>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut guard = self.request_connection().await?;
+            let Some(connection) = guard.as_mut() else {
+                return Err(EngineError::new(ErrorKind::Other, "No request connection"));
+            };
+            match work(context, connection, attempt).await {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    if let Some(error) = give_up_or_retry(&mut guard, error, attempt, attempts) {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// LISTs the folders and makes the cached folder list equal to it.
+    pub(crate) async fn refresh_folders(&self) -> Result<Vec<ListedFolder>> {
+        let listed = self
+            .with_retry(2, |connection, _| {
+                Box::pin(async move { list_folders(connection).await })
+            })
+            .await?;
+        let account = self.account.id;
+        with_store(&self.store, |store| store.replace_folders(account, &listed))?;
+        Ok(listed)
+    }
+
+    /// The cached folder named `name` (no network).
+    pub(crate) fn cached_folder(&self, name: &str) -> Result<Folder> {
+        let account = self.account.id;
+        with_store(&self.store, |store| store.folder_by_name(account, name))?.ok_or_else(|| {
+            EngineError::new(
+                ErrorKind::Other,
+                format!("There is no folder named {name} in the cache"),
+            )
+        })
+    }
+
+    /// The cached folder named `name`, LISTing the server first if it is not known yet.
+    pub(crate) async fn folder(&self, name: &str) -> Result<Folder> {
+        let account = self.account.id;
+        if let Some(folder) = with_store(&self.store, |store| store.folder_by_name(account, name))?
+        {
+            return Ok(folder);
+        }
+        self.refresh_folders().await?;
+        with_store(&self.store, |store| store.folder_by_name(account, name))?.ok_or_else(|| {
+            EngineError::new(ErrorKind::Other, format!("There is no folder named {name}"))
+        })
+    }
+
+    /// The cached selectable folder with `role` (\\Sent, \\Drafts, \\Archive, …).
+    pub(crate) fn cached_folder_with_role(&self, role: FolderRole) -> Result<Option<Folder>> {
+        let account = self.account.id;
+        Ok(with_store(&self.store, |store| store.folders(account))?
+            .into_iter()
+            .find(|folder| folder.role == Some(role) && folder.selectable))
+    }
+
+    /// Like [`Self::cached_folder_with_role`], but a profile that never listed its folders
+    /// (a first `tern send`) lists them now. None when the server marks no such folder.
+    pub(crate) async fn listed_folder_with_role(&self, role: FolderRole) -> Result<Option<Folder>> {
+        if let Some(folder) = self.cached_folder_with_role(role)? {
+            return Ok(Some(folder));
+        }
+        self.refresh_folders().await?;
+        self.cached_folder_with_role(role)
+    }
+}
+
+/// How a folder's cached contents changed, and its counts afterwards: a `folder_changed`
+/// event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FolderChange {
+    pub added: usize,
+    pub removed: usize,
+    pub flags_changed: usize,
+    pub resync: bool,
+    pub total: usize,
+    pub unread: usize,
+}
+
+impl FolderChange {
+    /// A change to a folder now holding `counts`.
+    pub(crate) fn counted(counts: FolderCounts) -> FolderChange {
+        FolderChange {
+            total: counts.count,
+            unread: counts.unread,
+            ..FolderChange::default()
+        }
+    }
+}
+
+/// After a failed request: drops the connection if the failure was the connection's, and
+/// returns the error to give up with, or `None` to retry on a new connection.
+fn give_up_or_retry(
+    guard: &mut Option<ImapConnection>,
+    error: EngineError,
+    attempt: u32,
+    attempts: u32,
+) -> Option<EngineError> {
+    if !error.is_connection_failure() {
+        return Some(error);
+    }
+    *guard = None;
+    if attempt >= attempts {
+        return Some(error);
+    }
+    tracing::warn!(%error, attempt, "request failed on this connection; retrying on a new one");
+    None
+}

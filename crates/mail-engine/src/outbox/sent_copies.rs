@@ -1,0 +1,59 @@
+//! Copies of sent messages in the Sent folder: looked for by Message-ID first (a copy
+//! appended before a crash is not appended again), then APPENDed with LITERAL+ and the
+//! APPENDUID recorded. Skipped when the server files sent mail itself.
+
+use mail_sync::FolderRole;
+
+use super::service::Outbox;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::store_access::with_store;
+
+impl Outbox {
+    /// Appends sent messages to the Sent folder: first looks for the Message-ID there (a
+    /// copy appended before a crash is not appended again), then APPENDs with LITERAL+ and
+    /// records the APPENDUID. Returns how many copies are now in Sent.
+    pub(crate) async fn save_sent_copies(&self) -> Result<usize> {
+        let account = self.core.account().id;
+        let due = with_store(self.core.store(), |store| store.sent_copies_due(account))?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let sent = self
+            .core
+            .listed_folder_with_role(FolderRole::Sent)
+            .await?
+            .ok_or_else(|| {
+                EngineError::new(
+                    ErrorKind::Other,
+                    "The account has no Sent folder (none is marked \\Sent): sent mail is not copied",
+                )
+            })?;
+        let mut saved = 0;
+        for copy in due {
+            let name = sent.name.clone();
+            let bytes = copy.bytes.clone();
+            let message_id = copy.message_id.clone();
+            let uid = self
+                .core
+                .with_retry(2, move |connection, _| {
+                    let name = name.clone();
+                    let bytes = bytes.clone();
+                    let message_id = message_id.clone();
+                    Box::pin(async move {
+                        // A copy appended before a crash is found, not appended again.
+                        if let Some(copy) = connection.find_message_id(&name, &message_id).await? {
+                            return Ok(Some(copy));
+                        }
+                        connection.append(&name, "(\\Seen)", &bytes).await
+                    })
+                })
+                .await
+                .map_err(|error| error.context("Saving a copy in Sent"))?;
+            with_store(self.core.store(), |store| {
+                store.sent_copy_done(copy.id, uid)
+            })?;
+            saved += 1;
+        }
+        Ok(saved)
+    }
+}

@@ -1,0 +1,67 @@
+//! Conversations from the cache: every folder's messages threaded by their references, the
+//! ones touching a folder kept.
+
+use super::service::Reading;
+use crate::error::Result;
+use crate::store_access::with_store;
+
+/// A conversation: messages from any folder of the account, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub messages: Vec<mail_store::ThreadRow>,
+}
+
+impl Conversation {
+    pub fn latest_date(&self) -> i64 {
+        self.messages
+            .iter()
+            .map(|row| row.message.date)
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn unread(&self) -> usize {
+        self.messages
+            .iter()
+            .filter(|row| !row.message.flags.is_seen())
+            .count()
+    }
+}
+
+impl Reading {
+    /// The conversations that have at least one message in `folder`, newest activity
+    /// first, each with its messages from every folder of the account. Computed from the
+    /// cache (offline), so it follows every sync and action.
+    pub(crate) fn threads(&self, folder: &str) -> Result<Vec<Conversation>> {
+        let folder = self.core.cached_folder(folder)?;
+        let account = self.core.account().id;
+        let rows = with_store(self.core.store(), |store| store.thread_rows(account))?;
+        Ok(conversations(rows, &folder.name))
+    }
+}
+
+/// Threads `rows` and keeps the conversations touching `folder`.
+pub fn conversations(rows: Vec<mail_store::ThreadRow>, folder: &str) -> Vec<Conversation> {
+    let inputs: Vec<mail_message::ThreadInput> = rows
+        .iter()
+        .map(|row| {
+            let mut parents = row.references.clone();
+            if !row.in_reply_to.is_empty() && !parents.contains(&row.in_reply_to) {
+                parents.push(row.in_reply_to.clone());
+            }
+            mail_message::ThreadInput {
+                message_id: row.message.message_id.clone(),
+                parents,
+                subject: row.message.subject.clone(),
+                date: row.message.date,
+            }
+        })
+        .collect();
+    mail_message::thread(&inputs)
+        .into_iter()
+        .filter(|group| group.iter().any(|&index| rows[index].folder == folder))
+        .map(|group| Conversation {
+            messages: group.into_iter().map(|index| rows[index].clone()).collect(),
+        })
+        .collect()
+}

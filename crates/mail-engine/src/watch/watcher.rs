@@ -1,0 +1,315 @@
+//! One folder's watcher task: connects (with backoff), catches up with a sync, then IDLEs
+//! on its own connection — pushes become arrivals fetched right there and delta syncs on the
+//! request connection — or polls where the server has no IDLE; restarts when told.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use mail_store::Folder;
+
+use super::arrivals;
+use super::backoff::Backoff;
+use super::registry::Registry;
+use super::syncer::Syncer;
+use crate::connection::{Idle, ImapConnection, Push, SelectMode};
+use crate::core_handle::Core;
+use crate::error::{EngineError, Result};
+use crate::events::ConnectivityState;
+use crate::hub::Worker;
+use crate::sync::FolderSync;
+
+/// What a watcher can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Stop,
+    /// Drop the connection and reconnect now (the machine woke up, the network changed).
+    Restart,
+}
+
+/// The hub's handle on a running watcher task.
+pub struct WatchHandle {
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl Worker for WatchHandle {
+    fn stop(self) {
+        let _ = self.control.send(Control::Stop);
+    }
+}
+
+impl WatchHandle {
+    pub fn restart(&self) {
+        let _ = self.control.send(Control::Restart);
+    }
+}
+
+/// Starts a watcher task for `folder` (called by the hub for the first subscriber).
+pub(crate) fn spawn(
+    core: Arc<Core>,
+    sync: Arc<FolderSync>,
+    registry: &Arc<Registry>,
+    folder: &str,
+) -> WatchHandle {
+    let (control, receiver) = mpsc::unbounded_channel();
+    let folder = folder.to_string();
+    let running = registry.started();
+    let registry = registry.clone();
+    tokio::spawn(async move {
+        Watcher {
+            syncer: Syncer::spawn(core.clone(), sync.clone(), &folder),
+            id: running.id(),
+            core,
+            sync,
+            registry,
+            folder,
+            control: receiver,
+        }
+        .run()
+        .await;
+        drop(running);
+    });
+    WatchHandle { control }
+}
+
+/// A new watch connection with `folder` EXAMINEd (IDLE needs a selected folder; read-only
+/// is enough and can change nothing), and the folder's UIDVALIDITY as it answered.
+async fn connect(core: &Core, folder: &str) -> Result<(ImapConnection, Option<u32>)> {
+    let mut connection = core.open_connection().await?;
+    let selected = connection.select(folder, SelectMode::ReadOnly).await?;
+    Ok((connection, selected.uid_validity.map(|validity| validity.0)))
+}
+
+/// What a watch connection knows about its folder, for fetching arrivals on it.
+struct Watched {
+    folder: Folder,
+    uid_validity: Option<u32>,
+}
+
+/// Why waiting in IDLE stopped.
+enum Woken {
+    /// Time to renew IDLE.
+    Renew,
+    /// A few messages arrived: fetch them from this UID on the watch connection.
+    Arrivals(u32),
+    Control(Ended),
+}
+
+/// How a watch session ended.
+enum Ended {
+    Stopped,
+    Restart,
+    Failed(EngineError),
+}
+
+struct Watcher {
+    core: Arc<Core>,
+    sync: Arc<FolderSync>,
+    registry: Arc<Registry>,
+    folder: String,
+    /// Unique among this engine's watchers (a folder may briefly have an old one winding
+    /// down beside a new one).
+    id: u64,
+    control: mpsc::UnboundedReceiver<Control>,
+    syncer: Syncer,
+}
+
+impl Watcher {
+    async fn run(mut self) {
+        let options = self.core.options();
+        let mut backoff = Backoff::new(options.reconnect_initial, options.reconnect_max);
+        let mut reason: Option<String> = None;
+        loop {
+            self.report(ConnectivityState::Connecting, reason.clone());
+            let connected = tokio::select! {
+                connected = connect(&self.core, &self.folder) => connected,
+                control = self.control.recv() => match control {
+                    Some(Control::Restart) => { backoff.reset(); continue }
+                    _ => break,
+                },
+            };
+            let ended = match connected {
+                Err(error) => {
+                    self.report(ConnectivityState::Offline, Some(error.to_string()));
+                    Ended::Failed(error)
+                }
+                Ok((connection, uid_validity)) => {
+                    // Catch up with whatever happened before (or while cut off) before
+                    // saying live; changes after this sync are pushed once IDLE starts.
+                    let caught_up = match self.sync.sync_folder(&self.folder, None).await {
+                        Ok(_) => self.core.folder(&self.folder).await,
+                        Err(error) => Err(error),
+                    };
+                    match caught_up {
+                        Err(error) => {
+                            self.report(ConnectivityState::Offline, Some(error.to_string()));
+                            Ended::Failed(error)
+                        }
+                        Ok(folder) => {
+                            backoff.reset();
+                            // From the first catch-up on, arrivals are new mail.
+                            self.registry.caught_up(self.id, &self.folder);
+                            self.report(ConnectivityState::Live, None);
+                            if connection.has_capability("IDLE") {
+                                let watched = Watched {
+                                    folder,
+                                    uid_validity,
+                                };
+                                self.idle(connection, &watched).await
+                            } else {
+                                connection.logout().await;
+                                self.poll().await
+                            }
+                        }
+                    }
+                }
+            };
+            match ended {
+                Ended::Stopped => break,
+                Ended::Restart => {
+                    backoff.reset();
+                    reason = Some("restarting after a clock jump or network change".into());
+                }
+                Ended::Failed(error) => {
+                    tracing::info!(folder = %self.folder, %error, "watch connection lost");
+                    // A refused password, a TLS or policy failure will not fix itself in a
+                    // second: retry at the slowest pace (and do not hammer the login).
+                    let delay = if error.is_connection_failure() {
+                        backoff.next_delay()
+                    } else {
+                        options.reconnect_max
+                    };
+                    reason = Some(error.to_string());
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        control = self.control.recv() => match control {
+                            Some(Control::Restart) => backoff.reset(),
+                            _ => break,
+                        },
+                    }
+                }
+            }
+        }
+        self.syncer.stop();
+    }
+
+    fn report(&self, state: ConnectivityState, reason: Option<String>) {
+        self.registry.report(self.id, &self.folder, state, reason);
+    }
+
+    /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
+    async fn idle(&mut self, mut connection: ImapConnection, watched: &Watched) -> Ended {
+        let options = self.core.options();
+        loop {
+            let (idle, early) = match connection.idle_start().await {
+                Ok(started) => started,
+                Err(error) => return Ended::Failed(error),
+            };
+            if !early.is_empty() {
+                self.syncer.trigger();
+            }
+            let renew_at = tokio::time::Instant::now() + options.idle_renewal;
+            let woken = loop {
+                let remaining = renew_at.saturating_duration_since(tokio::time::Instant::now());
+                tokio::select! {
+                    push = connection.idle_wait(&idle, remaining) => match push {
+                        Ok(Some(push)) => {
+                            self.registry.push_arrived(&self.folder);
+                            tracing::debug!(folder = %self.folder, ?push, "push");
+                            if let Some(from) = self.arrivals_from(watched, push) {
+                                break Woken::Arrivals(from);
+                            }
+                            self.syncer.trigger();
+                        }
+                        Ok(None) => break Woken::Renew,
+                        Err(error) => return Ended::Failed(error),
+                    },
+                    control = self.control.recv() => break Woken::Control(match control {
+                        Some(Control::Restart) => Ended::Restart,
+                        _ => Ended::Stopped,
+                    }),
+                }
+            };
+            match woken {
+                Woken::Renew => {
+                    if let Err(error) = self.done(&mut connection, idle).await {
+                        return Ended::Failed(error);
+                    }
+                }
+                Woken::Arrivals(from) => {
+                    let uid_validity = watched.uid_validity.unwrap_or(0);
+                    let fetched = arrivals::fetch(
+                        &self.core,
+                        self.registry.announcing(),
+                        &mut connection,
+                        idle,
+                        &watched.folder,
+                        uid_validity,
+                        from,
+                    )
+                    .await;
+                    // The delta sync confirms (and catches whatever else changed), after the
+                    // fetch so the two do not make the server rescan the folder at once.
+                    self.syncer.trigger();
+                    if let Err(error) = fetched {
+                        return Ended::Failed(error);
+                    }
+                }
+                Woken::Control(Ended::Stopped) => {
+                    // Politely, but a dead server must not hold up stopping.
+                    if self.done(&mut connection, idle).await.is_ok() {
+                        connection.logout().await;
+                    }
+                    return Ended::Stopped;
+                }
+                Woken::Control(other) => return other,
+            }
+        }
+    }
+
+    /// Whether `push` announces a few arrivals worth fetching on the watch connection.
+    fn arrivals_from(&self, watched: &Watched, push: Push) -> Option<u32> {
+        let Push::Exists(exists) = push else {
+            return None;
+        };
+        watched.uid_validity?;
+        match arrivals::fetch_from(&self.core, &watched.folder, exists) {
+            Ok(from) => from,
+            Err(error) => {
+                tracing::warn!(folder = %self.folder, %error, "reading the cache for arrivals");
+                None
+            }
+        }
+    }
+
+    async fn done(&self, connection: &mut ImapConnection, idle: Idle) -> Result<()> {
+        let pushes = connection
+            .idle_done(idle, self.core.options().idle_done_timeout)
+            .await?;
+        if !pushes.is_empty() {
+            self.syncer.trigger();
+        }
+        Ok(())
+    }
+
+    /// Without IDLE: a delta sync every poll interval (on the request connection).
+    async fn poll(&mut self) -> Ended {
+        let interval = self.core.options().poll_interval;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {
+                    if let Err(error) = self.sync.sync_folder(&self.folder, None).await {
+                        if error.is_connection_failure() {
+                            return Ended::Failed(error);
+                        }
+                        tracing::warn!(folder = %self.folder, %error, "polling sync failed");
+                    }
+                }
+                control = self.control.recv() => return match control {
+                    Some(Control::Restart) => Ended::Restart,
+                    _ => Ended::Stopped,
+                },
+            }
+        }
+    }
+}
