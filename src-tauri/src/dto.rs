@@ -542,17 +542,10 @@ pub struct OutboxCountsDto {
 
 impl OutboxCountsDto {
     pub fn of(entries: &[mail_store::OutboxEntry]) -> Self {
-        let waiting = entries
-            .iter()
-            .filter(|entry| entry.state.is_waiting())
-            .count();
-        let attention = entries
-            .iter()
-            .filter(|entry| entry.state.needs_attention())
-            .count();
+        let counts = mail_store::OutboxCounts::of(entries);
         Self {
-            waiting: count(waiting),
-            attention: count(attention),
+            waiting: count(counts.waiting),
+            attention: count(counts.attention),
         }
     }
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use common::{expunge, server_view, store_flag, Harness};
 use mail_engine::{Action, EngineEvent, SelectMode};
 use mail_store::LOCAL_UID_BASE;
-use tern_testkit::Proxy;
 
 const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -122,11 +121,7 @@ async fn every_action_reaches_the_server_and_the_cache_matches() {
     // The cache names moved messages by their server UIDs (COPYUID) and matches the server.
     for folder in ["INBOX", "Archive", "Trash", "Junk"] {
         engine.sync_folder(folder, None).await.expect("sync");
-        assert_eq!(
-            harness.cached(folder),
-            server_view(&mut phone, folder).await,
-            "{folder}"
-        );
+        harness.assert_cache_is_server(&mut phone, folder).await;
     }
     engine.shutdown().await;
 }
@@ -134,8 +129,7 @@ async fn every_action_reaches_the_server_and_the_cache_matches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_made_while_a_delta_is_in_flight_stays_read() {
     let harness = Harness::new(6);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine.sync_folder("INBOX", None).await.expect("sync");
     // Another device labels message 2: the next delta reports its flags (still unread).
     let mut phone = harness.phone().await;
@@ -164,10 +158,7 @@ async fn a_read_made_while_a_delta_is_in_flight_stays_read() {
         "$Work \\Seen"
     );
     engine.sync_folder("INBOX", None).await.expect("sync");
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
@@ -218,18 +209,14 @@ async fn a_change_to_a_message_deleted_elsewhere_is_dropped_with_an_event() {
         0
     );
     engine.sync_folder("INBOX", None).await.expect("sync");
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_and_a_flag_on_the_moved_message_made_offline_both_land() {
     let harness = Harness::new(4);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine.refresh_folders().await.expect("folders");
     engine.sync_folder("INBOX", None).await.expect("sync");
     engine.sync_folder("Archive", None).await.expect("sync");
@@ -272,10 +259,7 @@ async fn a_move_and_a_flag_on_the_moved_message_made_offline_both_land() {
         .await
         .expect("examine");
     engine.sync_folder("Archive", None).await.expect("sync");
-    assert_eq!(
-        harness.cached("Archive"),
-        server_view(&mut phone, "Archive").await
-    );
+    harness.assert_cache_is_server(&mut phone, "Archive").await;
     engine.shutdown().await;
 }
 
@@ -319,8 +303,7 @@ async fn without_move_a_move_is_copy_then_expunge_of_exactly_those_messages() {
     )
     .expect("dovecot");
     let harness = Harness::on(server, 5);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine.refresh_folders().await.expect("folders");
     engine.sync_folder("INBOX", None).await.expect("sync");
     engine.sync_folder("Archive", None).await.expect("sync");
@@ -384,11 +367,7 @@ async fn replaying_an_operation_twice_does_no_harm() {
     assert_eq!(twice.1.len(), 1, "moved once");
     for folder in ["INBOX", "Junk"] {
         engine.sync_folder(folder, None).await.expect("sync");
-        assert_eq!(
-            harness.cached(folder),
-            server_view(&mut phone, folder).await,
-            "{folder}"
-        );
+        harness.assert_cache_is_server(&mut phone, folder).await;
     }
     engine.shutdown().await;
 }

@@ -168,8 +168,7 @@ async fn a_flag_written_after_examine_reaches_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_in_the_middle_of_an_initial_sync_resumes_without_duplicates_or_holes() {
     let harness = Harness::new(4_000);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine.refresh_folders().await.expect("connect and list");
 
     // Cut the connection after ~1 MB of headers (about 40 %) and refuse the engine's reconnects.
@@ -214,10 +213,7 @@ async fn a_cut_in_the_middle_of_an_initial_sync_resumes_without_duplicates_or_ho
     assert_eq!(report.strategy, mail_sync::Strategy::Initial);
     assert_eq!(report.added + partial.len(), 4_000, "{report:?}");
     let mut phone = harness.phone().await;
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,8 +257,7 @@ async fn a_stalled_connection_is_an_error_and_leaves_the_cache_untouched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_vanishes_mid_delta_is_never_read_as_empty() {
     let harness = Harness::new(30);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine
         .sync_folder("INBOX", Some(mail_sync::Strategy::UidFlags))
         .await

@@ -245,12 +245,7 @@ async fn a_sent_message_arrives_with_its_headers_and_attachments_and_lands_in_se
         .len(),
         1
     );
-    let entry = alice
-        .outbox()
-        .unwrap()
-        .into_iter()
-        .find(|e| e.id == queued.id)
-        .unwrap();
+    let entry = outbox_entry(&alice, queued.id);
     assert_eq!(entry.state, OutboxState::Sent);
     assert_eq!(entry.sent_folder, mail_store::SentFolderCopy::Done);
 }
@@ -304,12 +299,7 @@ async fn written_offline_it_waits_and_is_delivered_once_when_the_mta_is_back() {
         }
         other => panic!("expected a deferral: {other:?}"),
     }
-    let entry = alice
-        .outbox()
-        .unwrap()
-        .into_iter()
-        .find(|e| e.id == queued.id)
-        .unwrap();
+    let entry = outbox_entry(&alice, queued.id);
     assert_eq!(entry.state, OutboxState::Queued);
     assert!(entry.last_error.is_some());
     assert!(entry.next_attempt_at > entry.created_at, "backs off");
@@ -367,12 +357,7 @@ async fn an_unknown_recipient_is_refused_for_good_with_the_servers_words() {
         alice.drain_outbox(true).await.unwrap().outcomes.is_empty(),
         "not retried"
     );
-    let entry = alice
-        .outbox()
-        .unwrap()
-        .into_iter()
-        .find(|e| e.id == queued.id)
-        .unwrap();
+    let entry = outbox_entry(&alice, queued.id);
     assert_eq!(entry.state, OutboxState::Failed);
     assert_eq!(entry.attempts, 1);
 
@@ -620,4 +605,14 @@ async fn a_stopped_outbox_worker_ends_without_waiting_for_its_next_turn() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The outbox entry `id` of `engine`'s account.
+fn outbox_entry(engine: &Engine, id: mail_store::OutboxId) -> mail_store::OutboxEntry {
+    engine
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|entry| entry.id == id)
+        .expect("the message is in the outbox")
 }

@@ -96,12 +96,7 @@ async fn delta_converges_with_uid_and_flags() {
 async fn uidvalidity_change_resyncs_the_folder() {
     let harness = Harness::new(0);
     let mut phone = harness.phone().await;
-    phone
-        .execute("CREATE Work", |_| Ok(()))
-        .await
-        .expect("create")
-        .require_ok("create")
-        .expect("ok");
+    common::command(&mut phone, "CREATE Work").await;
     for index in 0..6 {
         append(&mut phone, "Work", index).await;
     }
@@ -115,18 +110,8 @@ async fn uidvalidity_change_resyncs_the_folder() {
         .execute("UNSELECT", |_| Ok(()))
         .await
         .expect("unselect");
-    phone
-        .execute("DELETE Work", |_| Ok(()))
-        .await
-        .expect("delete")
-        .require_ok("delete")
-        .expect("ok");
-    phone
-        .execute("CREATE Work", |_| Ok(()))
-        .await
-        .expect("create")
-        .require_ok("create")
-        .expect("ok");
+    common::command(&mut phone, "DELETE Work").await;
+    common::command(&mut phone, "CREATE Work").await;
     for index in 100..103 {
         append(&mut phone, "Work", index).await;
     }

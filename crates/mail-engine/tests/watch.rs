@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{append, expunge, server_view, store_flag, Harness};
+use common::{append, expunge, store_flag, Harness};
 use mail_engine::{ConnectivityState, EngineEvent, EngineOptions, ImapConnection};
 use tern_testkit::{wait_until, Proxy};
 use tokio::sync::broadcast::Receiver;
@@ -162,10 +162,7 @@ async fn pushes_from_another_client_become_events_and_the_cache_follows() {
     })
     .await;
     assert!(!seen.iter().any(is_new_mail));
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
@@ -230,18 +227,14 @@ async fn each_arrival_is_announced_once_and_one_already_read_is_not() {
         })
         .sum();
     assert_eq!(added, 5, "every arrival counted once: {seen:#?}");
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves() {
     let harness = Harness::new(5);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), watch_options());
+    let (proxy, engine) = harness.engine_via_proxy(watch_options()).await;
     engine.sync_folder("INBOX", None).await.expect("sync");
     assert_eq!(proxy.accepted(), 1, "the request connection");
     let base = server_connections(&harness);
@@ -292,8 +285,7 @@ async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_watch_connection_reconnects_and_catches_up() {
     let harness = Harness::new(10);
-    let proxy = Proxy::start(harness.server.port).await.expect("proxy");
-    let engine = harness.engine(Some(proxy.port), watch_options());
+    let (proxy, engine) = harness.engine_via_proxy(watch_options()).await;
     engine.sync_folder("INBOX", None).await.expect("sync");
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
 
@@ -324,10 +316,7 @@ async fn a_cut_watch_connection_reconnects_and_catches_up() {
         vec![11, 12],
         "mail that came while cut off is new mail"
     );
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
@@ -365,10 +354,7 @@ async fn a_server_restart_goes_offline_then_live_and_loses_nothing() {
     let arrived: Vec<u32> = new_mail_uids(&seen);
     assert_eq!(arrived, vec![11, 12], "UIDs of seeded messages 10 and 11");
     let mut phone = harness.phone().await;
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     assert_eq!(harness.cached("INBOX").len(), 13);
     engine.shutdown().await;
 }
@@ -420,10 +406,7 @@ async fn a_burst_of_a_thousand_arrivals_takes_a_few_delta_syncs() {
     announced.dedup();
     assert_eq!(announced, (11..=1010).collect::<Vec<u32>>(), "each once");
     assert!(syncs <= 12, "{syncs} delta syncs for 1,000 arrivals");
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 
@@ -499,10 +482,7 @@ async fn a_server_without_idle_is_polled() {
         matches!(event, EngineEvent::NewMail { uid: 4, .. }),
         "{event:?}"
     );
-    assert_eq!(
-        harness.cached("INBOX"),
-        server_view(&mut phone, "INBOX").await
-    );
+    harness.assert_cache_is_server(&mut phone, "INBOX").await;
     engine.shutdown().await;
 }
 

@@ -31,8 +31,8 @@ pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
 pub use messages::{MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use outbox::{
-    Claimed, KnownAddress, NewOutgoing, OutboxEntry, OutboxId, Recovered, SentCopyDue,
-    SentFolderCopy, SmtpServer,
+    Claimed, KnownAddress, NewOutgoing, OutboxCounts, OutboxEntry, OutboxId, Recovered,
+    SentCopyDue, SentFolderCopy, SmtpServer,
 };
 pub use outbox_state::{OutboxEvent, OutboxState};
 pub use pending_ops::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_BASE};

@@ -69,6 +69,26 @@ pub struct OutboxEntry {
     pub size: usize,
 }
 
+/// How many messages of an outbox are on their way, and how many wait for the person to
+/// decide (the window's indicator, the `outbox_changed` event).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub waiting: usize,
+    pub attention: usize,
+}
+
+impl OutboxCounts {
+    pub fn of(entries: &[OutboxEntry]) -> Self {
+        let count = |wanted: fn(OutboxState) -> bool| {
+            entries.iter().filter(|entry| wanted(entry.state)).count()
+        };
+        OutboxCounts {
+            waiting: count(OutboxState::is_waiting),
+            attention: count(OutboxState::needs_attention),
+        }
+    }
+}
+
 /// A claimed message, with what sending it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {

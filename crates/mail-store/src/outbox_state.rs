@@ -114,19 +114,20 @@ mod tests {
     use OutboxEvent as E;
     use OutboxState as S;
 
+    const EVENTS: [E; 8] = [
+        E::Claim,
+        E::DataAccepted,
+        E::Accepted,
+        E::Deferred,
+        E::Refused,
+        E::LostAfterDot,
+        E::Retry,
+        E::Recover,
+    ];
+
     /// (state, event, next) for every pair; `None`: the event cannot happen in that state.
     #[test]
     fn the_whole_table() {
-        let events = [
-            E::Claim,
-            E::DataAccepted,
-            E::Accepted,
-            E::Deferred,
-            E::Refused,
-            E::LostAfterDot,
-            E::Retry,
-            E::Recover,
-        ];
         #[rustfmt::skip]
         let expected: [(S, [Option<S>; 8]); 6] = [
             //            Claim            DataAccepted        Accepted      Deferred         Refused          LostAfterDot        Retry            Recover
@@ -138,7 +139,7 @@ mod tests {
             (S::Uncertain,  [None,             None,               None,         None,            None,            None,               Some(S::Queued), None]),
         ];
         for (state, row) in expected {
-            for (event, next) in events.iter().zip(row) {
+            for (event, next) in EVENTS.iter().zip(row) {
                 assert_eq!(state.on(*event), next, "{state:?} + {event:?}");
             }
         }
@@ -147,16 +148,7 @@ mod tests {
     #[test]
     fn nothing_leads_from_committing_back_to_the_queue() {
         // Every path out of `committing` ends where the person decides or it is done.
-        for event in [
-            E::Claim,
-            E::DataAccepted,
-            E::Accepted,
-            E::Deferred,
-            E::Refused,
-            E::LostAfterDot,
-            E::Retry,
-            E::Recover,
-        ] {
+        for event in EVENTS {
             assert_ne!(S::Committing.on(event), Some(S::Queued), "{event:?}");
             assert_ne!(S::Committing.on(event), Some(S::Sending), "{event:?}");
         }

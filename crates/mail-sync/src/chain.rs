@@ -117,10 +117,7 @@ mod tests {
         }
     }
 
-    const QRESYNC: ServerCapabilities = ServerCapabilities {
-        condstore: true,
-        qresync_enabled: true,
-    };
+    const QRESYNC: ServerCapabilities = ServerCapabilities::QRESYNC;
 
     fn delta(strategy: Strategy, modseq: Option<u64>) -> SyncPlan {
         SyncPlan::Delta {

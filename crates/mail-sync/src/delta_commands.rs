@@ -79,14 +79,8 @@ mod tests {
         }
     }
 
-    const QRESYNC: ServerCapabilities = ServerCapabilities {
-        condstore: true,
-        qresync_enabled: true,
-    };
-    const CONDSTORE: ServerCapabilities = ServerCapabilities {
-        condstore: true,
-        qresync_enabled: false,
-    };
+    const QRESYNC: ServerCapabilities = ServerCapabilities::QRESYNC;
+    const CONDSTORE: ServerCapabilities = ServerCapabilities::CONDSTORE;
 
     struct Case {
         name: &'static str,

@@ -47,6 +47,23 @@ pub struct ServerCapabilities {
     pub qresync_enabled: bool,
 }
 
+impl ServerCapabilities {
+    /// Neither extension: the UID+flags method only.
+    pub const NONE: Self = Self {
+        condstore: false,
+        qresync_enabled: false,
+    };
+    pub const CONDSTORE: Self = Self {
+        condstore: true,
+        qresync_enabled: false,
+    };
+    /// CONDSTORE and an ENABLEd QRESYNC.
+    pub const QRESYNC: Self = Self {
+        condstore: true,
+        qresync_enabled: true,
+    };
+}
+
 /// What to do for one folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncPlan {
@@ -123,18 +140,9 @@ mod tests {
         }
     }
 
-    const NONE: ServerCapabilities = ServerCapabilities {
-        condstore: false,
-        qresync_enabled: false,
-    };
-    const CONDSTORE: ServerCapabilities = ServerCapabilities {
-        condstore: true,
-        qresync_enabled: false,
-    };
-    const QRESYNC: ServerCapabilities = ServerCapabilities {
-        condstore: true,
-        qresync_enabled: true,
-    };
+    const NONE: ServerCapabilities = ServerCapabilities::NONE;
+    const CONDSTORE: ServerCapabilities = ServerCapabilities::CONDSTORE;
+    const QRESYNC: ServerCapabilities = ServerCapabilities::QRESYNC;
 
     #[test]
     fn strategy_table() {

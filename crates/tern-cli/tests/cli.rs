@@ -24,9 +24,7 @@ fn add_sync_folders_and_list_then_work_offline() {
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
 
-    let sync: serde_json::Value =
-        serde_json::from_str(&ok(&tern(data.path(), &["sync", "--json"], &PW, None)))
-            .expect("sync JSON");
+    let sync: serde_json::Value = common::json(data.path(), &["sync", "--json"], &PW);
     let folders = sync.as_array().expect("an array, one object per folder");
     assert_eq!(folders.len(), 6);
     assert_eq!(folders[0]["folder"], "INBOX", "INBOX is synced first");
@@ -45,16 +43,11 @@ fn add_sync_folders_and_list_then_work_offline() {
     assert_eq!(folders[0]["strategy"], "initial");
     assert_eq!(folders[0]["added"], 40);
 
-    let again: serde_json::Value = serde_json::from_str(&ok(&tern(
-        data.path(),
-        &["sync", "--folder", "INBOX", "--json"],
-        &PW,
-        None,
-    )))
-    .expect("JSON");
+    let again: serde_json::Value =
+        common::json(data.path(), &["sync", "--folder", "INBOX", "--json"], &PW);
     assert_eq!(again[0]["strategy"], "qresync");
     assert_eq!(again[0]["added"], 0);
-    let forced: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let forced: serde_json::Value = common::json(
         data.path(),
         &[
             "sync",
@@ -65,14 +58,10 @@ fn add_sync_folders_and_list_then_work_offline() {
             "--json",
         ],
         &PW,
-        None,
-    )))
-    .expect("JSON");
+    );
     assert_eq!(forced[0]["strategy"], "uid_flags");
 
-    let folders: serde_json::Value =
-        serde_json::from_str(&ok(&tern(data.path(), &["folders", "--json"], &PW, None)))
-            .expect("folders JSON");
+    let folders: serde_json::Value = common::json(data.path(), &["folders", "--json"], &PW);
     let inbox = &folders[0];
     assert_eq!(
         (inbox["name"].as_str(), inbox["role"].as_str()),
@@ -89,13 +78,11 @@ fn add_sync_folders_and_list_then_work_offline() {
 
     // The server goes away: list still answers from the cache, sync fails clearly.
     server.stop().expect("stop");
-    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let list: serde_json::Value = common::json(
         data.path(),
         &["list", "--folder", "INBOX", "--limit", "5", "--json"],
         &[],
-        None,
-    )))
-    .expect("list JSON");
+    );
     let messages = list.as_array().expect("array");
     assert_eq!(messages.len(), 5);
     let newest = &messages[0];
@@ -115,13 +102,11 @@ fn add_sync_folders_and_list_then_work_offline() {
     let line = fails(&tern(data.path(), &["sync"], &PW, None));
     assert!(line.contains("Connecting to 127.0.0.1"), "{line}");
     // …and the cache is intact.
-    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let list: serde_json::Value = common::json(
         data.path(),
         &["list", "--folder", "INBOX", "--limit", "100", "--json"],
         &[],
-        None,
-    )))
-    .expect("JSON");
+    );
     assert_eq!(list.as_array().expect("array").len(), 40);
 }
 
@@ -250,7 +235,7 @@ fn two_accounts_need_a_choice() {
         &[("BOB_PW", "bob-pw")],
         None,
     ));
-    let list: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let list: serde_json::Value = common::json(
         data.path(),
         &[
             "--account",
@@ -261,9 +246,7 @@ fn two_accounts_need_a_choice() {
             "--json",
         ],
         &[],
-        None,
-    )))
-    .expect("JSON");
+    );
     assert_eq!(list.as_array().expect("array").len(), 3);
 }
 
@@ -451,13 +434,8 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     assert!(exit.success(), "exit status {exit:?}");
 
     // The delivered message is in the cache: `tern list` shows it offline.
-    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
-        data.path(),
-        &["list", "--folder", "INBOX", "--json"],
-        &[],
-        None,
-    )))
-    .expect("list JSON");
+    let listed: serde_json::Value =
+        common::json(data.path(), &["list", "--folder", "INBOX", "--json"], &[]);
     assert_eq!(listed.as_array().expect("array").len(), 6);
 }
 
@@ -566,18 +544,11 @@ fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
             "{report}"
         );
     }
-    let pending: serde_json::Value =
-        serde_json::from_str(&ok(&tern(data.path(), &["pending", "--json"], &[], None)))
-            .expect("pending JSON");
+    let pending: serde_json::Value = common::json(data.path(), &["pending", "--json"], &[]);
     assert_eq!(pending.as_array().map(Vec::len), Some(20), "{pending}");
     // The cache shows it all already, offline.
-    let archive: serde_json::Value = serde_json::from_str(&ok(&tern(
-        data.path(),
-        &["list", "--folder", "Archive", "--json"],
-        &[],
-        None,
-    )))
-    .expect("list JSON");
+    let archive: serde_json::Value =
+        common::json(data.path(), &["list", "--folder", "Archive", "--json"], &[]);
     assert_eq!(archive.as_array().map(Vec::len), Some(3));
 
     // A long-running tern holding the queue is killed outright.
@@ -655,13 +626,11 @@ fn show_search_and_save_attachment() {
     ));
     assert!(synced.contains("Kept 10 message bodies"), "{synced}");
 
-    let shown: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let shown: serde_json::Value = common::json(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "5", "--json"],
         &PW,
-        None,
-    )))
-    .expect("show JSON");
+    );
     assert_eq!(
         shown["subject"],
         tern_testkit::messages::subject(4).as_str()
@@ -685,13 +654,11 @@ fn show_search_and_save_attachment() {
         &[],
         None,
     ));
-    let allowed: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let allowed: serde_json::Value = common::json(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "5", "--json"],
         &PW,
-        None,
-    )))
-    .expect("show JSON");
+    );
     assert_eq!(allowed["remote_blocked"], 0);
     assert!(allowed["html"]
         .as_str()
@@ -705,13 +672,11 @@ fn show_search_and_save_attachment() {
         &[],
         None,
     ));
-    let blocked: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let blocked: serde_json::Value = common::json(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "5", "--json"],
         &PW,
-        None,
-    )))
-    .expect("show JSON");
+    );
     assert_eq!(blocked["remote_blocked"], 1);
 
     let text = ok(&tern(
@@ -721,13 +686,11 @@ fn show_search_and_save_attachment() {
         None,
     ));
     assert!(text.contains("See the attached report 2."), "{text}");
-    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let listed: serde_json::Value = common::json(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "3", "--json"],
         &PW,
-        None,
-    )))
-    .expect("show JSON");
+    );
     assert_eq!(listed["attachments"][0]["name"], "report-2.bin");
     assert_eq!(
         listed["attachments"][0]["content_type"],
@@ -773,13 +736,8 @@ fn show_search_and_save_attachment() {
 
     // Search needs neither the server nor the password.
     drop(server);
-    let hits: serde_json::Value = serde_json::from_str(&ok(&tern(
-        data.path(),
-        &["search", "reply number 8", "--json"],
-        &[],
-        None,
-    )))
-    .expect("search JSON");
+    let hits: serde_json::Value =
+        common::json(data.path(), &["search", "reply number 8", "--json"], &[]);
     let hits = hits.as_array().expect("array");
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0]["folder"], "INBOX");
@@ -789,13 +747,11 @@ fn show_search_and_save_attachment() {
     }
     // Seeded messages 0-3 are a conversation: 3 replies to 2 and references 0 (see
     // tern_testkit::messages), all in INBOX.
-    let threads: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let threads: serde_json::Value = common::json(
         data.path(),
         &["threads", "--folder", "INBOX", "--json"],
         &[],
-        None,
-    )))
-    .expect("threads JSON");
+    );
     let threads = threads.as_array().expect("array");
     let biggest = threads
         .iter()

@@ -123,13 +123,11 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
 
     // What was saved is sound and readable.
     ok(&tern(&data, &["cache", "check"], &[], None));
-    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let listed: serde_json::Value = common::json(
         &data,
         &["list", "--folder", "INBOX", "--limit", "10000", "--json"],
         &[],
-        None,
-    )))
-    .unwrap();
+    );
     let saved = listed.as_array().map_or(0, Vec::len);
     assert!(
         saved > 0 && saved < 8000,
@@ -145,13 +143,11 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
         &PW,
         None,
     ));
-    let listed: serde_json::Value = serde_json::from_str(&ok(&tern(
+    let listed: serde_json::Value = common::json(
         &data,
         &["list", "--folder", "INBOX", "--limit", "10000", "--json"],
         &[],
-        None,
-    )))
-    .unwrap();
+    );
     assert_eq!(listed.as_array().map(Vec::len), Some(8000));
     ok(&tern(&data, &["cache", "check"], &[], None));
 }
@@ -233,8 +229,7 @@ fn a_full_disk_never_sends_a_message_and_keeps_it_for_later() {
         || count("INBOX") == 1,
     )
     .unwrap();
-    let outbox: serde_json::Value =
-        serde_json::from_str(&ok(&tern(&data, &["outbox", "--json"], &PW, None))).unwrap();
+    let outbox: serde_json::Value = common::json(&data, &["outbox", "--json"], &PW);
     assert_eq!(outbox[0]["state"], "sent", "{outbox}");
     assert_eq!(count("INBOX"), 1);
 }

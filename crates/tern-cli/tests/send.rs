@@ -134,7 +134,7 @@ fn went_out(data: &Path, sent: &serde_json::Value) {
 }
 
 fn outbox(data: &Path) -> Vec<serde_json::Value> {
-    serde_json::from_str(&ok(&tern(data, &["outbox", "--json"], &PW, None))).unwrap()
+    common::json(data, &["outbox", "--json"], &PW)
 }
 
 #[test]
@@ -208,26 +208,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
         Duration::from_secs(20),
         || delivered(&setup.dovecot, "alice", "INBOX", answer_id) == 1,
     );
-    ok(&tern(
-        data,
-        &["sync", "--folder", "INBOX", "--prefetch-days", "0"],
-        &PW,
-        None,
-    ));
-    let list: Vec<serde_json::Value> = serde_json::from_str(&ok(&tern(
-        data,
-        &["list", "--folder", "INBOX", "--json"],
-        &PW,
-        None,
-    )))
-    .unwrap();
-    let uid = list
-        .iter()
-        .find(|message| message["subject"] == "Re: Lunch?")
-        .expect("the answer is listed")["uid"]
-        .as_u64()
-        .unwrap()
-        .to_string();
+    let uid = synced_uid(data, "INBOX", "Re: Lunch?");
     let reply = send_json(
         data,
         &[
@@ -279,26 +260,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
     assert!(raw.contains("Bob <bob@tern.test> wrote:"), "{raw}");
 
     // Forwarding the first message from Sent keeps its attachment.
-    ok(&tern(
-        data,
-        &["sync", "--folder", "Sent", "--prefetch-days", "0"],
-        &PW,
-        None,
-    ));
-    let sent: Vec<serde_json::Value> = serde_json::from_str(&ok(&tern(
-        data,
-        &["list", "--folder", "Sent", "--json"],
-        &PW,
-        None,
-    )))
-    .unwrap();
-    let lunch = sent
-        .iter()
-        .find(|message| message["subject"] == "Lunch?")
-        .expect("the first message in Sent")["uid"]
-        .as_u64()
-        .unwrap()
-        .to_string();
+    let lunch = synced_uid(data, "Sent", "Lunch?");
     let forward = send_json(
         data,
         &[
@@ -502,4 +464,21 @@ fn an_unknown_recipient_is_refused_with_the_servers_words_and_kept() {
     assert_eq!(entries[0]["attempts"], 1);
     ok(&tern(data, &["outbox", "--flush"], &PW, None));
     assert_eq!(outbox(data)[0]["attempts"], 1, "not retried by itself");
+}
+
+/// Syncs `folder` and returns the UID of its message with `subject`.
+fn synced_uid(data: &Path, folder: &str, subject: &str) -> String {
+    ok(&tern(
+        data,
+        &["sync", "--folder", folder, "--prefetch-days", "0"],
+        &PW,
+        None,
+    ));
+    let list: Vec<serde_json::Value> =
+        common::json(data, &["list", "--folder", folder, "--json"], &PW);
+    let found = list
+        .iter()
+        .find(|message| message["subject"] == subject)
+        .unwrap_or_else(|| panic!("{subject} is not listed in {folder}"));
+    found["uid"].as_u64().expect("a UID").to_string()
 }

@@ -198,6 +198,16 @@ mod tests {
         }
     }
 
+    /// ann@gmail.com (a known provider) over TLS, sending as `smtp` says.
+    fn at_gmail(smtp: SmtpChoice) -> AccountRequest {
+        request("ann@gmail.com", "imap.gmail.com", Security::Tls, smtp)
+    }
+
+    /// ann@x.test (an unknown domain) over TLS, sending as `smtp` says.
+    fn at_xtest(smtp: SmtpChoice) -> AccountRequest {
+        request("ann@x.test", "imap.x.test", Security::Tls, smtp)
+    }
+
     fn server(host: &str, security: Security, saves_sent: Option<bool>) -> SmtpChoice {
         SmtpChoice::Server(SmtpRequest {
             host: host.into(),
@@ -236,62 +246,32 @@ mod tests {
             ),
             (
                 "plaintext SMTP to a remote host is refused too",
-                request(
-                    "ann@x.test",
-                    "imap.x.test",
-                    Security::Tls,
-                    server("smtp.x.test", Security::Plain, None),
-                ),
+                at_xtest(server("smtp.x.test", Security::Plain, None)),
                 Err("Refusing plaintext SMTP to smtp.x.test"),
             ),
             (
                 "a known provider's SMTP server is offered when none is given",
-                request(
-                    "ann@gmail.com",
-                    "imap.gmail.com",
-                    Security::Tls,
-                    SmtpChoice::ProviderDefault,
-                ),
+                at_gmail(SmtpChoice::ProviderDefault),
                 Ok((993, "ann@gmail.com", Some(("smtp.gmail.com", 465)), true)),
             ),
             (
                 "an unknown domain gets no SMTP server by default",
-                request(
-                    "ann@x.test",
-                    "imap.x.test",
-                    Security::Tls,
-                    SmtpChoice::ProviderDefault,
-                ),
+                at_xtest(SmtpChoice::ProviderDefault),
                 Ok((993, "ann@x.test", None, false)),
             ),
             (
                 "the provider's own server, entered by hand, files sent mail itself",
-                request(
-                    "ann@gmail.com",
-                    "imap.gmail.com",
-                    Security::Tls,
-                    server("SMTP.gmail.com", Security::Tls, None),
-                ),
+                at_gmail(server("SMTP.gmail.com", Security::Tls, None)),
                 Ok((993, "ann@gmail.com", Some(("SMTP.gmail.com", 465)), true)),
             ),
             (
                 "another server of a provider's user does not",
-                request(
-                    "ann@gmail.com",
-                    "imap.gmail.com",
-                    Security::Tls,
-                    server("relay.x.test", Security::StartTls, None),
-                ),
+                at_gmail(server("relay.x.test", Security::StartTls, None)),
                 Ok((993, "ann@gmail.com", Some(("relay.x.test", 587)), false)),
             ),
             (
                 "what the person says about Sent wins",
-                request(
-                    "ann@x.test",
-                    "imap.x.test",
-                    Security::Tls,
-                    server("smtp.x.test", Security::Tls, Some(true)),
-                ),
+                at_xtest(server("smtp.x.test", Security::Tls, Some(true))),
                 Ok((993, "ann@x.test", Some(("smtp.x.test", 465)), true)),
             ),
             (

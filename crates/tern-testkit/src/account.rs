@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use mail_engine::{Engine, EngineOptions, Password};
-use mail_store::{Account, NewAccount, PasswordSource, Security, Store};
+use mail_store::{
+    Account, AccountId, FolderId, ListedFolder, NewAccount, PasswordSource, Security, Store,
+};
+use mail_sync::FolderRole;
 
 /// A test user: `alice` is alice@tern.test, logging in as `alice` with `alice-pw`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,48 @@ pub fn add_account<'a>(
         .into_iter()
         .find(|account| account.id == id)
         .with_context(|| format!("the account of {} was not stored", new.email))
+}
+
+/// Gives `account` the folders `folders` (each with its role; a role other than INBOX is
+/// announced as the SPECIAL-USE attribute) and returns their ids, in the same order.
+pub fn add_folders(
+    store: &mut Store,
+    account: AccountId,
+    folders: &[(&str, Option<FolderRole>)],
+) -> anyhow::Result<Vec<FolderId>> {
+    let listed: Vec<ListedFolder> = folders
+        .iter()
+        .map(|(name, role)| ListedFolder {
+            name: name.to_string(),
+            delimiter: Some("/".into()),
+            attributes: match role {
+                Some(role) if *role != FolderRole::Inbox => {
+                    vec![format!("\\{}", capitalized(role.as_str()))]
+                }
+                _ => Vec::new(),
+            },
+            role: *role,
+            selectable: true,
+        })
+        .collect();
+    store.replace_folders(account, &listed)?;
+    folders
+        .iter()
+        .map(|(name, _)| {
+            Ok(store
+                .folder_by_name(account, name)?
+                .with_context(|| format!("{name} was not stored"))?
+                .id)
+        })
+        .collect()
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// A cache in `dir` holding `user`'s account.

@@ -11,6 +11,23 @@ pub fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
 }
 
+/// Stops a server that is `running` with `scripts/{script}` on its directory (its failure
+/// is an error); a stopped one is left alone.
+pub(crate) fn stop_with(script: &str, dir: &Path, running: &mut bool) -> anyhow::Result<()> {
+    if !std::mem::replace(running, false) {
+        return Ok(());
+    }
+    let status = Command::new("bash")
+        .arg(scripts_dir().join(script))
+        .arg(dir)
+        .status()
+        .with_context(|| format!("Running scripts/{script}"))?;
+    if !status.success() {
+        anyhow::bail!("{script} failed");
+    }
+    Ok(())
+}
+
 /// A running private Dovecot with users alice/alice-pw, bob/bob-pw and carol/carol-pw.
 /// Stopped on drop.
 pub struct Dovecot {
@@ -174,19 +191,7 @@ impl Dovecot {
 
     /// Stops the server (its mail stays on disk).
     pub fn stop(&mut self) -> anyhow::Result<()> {
-        if !self.running {
-            return Ok(());
-        }
-        let status = Command::new("bash")
-            .arg(scripts_dir().join("dovecot-stop.sh"))
-            .arg(self.dir.path())
-            .status()
-            .context("Running scripts/dovecot-stop.sh")?;
-        self.running = false;
-        if !status.success() {
-            anyhow::bail!("dovecot-stop.sh failed");
-        }
-        Ok(())
+        stop_with("dovecot-stop.sh", self.dir.path(), &mut self.running)
     }
 
     /// Starts the server again on the same ports, with the same mail.

@@ -1,37 +1,29 @@
 //! A scripted IMAP server that lies: it announces messages in SELECT/EXAMINE but answers every
 //! FETCH and SEARCH with OK and no data (what a broken or dishonest server looks like).
 
-use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+
+use crate::loopback::Loopback;
 
 /// A running fake server on a loopback port; stops accepting when dropped.
 pub struct LyingImapServer {
     pub port: u16,
-    task: tokio::task::JoinHandle<()>,
+    _server: Loopback,
 }
 
 impl LyingImapServer {
     /// Announces `exists` messages (UIDs 1..=exists) in INBOX, sends none of them.
     pub async fn start(exists: u32) -> anyhow::Result<LyingImapServer> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("Binding the fake server")?;
-        let port = listener.local_addr().context("Fake server address")?.port();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let _ = serve(socket, exists).await;
-                });
-            }
-        });
-        Ok(LyingImapServer { port, task })
-    }
-}
-
-impl Drop for LyingImapServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        let server = Loopback::serve("fake server", move |socket| {
+            Some(async move {
+                let _ = serve(socket, exists).await;
+            })
+        })
+        .await?;
+        Ok(LyingImapServer {
+            port: server.port,
+            _server: server,
+        })
     }
 }
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod dovecot;
 pub mod fake_imap;
 pub mod hostile;
+pub mod loopback;
 pub mod messages;
 pub mod postfix;
 pub mod proxy;
@@ -14,7 +15,7 @@ pub mod tidy;
 pub mod wait;
 
 pub use account::{
-    add_account, engine_for, new_account, password_of, store_with_account, TestUser,
+    add_account, add_folders, engine_for, new_account, password_of, store_with_account, TestUser,
 };
 pub use dovecot::Dovecot;
 pub use postfix::Postfix;

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::dovecot::{free_port, scripts_dir, Dovecot};
+use crate::dovecot::{free_port, scripts_dir, stop_with, Dovecot};
 
 pub struct Postfix {
     dir: tempfile::TempDir,
@@ -81,19 +81,7 @@ impl Postfix {
 
     /// Stops Postfix; mail it queued stays for the next start.
     pub fn stop(&mut self) -> anyhow::Result<()> {
-        if !self.running {
-            return Ok(());
-        }
-        let status = Command::new("bash")
-            .arg(scripts_dir().join("postfix-stop.sh"))
-            .arg(self.dir.path())
-            .status()
-            .context("Running scripts/postfix-stop.sh")?;
-        self.running = false;
-        if !status.success() {
-            anyhow::bail!("postfix-stop.sh failed");
-        }
-        Ok(())
+        stop_with("postfix-stop.sh", self.dir.path(), &mut self.running)
     }
 
     /// Starts it again on the same ports.

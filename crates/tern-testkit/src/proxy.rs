@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
+
+use crate::loopback::Loopback;
 
 struct Control {
     target_port: u16,
@@ -30,16 +31,12 @@ struct Control {
 pub struct Proxy {
     pub port: u16,
     control: Arc<Control>,
-    accept_task: tokio::task::JoinHandle<()>,
+    _server: Loopback,
 }
 
 impl Proxy {
     /// Listens on a free loopback port and forwards to `127.0.0.1:target_port`.
     pub async fn start(target_port: u16) -> anyhow::Result<Proxy> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("Binding the proxy")?;
-        let port = listener.local_addr().context("Proxy address")?.port();
         let control = Arc::new(Control {
             target_port,
             one_way_delay_micros: AtomicU64::new(0),
@@ -52,26 +49,23 @@ impl Proxy {
             client_bytes: Mutex::new(Vec::new()),
         });
         let accept_control = control.clone();
-        let accept_task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                if accept_control.refuse.load(Ordering::SeqCst) {
-                    drop(client);
-                    continue;
-                }
-                accept_control.accepted.fetch_add(1, Ordering::SeqCst);
-                let control = accept_control.clone();
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(("127.0.0.1", control.target_port)).await
-                    {
-                        relay(client, server, control).await;
-                    }
-                });
+        let server = Loopback::serve("proxy", move |client| {
+            if accept_control.refuse.load(Ordering::SeqCst) {
+                return None;
             }
-        });
+            accept_control.accepted.fetch_add(1, Ordering::SeqCst);
+            let control = accept_control.clone();
+            Some(async move {
+                if let Ok(server) = TcpStream::connect(("127.0.0.1", control.target_port)).await {
+                    relay(client, server, control).await;
+                }
+            })
+        })
+        .await?;
         Ok(Proxy {
-            port,
+            port: server.port,
             control,
-            accept_task,
+            _server: server,
         })
     }
 
@@ -136,7 +130,6 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        self.accept_task.abort();
         self.cut_all();
     }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, PageCache } from '../../src/lib/state/pages';
+import { PAGE_SIZE, PageCache } from '../../src/lib/state/pages.svelte';
 import type { MessageRowDto } from '../../src/lib/ipc';
 
 function rows(from: number, count: number): MessageRowDto[] {

@@ -99,18 +99,11 @@ impl Outbox {
     pub(super) fn changed(&self) {
         let account = self.core.account().id;
         if let Ok(entries) = with_store(self.core.store(), |store| store.outbox(account)) {
-            let waiting = entries
-                .iter()
-                .filter(|entry| entry.state.is_waiting())
-                .count();
-            let attention = entries
-                .iter()
-                .filter(|entry| entry.state.needs_attention())
-                .count();
+            let counts = mail_store::OutboxCounts::of(&entries);
             self.core.send(EngineEvent::OutboxChanged {
                 account: self.core.account().email.clone(),
-                waiting,
-                attention,
+                waiting: counts.waiting,
+                attention: counts.attention,
             });
         }
     }

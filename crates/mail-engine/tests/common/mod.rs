@@ -13,7 +13,7 @@ use mail_engine::{
 };
 use mail_store::{Account, Security, Store};
 use mail_sync::{Flags, Uid};
-use tern_testkit::Dovecot;
+use tern_testkit::{Dovecot, Proxy};
 
 pub struct Harness {
     pub server: Dovecot,
@@ -73,6 +73,23 @@ impl Harness {
         ))
     }
 
+    /// An engine whose request and watch connections go through a fresh `Proxy` (to delay,
+    /// cut or stall them).
+    pub async fn engine_via_proxy(&self, options: EngineOptions) -> (Proxy, Arc<Engine>) {
+        let proxy = Proxy::start(self.server.port).await.expect("proxy");
+        let engine = self.engine(Some(proxy.port), options);
+        (proxy, engine)
+    }
+
+    /// Asserts that the cached `folder` is what the server has (seen from `phone`).
+    pub async fn assert_cache_is_server(&self, phone: &mut ImapConnection, folder: &str) {
+        assert_eq!(
+            self.cached(folder),
+            server_view(phone, folder).await,
+            "the cache of {folder} differs from the server"
+        );
+    }
+
     /// A second client ("the user's phone") logged in as alice.
     pub async fn phone(&self) -> ImapConnection {
         ImapConnection::connect(
@@ -112,6 +129,16 @@ pub fn plain_settings(port: u16, user: &str) -> ConnectSettings {
 }
 
 /// The server's view of a folder: UID -> (flags, decoded subject), read over IMAP.
+/// Runs `command` on `connection`; the server must answer OK.
+pub async fn command(connection: &mut ImapConnection, command: &str) {
+    connection
+        .execute(command, |_| Ok(()))
+        .await
+        .unwrap_or_else(|error| panic!("{command}: {error}"))
+        .require_ok(command)
+        .unwrap_or_else(|error| panic!("{command}: {error}"));
+}
+
 pub async fn server_view(
     phone: &mut ImapConnection,
     folder: &str,

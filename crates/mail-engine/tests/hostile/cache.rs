@@ -23,72 +23,43 @@ pub struct Contents {
 
 pub fn contents(path: &Path) -> Contents {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let mut messages = std::collections::BTreeMap::new();
-    let mut statement = conn
-        .prepare("SELECT folder_id, uid, flags, subject, message_id FROM messages")
-        .unwrap();
-    let mut rows = statement.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        messages.insert(
-            (row.get(0).unwrap(), row.get(1).unwrap()),
-            (
-                row.get(2).unwrap(),
-                row.get(3).unwrap(),
-                row.get(4).unwrap(),
-            ),
-        );
-    }
-    let mut sync = std::collections::BTreeMap::new();
-    let mut statement = conn
-        .prepare("SELECT folder_id, uidvalidity, uidnext, highestmodseq, coalesce(initial_low_uid, -1) FROM sync_meta")
-        .unwrap();
-    let mut rows = statement.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        sync.insert(
-            row.get(0).unwrap(),
-            (
-                row.get(1).unwrap(),
-                row.get(2).unwrap(),
-                row.get(3).unwrap(),
-                row.get(4).unwrap(),
-            ),
-        );
-    }
-    let mut bodies = std::collections::BTreeMap::new();
-    let mut statement = conn
-        .prepare("SELECT m.folder_id, m.uid, b.size, b.remote_parts FROM bodies b JOIN messages m ON m.id = b.message_id")
-        .unwrap();
-    let mut rows = statement.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        bodies.insert(
-            (row.get(0).unwrap(), row.get(1).unwrap()),
-            (row.get(2).unwrap(), row.get(3).unwrap()),
-        );
-    }
-    let mut pending = std::collections::BTreeMap::new();
-    let mut statement = conn
-        .prepare("SELECT id, folder_id, uid, kind, target_id, local_uid FROM pending_ops")
-        .unwrap();
-    let mut rows = statement.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        let target: Option<i64> = row.get(4).unwrap();
-        let local: Option<i64> = row.get(5).unwrap();
-        pending.insert(
-            row.get(0).unwrap(),
-            (
-                row.get(1).unwrap(),
-                row.get(2).unwrap(),
-                row.get(3).unwrap(),
-                target.zip(local),
-            ),
-        );
-    }
     Contents {
-        messages,
-        sync,
-        bodies,
-        pending,
+        messages: table(
+            &conn,
+            "SELECT folder_id, uid, flags, subject, message_id FROM messages",
+            |row| Ok(((row.get(0)?, row.get(1)?), (row.get(2)?, row.get(3)?, row.get(4)?))),
+        ),
+        sync: table(
+            &conn,
+            "SELECT folder_id, uidvalidity, uidnext, highestmodseq, coalesce(initial_low_uid, -1) FROM sync_meta",
+            |row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))),
+        ),
+        bodies: table(
+            &conn,
+            "SELECT m.folder_id, m.uid, b.size, b.remote_parts FROM bodies b JOIN messages m ON m.id = b.message_id",
+            |row| Ok(((row.get(0)?, row.get(1)?), (row.get(2)?, row.get(3)?))),
+        ),
+        pending: table(
+            &conn,
+            "SELECT id, folder_id, uid, kind, target_id, local_uid FROM pending_ops",
+            |row| {
+                let target: Option<i64> = row.get(4)?;
+                let local: Option<i64> = row.get(5)?;
+                Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, target.zip(local))))
+            },
+        ),
     }
+}
+
+/// The rows of `sql`, each read by `read` into a key and a value.
+fn table<K: Ord, V>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    read: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(K, V)>,
+) -> std::collections::BTreeMap<K, V> {
+    let mut statement = conn.prepare(sql).unwrap();
+    let rows = statement.query_map([], |row| read(row)).unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
 }
 
 /// What a failed piece of work may have changed: a delta nothing (it writes in one

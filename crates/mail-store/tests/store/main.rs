@@ -13,6 +13,13 @@ fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A cache in a temporary directory with alice's account.
+fn store_with_account() -> (tempfile::TempDir, Store, AccountId) {
+    let (dir, mut store) = temp_store();
+    let account = account(&mut store);
+    (dir, store, account)
+}
+
 fn account(store: &mut Store) -> AccountId {
     tern_testkit::add_account(store, "alice", 143)
         .expect("account")
@@ -20,23 +27,8 @@ fn account(store: &mut Store) -> AccountId {
 }
 
 fn inbox(store: &mut Store, account: AccountId) -> FolderId {
-    store
-        .replace_folders(
-            account,
-            &[ListedFolder {
-                name: "INBOX".into(),
-                delimiter: Some("/".into()),
-                attributes: vec![],
-                role: Some(FolderRole::Inbox),
-                selectable: true,
-            }],
-        )
-        .expect("folders");
-    store
-        .folder_by_name(account, "inbox")
-        .expect("lookup")
-        .expect("inbox exists")
-        .id
+    tern_testkit::add_folders(store, account, &[("INBOX", Some(FolderRole::Inbox))])
+        .expect("folders")[0]
 }
 
 fn row(uid: u32, flags: &str) -> MessageRow {
@@ -153,8 +145,7 @@ fn refuses_a_cache_from_a_newer_version() {
 
 #[test]
 fn folder_list_is_replaced_and_vanished_folders_dropped() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let listed = |names: &[&str]| -> Vec<ListedFolder> {
         names
             .iter()
@@ -189,8 +180,7 @@ fn folder_list_is_replaced_and_vanished_folders_dropped() {
 
 #[test]
 fn initial_sync_is_resumable_by_low_water_mark() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let folder = inbox(&mut store, account);
     store.begin_initial_sync(folder, &meta(11)).expect("begin");
     assert_eq!(
@@ -243,8 +233,7 @@ fn initial_sync_is_resumable_by_low_water_mark() {
 
 #[test]
 fn a_failed_delta_changes_nothing() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let folder = inbox(&mut store, account);
     store.begin_initial_sync(folder, &meta(4)).expect("begin");
     let rows: Vec<MessageRow> = (1..=3).map(|uid| row(uid, "")).collect();
@@ -328,8 +317,7 @@ fn accounts_round_trip_without_a_password_column() {
 
 #[test]
 fn cached_counts_follow_every_change() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let folder = inbox(&mut store, account);
     let check = |store: &Store| {
         let (total, unread): (i64, i64) = rusqlite::Connection::open(store.path())
@@ -416,8 +404,7 @@ mod salvage;
 
 #[test]
 fn the_attachment_mark_is_kept_and_listed() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let folder = inbox(&mut store, account);
     let rows = vec![
         MessageRow {

@@ -17,8 +17,7 @@ fn outgoing(id: &str) -> NewOutgoing {
 
 #[test]
 fn a_message_goes_from_queued_to_sent_once() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let id = store
         .enqueue_outgoing(account, &outgoing("m1@x"), 100)
         .unwrap();
@@ -58,8 +57,7 @@ fn a_message_goes_from_queued_to_sent_once() {
 
 #[test]
 fn temporary_failures_wait_and_permanent_ones_stay_failed() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let id = store
         .enqueue_outgoing(account, &outgoing("m2@x"), 100)
         .unwrap();
@@ -91,8 +89,7 @@ fn temporary_failures_wait_and_permanent_ones_stay_failed() {
 
 #[test]
 fn recovery_requeues_uncommitted_and_marks_committing_uncertain() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let claimed_only = store
         .enqueue_outgoing(account, &outgoing("a@x"), 1)
         .unwrap();
@@ -127,8 +124,7 @@ fn recovery_requeues_uncommitted_and_marks_committing_uncertain() {
 
 #[test]
 fn sent_copies_are_due_until_recorded_unless_the_server_saves_them() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let mut with_bcc = outgoing("c@x");
     with_bcc.sent_copy = Some(b"Bcc: dan@example.org\r\nMessage-ID: <c@x>\r\n\r\nhi\r\n".to_vec());
     let copied = store.enqueue_outgoing(account, &with_bcc, 1).unwrap();
@@ -160,8 +156,7 @@ fn sent_copies_are_due_until_recorded_unless_the_server_saves_them() {
 
 #[test]
 fn smtp_settings_and_display_name_round_trip() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     assert_eq!(store.smtp_server(account).unwrap(), None);
     let server = SmtpServer {
         host: "smtp.example.org".into(),
@@ -184,8 +179,7 @@ fn smtp_settings_and_display_name_round_trip() {
 
 #[test]
 fn a_message_being_sent_cannot_be_discarded() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let id = store
         .enqueue_outgoing(account, &outgoing("e@x"), 1)
         .unwrap();
@@ -198,8 +192,7 @@ fn a_message_being_sent_cannot_be_discarded() {
 
 #[test]
 fn address_suggestions_match_address_or_name_words_most_frequent_first() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let inbox = inbox(&mut store, account);
     let mut rows = Vec::new();
     for (uid, name, address) in [
@@ -249,8 +242,7 @@ fn address_suggestions_match_address_or_name_words_most_frequent_first() {
 
 #[test]
 fn drafts_version_and_queue_the_removal_of_replaced_and_deleted_copies() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let id = store
         .save_draft(account, None, "{\"v\":1}", "Plans", "d1@x", 10)
         .unwrap();
@@ -303,8 +295,7 @@ fn drafts_version_and_queue_the_removal_of_replaced_and_deleted_copies() {
 
 #[test]
 fn sent_recipient_lists_come_from_the_sent_folder_only() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
+    let (_dir, mut store, account) = store_with_account();
     let folder = |name: &str, role| ListedFolder {
         name: name.into(),
         delimiter: Some("/".into()),

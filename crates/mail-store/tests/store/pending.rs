@@ -6,35 +6,16 @@ use super::*;
 /// INBOX (UIDs 1..=4, unread) and Archive (empty), both fully synced.
 /// The account's folders INBOX and Archive (listed, not synced).
 pub(super) fn inbox_and_archive(store: &mut Store, account: AccountId) -> (FolderId, FolderId) {
-    store
-        .replace_folders(
-            account,
-            &[
-                ListedFolder {
-                    name: "INBOX".into(),
-                    delimiter: Some("/".into()),
-                    attributes: vec![],
-                    role: Some(FolderRole::Inbox),
-                    selectable: true,
-                },
-                ListedFolder {
-                    name: "Archive".into(),
-                    delimiter: Some("/".into()),
-                    attributes: vec!["\\Archive".into()],
-                    role: Some(FolderRole::Archive),
-                    selectable: true,
-                },
-            ],
-        )
-        .expect("folders");
-    (
-        store.folder_by_name(account, "INBOX").unwrap().unwrap().id,
-        store
-            .folder_by_name(account, "Archive")
-            .unwrap()
-            .unwrap()
-            .id,
+    let ids = tern_testkit::add_folders(
+        store,
+        account,
+        &[
+            ("INBOX", Some(FolderRole::Inbox)),
+            ("Archive", Some(FolderRole::Archive)),
+        ],
     )
+    .expect("folders");
+    (ids[0], ids[1])
 }
 
 pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {

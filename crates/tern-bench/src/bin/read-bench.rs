@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use mail_store::{ListedFolder, MessageRow, Store};
+use mail_store::{MessageRow, Store};
 use mail_sync::{Flags, FolderRole, SyncMeta, Uid, UidValidity};
 use tern_bench::{engine_over, stats};
 
@@ -113,24 +113,15 @@ fn parse_throughput(messages: &[Vec<u8>]) {
 fn build_cache(dir: &std::path::Path, count: u32) -> anyhow::Result<(Store, mail_store::Account)> {
     let mut store = Store::open_in_dir(dir)?;
     let id = tern_testkit::add_account(&mut store, "alice", 1)?.id;
-    store.replace_folders(
-        id,
-        &[ListedFolder {
-            name: "INBOX".into(),
-            delimiter: Some("/".into()),
-            attributes: vec![],
-            role: Some(FolderRole::Inbox),
-            selectable: true,
-        }],
-    )?;
-    let folder = store.folder_by_name(id, "INBOX")?.context("inbox")?;
+    let inbox =
+        tern_testkit::add_folders(&mut store, id, &[("INBOX", Some(FolderRole::Inbox))])?[0];
     let meta = SyncMeta {
         uid_validity: UidValidity(1),
         uid_next: Uid(count + 1),
         highest_modseq: None,
         initial_low_uid: None,
     };
-    store.begin_initial_sync(folder.id, &meta)?;
+    store.begin_initial_sync(inbox, &meta)?;
     let mut words = Words::new(0x9E37_79B9_7F4A_7C15);
     let mut rows = Vec::new();
     // Newest first, as an initial sync stores them.
@@ -152,13 +143,13 @@ fn build_cache(dir: &std::path::Path, count: u32) -> anyhow::Result<(Store, mail
             attachments: uid % 7 == 0,
         });
         if rows.len() == 5000 || uid == 1 {
-            store.apply_initial_chunk(folder.id, &rows, Uid(uid), uid == 1, 1)?;
+            store.apply_initial_chunk(inbox, &rows, Uid(uid), uid == 1, 1)?;
             rows.clear();
         }
     }
     for uid in (1..=count).rev() {
         let body = words.sentence(120, u64::from(uid));
-        store.save_body(folder.id, u64::from(uid), body.as_bytes(), &body, 1)?;
+        store.save_body(inbox, u64::from(uid), body.as_bytes(), &body, 1)?;
     }
     let account = store.accounts()?.remove(0);
     Ok((store, account))

@@ -46,6 +46,12 @@ pub fn ok(output: &Output) -> String {
 }
 
 /// Asserts a failure with exactly one line on stderr, and returns it.
+/// Runs `tern` (which must succeed) and reads its output as JSON.
+pub fn json<T: serde::de::DeserializeOwned>(data: &Path, args: &[&str], env: &[(&str, &str)]) -> T {
+    let output = ok(&tern(data, args, env, None));
+    serde_json::from_str(&output).unwrap_or_else(|error| panic!("not JSON ({error}): {output}"))
+}
+
 pub fn fails(output: &Output) -> String {
     assert!(
         !output.status.success(),

@@ -3,11 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use super::transcript::Transcript;
+use crate::loopback::Loopback;
 
 #[derive(Default)]
 struct Recorded {
@@ -20,41 +20,35 @@ pub struct RecordingProxy {
     pub port: u16,
     connections: Arc<Mutex<Vec<Arc<Mutex<Recorded>>>>>,
     open: Arc<std::sync::atomic::AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
+    _server: Loopback,
 }
 
 impl RecordingProxy {
     /// Listens on a free loopback port and forwards to `127.0.0.1:target_port`.
     pub async fn start(target_port: u16) -> anyhow::Result<RecordingProxy> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("Binding the recorder")?;
-        let port = listener.local_addr().context("Recorder address")?.port();
         let connections: Arc<Mutex<Vec<Arc<Mutex<Recorded>>>>> = Arc::default();
         let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let accepted = connections.clone();
-        let counter = open.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let recorded = Arc::new(Mutex::new(Recorded::default()));
-                if let Ok(mut list) = accepted.lock() {
-                    list.push(recorded.clone());
-                }
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)).await {
-                        relay(client, server, recorded).await;
-                    }
-                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                });
+        let (accepted, counter) = (connections.clone(), open.clone());
+        let server = Loopback::serve("recorder", move |client| {
+            let recorded = Arc::new(Mutex::new(Recorded::default()));
+            if let Ok(mut list) = accepted.lock() {
+                list.push(recorded.clone());
             }
-        });
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let counter = counter.clone();
+            Some(async move {
+                if let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)).await {
+                    relay(client, server, recorded).await;
+                }
+                counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .await?;
         Ok(RecordingProxy {
-            port,
+            port: server.port,
             connections,
             open,
-            task,
+            _server: server,
         })
     }
 
@@ -77,12 +71,6 @@ impl RecordingProxy {
                 Some(Transcript::from_streams(&recorded.client, &recorded.server))
             })
             .collect()
-    }
-}
-
-impl Drop for RecordingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -4,16 +4,15 @@
 //! knows nothing of IMAP beyond that, so whatever the (mutated) script says is what the
 //! client gets: lies, garbage, answers to other tags, a closed or stalled connection.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use super::transcript::{literal_before, split_lines, verb_of, Exchange, Transcript, TAG};
+use crate::loopback::Loopback;
 
 /// What the server does after sending an exchange's bytes (set by mutations).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,48 +56,29 @@ impl Script {
 /// runtime or when their client leaves).
 pub struct ScriptedServer {
     pub port: u16,
-    accepted: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
+    server: Loopback,
 }
 
 impl ScriptedServer {
     /// Serves `script` to every connection (each starts at the beginning of the script).
     pub async fn start(script: Script) -> anyhow::Result<ScriptedServer> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("Binding the scripted server")?;
-        let port = listener
-            .local_addr()
-            .context("Scripted server address")?
-            .port();
         let script = Arc::new(script);
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let counter = accepted.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let script = script.clone();
-                tokio::spawn(async move {
-                    let _ = serve(socket, &script).await;
-                });
-            }
-        });
+        let server = Loopback::serve("scripted server", move |socket| {
+            let script = script.clone();
+            Some(async move {
+                let _ = serve(socket, &script).await;
+            })
+        })
+        .await?;
         Ok(ScriptedServer {
-            port,
-            accepted,
-            task,
+            port: server.port,
+            server,
         })
     }
 
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for ScriptedServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.server.accepted()
     }
 }
 

@@ -304,32 +304,31 @@ mod tests {
             let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
             resolve(&segments, &from, &modules, 0).map(|path| path.display().to_string())
         };
-        assert_eq!(
-            at("crate::core_handle::Core", &["watch"]).as_deref(),
-            Some("core_handle.rs")
-        );
-        assert_eq!(
-            at("super::registry::Registry", &["watch", "x"]).as_deref(),
-            Some("watch/registry.rs")
-        );
-        assert_eq!(
-            at("registry::Registry", &["watch"]).as_deref(),
-            Some("watch/registry.rs")
-        );
-        assert_eq!(
-            at("super::Watchers", &["watch", "registry"]).as_deref(),
-            Some("watch/mod.rs")
-        );
-        assert_eq!(at("std::sync::Arc", &["watch"]), None);
-        assert_eq!(
-            at("crate::Core", &["watch"]).as_deref(),
-            Some("core_handle.rs"),
-            "a re-export is followed"
-        );
-        assert_eq!(
-            at("crate::Other", &["watch"]).as_deref(),
-            Some("lib.rs"),
-            "defined in lib.rs"
-        );
+        // (path, used in module, the file it lands in)
+        let cases: [(&str, &[&str], Option<&str>); 7] = [
+            (
+                "crate::core_handle::Core",
+                &["watch"],
+                Some("core_handle.rs"),
+            ),
+            (
+                "super::registry::Registry",
+                &["watch", "x"],
+                Some("watch/registry.rs"),
+            ),
+            ("registry::Registry", &["watch"], Some("watch/registry.rs")),
+            (
+                "super::Watchers",
+                &["watch", "registry"],
+                Some("watch/mod.rs"),
+            ),
+            ("std::sync::Arc", &["watch"], None),
+            // A re-export is followed to where the item is; an item of lib.rs stays there.
+            ("crate::Core", &["watch"], Some("core_handle.rs")),
+            ("crate::Other", &["watch"], Some("lib.rs")),
+        ];
+        for (path, from, expected) in cases {
+            assert_eq!(at(path, from).as_deref(), expected, "{path} in {from:?}");
+        }
     }
 }

@@ -1,17 +1,21 @@
 // The rows of one folder's list loaded so far, in pages fetched on demand by position. Events
 // invalidate pages (the cache on the backend is the truth); rows stay visible until their
-// replacement arrives, so the list never flashes empty.
+// replacement arrives, so the list never flashes empty. Reactive: a view reading a row
+// redraws when its page arrives or changes.
+import { SvelteMap } from 'svelte/reactivity';
 import type { MessageRowDto } from '../ipc';
 
 export const PAGE_SIZE = 100;
 
 export class PageCache {
   readonly folder: string;
-  total = 0;
+  total = $state(0);
   /** Bumped by every invalidation: a fetch that started before it stays stale. */
   generation = 0;
-  private pages = new Map<number, MessageRowDto[]>();
+  private pages = new SvelteMap<number, MessageRowDto[]>();
   private stale = new Set<number>();
+  /** Fetches under way, as `page:generation`. */
+  private fetching = new Set<string>();
 
   constructor(folder: string) {
     this.folder = folder;
@@ -25,6 +29,18 @@ export class PageCache {
       if (!this.pages.has(page) || this.stale.has(page)) pages.push(page);
     }
     return pages;
+  }
+
+  /** Notes a fetch of `page` for `generation`; false when one is already under way. */
+  startFetch(page: number, generation: number): boolean {
+    const key = `${page}:${generation}`;
+    if (this.fetching.has(key)) return false;
+    this.fetching.add(key);
+    return true;
+  }
+
+  endFetch(page: number, generation: number): void {
+    this.fetching.delete(`${page}:${generation}`);
   }
 
   /** Stores a fetched page; `generation` is the cache's generation when the fetch started. */
@@ -54,10 +70,13 @@ export class PageCache {
 
   /** Changes a loaded row in place (an optimistic action), returning whether it was found. */
   update(uid: number, change: (row: MessageRowDto) => MessageRowDto): boolean {
-    for (const rows of this.pages.values()) {
+    for (const [page, rows] of this.pages) {
       const at = rows.findIndex((row) => row.uid === uid);
       if (at >= 0) {
-        rows[at] = change(rows[at] as MessageRowDto);
+        // A new array: the page's readers redraw.
+        const changed = rows.slice();
+        changed[at] = change(rows[at] as MessageRowDto);
+        this.pages.set(page, changed);
         return true;
       }
     }

@@ -1,0 +1,82 @@
+// The compose form: the message being written (the form is open while there is one), its
+// saved draft, sending it, and the form's own error line.
+import type { ComposeKind, DraftDto, IpcError, Ipc, MessageDto } from '../ipc';
+import { guard, type OnError } from './guard';
+
+export class Composer {
+  /** The message being written; the form is open while set. */
+  draft = $state<DraftDto | null>(null);
+  /** Its saved draft, once autosaved. */
+  draftId = $state<number | null>(null);
+  /** Why saving or sending failed (shown in the form). */
+  error = $state<IpcError | null>(null);
+  sending = $state(false);
+
+  constructor(
+    private readonly ipc: Ipc,
+    private readonly onError: OnError,
+  ) {}
+
+  private readonly formError = (error: IpcError): void => {
+    this.error = error;
+  };
+
+  /** Opens the form: a new message, or a reply / reply-all / forward of `source`. */
+  async start(kind: ComposeKind, source: MessageDto | null): Promise<void> {
+    this.error = null;
+    if (kind !== 'new' && !source) return;
+    const draft = await guard(
+      () => this.ipc.compose(kind, source?.folder ?? null, source?.uid ?? null),
+      this.onError,
+    );
+    if (draft) this.opened(null, draft);
+  }
+
+  /** Continues `message`, which is in a Drafts folder. */
+  async editDraft(message: MessageDto): Promise<void> {
+    const opened = await guard(() => this.ipc.openDraft(message.folder, message.uid), this.onError);
+    if (opened) this.opened(opened.id, opened.draft);
+  }
+
+  /** Takes an unsent message out of the outbox into the form (as a draft). */
+  async editOutgoing(id: number): Promise<void> {
+    const opened = await guard(() => this.ipc.editOutgoing(id), this.onError);
+    if (opened) this.opened(opened.id, opened.draft);
+  }
+
+  private opened(id: number | null, draft: DraftDto): void {
+    this.draftId = id;
+    this.draft = draft;
+  }
+
+  /** Saves what is being written (autosave); the backend copies it to Drafts. */
+  async save(draft: DraftDto): Promise<void> {
+    const id = await guard(() => this.ipc.saveDraft(this.draftId, draft), this.formError);
+    if (id !== undefined) this.draftId = id;
+  }
+
+  /** Closes the form; the draft stays saved. */
+  close(): void {
+    this.draft = null;
+  }
+
+  /** Closes the form and drops its draft. */
+  async discard(): Promise<void> {
+    const id = this.draftId;
+    this.draft = null;
+    this.draftId = null;
+    if (id !== null) await this.ipc.discardDraft(id).catch(() => {});
+  }
+
+  /** Hands the message to the outbox (sent at once when online); closes the form. */
+  async send(draft: DraftDto): Promise<boolean> {
+    this.sending = true;
+    this.error = null;
+    const queued = await guard(() => this.ipc.sendMessage(draft, this.draftId), this.formError);
+    this.sending = false;
+    if (queued === undefined) return false;
+    this.draft = null;
+    this.draftId = null;
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+// The window's shell: what `app_state` says at start (the account, its folders and counts,
+// connectivity, pending changes, the outbox, settings), kept current by engine events; the
+// one error banner; a damaged cache and its rebuild; checking for mail now.
+import type { AppEvent, AppStateDto, IpcError, Ipc, SettingsDto } from '../ipc';
+import { guard } from './guard';
+import { applyEvent, shellFrom, type Effects, type Shell } from './shell';
+
+const DEFAULT_SETTINGS: SettingsDto = { notifications: true, close_to_tray: true, last_folder: null };
+
+export class ShellStore {
+  app = $state<AppStateDto | null>(null);
+  shell = $state<Shell | null>(null);
+  settings = $state<SettingsDto>(DEFAULT_SETTINGS);
+  /** The error the banner shows (one at a time: the latest). */
+  error = $state<IpcError | null>(null);
+  /** The cache file itself is damaged (or from a newer Tern): the window offers a rebuild. */
+  damaged = $state<IpcError | null>(null);
+  rebuilding = $state(false);
+  /** What a rebuild kept, in words (shown once it is done). */
+  rebuilt = $state<string | null>(null);
+  refreshing = $state(false);
+
+  constructor(private readonly ipc: Ipc) {}
+
+  /** Shows `error` in the banner (every store reports here). */
+  report = (error: IpcError): void => {
+    this.error = error;
+  };
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  dismissRebuilt(): void {
+    this.rebuilt = null;
+  }
+
+  dismissNotice(index: number): void {
+    this.shell?.notices.splice(index, 1);
+  }
+
+  /** A command met a damaged cache. */
+  cacheDamaged(error: IpcError): void {
+    this.damaged = { code: error.code, message: error.message };
+  }
+
+  get canSend(): boolean {
+    return this.app?.can_send ?? false;
+  }
+
+  /** Loads `app_state`; returns it (null when it failed: the banner says why). */
+  async load(): Promise<AppStateDto | null> {
+    const app = await guard(() => this.ipc.appState(), this.report);
+    if (app) {
+      this.app = app;
+      if (app.startup_error?.code === 'cache_damaged') this.damaged = app.startup_error;
+      this.settings = app.settings;
+      this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
+      if (this.shell) this.shell.outbox = { ...app.outbox };
+    }
+    return app ?? null;
+  }
+
+  /** Applies an engine event to the shell; says what else must happen. */
+  apply(event: AppEvent): Effects {
+    if (event.event === 'cache_damaged') {
+      this.cacheDamaged({ code: 'cache_damaged', message: event.message });
+      return { reload: false, listChanged: null };
+    }
+    if (!this.shell) return { reload: event.event === 'reload', listChanged: null };
+    return applyEvent(this.shell, event);
+  }
+
+  /** Rebuilds the cache from the server, keeping queued changes, the outbox and drafts. */
+  async rebuildCache(): Promise<boolean> {
+    this.rebuilding = true;
+    const kept = await guard(() => this.ipc.rebuildCache(), (error) => this.cacheDamaged(error));
+    this.rebuilding = false;
+    if (kept === undefined) return false;
+    this.rebuilt = kept;
+    this.damaged = null;
+    return true;
+  }
+
+  /** Checks `folder` (and every folder) for new mail now. */
+  async refresh(folder: string): Promise<void> {
+    this.refreshing = true;
+    await guard(() => this.ipc.refresh(folder), this.report);
+    this.refreshing = false;
+  }
+
+  async saveSettings(settings: SettingsDto): Promise<void> {
+    this.settings = settings;
+    await guard(() => this.ipc.setSettings(settings), this.report);
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ShellStore } from '../../src/lib/state/shell_store.svelte';
+import { appState, failure, fakeIpc } from './fake_ipc';
+
+describe('ShellStore', () => {
+  it('loads the account, its folders, settings and outbox counts', async () => {
+    const fake = fakeIpc({ appState: appState(3, { outbox: { waiting: 2, attention: 1 } }) });
+    const store = new ShellStore(fake.ipc);
+    const app = await store.load();
+    expect(app?.account?.email).toBe('alice@tern.test');
+    expect(store.shell?.folders.map((folder) => folder.name)).toEqual(['INBOX', 'Archive']);
+    expect(store.shell?.outbox).toEqual({ waiting: 2, attention: 1 });
+    expect(store.canSend).toBe(true);
+  });
+
+  it('shows a failed load in the banner', async () => {
+    const store = new ShellStore(fakeIpc({ appState: failure('backend gone', 'other') }).ipc);
+    expect(await store.load()).toBeNull();
+    expect(store.error?.message).toBe('backend gone');
+    store.dismissError();
+    expect(store.error).toBeNull();
+  });
+
+  it('offers a rebuild for a damaged cache, from start-up or from an event', async () => {
+    const damaged = failure('the cache is damaged', 'cache_damaged');
+    const store = new ShellStore(fakeIpc({ appState: appState(3, { startup_error: damaged }) }).ipc);
+    await store.load();
+    expect(store.damaged?.code).toBe('cache_damaged');
+
+    const other = new ShellStore(fakeIpc({ appState: appState() }).ipc);
+    await other.load();
+    const effects = other.apply({ event: 'cache_damaged', message: 'page 7 is garbage' });
+    expect(effects).toEqual({ reload: false, listChanged: null });
+    expect(other.damaged?.message).toBe('page 7 is garbage');
+  });
+
+  it('rebuilds: says what was kept, or stays on the damaged screen with the new reason', async () => {
+    const fake = fakeIpc({ rebuildCache: 'Kept 2 queued changes.' });
+    const store = new ShellStore(fake.ipc);
+    store.cacheDamaged(failure('damaged', 'cache_damaged'));
+    expect(await store.rebuildCache()).toBe(true);
+    expect(store.rebuilt).toBe('Kept 2 queued changes.');
+    expect(store.damaged).toBeNull();
+    expect(store.rebuilding).toBe(false);
+    store.dismissRebuilt();
+    expect(store.rebuilt).toBeNull();
+
+    fake.answers.rebuildCache = failure('the server is away', 'network');
+    store.cacheDamaged(failure('damaged', 'cache_damaged'));
+    expect(await store.rebuildCache()).toBe(false);
+    expect(store.damaged?.message).toBe('the server is away');
+  });
+
+  it('applies events to the shell and dismisses notices one by one', async () => {
+    const store = new ShellStore(fakeIpc({ appState: appState() }).ipc);
+    await store.load();
+    const effects = store.apply({ event: 'action_dropped', folder: 'INBOX', uid: 1, action: 'mark_read', reason: 'gone' });
+    expect(effects.listChanged).toBe('INBOX');
+    expect(store.shell?.notices).toHaveLength(1);
+    store.dismissNotice(0);
+    expect(store.shell?.notices).toHaveLength(0);
+  });
+
+  it('refreshes with a busy flag, and saves settings even when the backend refuses', async () => {
+    const fake = fakeIpc({ refresh: failure('offline') });
+    const store = new ShellStore(fake.ipc);
+    const refreshing = store.refresh('INBOX');
+    expect(store.refreshing).toBe(true);
+    await refreshing;
+    expect(store.refreshing).toBe(false);
+    expect(store.error?.message).toBe('offline');
+    await store.saveSettings({ notifications: false, close_to_tray: true, last_folder: null });
+    expect(store.settings.notifications).toBe(false);
+    expect(fake.calls.setSettings).toHaveLength(1);
+  });
+});
