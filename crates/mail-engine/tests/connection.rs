@@ -72,16 +72,12 @@ async fn tls_with_the_servers_ca_file_works_and_without_it_is_refused() {
         (harness.server.tls_port, Security::Tls),
         (harness.server.port, Security::StartTls),
     ] {
-        let error = match ImapConnection::connect(
+        let error = common::refused(
             &tls_settings(port, security, None),
             &password,
-            Timeouts::default(),
+            format!("{security:?} without the CA file must be refused"),
         )
-        .await
-        {
-            Ok(_) => panic!("{security:?} without the CA file must be refused"),
-            Err(error) => error,
-        };
+        .await;
         assert_eq!(error.kind, ErrorKind::Tls, "{error}");
         assert!(error.to_string().contains("certificate"), "{error}");
     }
@@ -106,16 +102,12 @@ async fn plaintext_to_a_remote_host_is_refused_before_connecting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_an_authentication_error_that_does_not_leak_it() {
     let harness = Harness::new(0);
-    let error = match ImapConnection::connect(
+    let error = common::refused(
         &plain_settings(harness.server.port, "alice"),
         &Password::new("wrong-pw-123"),
-        Timeouts::default(),
+        "a wrong password must fail".into(),
     )
-    .await
-    {
-        Ok(_) => panic!("a wrong password must fail"),
-        Err(error) => error,
-    };
+    .await;
     assert_eq!(error.kind, ErrorKind::Authentication, "{error}");
     assert!(!format!("{error} {error:?}").contains("wrong-pw-123"));
 }
@@ -353,29 +345,21 @@ async fn a_self_signed_server_certificate_can_be_pinned_with_the_ca_file() {
             .select("INBOX", SelectMode::ReadOnly)
             .await
             .expect("examine");
-        let error = match ImapConnection::connect(
+        let error = common::refused(
             &tls_settings(port, security, None),
             &password,
-            Timeouts::default(),
+            format!("{security:?}: an unpinned self-signed certificate must be refused"),
         )
-        .await
-        {
-            Ok(_) => panic!("{security:?}: an unpinned self-signed certificate must be refused"),
-            Err(error) => error,
-        };
+        .await;
         assert_eq!(error.kind, ErrorKind::Tls, "{error}");
     }
     // Pinning one certificate does not trust another: the CA-signed test server is refused.
     let other = tern_testkit::Dovecot::start().expect("second dovecot");
-    let error = match ImapConnection::connect(
+    let error = common::refused(
         &tls_settings(other.tls_port, Security::Tls, pinned),
         &password,
-        Timeouts::default(),
+        "a pin must not trust a different server".into(),
     )
-    .await
-    {
-        Ok(_) => panic!("a pin must not trust a different server"),
-        Err(error) => error,
-    };
+    .await;
     assert_eq!(error.kind, ErrorKind::Tls, "{error}");
 }

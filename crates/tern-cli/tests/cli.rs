@@ -699,39 +699,21 @@ fn show_search_and_save_attachment() {
     assert!(listed["attachments"][0]["size"].as_u64().expect("size") > 0);
 
     let target = tempfile::tempdir().expect("temp");
-    let saved = ok(&tern(
-        data.path(),
-        &[
-            "save-attachment",
-            "--folder",
-            "INBOX",
-            "--uid",
-            "3",
-            "--index",
-            "0",
-            "--to",
-            target.path().to_str().expect("utf-8 path"),
-        ],
-        &PW,
-        None,
-    ));
+    let save = [
+        "save-attachment",
+        "--folder",
+        "INBOX",
+        "--uid",
+        "3",
+        "--index",
+        "0",
+        "--to",
+        target.path().to_str().expect("utf-8 path"),
+    ];
+    let saved = ok(&tern(data.path(), &save, &PW, None));
     assert!(saved.contains("report-2.bin"), "{saved}");
-    let line = fails(&tern(
-        data.path(),
-        &[
-            "save-attachment",
-            "--folder",
-            "INBOX",
-            "--uid",
-            "3",
-            "--index",
-            "0",
-            "--to",
-            target.path().to_str().expect("utf-8 path"),
-        ],
-        &PW,
-        None,
-    ));
+    // Never over an existing file.
+    let line = fails(&tern(data.path(), &save, &PW, None));
     assert!(line.contains("already exists"), "{line}");
 
     // Search needs neither the server nor the password.

@@ -223,23 +223,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
     );
     went_out(data, &reply);
     let reply_id = reply["message_id"].as_str().unwrap().to_string();
-    wait_for("the reply delivered", Duration::from_secs(20), || {
-        delivered(&setup.dovecot, "bob", "INBOX", &reply_id) == 1
-    });
-    let raw = setup
-        .dovecot
-        .doveadm(&[
-            "fetch",
-            "-u",
-            "bob",
-            "text",
-            "mailbox",
-            "INBOX",
-            "header",
-            "Message-ID",
-            &reply_id,
-        ])
-        .unwrap();
+    let raw = delivered_copy(&setup.dovecot, "bob", &reply_id);
     assert!(raw.contains("Subject: Re: Lunch?"), "Re: once: {raw}");
     assert!(!raw.contains("Re: Re:"), "{raw}");
     assert!(
@@ -276,23 +260,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
     );
     went_out(data, &forward);
     let forward_id = forward["message_id"].as_str().unwrap().to_string();
-    wait_for("the forward delivered", Duration::from_secs(20), || {
-        delivered(&setup.dovecot, "carol", "INBOX", &forward_id) == 1
-    });
-    let raw = setup
-        .dovecot
-        .doveadm(&[
-            "fetch",
-            "-u",
-            "carol",
-            "text",
-            "mailbox",
-            "INBOX",
-            "header",
-            "Message-ID",
-            &forward_id,
-        ])
-        .unwrap();
+    let raw = delivered_copy(&setup.dovecot, "carol", &forward_id);
     assert!(raw.contains("Subject: Fwd: Lunch?"), "{raw}");
     assert!(
         raw.contains("---------- Forwarded message ----------"),
@@ -481,4 +449,26 @@ fn synced_uid(data: &Path, folder: &str, subject: &str) -> String {
         .find(|message| message["subject"] == subject)
         .unwrap_or_else(|| panic!("{subject} is not listed in {folder}"));
     found["uid"].as_u64().expect("a UID").to_string()
+}
+
+/// The message with `message_id` once it is in `user`'s INBOX (waited for), as raw text.
+fn delivered_copy(dovecot: &Dovecot, user: &str, message_id: &str) -> String {
+    wait_for(
+        &format!("{message_id} delivered to {user}"),
+        Duration::from_secs(20),
+        || delivered(dovecot, user, "INBOX", message_id) == 1,
+    );
+    dovecot
+        .doveadm(&[
+            "fetch",
+            "-u",
+            user,
+            "text",
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            message_id,
+        ])
+        .unwrap()
 }

@@ -129,6 +129,18 @@ pub fn plain_settings(port: u16, user: &str) -> ConnectSettings {
 }
 
 /// The server's view of a folder: UID -> (flags, decoded subject), read over IMAP.
+/// The error connecting with `settings` and `password` must give (`why`: why it must fail).
+pub async fn refused(
+    settings: &ConnectSettings,
+    password: &Password,
+    why: String,
+) -> mail_engine::EngineError {
+    match ImapConnection::connect(settings, password, Timeouts::default()).await {
+        Ok(_) => panic!("{why}"),
+        Err(error) => error,
+    }
+}
+
 /// Runs `command` on `connection`; the server must answer OK.
 pub async fn command(connection: &mut ImapConnection, command: &str) {
     connection

@@ -34,6 +34,18 @@ pub(super) fn two_folders() -> (tempfile::TempDir, Store, FolderId, FolderId) {
     (dir, store, inbox, archive)
 }
 
+/// Flags message `uid` of `folder` (queued at `now`).
+fn flag(store: &mut Store, folder: FolderId, uid: u64, now: i64) {
+    store
+        .queue_action(
+            folder,
+            &[uid],
+            &PendingKind::AddFlag("\\Flagged".into()),
+            now,
+        )
+        .unwrap();
+}
+
 fn seen() -> PendingKind {
     PendingKind::AddFlag("\\Seen".into())
 }
@@ -134,14 +146,7 @@ fn a_moved_message_stays_in_the_server_view_until_replayed() {
     assert_eq!(flags_of(&store, inbox, 2), None);
 
     // Flag it in its new folder while the move is pending, then the server confirms the move.
-    store
-        .queue_action(
-            archive,
-            &[local],
-            &PendingKind::AddFlag("\\Flagged".into()),
-            6,
-        )
-        .unwrap();
+    flag(&mut store, archive, local, 6);
     let account = store.accounts().unwrap()[0].id;
     let ops = store.pending_ops(account).unwrap();
     let dropped = store.resolve_move(ops[0].id, Some(Uid(70))).unwrap();
@@ -161,14 +166,7 @@ fn a_refused_move_puts_the_message_back() {
         .queue_action(inbox, &[1], &PendingKind::Move { target: archive }, 5)
         .unwrap();
     let (_, local) = queued.moved[0];
-    store
-        .queue_action(
-            archive,
-            &[local],
-            &PendingKind::AddFlag("\\Flagged".into()),
-            6,
-        )
-        .unwrap();
+    flag(&mut store, archive, local, 6);
     let account = store.accounts().unwrap()[0].id;
     let move_id = store.pending_ops(account).unwrap()[1].id;
     let dropped = store.drop_ops(&[move_id], false).unwrap();
