@@ -1,29 +1,58 @@
-//! Opening the data directory's cache and an engine for the account a command works on.
+//! What every command works on — the data directory and the account `--account` chose — and
+//! opening its cache and an engine for it.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use mail_engine::{Engine, EngineOptions};
-use mail_store::Store;
+use mail_store::{Account, Store};
 use tern_profile::password_for;
-pub use tern_profile::{choose_account, open_store};
 
-/// An engine for the chosen account over the shared store.
-pub async fn engine(store: Store, wanted: Option<&str>) -> anyhow::Result<Arc<Engine>> {
-    engine_with(store, wanted, EngineOptions::default()).await
+/// The profile (`--data-dir`) and the account (`--account`; none: the only one) a command
+/// works on.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub data_dir: Option<PathBuf>,
+    pub account: Option<String>,
 }
 
-/// [`engine`] with other options.
-pub async fn engine_with(
-    store: Store,
-    wanted: Option<&str>,
-    options: EngineOptions,
-) -> anyhow::Result<Arc<Engine>> {
-    let account = choose_account(&store, wanted)?;
-    let password = password_for(&account).await?;
-    Ok(Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        password,
-        options,
-    )))
+impl Target {
+    /// The profile's cache.
+    pub fn store(&self) -> anyhow::Result<Store> {
+        tern_profile::open_store(self.data_dir.clone())
+    }
+
+    /// The chosen account of `store`.
+    pub fn account(&self, store: &Store) -> anyhow::Result<Account> {
+        tern_profile::choose_account(store, self.account.as_deref())
+    }
+
+    /// The cache and the chosen account (no password, no network).
+    pub fn cached(&self) -> anyhow::Result<(Store, Account)> {
+        let store = self.store()?;
+        let account = self.account(&store)?;
+        Ok((store, account))
+    }
+
+    /// An engine for the chosen account (its password from the keyring or its variable).
+    pub async fn engine(&self) -> anyhow::Result<Arc<Engine>> {
+        self.engine_over(self.store()?, EngineOptions::default())
+            .await
+    }
+
+    /// An engine with `options` for the chosen account over `store` (already open).
+    pub async fn engine_over(
+        &self,
+        store: Store,
+        options: EngineOptions,
+    ) -> anyhow::Result<Arc<Engine>> {
+        let account = self.account(&store)?;
+        let password = password_for(&account).await?;
+        Ok(Arc::new(Engine::new(
+            Arc::new(Mutex::new(store)),
+            account,
+            password,
+            options,
+        )))
+    }
 }

@@ -1,7 +1,6 @@
 //! `tern account add`, `tern account list` and `tern account smtp`.
 
 use crate::output::{say, say_err};
-use std::path::PathBuf;
 
 use anyhow::Context;
 use mail_engine::Password;
@@ -9,10 +8,9 @@ use mail_store::{PasswordSource, Security};
 use serde::Serialize;
 
 use crate::cli::{AccountAdd, AccountSmtp, SecurityArg};
-use tern_profile::{
-    add_account, open_store, plan_smtp, AccountRequest, AccountSetup, SmtpChoice, SmtpRequest,
-};
+use tern_profile::{add_account, plan_smtp, AccountRequest, AccountSetup, SmtpChoice, SmtpRequest};
 
+use crate::context::Target;
 use crate::output::print_json;
 use crate::password::read_password_stdin;
 
@@ -24,7 +22,7 @@ fn security_of(argument: SecurityArg) -> Security {
     }
 }
 
-pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<()> {
+pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
     let (password, password_source) = match &add.password_env {
         Some(variable) => {
             let value = std::env::var(variable)
@@ -56,7 +54,7 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
     };
     // The rules first: a refused setting is said before the store is touched.
     tern_profile::plan(&request, &password)?;
-    let mut store = open_store(data_dir)?;
+    let mut store = target.store()?;
     let (account, plan) = add_account(
         &mut store,
         AccountSetup {
@@ -87,13 +85,8 @@ pub async fn add(data_dir: Option<PathBuf>, add: AccountAdd) -> anyhow::Result<(
 }
 
 /// `tern account smtp`: sets the sending server (and the From name) of an existing account.
-pub fn smtp(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    smtp: AccountSmtp,
-) -> anyhow::Result<()> {
-    let mut store = open_store(data_dir)?;
-    let account = tern_profile::choose_account(&store, wanted)?;
+pub fn smtp(target: &Target, smtp: AccountSmtp) -> anyhow::Result<()> {
+    let (mut store, account) = target.cached()?;
     let server = plan_smtp(
         &account.email,
         &SmtpRequest {
@@ -137,8 +130,8 @@ struct AccountJson {
     smtp_saves_sent: Option<bool>,
 }
 
-pub fn list(data_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
+    let store = target.store()?;
     let mut accounts: Vec<AccountJson> = Vec::new();
     for account in store.accounts()? {
         let smtp = store.smtp_server(account.id)?;

@@ -3,14 +3,13 @@
 //! change stays queued (`tern pending`) and the command still succeeds.
 
 use crate::output::{say, say_err};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use mail_engine::{Action, EngineOptions, Timeouts};
 use serde::Serialize;
 
 use crate::cli::ActionArgs;
-use crate::context::{engine_with, open_store};
+use crate::context::Target;
 use crate::output::print_json;
 
 #[derive(Serialize)]
@@ -49,13 +48,8 @@ fn action_word(action: &Action) -> &'static str {
     }
 }
 
-pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    messages: &ActionArgs,
-    action: Action,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+pub async fn run(target: &Target, messages: &ActionArgs, action: Action) -> anyhow::Result<()> {
+    let store = target.store()?;
     // An unreachable server should not hold the command up for long: the change is queued.
     let options = EngineOptions {
         timeouts: Timeouts {
@@ -64,7 +58,7 @@ pub async fn run(
         },
         ..EngineOptions::default()
     };
-    let engine = engine_with(store, wanted, options).await?;
+    let engine = target.engine_over(store, options).await?;
     let uids = messages.uid_list();
     let applied = engine.act(&messages.folder, &uids, &action)?;
     if applied.changed.is_empty() && applied.unchanged.is_empty() {

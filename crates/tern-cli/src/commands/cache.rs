@@ -1,11 +1,9 @@
 //! `tern cache rebuild`: a damaged cache (or one from a newer Tern) rebuilt from the server,
 //! keeping what only exists here; then every account synced again.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
-use crate::context::{engine, open_store};
+use crate::context::Target;
 use crate::output::{print_json, say};
 
 #[derive(Serialize)]
@@ -24,15 +22,15 @@ struct RebuildJson {
     sync_errors: Vec<String>,
 }
 
-pub fn check(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+pub fn check(target: &Target) -> anyhow::Result<()> {
+    let store = target.store()?;
     store.check_whole_cache()?;
     say!("The cache is sound.");
     Ok(())
 }
 
-pub async fn rebuild(data_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let dir = tern_profile::data_dir(data_dir.clone())?;
+pub async fn rebuild(target: &Target, json: bool) -> anyhow::Result<()> {
+    let dir = tern_profile::data_dir(target.data_dir.clone())?;
     let rebuilt = tern_profile::rebuild_cache(&dir)?;
     if !json {
         say!("{}", rebuilt.summary());
@@ -78,7 +76,12 @@ pub async fn rebuild(data_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()
 
 /// Every folder of the account from the server, then the queued changes they brought back.
 async fn sync_again(dir: &std::path::Path, email: &str) -> anyhow::Result<()> {
-    let engine = engine(open_store(Some(dir.to_path_buf()))?, Some(email)).await?;
+    let engine = Target {
+        data_dir: Some(dir.to_path_buf()),
+        account: Some(email.to_string()),
+    }
+    .engine()
+    .await?;
     let result = async {
         engine.refresh_folders().await?;
         let names: Vec<String> = {

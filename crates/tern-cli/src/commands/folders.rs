@@ -1,11 +1,10 @@
 //! `tern folders`: name, role, total and unread, from the cache (LISTing only the first time).
 
 use crate::output::say;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::context::{choose_account, engine, open_store};
+use crate::context::Target;
 use crate::output::print_json;
 
 #[derive(Serialize)]
@@ -16,17 +15,14 @@ struct FolderJson {
     unread: u64,
 }
 
-pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+pub async fn run(target: &Target, json: bool) -> anyhow::Result<()> {
+    let (store, account) = target.cached()?;
     let mut summaries = store.folder_summaries(account.id)?;
     if summaries.is_empty() {
         // Nothing cached yet: ask the server once.
-        let engine = engine(store, wanted).await?;
+        let engine = target
+            .engine_over(store, mail_engine::EngineOptions::default())
+            .await?;
         engine.refresh_folders().await?;
         engine.shutdown().await;
         summaries = engine

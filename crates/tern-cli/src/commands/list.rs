@@ -1,21 +1,13 @@
 //! `tern list`: a folder's newest messages from the cache only (no network).
 
 use crate::output::say;
-use std::path::PathBuf;
 
-use crate::context::{choose_account, open_store};
+use crate::context::Target;
 use crate::output::{clip, print_json, MessageJson};
 use anyhow::Context;
 
-pub fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    folder: &str,
-    limit: u32,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+pub fn run(target: &Target, folder: &str, limit: u32, json: bool) -> anyhow::Result<()> {
+    let (store, account) = target.cached()?;
     let cached = store
         .folder_by_name(account.id, folder)?
         .with_context(|| format!("No folder {folder} in the cache; run `tern sync` first"))?;

@@ -15,39 +15,33 @@ mod watch;
 use mail_engine::Action;
 
 use crate::cli::{AccountCommand, Args, CacheCommand, Command, RemoteImagesCommand};
+use crate::context::Target;
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let account = args.account.as_deref();
+    let target = Target {
+        data_dir: args.data_dir,
+        account: args.account,
+    };
     match args.command {
-        Command::Account(AccountCommand::Add(add)) => account::add(args.data_dir, add).await,
-        Command::Account(AccountCommand::List { json }) => account::list(args.data_dir, json),
-        Command::Account(AccountCommand::Smtp(smtp)) => account::smtp(args.data_dir, account, smtp),
-        Command::Send(send) => send::run(args.data_dir, account, send).await,
+        Command::Account(AccountCommand::Add(add)) => account::add(&target, add).await,
+        Command::Account(AccountCommand::List { json }) => account::list(&target, json),
+        Command::Account(AccountCommand::Smtp(smtp)) => account::smtp(&target, smtp),
+        Command::Send(send) => send::run(&target, send).await,
         Command::Outbox {
             flush,
             retry,
             discard,
             json,
-        } => outbox::run(args.data_dir, account, flush, retry, discard, json).await,
-        Command::Folders { json } => folders::run(args.data_dir, account, json).await,
-        Command::Cache(CacheCommand::Rebuild { json }) => cache::rebuild(args.data_dir, json).await,
-        Command::Cache(CacheCommand::Check) => cache::check(args.data_dir),
+        } => outbox::run(&target, flush, retry, discard, json).await,
+        Command::Folders { json } => folders::run(&target, json).await,
+        Command::Cache(CacheCommand::Rebuild { json }) => cache::rebuild(&target, json).await,
+        Command::Cache(CacheCommand::Check) => cache::check(&target),
         Command::Sync {
             folders,
             strategy,
             prefetch_days,
             json,
-        } => {
-            sync::run(
-                args.data_dir,
-                account,
-                folders,
-                strategy,
-                prefetch_days,
-                json,
-            )
-            .await
-        }
+        } => sync::run(&target, folders, strategy, prefetch_days, json).await,
         Command::Show {
             folder,
             uid,
@@ -62,7 +56,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 (_, _, true) => reading::ShowFormat::Html,
                 _ => reading::ShowFormat::Human,
             };
-            reading::show(args.data_dir, account, &folder, uid, format, allow_remote).await
+            reading::show(&target, &folder, uid, format, allow_remote).await
         }
         Command::SaveAttachment {
             folder,
@@ -70,55 +64,38 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             index,
             to,
             overwrite,
-        } => {
-            reading::save_attachment(args.data_dir, account, &folder, uid, index, &to, overwrite)
-                .await
-        }
+        } => reading::save_attachment(&target, &folder, uid, index, &to, overwrite).await,
         Command::Threads {
             folder,
             limit,
             json,
-        } => reading::threads(args.data_dir, account, &folder, limit, json),
-        Command::Search { query, limit, json } => {
-            reading::search(args.data_dir, account, &query, limit, json)
-        }
-        Command::Watch { folders, json } => watch::run(args.data_dir, account, folders, json).await,
-        Command::MarkRead(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::MarkRead).await
-        }
-        Command::MarkUnread(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::MarkUnread).await
-        }
-        Command::Flag(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::Flag).await
-        }
-        Command::Unflag(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::Unflag).await
-        }
-        Command::Archive(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::Archive).await
-        }
-        Command::Delete(messages) => {
-            actions::run(args.data_dir, account, &messages, Action::Delete).await
-        }
+        } => reading::threads(&target, &folder, limit, json),
+        Command::Search { query, limit, json } => reading::search(&target, &query, limit, json),
+        Command::Watch { folders, json } => watch::run(&target, folders, json).await,
+        Command::MarkRead(messages) => actions::run(&target, &messages, Action::MarkRead).await,
+        Command::MarkUnread(messages) => actions::run(&target, &messages, Action::MarkUnread).await,
+        Command::Flag(messages) => actions::run(&target, &messages, Action::Flag).await,
+        Command::Unflag(messages) => actions::run(&target, &messages, Action::Unflag).await,
+        Command::Archive(messages) => actions::run(&target, &messages, Action::Archive).await,
+        Command::Delete(messages) => actions::run(&target, &messages, Action::Delete).await,
         Command::Move { messages, to } => {
-            actions::run(args.data_dir, account, &messages, Action::Move { to }).await
+            actions::run(&target, &messages, Action::Move { to }).await
         }
         Command::RemoteImages(command) => {
             let (address, allowed) = match command {
                 RemoteImagesCommand::Allow { address } => (address, true),
                 RemoteImagesCommand::Block { address } => (address, false),
                 RemoteImagesCommand::List { json } => {
-                    return reading::remote_images_list(args.data_dir, account, json)
+                    return reading::remote_images_list(&target, json)
                 }
             };
-            reading::remote_images_set(args.data_dir, account, &address, allowed)
+            reading::remote_images_set(&target, &address, allowed)
         }
-        Command::Pending { json } => pending::run(args.data_dir, account, json),
+        Command::Pending { json } => pending::run(&target, json),
         Command::List {
             folder,
             limit,
             json,
-        } => list::run(args.data_dir, account, &folder, limit, json),
+        } => list::run(&target, &folder, limit, json),
     }
 }

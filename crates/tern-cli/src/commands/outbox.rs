@@ -2,13 +2,12 @@
 //! went out; `--flush` sends now, `--retry` / `--discard` decide about a message.
 
 use crate::output::{say, say_err};
-use std::path::PathBuf;
 
 use mail_engine::SendOutcome;
 use mail_store::OutboxId;
 use serde::Serialize;
 
-use crate::context::{engine, open_store};
+use crate::context::Target;
 use crate::output::{print_json, rfc3339};
 
 #[derive(Serialize)]
@@ -32,14 +31,13 @@ struct OutboxJson {
 }
 
 pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
+    target: &Target,
     flush: bool,
     retry: Option<i64>,
     discard: Option<i64>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let engine = engine(open_store(data_dir)?, wanted).await?;
+    let engine = target.engine().await?;
     if let Some(id) = retry {
         engine.retry_outgoing(OutboxId(id))?;
         say_err!("Message {id} is queued again.");

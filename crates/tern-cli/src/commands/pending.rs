@@ -1,12 +1,11 @@
 //! `tern pending`: the changes made here that the server has not confirmed yet (cache only).
 
 use crate::output::say;
-use std::path::PathBuf;
 
 use mail_engine::action_name;
 use serde::Serialize;
 
-use crate::context::{choose_account, open_store};
+use crate::context::Target;
 use crate::output::{print_json, rfc3339};
 
 #[derive(Serialize)]
@@ -25,9 +24,8 @@ struct PendingJson {
     last_error: Option<String>,
 }
 
-pub fn run(data_dir: Option<PathBuf>, wanted: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+pub fn run(target: &Target, json: bool) -> anyhow::Result<()> {
+    let (store, account) = target.cached()?;
     let ops: Vec<PendingJson> = store
         .pending_ops(account.id)?
         .into_iter()

@@ -2,12 +2,12 @@
 //! demand without marking anything read) and searching it offline.
 
 use crate::output::say;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mail_message::Address;
 use serde::Serialize;
 
-use crate::context::{choose_account, engine, open_store};
+use crate::context::Target;
 use crate::output::{clip, print_json, rfc3339, MessageJson};
 
 pub enum ShowFormat {
@@ -59,14 +59,13 @@ fn people(addresses: &[Address]) -> String {
 }
 
 pub async fn show(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
+    target: &Target,
     folder: &str,
     uid: u64,
     format: ShowFormat,
     allow_remote: bool,
 ) -> anyhow::Result<()> {
-    let engine = engine(open_store(data_dir)?, wanted).await?;
+    let engine = target.engine().await?;
     let opened = engine.open_message(folder, uid, allow_remote).await;
     engine.shutdown().await;
     let opened = opened?;
@@ -143,15 +142,14 @@ pub async fn show(
 }
 
 pub async fn save_attachment(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
+    target: &Target,
     folder: &str,
     uid: u64,
     index: usize,
     to: &Path,
     overwrite: bool,
 ) -> anyhow::Result<()> {
-    let engine = engine(open_store(data_dir)?, wanted).await?;
+    let engine = target.engine().await?;
     let saved = engine
         .save_attachment(folder, uid, index, to, overwrite)
         .await;
@@ -167,16 +165,9 @@ struct HitJson {
     message: MessageJson,
 }
 
-pub fn search(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    query: &str,
-    limit: u32,
-    json: bool,
-) -> anyhow::Result<()> {
+pub fn search(target: &Target, query: &str, limit: u32, json: bool) -> anyhow::Result<()> {
     // The cache only: no password, no network.
-    let mut store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+    let (mut store, account) = target.cached()?;
     store.index_all_for_search()?;
     let hits: Vec<HitJson> = store
         .search(account.id, query, limit)?
@@ -220,15 +211,8 @@ fn hit_json(folder: String, message: mail_store::MessageSummary) -> HitJson {
     }
 }
 
-pub fn threads(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    folder: &str,
-    limit: usize,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+pub fn threads(target: &Target, folder: &str, limit: usize, json: bool) -> anyhow::Result<()> {
+    let (store, account) = target.cached()?;
     if store.folder_by_name(account.id, folder)?.is_none() {
         anyhow::bail!("No folder {folder} in the cache; run `tern sync` first");
     }
@@ -272,17 +256,11 @@ pub fn threads(
     Ok(())
 }
 
-pub fn remote_images_set(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    address: &str,
-    allowed: bool,
-) -> anyhow::Result<()> {
+pub fn remote_images_set(target: &Target, address: &str, allowed: bool) -> anyhow::Result<()> {
     if !address.contains('@') || address.trim().contains(char::is_whitespace) {
         anyhow::bail!("{address:?} is not an email address");
     }
-    let mut store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+    let (mut store, account) = target.cached()?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     store.set_remote_allowed(account.id, address, allowed, now)?;
     if allowed {
@@ -299,13 +277,8 @@ pub fn remote_images_set(
     Ok(())
 }
 
-pub fn remote_images_list(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let account = choose_account(&store, wanted)?;
+pub fn remote_images_list(target: &Target, json: bool) -> anyhow::Result<()> {
+    let (store, account) = target.cached()?;
     let senders = store.remote_allowed_senders(account.id)?;
     if json {
         return print_json(&senders);

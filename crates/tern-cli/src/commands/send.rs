@@ -11,7 +11,7 @@ use mail_message::{parse_address_list, Address, Draft, OutgoingAttachment};
 use serde::Serialize;
 
 use crate::cli::SendArgs;
-use crate::context::{engine, open_store};
+use crate::context::Target;
 use crate::output::print_json;
 
 #[derive(Serialize)]
@@ -91,12 +91,8 @@ fn content_type_for(name: &str) -> &'static str {
     }
 }
 
-pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    args: SendArgs,
-) -> anyhow::Result<()> {
-    let engine = engine(open_store(data_dir)?, wanted).await?;
+pub async fn run(target: &Target, args: SendArgs) -> anyhow::Result<()> {
+    let engine = target.engine().await?;
     let body = match &args.body_file {
         Some(path) => read_text(path)?,
         None => String::new(),

@@ -1,13 +1,12 @@
 //! `tern sync`: initial or delta sync of the named folders (default: all).
 
 use crate::output::say;
-use std::path::PathBuf;
 
 use mail_sync::Strategy;
 use serde::Serialize;
 
 use crate::cli::StrategyArg;
-use crate::context::{engine, open_store};
+use crate::context::Target;
 use crate::output::print_json;
 
 #[derive(Serialize)]
@@ -25,15 +24,13 @@ struct SyncJson {
 }
 
 pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
+    target: &Target,
     folders: Vec<String>,
     strategy: Option<StrategyArg>,
     prefetch_days: u32,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let engine = engine(store, wanted).await?;
+    let engine = target.engine().await?;
     let forced = strategy.map(|strategy| match strategy {
         StrategyArg::Initial => Strategy::Initial,
         StrategyArg::Qresync => Strategy::Qresync,

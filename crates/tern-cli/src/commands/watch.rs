@@ -2,22 +2,14 @@
 //! line with `--json`) until SIGINT or SIGTERM.
 
 use std::io::Write;
-use std::path::PathBuf;
 
+use crate::context::Target;
 use mail_engine::{ConnectivityState, EngineEvent, ErrorKind};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::context::{engine, open_store};
-
-pub async fn run(
-    data_dir: Option<PathBuf>,
-    wanted: Option<&str>,
-    folders: Vec<String>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let engine = engine(store, wanted).await?;
+pub async fn run(target: &Target, folders: Vec<String>, json: bool) -> anyhow::Result<()> {
+    let engine = target.engine().await?;
     let folders = if folders.is_empty() {
         vec!["INBOX".to_string()]
     } else {
