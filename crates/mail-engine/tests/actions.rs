@@ -27,16 +27,7 @@ async fn next_event(
     what: &str,
     matches: impl Fn(&EngineEvent) -> bool,
 ) -> EngineEvent {
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            let event = events.recv().await.expect("event stream");
-            if matches(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what} within {DEADLINE:?}"))
+    common::expect_event(events, what, matches).await.0
 }
 
 /// Seeded messages 0, 3, 6, … arrive \Seen; the rest unread. UID n is seeded message n - 1.
@@ -268,18 +259,7 @@ async fn a_watching_engine_sends_an_action_by_itself() {
     let harness = Harness::new(3);
     let engine = harness.engine(None, common::options());
     engine.sync_folder("INBOX", None).await.expect("sync");
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    next_event(&mut events, "live", |event| {
-        matches!(
-            event,
-            EngineEvent::Connectivity {
-                state: mail_engine::ConnectivityState::Live,
-                ..
-            }
-        )
-    })
-    .await;
+    let (mut events, _watch) = common::watch_inbox_until_live(&engine).await;
     engine.act("INBOX", &[2], &Action::Flag).expect("flag");
     // Nobody calls replay: the engine's worker does, and says so.
     next_event(&mut events, "pending back to 0", |event| {
@@ -398,18 +378,7 @@ async fn a_snapshot_shows_folders_pending_changes_and_connectivity() {
         .iter()
         .any(|f| f.role.as_deref() == Some("trash")));
 
-    let mut events = engine.subscribe();
-    let _watch = engine.watch("INBOX");
-    next_event(&mut events, "live", |event| {
-        matches!(
-            event,
-            EngineEvent::Connectivity {
-                state: mail_engine::ConnectivityState::Live,
-                ..
-            }
-        )
-    })
-    .await;
+    let (_events, _watch) = common::watch_inbox_until_live(&engine).await;
     let live = engine.snapshot().expect("snapshot");
     assert_eq!(
         live.connectivity,

@@ -7,10 +7,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{append, expunge, store_flag, Harness};
+use common::{
+    append, expect_event, expunge, is_state, store_flag, watch_inbox_until_live, Harness,
+};
 use mail_engine::{ConnectivityState, EngineEvent, EngineOptions, ImapConnection};
 use tern_testkit::{wait_until, Proxy};
-use tokio::sync::broadcast::Receiver;
 
 /// Dovecot delays IDLE pushes by ~0.5 s; everything here waits with generous deadlines.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -21,43 +22,6 @@ fn watch_options() -> EngineOptions {
         reconnect_max: Duration::from_millis(800),
         ..common::options()
     }
-}
-
-/// Receives events until one matches, returning it and everything seen before it.
-async fn expect_event(
-    events: &mut Receiver<EngineEvent>,
-    what: &str,
-    matches: impl Fn(&EngineEvent) -> bool,
-) -> (EngineEvent, Vec<EngineEvent>) {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no {what} within {DEADLINE:?}; saw {seen:#?}"))
-            .expect("event stream");
-        if matches(&event) {
-            return (event, seen);
-        }
-        seen.push(event);
-    }
-}
-
-/// Subscribes to events, watches INBOX and waits until the watcher is live.
-async fn watch_inbox_until_live(
-    engine: &std::sync::Arc<mail_engine::Engine>,
-) -> (Receiver<EngineEvent>, mail_engine::WatchSubscription) {
-    let mut events = engine.subscribe();
-    let watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
-    (events, watch)
-}
-
-fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {
-    matches!(event, EngineEvent::Connectivity { state, .. } if *state == wanted)
 }
 
 /// The UIDs of the new_mail events among `events`, in order.

@@ -377,17 +377,13 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
         None,
     ));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["watch", "--json"])
-        .env_remove("TERN_DATA_DIR")
-        .envs(PW.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tern watch runs");
+    let mut child = common::spawn_tern(
+        data.path(),
+        &["watch", "--json"],
+        &PW,
+        Stdio::piped(),
+        Stdio::piped(),
+    );
     let lines = json_lines(child.stdout.take().expect("stdout"));
     let live = next_matching(&lines, "live", |value| {
         value["event"] == "connectivity" && value["state"] == "live"
@@ -552,17 +548,13 @@ fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
     assert_eq!(archive.as_array().map(Vec::len), Some(3));
 
     // A long-running tern holding the queue is killed outright.
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["watch", "--json"])
-        .env_remove("TERN_DATA_DIR")
-        .envs(PW.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tern watch runs");
+    let mut watch = common::spawn_tern(
+        data.path(),
+        &["watch", "--json"],
+        &PW,
+        Stdio::piped(),
+        Stdio::null(),
+    );
     let lines = json_lines(watch.stdout.take().expect("stdout"));
     next_matching(&lines, "offline", |value| {
         value["event"] == "connectivity" && value["state"] == "offline"

@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{ok, tern};
@@ -340,16 +340,13 @@ fn killed_while_the_outbox_drains_nothing_goes_out_twice_and_nothing_is_lost() {
         assert_eq!(queued["state"], "queued");
         ids.push(queued["message_id"].as_str().unwrap().to_string());
     }
-    let mut drain = Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["outbox", "--flush"])
-        .env("ALICE_PW", "alice-pw")
-        .env_remove("TERN_DATA_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut drain = common::spawn_tern(
+        data,
+        &["outbox", "--flush"],
+        &PW,
+        Stdio::null(),
+        Stdio::null(),
+    );
     wait_for("the first deliveries", Duration::from_secs(60), || {
         ids.iter()
             .filter(|id| delivered(&setup.dovecot, "bob", "INBOX", id) > 0)

@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Instant;
 
 use common::{ok, tern};
@@ -28,21 +28,15 @@ impl Drop for Watcher {
 }
 
 fn start_watch(data: &Path) -> Watcher {
-    Watcher(
-        Command::new(env!("CARGO_BIN_EXE_tern"))
-            .arg("--data-dir")
-            .arg(data)
-            .args([
-                "watch", "--json", "--folder", "INBOX", "--folder", "Archive", "--folder", "Trash",
-            ])
-            .env_remove("TERN_DATA_DIR")
-            .envs(PW.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tern watch runs"),
-    )
+    Watcher(common::spawn_tern(
+        data,
+        &[
+            "watch", "--json", "--folder", "INBOX", "--folder", "Archive", "--folder", "Trash",
+        ],
+        &PW,
+        Stdio::null(),
+        Stdio::null(),
+    ))
 }
 
 /// A message as `tern list --json` shows it.

@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use imap_proto::{AttributeValue, Response};
 use mail_engine::{
-    ConnectSettings, Engine, EngineOptions, ImapConnection, Password, SelectMode, Timeouts,
+    ConnectSettings, ConnectivityState, Engine, EngineEvent, EngineOptions, ImapConnection,
+    Password, SelectMode, Timeouts,
 };
 use mail_store::{Account, Security, Store};
 use mail_sync::{Flags, Uid};
 use tern_testkit::{Dovecot, Proxy};
+use tokio::sync::broadcast::Receiver;
 
 pub struct Harness {
     pub server: Dovecot,
@@ -237,4 +239,44 @@ pub async fn expunge(phone: &mut ImapConnection, folder: &str, uids: &[u32]) {
         .expect("expunge")
         .require_ok("expunge")
         .expect("expunge ok");
+}
+
+/// How long a test waits for an engine event.
+pub const EVENT_DEADLINE: Duration = Duration::from_secs(15);
+
+/// Receives events until one matches, returning it and everything seen before it.
+pub async fn expect_event(
+    events: &mut Receiver<EngineEvent>,
+    what: &str,
+    matches: impl Fn(&EngineEvent) -> bool,
+) -> (EngineEvent, Vec<EngineEvent>) {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + EVENT_DEADLINE;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within {EVENT_DEADLINE:?}; saw {seen:#?}"))
+            .expect("event stream");
+        if matches(&event) {
+            return (event, seen);
+        }
+        seen.push(event);
+    }
+}
+
+/// Subscribes to events, watches INBOX and waits until the watcher is live.
+pub async fn watch_inbox_until_live(
+    engine: &std::sync::Arc<mail_engine::Engine>,
+) -> (Receiver<EngineEvent>, mail_engine::WatchSubscription) {
+    let mut events = engine.subscribe();
+    let watch = engine.watch("INBOX");
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+    (events, watch)
+}
+
+pub fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {
+    matches!(event, EngineEvent::Connectivity { state, .. } if *state == wanted)
 }

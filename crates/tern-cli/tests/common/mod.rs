@@ -46,6 +46,27 @@ pub fn ok(output: &Output) -> String {
 }
 
 /// Asserts a failure with exactly one line on stderr, and returns it.
+/// Starts `tern` with `args` on the profile in `data` (stdin closed), its output as asked.
+pub fn spawn_tern(
+    data: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdout: Stdio,
+    stderr: Stdio,
+) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("TERN_DATA_DIR")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("tern starts")
+}
+
 /// Runs `tern` (which must succeed) and reads its output as JSON.
 pub fn json<T: serde::de::DeserializeOwned>(data: &Path, args: &[&str], env: &[(&str, &str)]) -> T {
     let output = ok(&tern(data, args, env, None));
