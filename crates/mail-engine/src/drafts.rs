@@ -16,6 +16,7 @@ use crate::error::{EngineError, ErrorKind, Result};
 use crate::identity::identity;
 use crate::outbox::{Outbox, QueuedMessage};
 use crate::reading::Reading;
+use crate::saved_copy::{CopyToSave, Existing};
 use crate::store_access::{unix_now, with_store};
 
 fn other(message: impl Into<String>) -> EngineError {
@@ -215,23 +216,14 @@ impl Drafts {
             let composed =
                 mail_message::compose_draft(&draft, &stored.message_id, SystemTime::now())
                     .map_err(|error| other(error.to_string()))?;
-            let name = folder.clone();
-            let message_id = stored.message_id.clone();
             let copy = self
                 .core
-                .with_retry(2, move |connection, _| {
-                    let name = name.clone();
-                    let bytes = composed.clone();
-                    let message_id = message_id.clone();
-                    Box::pin(async move {
-                        if let Some(copy) =
-                            connection.append(&name, "(\\Draft \\Seen)", &bytes).await?
-                        {
-                            return Ok(Some(copy));
-                        }
-                        // No APPENDUID: the newest message with this Message-ID is the copy.
-                        connection.find_message_id(&name, &message_id).await
-                    })
+                .save_copy(CopyToSave {
+                    folder: folder.clone(),
+                    flags: "(\\Draft \\Seen)",
+                    bytes: composed,
+                    message_id: stored.message_id.clone(),
+                    existing: Existing::IsOlder,
                 })
                 .await
                 .map_err(|error| error.context("Saving a draft in Drafts"))?;

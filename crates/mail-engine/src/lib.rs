@@ -35,6 +35,7 @@ mod profile_lock;
 mod reading;
 mod response;
 mod response_limits;
+mod saved_copy;
 mod smtp;
 mod smtp_stream;
 mod store_access;

@@ -155,10 +155,8 @@ async fn a_read_made_while_a_delta_is_in_flight_stays_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_examined_by_the_same_session_still_takes_the_write() {
-    let harness = Harness::new(3);
-    let engine = harness.engine(None, common::options());
     // The sync leaves INBOX EXAMINEd (read-only) on the request connection.
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, engine) = Harness::synced(3).await;
     engine.act("INBOX", &[2], &Action::MarkRead).expect("read");
     engine.replay_pending().await.expect("replay");
     let mut phone = harness.phone().await;
@@ -172,9 +170,7 @@ async fn a_folder_examined_by_the_same_session_still_takes_the_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_to_a_message_deleted_elsewhere_is_dropped_with_an_event() {
-    let harness = Harness::new(4);
-    let engine = harness.engine(None, common::options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, engine) = Harness::synced(4).await;
     let mut events = engine.subscribe();
     engine.act("INBOX", &[3], &Action::Flag).expect("flag");
     let mut phone = harness.phone().await;
@@ -256,9 +252,7 @@ async fn a_move_and_a_flag_on_the_moved_message_made_offline_both_land() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watching_engine_sends_an_action_by_itself() {
-    let harness = Harness::new(3);
-    let engine = harness.engine(None, common::options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, engine) = Harness::synced(3).await;
     let (mut events, _watch) = common::watch_inbox_until_live(&engine).await;
     engine.act("INBOX", &[2], &Action::Flag).expect("flag");
     // Nobody calls replay: the engine's worker does, and says so.

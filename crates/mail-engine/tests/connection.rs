@@ -36,37 +36,20 @@ async fn tls_with_the_servers_ca_file_works_and_without_it_is_refused() {
     let password = Password::new("alice-pw");
     let ca = Some(harness.server.ca_file());
 
-    let mut implicit = ImapConnection::connect(
-        &tls_settings(harness.server.tls_port, Security::Tls, ca.clone()),
-        &password,
-        Timeouts::default(),
-    )
-    .await
-    .expect("implicit TLS with the CA file");
-    assert_eq!(
-        implicit
-            .select("INBOX", SelectMode::ReadOnly)
-            .await
-            .expect("examine")
-            .exists,
-        2
-    );
-
-    let mut starttls = ImapConnection::connect(
-        &tls_settings(harness.server.port, Security::StartTls, ca),
-        &password,
-        Timeouts::default(),
-    )
-    .await
-    .expect("STARTTLS with the CA file");
-    assert_eq!(
-        starttls
-            .select("INBOX", SelectMode::ReadOnly)
-            .await
-            .expect("examine")
-            .exists,
-        2
-    );
+    for (port, security) in [
+        (harness.server.tls_port, Security::Tls),
+        (harness.server.port, Security::StartTls),
+    ] {
+        let mut connection = ImapConnection::connect(
+            &tls_settings(port, security, ca.clone()),
+            &password,
+            Timeouts::default(),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{security:?} with the CA file: {error}"));
+        let inbox = connection.select("INBOX", SelectMode::ReadOnly).await;
+        assert_eq!(inbox.expect("examine").exists, 2, "{security:?}");
+    }
 
     for (port, security) in [
         (harness.server.tls_port, Security::Tls),

@@ -14,9 +14,7 @@ const UNREAD_HTML: u64 = 5; // seeded message 4: alternative with a tracking pix
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opening_fetches_the_body_without_marking_it_read() {
-    let harness = Harness::new(6);
-    let engine = harness.engine(None, common::options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, engine) = Harness::synced(6).await;
     let opened = engine
         .open_message("INBOX", UNREAD_HTML, false)
         .await
@@ -58,9 +56,7 @@ async fn opening_fetches_the_body_without_marking_it_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefetched_bodies_open_and_are_searchable_with_the_server_stopped() {
-    let mut harness = Harness::new(10);
-    let engine = harness.engine(None, common::options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (mut harness, engine) = Harness::synced(10).await;
     // Seeded mail is from 2023: "the last 10,000 days" takes all of it.
     let report = engine
         .prefetch_bodies("INBOX", 10_000)
@@ -94,9 +90,7 @@ async fn prefetched_bodies_open_and_are_searchable_with_the_server_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attachment_is_saved_decoded_and_never_over_an_existing_file() {
-    let harness = Harness::new(4);
-    let engine = harness.engine(None, common::options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (_harness, engine) = Harness::synced(4).await;
     let opened = engine
         .open_message("INBOX", UNREAD_WITH_ATTACHMENT, false)
         .await

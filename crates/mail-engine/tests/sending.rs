@@ -19,13 +19,6 @@ use mail_message::{parse_message, Address, Draft, OutgoingAttachment};
 use mail_store::{OutboxState, Security, SmtpServer};
 use tern_testkit::{Dovecot, Postfix};
 
-fn address(name: &str, address: &str) -> Address {
-    Address {
-        name: name.into(),
-        address: address.into(),
-    }
-}
-
 struct Mail {
     harness: Harness,
     postfix: Postfix,
@@ -141,7 +134,7 @@ async fn drain_until_sent(engine: &Engine, id: mail_store::OutboxId) {
 
 fn draft(subject: &str, to: &str) -> Draft {
     Draft {
-        to: vec![address("Bob", to)],
+        to: vec![Address::new("Bob", to)],
         subject: subject.into(),
         text: format!("Hello, this is {subject}.\n"),
         ..Draft::default()
@@ -165,8 +158,8 @@ async fn a_sent_message_arrives_with_its_headers_and_attachments_and_lands_in_se
         .unwrap();
 
     let mut message = draft("Quarterly plans", "bob@tern.test");
-    message.cc = vec![address("", "alice@tern.test")];
-    message.bcc = vec![address("Hidden", "bob@tern.test")];
+    message.cc = vec![Address::new("", "alice@tern.test")];
+    message.bcc = vec![Address::new("Hidden", "bob@tern.test")];
     message.html = Some("<p>Hello, <b>plans</b>.</p>".into());
     message.attachments = vec![OutgoingAttachment {
         name: "plan.pdf".into(),
@@ -208,8 +201,11 @@ async fn a_sent_message_arrives_with_its_headers_and_attachments_and_lands_in_se
     );
     let view = parse_message(&delivered[0]);
     assert_eq!(view.subject, "Quarterly plans");
-    assert_eq!(view.from, vec![address("Alice Sender", "alice@tern.test")]);
-    assert_eq!(view.to, vec![address("Bob", "bob@tern.test")]);
+    assert_eq!(
+        view.from,
+        vec![Address::new("Alice Sender", "alice@tern.test")]
+    );
+    assert_eq!(view.to, vec![Address::new("Bob", "bob@tern.test")]);
     assert_eq!(view.cc[0].address, "alice@tern.test");
     assert!(
         !String::from_utf8_lossy(&delivered[0]).contains("Bcc:"),
@@ -374,7 +370,7 @@ async fn an_unknown_recipient_is_refused_for_good_with_the_servers_words() {
         alice.outbox().unwrap().iter().all(|e| e.id != queued.id),
         "out of the outbox"
     );
-    draft.to = vec![address("Bob", "bob@tern.test")];
+    draft.to = vec![Address::new("Bob", "bob@tern.test")];
     let fixed = alice.send_draft(draft_id, &draft).unwrap();
     drain_until_sent(&alice, fixed.id).await;
 }
@@ -473,7 +469,7 @@ async fn drafts_are_saved_locally_copied_to_drafts_replaced_per_version_and_gone
 
     // A new version replaces the copy: still one draft there, the new one.
     draft.subject = "Nearly done".into();
-    draft.to = vec![address("Bob", "bob@tern.test")];
+    draft.to = vec![Address::new("Bob", "bob@tern.test")];
     alice.save_draft(Some(id), &draft).unwrap();
     alice.sync_drafts().await.unwrap();
     let on_server = drafts_on_server(port).await;
@@ -556,8 +552,8 @@ async fn the_profile_is_private_after_a_sync_a_send_and_a_draft() {
 
     alice
         .queue_message(&Draft {
-            to: vec![address("Bob", "bob@tern.test")],
-            bcc: vec![address("Carol", "carol@tern.test")],
+            to: vec![Address::new("Bob", "bob@tern.test")],
+            bcc: vec![Address::new("Carol", "carol@tern.test")],
             subject: "Private".into(),
             text: "Nobody else on this machine reads this.".into(),
             ..Draft::default()

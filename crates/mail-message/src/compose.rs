@@ -295,19 +295,12 @@ mod tests {
     use super::*;
     use crate::parse_message;
 
-    fn address(name: &str, address: &str) -> Address {
-        Address {
-            name: name.into(),
-            address: address.into(),
-        }
-    }
-
     fn draft() -> Draft {
         Draft {
-            from: Some(address("Alice Ünicode", "alice@tern.test")),
-            to: vec![address("Bob", "bob@tern.test")],
-            cc: vec![address("", "carol@tern.test")],
-            bcc: vec![address("Dan", "dan@tern.test")],
+            from: Some(Address::new("Alice Ünicode", "alice@tern.test")),
+            to: vec![Address::new("Bob", "bob@tern.test")],
+            cc: vec![Address::new("", "carol@tern.test")],
+            bcc: vec![Address::new("Dan", "dan@tern.test")],
             subject: "Grüße and plans".into(),
             text: "Hello Bob,\nsee you.\n".into(),
             ..Draft::default()
@@ -378,7 +371,7 @@ mod tests {
             Err(ComposeError::NoRecipient)
         );
         let mut bad = draft();
-        bad.to = vec![address("", "not an address")];
+        bad.to = vec![Address::new("", "not an address")];
         assert!(matches!(
             compose(&bad, "x@y", SystemTime::now()),
             Err(ComposeError::BadAddress(_))

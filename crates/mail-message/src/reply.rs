@@ -273,13 +273,6 @@ mod tests {
     use super::*;
     use crate::parse_message;
 
-    fn address(name: &str, address: &str) -> Address {
-        Address {
-            name: name.into(),
-            address: address.into(),
-        }
-    }
-
     const ORIGINAL: &[u8] = b"From: Bob <bob@tern.test>\r\nTo: Alice <alice@tern.test>, carol@tern.test\r\n\
 Cc: Dan <dan@tern.test>, ALICE@tern.test\r\nSubject: Plans\r\nDate: Sat, 28 Nov 2026 14:05:00 +0000\r\n\
 Message-ID: <m2@tern.test>\r\nReferences: <m0@tern.test> <m1@tern.test>\r\nIn-Reply-To: <m1@tern.test>\r\n\
@@ -305,10 +298,10 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
     fn reply_goes_to_the_sender_and_reply_all_to_everyone_but_me() {
         let original = parse_message(ORIGINAL);
         let (to, cc) = reply_recipients(&original, "alice@tern.test", false);
-        assert_eq!(to, vec![address("Bob", "bob@tern.test")]);
+        assert_eq!(to, vec![Address::new("Bob", "bob@tern.test")]);
         assert!(cc.is_empty());
         let (to, cc) = reply_recipients(&original, "alice@tern.test", true);
-        assert_eq!(to, vec![address("Bob", "bob@tern.test")]);
+        assert_eq!(to, vec![Address::new("Bob", "bob@tern.test")]);
         let cc: Vec<&str> = cc.iter().map(|a| a.address.as_str()).collect();
         assert_eq!(cc, vec!["carol@tern.test", "dan@tern.test"]);
     }
@@ -316,7 +309,7 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
     #[test]
     fn reply_to_wins_and_my_own_message_goes_to_its_recipients() {
         let mut original = parse_message(ORIGINAL);
-        original.reply_to = vec![address("List", "list@tern.test")];
+        original.reply_to = vec![Address::new("List", "list@tern.test")];
         assert_eq!(
             reply_recipients(&original, "alice@tern.test", false).0[0].address,
             "list@tern.test"
@@ -350,7 +343,7 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
     #[test]
     fn the_reply_quotes_the_text_under_an_attribution() {
         let original = parse_message(ORIGINAL);
-        let draft = reply_draft(&original, &address("Alice", "alice@tern.test"), false);
+        let draft = reply_draft(&original, &Address::new("Alice", "alice@tern.test"), false);
         assert_eq!(draft.subject, "Re: Plans");
         assert!(draft.text.contains("On Sat, 28 Nov 2026 14:05 +0000, Bob <bob@tern.test> wrote:\n> Line one\n>> older\n"), "{}", draft.text);
         assert_eq!(draft.in_reply_to.as_deref(), Some("m2@tern.test"));
@@ -359,7 +352,11 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
     #[test]
     fn a_forward_carries_the_headers_text_and_attachments() {
         let original = parse_message(ORIGINAL);
-        let draft = forward_draft(&original, ORIGINAL, &address("Alice", "alice@tern.test"));
+        let draft = forward_draft(
+            &original,
+            ORIGINAL,
+            &Address::new("Alice", "alice@tern.test"),
+        );
         assert_eq!(draft.subject, "Fwd: Plans");
         assert!(draft.to.is_empty());
         assert!(draft

@@ -15,6 +15,16 @@ pub struct Address {
     pub address: String,
 }
 
+impl Address {
+    /// A mailbox with its display name (empty for none).
+    pub fn new(name: impl Into<String>, address: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            address: address.into(),
+        }
+    }
+}
+
 /// A part the reader can save: an attachment, or an inline part (an image the HTML shows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {

@@ -4,6 +4,7 @@ use anyhow::Context;
 use mail_sync::Uid;
 use rusqlite::{params, OptionalExtension};
 
+use crate::message_column::message_column;
 use crate::{FolderId, Store};
 
 /// A message without a cached body, for prefetching.
@@ -16,14 +17,7 @@ pub struct MissingBody {
 
 impl Store {
     fn message_rowid(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<i64>> {
-        self.conn
-            .query_row(
-                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
-                params![folder.0, uid as i64],
-                |row| row.get(0),
-            )
-            .optional()
-            .context("Looking up a message")
+        message_column(&self.conn, "id", folder, uid)
     }
 
     /// Whether the message is cached.
@@ -33,14 +27,7 @@ impl Store {
 
     /// The message's size as the server reported it (RFC822.SIZE), if cached.
     pub fn message_size(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<u32>> {
-        self.conn
-            .query_row(
-                "SELECT size FROM messages WHERE folder_id = ?1 AND uid = ?2",
-                params![folder.0, uid as i64],
-                |row| row.get(0),
-            )
-            .optional()
-            .context("Reading a message size")
+        message_column(&self.conn, "size", folder, uid)
     }
 
     /// The cached raw message, if its body was fetched.
@@ -91,14 +78,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<bool> {
         let tx = self.conn.transaction().context("Starting to save a body")?;
-        let id: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
-                params![folder.0, uid as i64],
-                |row| row.get(0),
-            )
-            .optional()
-            .context("Looking up a message")?;
+        let id: Option<i64> = message_column(&tx, "id", folder, uid)?;
         let Some(id) = id else {
             return Ok(false);
         };

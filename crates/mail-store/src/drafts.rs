@@ -143,21 +143,7 @@ impl Store {
             .conn
             .transaction()
             .context("Starting to record a draft copy")?;
-        let previous: Option<(Option<i64>, Option<i64>)> = tx
-            .query_row(
-                "SELECT server_uidvalidity, server_uid FROM drafts WHERE id = ?1",
-                [id.0],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .context("Reading the previous draft copy")?;
-        if let Some((Some(validity), Some(uid))) = previous {
-            tx.execute(
-                "INSERT OR IGNORE INTO draft_removals (account_id, uidvalidity, uid) VALUES (?1, ?2, ?3)",
-                params![account.0, validity, uid],
-            )
-            .context("Queueing the old draft copy's removal")?;
-        }
+        queue_copy_removal(&tx, account, id)?;
         let (validity, uid) =
             copy.map_or((None, None), |(validity, uid)| (Some(validity), Some(uid)));
         tx.execute(
@@ -175,21 +161,7 @@ impl Store {
             .conn
             .transaction()
             .context("Starting to delete a draft")?;
-        let copy: Option<(Option<i64>, Option<i64>)> = tx
-            .query_row(
-                "SELECT server_uidvalidity, server_uid FROM drafts WHERE id = ?1 AND account_id = ?2",
-                params![id.0, account.0],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .context("Reading the draft's server copy")?;
-        if let Some((Some(validity), Some(uid))) = copy {
-            tx.execute(
-                "INSERT OR IGNORE INTO draft_removals (account_id, uidvalidity, uid) VALUES (?1, ?2, ?3)",
-                params![account.0, validity, uid],
-            )
-            .context("Queueing the draft copy's removal")?;
-        }
+        queue_copy_removal(&tx, account, id)?;
         tx.execute("DELETE FROM drafts WHERE id = ?1", [id.0])
             .context("Deleting the draft")?;
         tx.commit().context("Committing the draft deletion")?;
@@ -230,4 +202,28 @@ impl Store {
             .context("Recording a draft removal")?;
         Ok(())
     }
+}
+
+/// Queues the removal of the draft's current server copy, if it has one.
+fn queue_copy_removal(
+    tx: &rusqlite::Transaction<'_>,
+    account: AccountId,
+    id: DraftId,
+) -> anyhow::Result<()> {
+    let copy: Option<(Option<i64>, Option<i64>)> = tx
+        .query_row(
+            "SELECT server_uidvalidity, server_uid FROM drafts WHERE id = ?1 AND account_id = ?2",
+            params![id.0, account.0],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .context("Reading the draft's server copy")?;
+    if let Some((Some(validity), Some(uid))) = copy {
+        tx.execute(
+            "INSERT OR IGNORE INTO draft_removals (account_id, uidvalidity, uid) VALUES (?1, ?2, ?3)",
+            params![account.0, validity, uid],
+        )
+        .context("Queueing the draft copy's removal")?;
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod bodies;
 mod damage;
 mod drafts;
 mod folders;
+mod message_column;
 mod messages;
 mod migrate;
 mod outbox;

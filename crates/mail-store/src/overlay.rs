@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use mail_sync::{Flags, Uid};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 use crate::pending_ops::{ops_where, write_flags, PendingKind, PendingOp, LOCAL_UID_BASE};
 use crate::FolderId;
@@ -85,15 +85,7 @@ fn delete_message(tx: &Transaction<'_>, folder: FolderId, uid: u64) -> anyhow::R
 }
 
 fn message_exists(tx: &Transaction<'_>, folder: FolderId, uid: u64) -> anyhow::Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM messages WHERE folder_id = ?1 AND uid = ?2",
-            params![folder.0, uid as i64],
-            |_| Ok(()),
-        )
-        .optional()
-        .context("Looking up a message")?
-        .is_some())
+    Ok(crate::message_column::message_column::<i64>(tx, "id", folder, uid)?.is_some())
 }
 
 fn ops_on(tx: &Transaction<'_>, folder: FolderId, uid: u64) -> anyhow::Result<Vec<PendingOp>> {

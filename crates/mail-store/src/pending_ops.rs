@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use mail_sync::Flags;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 
 use crate::FolderId;
 
@@ -149,14 +149,7 @@ pub(crate) fn stored_flags(
     folder: FolderId,
     uid: u64,
 ) -> anyhow::Result<Option<Flags>> {
-    let flags: Option<String> = tx
-        .query_row(
-            "SELECT flags FROM messages WHERE folder_id = ?1 AND uid = ?2",
-            params![folder.0, uid as i64],
-            |row| row.get(0),
-        )
-        .optional()
-        .context("Reading a message's flags")?;
+    let flags: Option<String> = crate::message_column::message_column(tx, "flags", folder, uid)?;
     Ok(flags.map(|flags| Flags::parse_stored(&flags)))
 }
 

@@ -95,73 +95,14 @@ impl Store {
                 flag: row.flag.clone(),
                 reason: reason.to_string(),
             };
-            // A UID the old cache gave a message it had moved here: the message is where
-            // its restored move put it this time.
-            let uid = if row.uid as u64 >= LOCAL_UID_BASE {
-                let now_as: Option<Option<i64>> = tx
-                    .query_row(
-                        "SELECT requeued_as FROM restored_actions
-                         WHERE account_id = ?1 AND local_uid = ?2 AND kind = 'move'",
-                        params![folder.account_id.0, row.uid],
-                        |found| found.get(0),
-                    )
-                    .optional()
-                    .context("Finding a restored move")?;
-                match now_as {
-                    Some(Some(uid)) => uid,
-                    // Its move waits for its own folder: so does this.
-                    Some(None) => {
-                        result.waiting += 1;
-                        continue;
-                    }
-                    None => {
-                        result.dropped.push(drop("the move it followed is gone"));
-                        delete(&tx, row.id)?;
-                        tx.commit()
-                            .context("Committing a dropped restored action")?;
-                        continue;
-                    }
-                }
-            } else {
-                if row.uid_validity != 0 && row.uid_validity != i64::from(meta.uid_validity.0) {
-                    result.dropped.push(drop(
-                        "the folder was replaced on the server (UIDVALIDITY changed)",
-                    ));
-                    delete(&tx, row.id)?;
-                    tx.commit()
-                        .context("Committing a dropped restored action")?;
+            let (uid, kind) = match resolve(&tx, folder, meta.uid_validity.0, &row)? {
+                Resolved::Queue { uid, kind } => (uid, kind),
+                Resolved::Wait => {
+                    result.waiting += 1;
                     continue;
                 }
-                row.uid
-            };
-            let kind = match (row.kind.as_str(), &row.flag, &row.target) {
-                ("add_flag", Some(flag), _) => PendingKind::AddFlag(flag.clone()),
-                ("remove_flag", Some(flag), _) => PendingKind::RemoveFlag(flag.clone()),
-                ("expunge", _, _) => PendingKind::Expunge,
-                ("move", _, Some(target)) => {
-                    let found: Option<i64> = tx
-                        .query_row(
-                            "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2",
-                            params![folder.account_id.0, target],
-                            |found| found.get(0),
-                        )
-                        .optional()
-                        .context("Finding a move's target")?;
-                    match found {
-                        Some(target) => PendingKind::Move {
-                            target: crate::FolderId(target),
-                        },
-                        None => {
-                            result.dropped.push(drop("its target folder is gone"));
-                            delete(&tx, row.id)?;
-                            tx.commit()
-                                .context("Committing a dropped restored action")?;
-                            continue;
-                        }
-                    }
-                }
-                _ => {
-                    result.dropped.push(drop("it could not be read"));
+                Resolved::Drop(reason) => {
+                    result.dropped.push(drop(reason));
                     delete(&tx, row.id)?;
                     tx.commit()
                         .context("Committing a dropped restored action")?;
@@ -208,6 +149,73 @@ impl Store {
             .context("Forgetting restored moves")?;
         Ok(result)
     }
+}
+
+/// What becomes of one restored action in the folder just synced.
+enum Resolved {
+    Queue {
+        uid: i64,
+        kind: PendingKind,
+    },
+    /// Its move waits for its own folder: so does this.
+    Wait,
+    /// Why it can no longer be queued.
+    Drop(&'static str),
+}
+
+fn resolve(
+    tx: &rusqlite::Transaction<'_>,
+    folder: &Folder,
+    uid_validity: u32,
+    row: &Row,
+) -> anyhow::Result<Resolved> {
+    // A UID the old cache gave a message it had moved here: the message is where its
+    // restored move put it this time.
+    let uid = if row.uid as u64 >= LOCAL_UID_BASE {
+        let now_as: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT requeued_as FROM restored_actions
+                 WHERE account_id = ?1 AND local_uid = ?2 AND kind = 'move'",
+                params![folder.account_id.0, row.uid],
+                |found| found.get(0),
+            )
+            .optional()
+            .context("Finding a restored move")?;
+        match now_as {
+            Some(Some(uid)) => uid,
+            Some(None) => return Ok(Resolved::Wait),
+            None => return Ok(Resolved::Drop("the move it followed is gone")),
+        }
+    } else if row.uid_validity != 0 && row.uid_validity != i64::from(uid_validity) {
+        return Ok(Resolved::Drop(
+            "the folder was replaced on the server (UIDVALIDITY changed)",
+        ));
+    } else {
+        row.uid
+    };
+    let kind = match (row.kind.as_str(), &row.flag, &row.target) {
+        ("add_flag", Some(flag), _) => PendingKind::AddFlag(flag.clone()),
+        ("remove_flag", Some(flag), _) => PendingKind::RemoveFlag(flag.clone()),
+        ("expunge", _, _) => PendingKind::Expunge,
+        ("move", _, Some(target)) => {
+            let found: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2",
+                    params![folder.account_id.0, target],
+                    |found| found.get(0),
+                )
+                .optional()
+                .context("Finding a move's target")?;
+            match found {
+                Some(target) => PendingKind::Move {
+                    target: crate::FolderId(target),
+                },
+                None => return Ok(Resolved::Drop("its target folder is gone")),
+            }
+        }
+        _ => return Ok(Resolved::Drop("it could not be read")),
+    };
+    Ok(Resolved::Queue { uid, kind })
 }
 
 fn delete(tx: &rusqlite::Transaction<'_>, id: i64) -> anyhow::Result<()> {

@@ -17,6 +17,15 @@ fn add_plain(data: &Path, server: &Dovecot) -> Output {
 
 const PW: [(&str, &str); 1] = common::ALICE_PW;
 
+/// `tern show --json` of INBOX's message `uid`.
+fn show_json(data: &Path, uid: &str) -> serde_json::Value {
+    common::json(
+        data,
+        &["show", "--folder", "INBOX", "--uid", uid, "--json"],
+        &PW,
+    )
+}
+
 #[test]
 fn add_sync_folders_and_list_then_work_offline() {
     let mut server = Dovecot::start().expect("dovecot");
@@ -92,12 +101,11 @@ fn add_sync_folders_and_list_then_work_offline() {
     assert_eq!(newest["message_id"], "seed-39@tern.test");
     assert_eq!(newest["flags"], serde_json::json!(["\\Seen"]));
     assert_eq!(newest["date"], "2023-11-14T22:52:20Z");
-    let text = ok(&tern(
+    let text = common::run(
         data.path(),
         &["list", "--folder", "INBOX", "--limit", "3"],
         &[],
-        None,
-    ));
+    );
     assert!(text.contains("Test message 39"), "{text}");
     let line = fails(&tern(data.path(), &["sync"], &PW, None));
     assert!(line.contains("Connecting to 127.0.0.1"), "{line}");
@@ -119,12 +127,7 @@ fn tls_needs_the_ca_file_and_failures_store_nothing() {
     let base: Vec<&str> = base.iter().map(String::as_str).collect();
     let line = fails(&tern(data.path(), &base, &PW, None));
     assert!(line.contains("certificate"), "{line}");
-    let accounts = ok(&tern(
-        data.path(),
-        &["account", "list", "--json"],
-        &[],
-        None,
-    ));
+    let accounts = common::run(data.path(), &["account", "list", "--json"], &[]);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&accounts).expect("JSON"),
         serde_json::json!([])
@@ -133,13 +136,8 @@ fn tls_needs_the_ca_file_and_failures_store_nothing() {
     let mut with_ca: Vec<&str> = base.to_vec();
     let ca_text = ca.display().to_string();
     with_ca.extend(["--ca-file", &ca_text]);
-    ok(&tern(data.path(), &with_ca, &PW, None));
-    let sync = ok(&tern(
-        data.path(),
-        &["sync", "--folder", "INBOX"],
-        &PW,
-        None,
-    ));
+    common::run(data.path(), &with_ca, &PW);
+    let sync = common::run(data.path(), &["sync", "--folder", "INBOX"], &PW);
     assert!(sync.contains("INBOX"), "{sync}");
 }
 
@@ -190,12 +188,7 @@ fn plaintext_to_a_remote_host_is_refused() {
         line.contains("Refusing plaintext SMTP to 192.0.2.8"),
         "{line}"
     );
-    let accounts = ok(&tern(
-        data.path(),
-        &["account", "list", "--json"],
-        &[],
-        None,
-    ));
+    let accounts = common::run(data.path(), &["account", "list", "--json"], &[]);
     assert_eq!(accounts.trim(), "[]", "nothing stored");
 }
 
@@ -229,12 +222,11 @@ fn two_accounts_need_a_choice() {
     ));
     let line = fails(&tern(data.path(), &["sync"], &PW, None));
     assert!(line.contains("--account"), "{line}");
-    ok(&tern(
+    common::run(
         data.path(),
         &["--account", "bob@tern.test", "sync", "--folder", "INBOX"],
         &[("BOB_PW", "bob-pw")],
-        None,
-    ));
+    );
     let list: serde_json::Value = common::json(
         data.path(),
         &[
@@ -370,12 +362,7 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     server.seed("alice", "INBOX", 0, 5).expect("seed");
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
-    ok(&tern(
-        data.path(),
-        &["sync", "--folder", "INBOX"],
-        &PW,
-        None,
-    ));
+    common::run(data.path(), &["sync", "--folder", "INBOX"], &PW);
 
     let mut child = common::spawn_tern(
         data.path(),
@@ -470,7 +457,7 @@ fn server_messages(server: &Dovecot) -> std::collections::BTreeMap<(String, Stri
 fn action_json(data: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = args.to_vec();
     all.push("--json");
-    serde_json::from_str(&ok(&tern(data, &all, &PW, None))).expect("action JSON")
+    serde_json::from_str(&common::run(data, &all, &PW)).expect("action JSON")
 }
 
 #[test]
@@ -479,7 +466,7 @@ fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
     server.seed("alice", "INBOX", 0, 30).expect("seed");
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
-    ok(&tern(data.path(), &["sync"], &PW, None));
+    common::run(data.path(), &["sync"], &PW);
     let before = server_messages(&server);
     assert_eq!(before.len(), 30, "{before:?}");
     let id = |index: u64| format!("<{}>", tern_testkit::messages::message_id(index));
@@ -563,9 +550,9 @@ fn actions_made_offline_survive_a_kill_and_land_on_the_server_once() {
     watch.wait().expect("reaped");
 
     server.restart().expect("dovecot back");
-    let synced = ok(&tern(data.path(), &["sync"], &PW, None));
+    let synced = common::run(data.path(), &["sync"], &PW);
     assert!(synced.contains("Sent 20 queued changes"), "{synced}");
-    let pending = ok(&tern(data.path(), &["pending"], &[], None));
+    let pending = common::run(data.path(), &["pending"], &[]);
     assert!(pending.contains("Nothing waiting"), "{pending}");
 
     // Exactly the expected server state: every action once, nothing else changed.
@@ -610,19 +597,10 @@ fn show_search_and_save_attachment() {
     server.seed("alice", "INBOX", 0, 10).expect("seed");
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
-    let synced = ok(&tern(
-        data.path(),
-        &["sync", "--prefetch-days", "10000"],
-        &PW,
-        None,
-    ));
+    let synced = common::run(data.path(), &["sync", "--prefetch-days", "10000"], &PW);
     assert!(synced.contains("Kept 10 message bodies"), "{synced}");
 
-    let shown: serde_json::Value = common::json(
-        data.path(),
-        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
-        &PW,
-    );
+    let shown = show_json(data.path(), "5");
     assert_eq!(
         shown["subject"],
         tern_testkit::messages::subject(4).as_str()
@@ -640,49 +618,28 @@ fn show_search_and_save_attachment() {
         .is_empty());
 
     // Always allowing the sender lets its images load; blocking again stops them.
-    ok(&tern(
-        data.path(),
-        &["remote-images", "allow", "News@Example.org"],
-        &[],
-        None,
-    ));
-    let allowed: serde_json::Value = common::json(
-        data.path(),
-        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
-        &PW,
-    );
+    let images =
+        |args: &[&str]| common::run(data.path(), &[&["remote-images"], args].concat(), &[]);
+    images(&["allow", "News@Example.org"]);
+    let allowed = show_json(data.path(), "5");
     assert_eq!(allowed["remote_blocked"], 0);
     assert!(allowed["html"]
         .as_str()
         .expect("html")
         .contains("https://tracker.example/4.png"));
-    let listed = ok(&tern(data.path(), &["remote-images", "list"], &[], None));
+    let listed = images(&["list"]);
     assert_eq!(listed.trim(), "news@example.org");
-    ok(&tern(
-        data.path(),
-        &["remote-images", "block", "news@example.org"],
-        &[],
-        None,
-    ));
-    let blocked: serde_json::Value = common::json(
-        data.path(),
-        &["show", "--folder", "INBOX", "--uid", "5", "--json"],
-        &PW,
-    );
+    images(&["block", "news@example.org"]);
+    let blocked = show_json(data.path(), "5");
     assert_eq!(blocked["remote_blocked"], 1);
 
-    let text = ok(&tern(
+    let text = common::run(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "3", "--text"],
         &PW,
-        None,
-    ));
-    assert!(text.contains("See the attached report 2."), "{text}");
-    let listed: serde_json::Value = common::json(
-        data.path(),
-        &["show", "--folder", "INBOX", "--uid", "3", "--json"],
-        &PW,
     );
+    assert!(text.contains("See the attached report 2."), "{text}");
+    let listed: serde_json::Value = show_json(data.path(), "3");
     assert_eq!(listed["attachments"][0]["name"], "report-2.bin");
     assert_eq!(
         listed["attachments"][0]["content_type"],
@@ -702,7 +659,7 @@ fn show_search_and_save_attachment() {
         "--to",
         target.path().to_str().expect("utf-8 path"),
     ];
-    let saved = ok(&tern(data.path(), &save, &PW, None));
+    let saved = common::run(data.path(), &save, &PW);
     assert!(saved.contains("report-2.bin"), "{saved}");
     // Never over an existing file.
     let line = fails(&tern(data.path(), &save, &PW, None));
@@ -740,11 +697,10 @@ fn show_search_and_save_attachment() {
         .collect();
     assert_eq!(uids, vec![1, 3, 4], "0, 2 and its reply 3, oldest first");
     // Cached bodies open offline.
-    let offline = ok(&tern(
+    let offline = common::run(
         data.path(),
         &["show", "--folder", "INBOX", "--uid", "9", "--text"],
         &PW,
-        None,
-    ));
+    );
     assert!(offline.contains("Reply number 8."), "{offline}");
 }

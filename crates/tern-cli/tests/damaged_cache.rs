@@ -70,26 +70,19 @@ fn rebuild_after(how: Damage) {
     let data = tempfile::tempdir().unwrap();
     add_account(data.path(), &server);
     // A cache of some size: every message with its body.
-    ok(&tern(
-        data.path(),
-        &["sync", "--prefetch-days", "36500"],
-        &PW,
-        None,
-    ));
+    common::run(data.path(), &["sync", "--prefetch-days", "36500"], &PW);
     // Made while the server is away: they exist only here.
     server.stop().expect("stop dovecot");
-    ok(&tern(
+    common::run(
         data.path(),
         &["flag", "--folder", "INBOX", "--uid", "3"],
         &PW,
-        None,
-    ));
-    ok(&tern(
+    );
+    common::run(
         data.path(),
         &["archive", "--folder", "INBOX", "--uid", "4"],
         &PW,
-        None,
-    ));
+    );
     ok(&tern(
         data.path(),
         &[
@@ -169,7 +162,7 @@ fn rebuild_after(how: Damage) {
         None,
     ));
     assert_eq!(inbox.as_array().map(Vec::len), Some(399), "{how:?}");
-    let pending = ok(&tern(data.path(), &["pending"], &PW, None));
+    let pending = common::run(data.path(), &["pending"], &PW);
     assert!(pending.contains("Nothing waiting"), "{how:?}: {pending}");
     let flagged = server
         .doveadm(&[

@@ -122,7 +122,7 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
     assert!(is_disk_full(&line), "{line}");
 
     // What was saved is sound and readable.
-    ok(&tern(&data, &["cache", "check"], &[], None));
+    common::run(&data, &["cache", "check"], &[]);
     let listed: serde_json::Value = common::json(
         &data,
         &["list", "--folder", "INBOX", "--limit", "10000", "--json"],
@@ -137,19 +137,14 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
 
     // With room again, the next sync finishes the job.
     disk.resize("64m");
-    ok(&tern(
-        &data,
-        &["sync", "--prefetch-days", "36500"],
-        &PW,
-        None,
-    ));
+    common::run(&data, &["sync", "--prefetch-days", "36500"], &PW);
     let listed: serde_json::Value = common::json(
         &data,
         &["list", "--folder", "INBOX", "--limit", "10000", "--json"],
         &[],
     );
     assert_eq!(listed.as_array().map(Vec::len), Some(8000));
-    ok(&tern(&data, &["cache", "check"], &[], None));
+    common::run(&data, &["cache", "check"], &[]);
 }
 
 #[test]

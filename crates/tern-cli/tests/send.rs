@@ -123,7 +123,7 @@ fn went_out(data: &Path, sent: &serde_json::Value) {
             "queued after a temporary failure ({}); flushing",
             sent["error"]
         );
-        ok(&tern(data, &["outbox", "--flush"], &PW, None));
+        common::run(data, &["outbox", "--flush"], &PW);
         state = outbox(data)
             .into_iter()
             .find(|entry| entry["message_id"] == id)
@@ -302,11 +302,11 @@ fn written_offline_it_waits_in_the_outbox_and_goes_out_once() {
     assert!(entries[0]["next_attempt"].is_string());
 
     setup.postfix.start_again().unwrap();
-    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    common::run(data, &["outbox", "--flush"], &PW);
     wait_for("delivery", Duration::from_secs(20), || {
         delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
     });
-    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    common::run(data, &["outbox", "--flush"], &PW);
     let entries = outbox(data);
     assert_eq!(entries[0]["state"], "sent");
     assert_eq!(entries[0]["sent_folder"], "done");
@@ -361,7 +361,7 @@ fn killed_while_the_outbox_drains_nothing_goes_out_twice_and_nothing_is_lost() {
         "the kill landed while messages were still waiting"
     );
 
-    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    common::run(data, &["outbox", "--flush"], &PW);
     let entries = outbox(data);
     let mut uncertain = 0;
     for id in &ids {
@@ -427,18 +427,17 @@ fn an_unknown_recipient_is_refused_with_the_servers_words_and_kept() {
     let entries = outbox(data);
     assert_eq!(entries[0]["state"], "failed");
     assert_eq!(entries[0]["attempts"], 1);
-    ok(&tern(data, &["outbox", "--flush"], &PW, None));
+    common::run(data, &["outbox", "--flush"], &PW);
     assert_eq!(outbox(data)[0]["attempts"], 1, "not retried by itself");
 }
 
 /// Syncs `folder` and returns the UID of its message with `subject`.
 fn synced_uid(data: &Path, folder: &str, subject: &str) -> String {
-    ok(&tern(
+    common::run(
         data,
         &["sync", "--folder", folder, "--prefetch-days", "0"],
         &PW,
-        None,
-    ));
+    );
     let list: Vec<serde_json::Value> =
         common::json(data, &["list", "--folder", folder, "--json"], &PW);
     let found = list

@@ -48,12 +48,11 @@ struct Listed {
 }
 
 fn list(data: &Path, folder: &str) -> Vec<Listed> {
-    let out = ok(&tern(
+    let out = common::run(
         data,
         &["list", "--folder", folder, "--limit", "1000", "--json"],
         &[],
-        None,
-    ));
+    );
     let value: serde_json::Value = serde_json::from_str(&out).expect("list JSON");
     value
         .as_array()
@@ -91,7 +90,7 @@ fn actions_through_one_process_show_at_once_while_another_syncs_and_replays() {
     server.seed("alice", "INBOX", 0, 80).expect("seed");
     let data = tempfile::tempdir().expect("temp");
     ok(&common::add_alice(data.path(), server.port, &[]));
-    ok(&tern(data.path(), &["sync"], &PW, None));
+    common::run(data.path(), &["sync"], &PW);
 
     let seed = std::env::var("TERN_SOAK_SEED")
         .ok()
@@ -217,7 +216,7 @@ fn actions_through_one_process_show_at_once_while_another_syncs_and_replays() {
     // In the end everything reached the server and the cache agrees with it.
     let sync = tern(data.path(), &["sync"], &PW, None);
     ok(&sync);
-    let pending = ok(&tern(data.path(), &["pending"], &[], None));
+    let pending = common::run(data.path(), &["pending"], &[]);
     assert!(pending.contains("Nothing waiting"), "{pending}");
     server.stop().expect("stop");
 }

@@ -312,6 +312,12 @@ class App:
     def find_all(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
+    def replace(self, css, value):
+        """Clears the input and types `value` into it."""
+        field = self.find(css)
+        field.clear()
+        field.send_keys(value)
+
     def testid(self, name):
         return self.find(f'[data-testid="{name}"]')
 

@@ -6,6 +6,7 @@ use mail_sync::FolderRole;
 
 use super::service::Outbox;
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::saved_copy::{CopyToSave, Existing};
 use crate::store_access::with_store;
 
 impl Outbox {
@@ -30,22 +31,14 @@ impl Outbox {
             })?;
         let mut saved = 0;
         for copy in due {
-            let name = sent.name.clone();
-            let bytes = copy.bytes.clone();
-            let message_id = copy.message_id.clone();
             let uid = self
                 .core
-                .with_retry(2, move |connection, _| {
-                    let name = name.clone();
-                    let bytes = bytes.clone();
-                    let message_id = message_id.clone();
-                    Box::pin(async move {
-                        // A copy appended before a crash is found, not appended again.
-                        if let Some(copy) = connection.find_message_id(&name, &message_id).await? {
-                            return Ok(Some(copy));
-                        }
-                        connection.append(&name, "(\\Seen)", &bytes).await
-                    })
+                .save_copy(CopyToSave {
+                    folder: sent.name.clone(),
+                    flags: "(\\Seen)",
+                    bytes: copy.bytes.clone(),
+                    message_id: copy.message_id.clone(),
+                    existing: Existing::IsThisCopy,
                 })
                 .await
                 .map_err(|error| error.context("Saving a copy in Sent"))?;

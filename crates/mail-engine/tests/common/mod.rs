@@ -41,6 +41,14 @@ impl Harness {
         Self::on(Dovecot::start().expect("dovecot starts"), seeded)
     }
 
+    /// `new(seeded)` with an engine (default test options) that has synced INBOX once.
+    pub async fn synced(seeded: u64) -> (Harness, Arc<Engine>) {
+        let harness = Self::new(seeded);
+        let engine = harness.engine(None, options());
+        engine.sync_folder("INBOX", None).await.expect("sync");
+        (harness, engine)
+    }
+
     /// Like `new`, on a server started some other way.
     pub fn on(server: Dovecot, seeded: u64) -> Harness {
         let _ = tracing_subscriber::fmt()

@@ -44,13 +44,19 @@ pub async fn record() -> Vec<Scenario> {
         done.push((work, script));
     };
 
+    // Runs `work` on a fresh engine through the recorder (which must succeed).
+    let record_run = |work: Work, open: Vec<u64>| {
+        let live = engine(&store, &account, recorder.port, record_options);
+        let dir = data.path().to_path_buf();
+        async move {
+            if let Ended::Failed(error) = run(work, &live, &open, &dir, true).await {
+                panic!("recording {work:?}: {error}");
+            }
+        }
+    };
+
     // A first sync.
-    let live = engine(&store, &account, recorder.port, record_options);
-    match run(Work::Initial, &live, &[], data.path(), true).await {
-        Ended::Done => {}
-        Ended::Failed(error) => panic!("recording the first sync: {error}"),
-    }
-    drop(live);
+    record_run(Work::Initial, Vec::new()).await;
     step(Work::Initial, Vec::new(), &mut done);
 
     // Another device changes things: flags, an expunge, new mail.
@@ -76,33 +82,18 @@ pub async fn record() -> Vec<Scenario> {
         .doveadm(&["expunge", "-u", "alice", "mailbox", "INBOX", "uid", "9"])
         .unwrap();
     server.seed("alice", "INBOX", 30, 3).expect("deliver");
-    let live = engine(&store, &account, recorder.port, record_options);
-    match run(Work::Delta, &live, &[], data.path(), true).await {
-        Ended::Done => {}
-        Ended::Failed(error) => panic!("recording the delta: {error}"),
-    }
-    drop(live);
+    record_run(Work::Delta, Vec::new()).await;
     step(Work::Delta, Vec::new(), &mut done);
 
     // Opening: seeded message n is UID n+1 (UID 9 is gone); n % 5 == 2 is multipart with
     // an attachment (larger than `large_message_bytes`: fetched text first).
     let open = vec![2, 3, 0];
-    let live = engine(&store, &account, recorder.port, record_options);
-    match run(Work::Open, &live, &open, data.path(), true).await {
-        Ended::Done => {}
-        Ended::Failed(error) => panic!("recording opening: {error}"),
-    }
-    drop(live);
+    record_run(Work::Open, open.clone()).await;
     step(Work::Open, open.clone(), &mut done);
 
     // Queued actions (the same ones `prepare` queues), replayed.
     queue_replay_actions(&store, &account);
-    let live = engine(&store, &account, recorder.port, record_options);
-    match run(Work::Replay, &live, &[], data.path(), true).await {
-        Ended::Done => {}
-        Ended::Failed(error) => panic!("recording the replay: {error}"),
-    }
-    drop(live);
+    record_run(Work::Replay, Vec::new()).await;
     step(Work::Replay, Vec::new(), &mut done);
 
     // Watching, while new mail arrives.

@@ -15,12 +15,17 @@ fn outgoing(id: &str) -> NewOutgoing {
     }
 }
 
+/// Queues `outgoing(id)` at `now`, which must succeed.
+fn queue(store: &mut Store, account: AccountId, id: &str, now: i64) -> OutboxId {
+    store
+        .enqueue_outgoing(account, &outgoing(id), now)
+        .expect("queued")
+}
+
 #[test]
 fn a_message_goes_from_queued_to_sent_once() {
     let (_dir, mut store, account) = store_with_account();
-    let id = store
-        .enqueue_outgoing(account, &outgoing("m1@x"), 100)
-        .unwrap();
+    let id = queue(&mut store, account, "m1@x", 100);
     assert!(
         store
             .enqueue_outgoing(account, &outgoing("m1@x"), 100)
@@ -58,9 +63,7 @@ fn a_message_goes_from_queued_to_sent_once() {
 #[test]
 fn temporary_failures_wait_and_permanent_ones_stay_failed() {
     let (_dir, mut store, account) = store_with_account();
-    let id = store
-        .enqueue_outgoing(account, &outgoing("m2@x"), 100)
-        .unwrap();
+    let id = queue(&mut store, account, "m2@x", 100);
     store.claim_outgoing(account, 100).unwrap().unwrap();
     store
         .outgoing_deferred(id, "connection refused", 160)
@@ -90,12 +93,8 @@ fn temporary_failures_wait_and_permanent_ones_stay_failed() {
 #[test]
 fn recovery_requeues_uncommitted_and_marks_committing_uncertain() {
     let (_dir, mut store, account) = store_with_account();
-    let claimed_only = store
-        .enqueue_outgoing(account, &outgoing("a@x"), 1)
-        .unwrap();
-    let committing = store
-        .enqueue_outgoing(account, &outgoing("b@x"), 1)
-        .unwrap();
+    let claimed_only = queue(&mut store, account, "a@x", 1);
+    let committing = queue(&mut store, account, "b@x", 1);
     store.claim_outgoing(account, 1).unwrap();
     store.claim_outgoing(account, 1).unwrap();
     store.outgoing_committing(committing).unwrap();
@@ -180,9 +179,7 @@ fn smtp_settings_and_display_name_round_trip() {
 #[test]
 fn a_message_being_sent_cannot_be_discarded() {
     let (_dir, mut store, account) = store_with_account();
-    let id = store
-        .enqueue_outgoing(account, &outgoing("e@x"), 1)
-        .unwrap();
+    let id = queue(&mut store, account, "e@x", 1);
     store.claim_outgoing(account, 1).unwrap();
     assert!(store.outgoing_discard(id).is_err());
     store.outgoing_deferred(id, "busy", 2).unwrap();

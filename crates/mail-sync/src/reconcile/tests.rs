@@ -44,12 +44,42 @@ fn uids(list: &[u32]) -> Vec<Uid> {
     list.iter().copied().map(Uid).collect()
 }
 
+/// What a reconcile should yield; built as `Expect::next(uid_next).added(&[..])…`, naming only
+/// what is not empty.
 struct Expect {
     added: &'static [u32],
     missing: &'static [u32],
     removed: &'static [u32],
     changed: &'static [(u32, &'static str)],
     uid_next: u32,
+}
+
+impl Expect {
+    fn next(uid_next: u32) -> Self {
+        Self {
+            added: &[],
+            missing: &[],
+            removed: &[],
+            changed: &[],
+            uid_next,
+        }
+    }
+
+    fn added(self, added: &'static [u32]) -> Self {
+        Self { added, ..self }
+    }
+
+    fn missing(self, missing: &'static [u32]) -> Self {
+        Self { missing, ..self }
+    }
+
+    fn removed(self, removed: &'static [u32]) -> Self {
+        Self { removed, ..self }
+    }
+
+    fn changed(self, changed: &'static [(u32, &'static str)]) -> Self {
+        Self { changed, ..self }
+    }
 }
 
 fn check(local: &LocalSnapshot, strategy: Strategy, answer: ServerAnswer, expected: Expect) {
@@ -93,18 +123,7 @@ fn qresync_no_change() {
         selected: selected(1, Some(3), Some(10), 2),
         ..Default::default()
     };
-    check(
-        &cache,
-        Strategy::Qresync,
-        answer,
-        Expect {
-            added: &[],
-            missing: &[],
-            removed: &[],
-            changed: &[],
-            uid_next: 3,
-        },
-    );
+    check(&cache, Strategy::Qresync, answer, Expect::next(3));
 }
 
 #[test]
@@ -123,13 +142,10 @@ fn qresync_vanished_flags_and_new() {
         &cache,
         Strategy::Qresync,
         answer,
-        Expect {
-            added: &[4, 5],
-            missing: &[],
-            removed: &[2],
-            changed: &[(3, "\\Flagged")],
-            uid_next: 6,
-        },
+        Expect::next(6)
+            .added(&[4, 5])
+            .removed(&[2])
+            .changed(&[(3, "\\Flagged")]),
     );
 }
 
@@ -146,13 +162,9 @@ fn duplicate_answers_collapse_last_wins() {
         &cache,
         Strategy::Qresync,
         answer,
-        Expect {
-            added: &[3],
-            missing: &[],
-            removed: &[],
-            changed: &[(1, "\\Flagged \\Seen")],
-            uid_next: 4,
-        },
+        Expect::next(4)
+            .added(&[3])
+            .changed(&[(1, "\\Flagged \\Seen")]),
     );
 }
 
@@ -180,13 +192,7 @@ fn condstore_removal_needs_a_uid_listing() {
         &cache,
         Strategy::Condstore,
         listed,
-        Expect {
-            added: &[4],
-            missing: &[],
-            removed: &[2],
-            changed: &[],
-            uid_next: 5,
-        },
+        Expect::next(5).added(&[4]).removed(&[2]),
     );
 }
 
@@ -202,13 +208,7 @@ fn condstore_count_match_means_no_removal() {
         &cache,
         Strategy::Condstore,
         answer,
-        Expect {
-            added: &[],
-            missing: &[],
-            removed: &[],
-            changed: &[(2, "\\Seen")],
-            uid_next: 3,
-        },
+        Expect::next(3).changed(&[(2, "\\Seen")]),
     );
 }
 
@@ -227,13 +227,10 @@ fn uid_flags_method_derives_changes_and_removals_with_gaps() {
         &cache,
         Strategy::UidFlags,
         answer,
-        Expect {
-            added: &[12, 20],
-            missing: &[],
-            removed: &[5],
-            changed: &[(9, "\\Answered \\Seen")],
-            uid_next: 21,
-        },
+        Expect::next(21)
+            .added(&[12, 20])
+            .removed(&[5])
+            .changed(&[(9, "\\Answered \\Seen")]),
     );
 }
 
@@ -251,13 +248,7 @@ fn server_omitting_uidnext_derives_it() {
         &cache,
         Strategy::UidFlags,
         answer,
-        Expect {
-            added: &[9],
-            missing: &[],
-            removed: &[],
-            changed: &[],
-            uid_next: 10,
-        },
+        Expect::next(10).added(&[9]),
     );
     // And a UIDNEXT that went backwards is not believed.
     let cache = local(&[(1, "")], 50, None);
@@ -267,18 +258,7 @@ fn server_omitting_uidnext_derives_it() {
         all_uids: Some(uids(&[1])),
         ..Default::default()
     };
-    check(
-        &cache,
-        Strategy::UidFlags,
-        answer,
-        Expect {
-            added: &[],
-            missing: &[],
-            removed: &[],
-            changed: &[],
-            uid_next: 50,
-        },
-    );
+    check(&cache, Strategy::UidFlags, answer, Expect::next(50));
 }
 
 #[test]
@@ -295,13 +275,7 @@ fn a_hole_in_the_cache_is_filled() {
         &cache,
         Strategy::UidFlags,
         answer,
-        Expect {
-            added: &[3],
-            missing: &[3],
-            removed: &[],
-            changed: &[],
-            uid_next: 6,
-        },
+        Expect::next(6).added(&[3]).missing(&[3]),
     );
 }
 
@@ -407,13 +381,7 @@ fn everything_really_deleted_elsewhere_is_applied() {
         &cache,
         Strategy::Qresync,
         answer,
-        Expect {
-            added: &[],
-            missing: &[],
-            removed: &[1, 2],
-            changed: &[],
-            uid_next: 3,
-        },
+        Expect::next(3).removed(&[1, 2]),
     );
 }
 

@@ -45,7 +45,6 @@ pub fn ok(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Asserts a failure with exactly one line on stderr, and returns it.
 /// Starts `tern` with `args` on the profile in `data` (stdin closed), its output as asked.
 pub fn spawn_tern(
     data: &Path,
@@ -67,9 +66,14 @@ pub fn spawn_tern(
         .expect("tern starts")
 }
 
+/// Runs `tern` (which must succeed, stdin closed) and returns its output.
+pub fn run(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    ok(&tern(data, args, env, None))
+}
+
 /// Runs `tern` (which must succeed) and reads its output as JSON.
 pub fn json<T: serde::de::DeserializeOwned>(data: &Path, args: &[&str], env: &[(&str, &str)]) -> T {
-    let output = ok(&tern(data, args, env, None));
+    let output = run(data, args, env);
     serde_json::from_str(&output).unwrap_or_else(|error| panic!("not JSON ({error}): {output}"))
 }
 

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use super::transcript::Transcript;
@@ -75,40 +76,33 @@ impl RecordingProxy {
 }
 
 async fn relay(client: TcpStream, server: TcpStream, recorded: Arc<Mutex<Recorded>>) {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let upstream_record = recorded.clone();
-    let upstream = async move {
-        let mut buffer = vec![0u8; 64 << 10];
-        loop {
-            let read = match client_read.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(read) => read,
-            };
-            if let Ok(mut recorded) = upstream_record.lock() {
-                recorded.client.extend_from_slice(&buffer[..read]);
-            }
-            if server_write.write_all(&buffer[..read]).await.is_err() {
-                break;
-            }
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    tokio::join!(
+        pump(client_read, server_write, &recorded, |r| &mut r.client),
+        pump(server_read, client_write, &recorded, |r| &mut r.server),
+    );
+}
+
+/// Copies one direction until either side closes, appending what passes to `side` of the record.
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    recorded: &Mutex<Recorded>,
+    side: fn(&mut Recorded) -> &mut Vec<u8>,
+) {
+    let mut buffer = vec![0u8; 64 << 10];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        if let Ok(mut recorded) = recorded.lock() {
+            side(&mut recorded).extend_from_slice(&buffer[..read]);
         }
-        let _ = server_write.shutdown().await;
-    };
-    let downstream = async move {
-        let mut buffer = vec![0u8; 64 << 10];
-        loop {
-            let read = match server_read.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(read) => read,
-            };
-            if let Ok(mut recorded) = recorded.lock() {
-                recorded.server.extend_from_slice(&buffer[..read]);
-            }
-            if client_write.write_all(&buffer[..read]).await.is_err() {
-                break;
-            }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            break;
         }
-        let _ = client_write.shutdown().await;
-    };
-    tokio::join!(upstream, downstream);
+    }
+    let _ = to.shutdown().await;
 }
