@@ -8,7 +8,7 @@ use mail_message::Draft;
 
 use crate::core_handle::Core;
 use crate::error::Result;
-use crate::identity::identity;
+use crate::identity::{identity, signature};
 use crate::reading::Reading;
 use crate::store_access::with_store;
 
@@ -68,6 +68,14 @@ fn merge_suggestions(
     all
 }
 
+/// What a new message starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftStart {
+    New,
+    Reply { folder: String, uid: u64, all: bool },
+    Forward { folder: String, uid: u64 },
+}
+
 pub(crate) struct Compose {
     core: Arc<Core>,
     reading: Arc<Reading>,
@@ -78,8 +86,26 @@ impl Compose {
         Compose { core, reading }
     }
 
+    /// The draft a message starts as: from the account, with its signature under the room
+    /// for the person's words (when `signed`) and above a quote or forwarded message.
+    pub(crate) async fn start_draft(&self, start: &DraftStart, signed: bool) -> Result<Draft> {
+        let mut draft = match start {
+            DraftStart::New => Draft {
+                from: Some(identity(&self.core)?),
+                ..Draft::default()
+            },
+            DraftStart::Reply { folder, uid, all } => self.reply_draft(folder, *uid, *all).await?,
+            DraftStart::Forward { folder, uid } => self.forward_draft(folder, *uid).await?,
+        };
+        if signed {
+            let signature = signature(&self.core)?;
+            draft.text = mail_message::signed(&draft.text, signature.as_deref());
+        }
+        Ok(draft)
+    }
+
     /// A reply (or reply-all) to a cached or fetchable message, to edit and queue.
-    pub(crate) async fn reply_draft(&self, folder: &str, uid: u64, all: bool) -> Result<Draft> {
+    async fn reply_draft(&self, folder: &str, uid: u64, all: bool) -> Result<Draft> {
         let folder = self.core.cached_folder(folder)?;
         let message = self.reading.raw_message(&folder, uid).await?;
         let view = mail_message::parse_message(&message.raw);
@@ -91,7 +117,7 @@ impl Compose {
     }
 
     /// A forward of a message (its text inline, its attachments attached), to address.
-    pub(crate) async fn forward_draft(&self, folder: &str, uid: u64) -> Result<Draft> {
+    async fn forward_draft(&self, folder: &str, uid: u64) -> Result<Draft> {
         let folder = self.core.cached_folder(folder)?;
         let message = self.reading.raw_message(&folder, uid).await?;
         let view = mail_message::parse_message(&message.raw);

@@ -16,7 +16,7 @@ use mail_sync::Strategy;
 use crate::account::Password;
 use crate::actions::{Action, ActionReport, Actions, ReplayReport};
 use crate::announcing::Announcing;
-use crate::compose::Compose;
+use crate::compose::{Compose, DraftStart};
 use crate::connection::ImapConnection;
 use crate::core_handle::Core;
 use crate::drafts::Drafts;
@@ -265,14 +265,11 @@ impl Engine {
         identity::smtp_server(&self.core)
     }
 
-    /// A reply (or reply-all) to a cached or fetchable message, to edit and queue.
-    pub async fn reply_draft(&self, folder: &str, uid: u64, all: bool) -> Result<Draft> {
-        self.compose.reply_draft(folder, uid, all).await
-    }
-
-    /// A forward of a message (its text inline, its attachments attached), to address.
-    pub async fn forward_draft(&self, folder: &str, uid: u64) -> Result<Draft> {
-        self.compose.forward_draft(folder, uid).await
+    /// The draft a new message, reply, reply-all or forward starts as (from the account;
+    /// its signature under the room for the person's words and above any quote when
+    /// `signed`).
+    pub async fn start_draft(&self, start: &DraftStart, signed: bool) -> Result<Draft> {
+        self.compose.start_draft(start, signed).await
     }
 
     /// Addresses from the cache for completing To/Cc/Bcc, most frequent first.

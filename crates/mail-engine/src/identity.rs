@@ -11,10 +11,16 @@ use crate::store_access::with_store;
 pub(crate) fn identity(core: &Core) -> Result<Address> {
     let account = core.account();
     let name = with_store(core.store(), |store| store.display_name(account.id))?;
-    Ok(Address {
-        name: name.unwrap_or_default(),
-        address: account.email.clone(),
-    })
+    Ok(Address::new(
+        name.unwrap_or_default(),
+        account.email.clone(),
+    ))
+}
+
+/// The account's signature, if it has one.
+pub(crate) fn signature(core: &Core) -> Result<Option<String>> {
+    let account = core.account().id;
+    with_store(core.store(), |store| store.signature(account))
 }
 
 /// The account's SMTP server, or a clear error when none is set.

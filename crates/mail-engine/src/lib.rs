@@ -47,6 +47,7 @@ mod watch;
 
 pub use account::{ConnectSettings, Password};
 pub use actions::{action_name, Action, ActionReport, ReplayReport};
+pub use compose::DraftStart;
 pub use connection::{
     panic_is_contained, FlagOperation, Idle, ImapConnection, Push, SearchBound, SelectMode,
     Selected, Timeouts,

@@ -13,6 +13,7 @@ mod list_headers;
 mod mailto;
 mod reply;
 mod sanitize;
+mod signature;
 mod threads;
 mod view;
 
@@ -29,6 +30,7 @@ pub use reply::{
     reply_draft, reply_recipients, reply_subject, thread_headers,
 };
 pub use sanitize::{sanitize_html, text_to_html, InlineImage, SafeHtml, MAX_INLINED_BYTES};
+pub use signature::{signed, SIGNATURE_SEPARATOR};
 pub use threads::{base_subject, thread, ThreadInput};
 pub use view::{
     attachment_bytes, decode_part, inline_images, inline_parts, locate_placeholders, parse_message,

@@ -4,6 +4,8 @@
 //! writing `Store` per database (WAL mode lets readers in other processes, like a second `tern`,
 //! read meanwhile).
 
+mod account_profile;
+mod account_removal;
 mod accounts;
 mod bodies;
 mod damage;
@@ -23,7 +25,9 @@ mod salvage;
 mod search;
 mod store;
 mod sync_state;
+mod unified;
 
+pub use account_removal::WaitingChanges;
 pub use accounts::{Account, AccountId, NewAccount, PasswordSource, Security};
 pub use bodies::MissingBody;
 pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};
@@ -43,3 +47,4 @@ pub use salvage::{salvage, Cell, LocalData, Restored, SalvagedAction};
 pub use search::{fts_query, SearchHit, ThreadRow};
 pub use store::{take_cache_alone, Store, DATABASE_FILE};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
+pub use unified::UnifiedSummary;

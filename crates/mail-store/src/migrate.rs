@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_restored_actions.sql",
         include_str!("../../../migrations/0010_restored_actions.sql"),
     ),
+    (
+        "0011_account_signature.sql",
+        include_str!("../../../migrations/0011_account_signature.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

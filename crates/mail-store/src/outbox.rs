@@ -524,36 +524,6 @@ impl Store {
             .optional()
             .context("Reading the SMTP server")
     }
-
-    /// The name put in From (None: the address alone).
-    pub fn set_display_name(
-        &mut self,
-        account: AccountId,
-        name: Option<&str>,
-    ) -> anyhow::Result<()> {
-        self.conn
-            .execute(
-                "UPDATE accounts SET display_name = ?2 WHERE id = ?1",
-                params![
-                    account.0,
-                    name.map(str::trim).filter(|name| !name.is_empty())
-                ],
-            )
-            .context("Saving the display name")?;
-        Ok(())
-    }
-
-    pub fn display_name(&self, account: AccountId) -> anyhow::Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT display_name FROM accounts WHERE id = ?1",
-                [account.0],
-                |row| row.get(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .context("Reading the display name")
-    }
 }
 
 /// An address seen in the cache, for completing To/Cc/Bcc.

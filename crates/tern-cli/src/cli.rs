@@ -25,7 +25,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add or list accounts.
+    /// Add, list, edit or remove accounts.
     #[command(subcommand)]
     Account(AccountCommand),
     /// The account's folders with role, total and unread counts (from the cache).
@@ -168,10 +168,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// A folder's newest messages, from the cache only (works offline).
+    /// A folder's newest messages, from the cache only (works offline); with --unified,
+    /// every account's INBOX merged.
     List {
-        #[arg(long, value_name = "NAME")]
-        folder: String,
+        #[arg(long, value_name = "NAME", required_unless_present = "unified")]
+        folder: Option<String>,
+        /// Every account's INBOX merged, newest first (each row names its account).
+        #[arg(long, conflicts_with = "folder")]
+        unified: bool,
         /// How many messages.
         #[arg(long, default_value_t = 50)]
         limit: u32,
@@ -217,6 +221,9 @@ pub struct SendArgs {
     /// Forward this message (with --folder): its text inline, its attachments attached.
     #[arg(long, value_name = "U", requires = "folder")]
     pub forward_uid: Option<u64>,
+    /// Leave the account's signature out.
+    #[arg(long)]
+    pub no_signature: bool,
     /// The folder of --reply-uid / --forward-uid.
     #[arg(long, value_name = "NAME")]
     pub folder: Option<String>,
@@ -322,6 +329,33 @@ pub enum AccountCommand {
     },
     /// Set the account's SMTP (sending) server and the name shown in From.
     Smtp(AccountSmtp),
+    /// Set the signature put under new messages and above quotes in replies.
+    Signature(AccountSignature),
+    /// Remove an account: its cached mail, drafts, queued changes and keyring entry. With
+    /// changes not yet on the server or unsent mail, it refuses and names them (--force
+    /// removes anyway).
+    Remove {
+        /// The account's address.
+        email: String,
+        /// Remove even with changes or mail that exist only here.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, ClapArgs)]
+#[group(required = true, multiple = false)]
+pub struct AccountSignature {
+    /// The signature's text (`\n` for a line break is not interpreted: use --file for
+    /// several lines).
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Read the signature from a file (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// No signature.
+    #[arg(long)]
+    pub none: bool,
 }
 
 #[derive(Debug, ClapArgs)]

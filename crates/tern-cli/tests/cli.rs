@@ -242,30 +242,6 @@ fn two_accounts_need_a_choice() {
     assert_eq!(list.as_array().expect("array").len(), 3);
 }
 
-/// Runs a shell script inside a private D-Bus session with an unlocked gnome-keyring.
-fn in_keyring_session(script: &str) -> Output {
-    let home = tempfile::tempdir().expect("home");
-    let full = format!(
-        r#"set -e
-eval "$(printf %s keyring-pw | gnome-keyring-daemon --unlock --components=secrets --daemonize)" >/dev/null
-for i in $(seq 1 200); do
-  dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
-  sleep 0.05
-done
-{script}"#
-    );
-    Command::new("dbus-run-session")
-        .arg("--")
-        .arg("bash")
-        .arg("-c")
-        .arg(full)
-        .env("HOME", home.path())
-        .env("TERN", env!("CARGO_BIN_EXE_tern"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .output()
-        .expect("dbus-run-session runs")
-}
-
 #[test]
 fn the_password_lives_in_the_os_keyring_and_nowhere_else() {
     let server = Dovecot::start().expect("dovecot");
@@ -280,7 +256,7 @@ echo "stored=$(secret-tool lookup service tern username alice@tern.test)"
     );
     // Dovecot's alice has password alice-pw; use it through the keyring for a real login.
     let real = script.replace("kr-secret-Pw1", "alice-pw");
-    let output = in_keyring_session(&real);
+    let output = common::in_keyring_session(&real);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -209,6 +209,11 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
         || delivered(&setup.dovecot, "alice", "INBOX", answer_id) == 1,
     );
     let uid = synced_uid(data, "INBOX", "Re: Lunch?");
+    common::run(
+        data,
+        &["account", "signature", "--text", "Alice at Tern"],
+        &[],
+    );
     let reply = send_json(
         data,
         &[
@@ -242,6 +247,19 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
     assert!(raw.contains("Hello from the test."), "{raw}");
     assert!(raw.contains("> Yes, at noon."), "quoted: {raw}");
     assert!(raw.contains("Bob <bob@tern.test> wrote:"), "{raw}");
+    // The signature: under the words, above the quote, after the "-- " line.
+    let position = |what: &str| {
+        raw.find(what)
+            .unwrap_or_else(|| panic!("no {what:?} in {raw}"))
+    };
+    let separator = raw
+        .find("\r\n-- \r\n")
+        .or_else(|| raw.find("\n-- \n"))
+        .or_else(|| raw.find("--=20"))
+        .unwrap_or_else(|| panic!("no signature separator in {raw}"));
+    assert!(position("Hello from the test.") < separator, "{raw}");
+    assert!(separator < position("Alice at Tern"), "{raw}");
+    assert!(position("Alice at Tern") < position("wrote:"), "{raw}");
 
     // Forwarding the first message from Sent keeps its attachment.
     let lunch = synced_uid(data, "Sent", "Lunch?");
@@ -256,6 +274,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
             "carol@tern.test",
             "--body-file",
             "-",
+            "--no-signature",
         ],
     );
     went_out(data, &forward);
@@ -271,6 +290,7 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
         "attachment kept: {raw}"
     );
     assert!(raw.contains("line one"), "{raw}");
+    assert!(!raw.contains("Alice at Tern"), "--no-signature: {raw}");
 }
 
 #[test]

@@ -7,14 +7,18 @@ mod logging;
 mod password;
 mod providers;
 mod rebuild;
+mod removal;
 mod setup;
 mod setup_rules;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
 pub use logging::init_logging;
-pub use password::{password_for, store_in_keyring, KeyringError, KEYRING_SERVICE};
+pub use password::{
+    forget_in_keyring, password_for, store_in_keyring, KeyringError, KEYRING_SERVICE,
+};
 pub use providers::{provider_for, Provider};
 pub use rebuild::{rebuild_cache, Rebuilt};
+pub use removal::{remove_account, RemoveRefused};
 pub use setup::{add_account, check_settings, plan, AccountSetup};
 pub use setup_rules::{
     plan_account, plan_smtp, AccountPlan, AccountRequest, SetupRefused, SmtpChoice, SmtpRequest,

@@ -80,6 +80,22 @@ pub async fn store_in_keyring(email: &str, password: &Password) -> anyhow::Resul
     Ok(())
 }
 
+/// Removes the account's password from the OS keyring (nothing there is not an error).
+pub async fn forget_in_keyring(email: &str) -> anyhow::Result<()> {
+    let email = email.to_string();
+    tokio::task::spawn_blocking(move || {
+        match keyring::Entry::new(KEYRING_SERVICE, &email)
+            .and_then(|entry| entry.delete_credential())
+        {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(error) => Err(keyring_error(error, &email)),
+        }
+    })
+    .await
+    .context("The keyring task failed")??;
+    Ok(())
+}
+
 fn keyring_error(error: keyring::Error, email: &str) -> KeyringError {
     let email = email.to_string();
     match error {

@@ -1,6 +1,7 @@
 //! Writing mail: start a new message, reply, reply-all or forward; send it (to the outbox,
 //! which the session drains); the outbox; address completion.
 
+use mail_engine::DraftStart;
 use mail_message::Draft;
 use mail_store::{DraftId, OutboxId};
 use tauri::State;
@@ -24,19 +25,22 @@ pub async fn compose(
             .zip(uid)
             .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "Which message? (folder and uid)"))
     };
-    let draft = match kind {
-        ComposeKind::New => Draft::default(),
+    let start = match kind {
+        ComposeKind::New => DraftStart::New,
         ComposeKind::Reply | ComposeKind::ReplyAll => {
             let (folder, uid) = source()?;
-            engine
-                .reply_draft(&folder, uid, kind == ComposeKind::ReplyAll)
-                .await?
+            DraftStart::Reply {
+                folder,
+                uid,
+                all: kind == ComposeKind::ReplyAll,
+            }
         }
         ComposeKind::Forward => {
             let (folder, uid) = source()?;
-            engine.forward_draft(&folder, uid).await?
+            DraftStart::Forward { folder, uid }
         }
     };
+    let draft = engine.start_draft(&start, true).await?;
     Ok(draft.into())
 }
 

@@ -397,6 +397,7 @@ fn cached_counts_follow_every_change() {
     );
 }
 
+mod accounts;
 mod bodies;
 mod outbox;
 mod pending;

@@ -1,4 +1,4 @@
-//! `tern account add`, `tern account list` and `tern account smtp`.
+//! `tern account add`, `list`, `smtp`, `signature` and `remove`.
 
 use crate::output::{say, say_err};
 
@@ -7,7 +7,7 @@ use mail_engine::Password;
 use mail_store::{PasswordSource, Security};
 use serde::Serialize;
 
-use crate::cli::{AccountAdd, AccountSmtp, SecurityArg};
+use crate::cli::{AccountAdd, AccountSignature, AccountSmtp, SecurityArg};
 use tern_profile::{add_account, plan_smtp, AccountRequest, AccountSetup, SmtpChoice, SmtpRequest};
 
 use crate::context::Target;
@@ -128,6 +128,8 @@ struct AccountJson {
     smtp_security: Option<&'static str>,
     /// The SMTP server files sent mail itself (no copy appended).
     smtp_saves_sent: Option<bool>,
+    /// The signature (null: none).
+    signature: Option<String>,
 }
 
 pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
@@ -136,8 +138,10 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
     for account in store.accounts()? {
         let smtp = store.smtp_server(account.id)?;
         let name = store.display_name(account.id)?;
+        let signature = store.signature(account.id)?;
         accounts.push(AccountJson {
             name,
+            signature,
             smtp_host: smtp.as_ref().map(|server| server.host.clone()),
             smtp_port: smtp.as_ref().map(|server| server.port),
             smtp_security: smtp.as_ref().map(|server| server.security.as_str()),
@@ -166,6 +170,41 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
             account.user,
             account.password_source
         );
+    }
+    Ok(())
+}
+
+/// `tern account signature`: sets (or clears) the signature of the chosen account.
+pub fn signature(target: &Target, signature: AccountSignature) -> anyhow::Result<()> {
+    let (mut store, account) = target.cached()?;
+    let text = match (&signature.text, &signature.file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => Some(crate::commands::send::read_text(path)?),
+        (None, None) => None,
+    };
+    store.set_signature(account.id, text.as_deref())?;
+    match store.signature(account.id)? {
+        Some(saved) => say_err!(
+            "{} signs with {} line(s)",
+            account.email,
+            saved.lines().count()
+        ),
+        None => say_err!("{} has no signature", account.email),
+    }
+    Ok(())
+}
+
+/// `tern account remove EMAIL [--force]`.
+pub async fn remove(target: &Target, email: &str, force: bool) -> anyhow::Result<()> {
+    let mut store = target.store()?;
+    let account = store
+        .account_by_email(email)?
+        .with_context(|| format!("No account {email} in this profile"))?;
+    let lost = tern_profile::remove_account(&mut store, &account, force).await?;
+    if lost.is_empty() {
+        say_err!("Removed {}", account.email);
+    } else {
+        say_err!("Removed {} with {}", account.email, lost.describe());
     }
     Ok(())
 }

@@ -26,6 +26,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Add(add)) => account::add(&target, add).await,
         Command::Account(AccountCommand::List { json }) => account::list(&target, json),
         Command::Account(AccountCommand::Smtp(smtp)) => account::smtp(&target, smtp),
+        Command::Account(AccountCommand::Signature(signature)) => {
+            account::signature(&target, signature)
+        }
+        Command::Account(AccountCommand::Remove { email, force }) => {
+            account::remove(&target, &email, force).await
+        }
         Command::Send(send) => send::run(&target, send).await,
         Command::Outbox {
             flush,
@@ -94,8 +100,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Pending { json } => pending::run(&target, json),
         Command::List {
             folder,
+            unified,
             limit,
             json,
-        } => list::run(&target, &folder, limit, json),
+        } => match folder {
+            Some(folder) if !unified => list::run(&target, &folder, limit, json),
+            _ => list::unified(&target, limit, json),
+        },
     }
 }

@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mail_engine::SendOutcome;
-use mail_message::{parse_address_list, Address, Draft, OutgoingAttachment};
+use mail_engine::{DraftStart, SendOutcome};
+use mail_message::{parse_address_list, Address, OutgoingAttachment};
 use serde::Serialize;
 
 use crate::cli::SendArgs;
@@ -36,12 +36,12 @@ fn addresses(values: &[String]) -> anyhow::Result<Vec<Address>> {
     Ok(all)
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
+pub(crate) fn read_text(path: &Path) -> anyhow::Result<String> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .context("Reading the body from standard input")?;
+            .context("Reading standard input")?;
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("Reading {}", path.display()))
@@ -97,12 +97,17 @@ pub async fn run(target: &Target, args: SendArgs) -> anyhow::Result<()> {
         Some(path) => read_text(path)?,
         None => String::new(),
     };
-    let mut draft = match (args.reply_uid, args.forward_uid, args.folder.as_deref()) {
-        (Some(uid), _, Some(folder)) => engine.reply_draft(folder, uid, args.all).await?,
-        (_, Some(uid), Some(folder)) => engine.forward_draft(folder, uid).await?,
-        _ => Draft::default(),
+    let start = match (args.reply_uid, args.forward_uid, args.folder.clone()) {
+        (Some(uid), _, Some(folder)) => DraftStart::Reply {
+            folder,
+            uid,
+            all: args.all,
+        },
+        (_, Some(uid), Some(folder)) => DraftStart::Forward { folder, uid },
+        _ => DraftStart::New,
     };
-    // The person's text goes above the quote (or the forwarded message).
+    let mut draft = engine.start_draft(&start, !args.no_signature).await?;
+    // The person's text goes above the signature and the quote (or the forwarded message).
     draft.text = format!("{}{}", body, draft.text);
     draft.to.extend(addresses(&args.to)?);
     draft.cc.extend(addresses(&args.cc)?);

@@ -139,3 +139,27 @@ pub fn add_user(
 pub fn add_alice(data: &Path, imap_port: u16, extra: &[&str]) -> Output {
     add_user(data, "alice", imap_port, extra, &ALICE_PW)
 }
+
+/// Runs a shell script inside a private D-Bus session with an unlocked gnome-keyring.
+pub fn in_keyring_session(script: &str) -> Output {
+    let home = tempfile::tempdir().expect("home");
+    let full = format!(
+        r#"set -e
+eval "$(printf %s keyring-pw | gnome-keyring-daemon --unlock --components=secrets --daemonize)" >/dev/null
+for i in $(seq 1 200); do
+  dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.05
+done
+{script}"#
+    );
+    Command::new("dbus-run-session")
+        .arg("--")
+        .arg("bash")
+        .arg("-c")
+        .arg(full)
+        .env("HOME", home.path())
+        .env("TERN", env!("CARGO_BIN_EXE_tern"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .expect("dbus-run-session runs")
+}

@@ -1,0 +1,102 @@
+//! The unified inbox: every account's INBOX merged newest first, each row with its account
+//! and folder. Each inbox is read through its own arrival index, so a page costs
+//! O(accounts x (offset + limit)), never a sort of every cached message.
+
+use anyhow::Context;
+use mail_sync::Flags;
+use rusqlite::params_from_iter;
+
+use crate::{AccountId, FolderId, MessageSummary, Store};
+
+/// A row of the unified inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnifiedSummary {
+    pub account: AccountId,
+    /// The account's address.
+    pub email: String,
+    pub folder: FolderId,
+    /// The inbox's name on its server (usually `INBOX`).
+    pub folder_name: String,
+    pub message: MessageSummary,
+}
+
+impl Store {
+    /// `limit` rows of the unified inbox from position `offset` (newest first by arrival;
+    /// ties by account, then UID, newest first).
+    pub fn unified_inbox(&self, offset: u32, limit: u32) -> anyhow::Result<Vec<UnifiedSummary>> {
+        let inboxes: Vec<i64> = {
+            let mut statement = self
+                .conn
+                .prepare_cached("SELECT id FROM folders WHERE role = 'inbox' ORDER BY account_id")
+                .context("Finding the inboxes")?;
+            let rows = statement
+                .query_map([], |row| row.get(0))
+                .context("Finding the inboxes")?;
+            rows.collect::<rusqlite::Result<_>>()
+                .context("Finding the inboxes")?
+        };
+        if inboxes.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let window = i64::from(offset) + i64::from(limit);
+        // One index-ordered, limited read per inbox, merged.
+        let per_inbox =
+            "SELECT * FROM (SELECT m.folder_id, m.uid, m.subject, m.from_name, m.from_address,
+                                coalesce(m.date, m.internal_date), m.flags, m.message_id,
+                                m.attachments, m.internal_date
+                         FROM messages m WHERE m.folder_id = ?
+                         ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?)";
+        let sql = format!(
+            "SELECT u.*, f.account_id, a.email, f.name FROM ({}) u
+             JOIN folders f ON f.id = u.folder_id JOIN accounts a ON a.id = f.account_id
+             ORDER BY u.internal_date DESC, f.account_id, u.uid DESC LIMIT ? OFFSET ?",
+            vec![per_inbox; inboxes.len()].join(" UNION ALL ")
+        );
+        let mut values: Vec<i64> = Vec::with_capacity(inboxes.len() * 2 + 2);
+        for inbox in &inboxes {
+            values.extend([*inbox, window]);
+        }
+        values.extend([i64::from(limit), i64::from(offset)]);
+        let mut statement = self
+            .conn
+            .prepare(&sql)
+            .context("Preparing the unified inbox")?;
+        let rows = statement
+            .query_map(params_from_iter(values), |row| {
+                let uid: i64 = row.get(1)?;
+                let flags: String = row.get(6)?;
+                Ok(UnifiedSummary {
+                    folder: FolderId(row.get(0)?),
+                    account: AccountId(row.get(10)?),
+                    email: row.get(11)?,
+                    folder_name: row.get(12)?,
+                    message: MessageSummary {
+                        uid: uid as u64,
+                        subject: row.get(2)?,
+                        from_name: row.get(3)?,
+                        from_address: row.get(4)?,
+                        date: row.get(5)?,
+                        flags: Flags::parse_stored(&flags),
+                        message_id: row.get(7)?,
+                        attachments: row.get(8)?,
+                    },
+                })
+            })
+            .context("Reading the unified inbox")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("Reading the unified inbox")
+    }
+
+    /// Unread messages in every account's INBOX.
+    pub fn unified_unread(&self) -> anyhow::Result<usize> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT coalesce(sum(unread), 0) FROM folders WHERE role = 'inbox'",
+                [],
+                |row| row.get(0),
+            )
+            .context("Counting unread mail in the inboxes")?;
+        Ok(count.max(0) as usize)
+    }
+}
