@@ -6,6 +6,7 @@ pub mod account;
 pub mod dovecot;
 pub mod fake_imap;
 pub mod hostile;
+pub mod internet;
 pub mod loopback;
 pub mod messages;
 pub mod postfix;
