@@ -66,5 +66,6 @@ pub use reading::{
 pub use smtp::{submit, Envelope, Submission, SubmitError};
 pub use structure::{read_structure, RemotePart, Structure};
 pub use sync::{NewMessage, SyncReport};
+pub use tls::client_config as tls_client_config;
 pub use transport::is_loopback_host;
 pub use watch::WatchSubscription;

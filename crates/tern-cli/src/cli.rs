@@ -331,6 +331,21 @@ pub enum AccountCommand {
     Smtp(AccountSmtp),
     /// Set the signature put under new messages and above quotes in replies.
     Signature(AccountSignature),
+    /// Find an address's servers (the provider table, autoconfig, MX, SRV, guesses) and
+    /// say where from and what was tried; sends no password anywhere.
+    Discover {
+        /// The address.
+        email: String,
+        /// Extra CA certificate(s) (PEM) to trust for autoconfig documents and guesses.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+        /// Also look for autoconfig documents over plain http.
+        #[arg(long)]
+        allow_http: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove an account: its cached mail, drafts, queued changes and keyring entry. With
     /// changes not yet on the server or unsent mail, it refuses and names them (--force
     /// removes anyway).
@@ -385,12 +400,22 @@ pub struct AccountSmtp {
 pub struct AccountAdd {
     #[arg(long, value_name = "ADDR")]
     pub email: String,
+    /// The IMAP server; without it, the servers are found from the address (the provider
+    /// table, autoconfig, MX, SRV, guesses) and shown before any password is sent.
     #[arg(long, value_name = "HOST")]
-    pub imap_host: String,
-    #[arg(long, value_name = "PORT")]
+    pub imap_host: Option<String>,
+    #[arg(long, value_name = "PORT", requires = "imap_host")]
     pub imap_port: Option<u16>,
-    #[arg(long, value_enum, default_value_t = SecurityArg::Tls)]
-    pub security: SecurityArg,
+    /// Default: tls.
+    #[arg(long, value_enum, requires = "imap_host")]
+    pub security: Option<SecurityArg>,
+    /// Use the servers found from the address without asking.
+    #[arg(long, conflicts_with = "imap_host")]
+    pub yes: bool,
+    /// Also look for autoconfig documents over plain http (their settings are shown, never
+    /// used with a password).
+    #[arg(long, conflicts_with = "imap_host")]
+    pub allow_http: bool,
     /// Login name (default: the email address).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,

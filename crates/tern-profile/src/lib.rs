@@ -3,23 +3,25 @@
 //! the OS keyring (service `tern`, user = email), so an account added by one shows in the other.
 
 mod data_dir;
+mod discovery;
 mod logging;
 mod password;
-mod providers;
 mod rebuild;
 mod removal;
 mod setup;
 mod setup_rules;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
+pub use discovery::{discover_servers, store_security, DNS_SERVERS_VARIABLE};
 pub use logging::init_logging;
+pub use mail_discover::{provider_for, Discovery, Found, Provider, SignIn, Source};
 pub use password::{
     forget_in_keyring, password_for, store_in_keyring, KeyringError, KEYRING_SERVICE,
 };
-pub use providers::{provider_for, Provider};
 pub use rebuild::{rebuild_cache, Rebuilt};
 pub use removal::{remove_account, RemoveRefused};
 pub use setup::{add_account, check_settings, plan, AccountSetup};
 pub use setup_rules::{
-    plan_account, plan_smtp, AccountPlan, AccountRequest, SetupRefused, SmtpChoice, SmtpRequest,
+    plan_account, plan_smtp, request_from_found, AccountPlan, AccountRequest, SetupRefused,
+    SmtpChoice, SmtpRequest,
 };

@@ -25,7 +25,7 @@ impl From<SetupRefused> for EngineError {
     fn from(refused: SetupRefused) -> Self {
         let kind = match refused {
             SetupRefused::Invalid(_) => ErrorKind::Other,
-            SetupRefused::Plaintext(_) => ErrorKind::Policy,
+            SetupRefused::Plaintext(_) | SetupRefused::Untrusted(_) => ErrorKind::Policy,
         };
         EngineError::new(kind, refused.to_string())
     }

@@ -6,7 +6,9 @@
 use mail_engine::{is_loopback_host, Password};
 use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
 
-use crate::providers::provider_for;
+use mail_discover::{provider_for, Found, Provider, SignIn};
+
+use crate::discovery::store_security;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -69,6 +71,9 @@ pub enum SetupRefused {
     /// Plaintext to a remote host: the password would cross the network unencrypted.
     #[error("{0}")]
     Plaintext(String),
+    /// Settings from a source that cannot be trusted with a password.
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// Applies the rules to `request` (with `password`, which must not be empty).
@@ -99,7 +104,9 @@ pub fn plan_account(
     };
     let smtp = match &request.smtp {
         SmtpChoice::None => None,
-        SmtpChoice::ProviderDefault => provider_for(&email).map(|provider| provider.smtp_server()),
+        SmtpChoice::ProviderDefault => {
+            provider_for(&email).map(|provider| provider_smtp(&provider))
+        }
         SmtpChoice::Server(server) => Some(plan_smtp(&email, server, request.allow_plaintext)?),
     };
     Ok(AccountPlan {
@@ -162,6 +169,66 @@ pub fn plan_smtp(
             .map(str::to_string),
         allow_plaintext,
         saves_sent,
+    })
+}
+
+/// The SMTP server a new account of a table provider gets.
+fn provider_smtp(provider: &Provider) -> SmtpServer {
+    SmtpServer {
+        host: provider.smtp_host.to_string(),
+        port: provider.smtp_port,
+        security: store_security(provider.smtp_security),
+        username: None,
+        allow_plaintext: false,
+        saves_sent: provider.smtp_saves_sent,
+    }
+}
+
+/// The request for servers discovery found for `email`, or why they cannot be used: found
+/// over plain http (anyone on the path could have written them), or signing in only with
+/// OAuth2 (not a password).
+pub fn request_from_found(
+    found: &Found,
+    email: &str,
+    password_source: PasswordSource,
+    ca_file: Option<std::path::PathBuf>,
+) -> Result<AccountRequest, SetupRefused> {
+    if !found.source.is_trustworthy() {
+        return Err(SetupRefused::Untrusted(
+            "These settings were read over plain http, which anyone on the way could have written: check them with the provider and give them with --imap-host (and --smtp-host) instead"
+                .to_string(),
+        ));
+    }
+    if let SignIn::OAuth2 {
+        app_password: false,
+        ..
+    } = found.sign_in
+    {
+        return Err(SetupRefused::Invalid(format!(
+            "{} accepts no password for IMAP: it signs in with OAuth2 only",
+            found.provider.as_deref().unwrap_or("This provider")
+        )));
+    }
+    Ok(AccountRequest {
+        email: email.trim().to_string(),
+        imap_host: found.imap.host.clone(),
+        imap_port: Some(found.imap.port),
+        security: store_security(found.imap.security),
+        username: Some(found.username.clone()),
+        ca_file,
+        allow_plaintext: false,
+        password_source,
+        smtp: match &found.smtp {
+            Some(server) => SmtpChoice::Server(SmtpRequest {
+                host: server.host.clone(),
+                port: Some(server.port),
+                security: store_security(server.security),
+                username: None,
+                saves_sent: Some(found.saves_sent),
+            }),
+            None => SmtpChoice::None,
+        },
+        name: None,
     })
 }
 
@@ -332,5 +399,82 @@ mod tests {
         assert!(plan.account.allow_plaintext);
         assert_eq!(plan.account.username, "ann");
         assert_eq!(plan.name.as_deref(), Some("Ann"));
+    }
+
+    fn found(source: mail_discover::Source, sign_in: SignIn) -> Found {
+        use mail_discover::{Security as S, Server};
+        Found {
+            provider: Some("Example".into()),
+            imap: Server::new("imap.example.org", 993, S::Tls),
+            smtp: Some(Server::new("smtp.example.org", 587, S::StartTls)),
+            username: "ann".into(),
+            sign_in,
+            saves_sent: true,
+            source,
+        }
+    }
+
+    /// What discovery found -> the request to set up, or the refusal.
+    #[test]
+    fn found_settings_become_requests_unless_untrusted_or_oauth2_only() {
+        use mail_discover::{Issuer, Source};
+        let https = Source::Autoconfig {
+            url: "https://autoconfig.example.org/mail/config-v1.1.xml".into(),
+        };
+        let http = Source::Autoconfig {
+            url: "http://autoconfig.example.org/mail/config-v1.1.xml".into(),
+        };
+        let cases: Vec<(Found, Result<(), &str>)> = vec![
+            (found(https.clone(), SignIn::Password), Ok(())),
+            (found(Source::Guess, SignIn::AppPassword), Ok(())),
+            (
+                found(
+                    Source::Table,
+                    SignIn::OAuth2 {
+                        issuer: Issuer::Google,
+                        app_password: true,
+                    },
+                ),
+                Ok(()),
+            ),
+            (found(http, SignIn::Password), Err("read over plain http")),
+            (
+                found(
+                    Source::MxProvider {
+                        mx: "x.mail.protection.outlook.com".into(),
+                    },
+                    SignIn::OAuth2 {
+                        issuer: Issuer::Microsoft,
+                        app_password: false,
+                    },
+                ),
+                Err("OAuth2 only"),
+            ),
+        ];
+        for (found, expected) in cases {
+            let got =
+                request_from_found(&found, " ann@example.org ", PasswordSource::Keyring, None);
+            match (got, expected) {
+                (Ok(request), Ok(())) => {
+                    assert_eq!(request.email, "ann@example.org");
+                    assert_eq!(request.imap_host, "imap.example.org");
+                    assert_eq!(request.imap_port, Some(993));
+                    assert_eq!(request.security, Security::Tls);
+                    assert_eq!(request.username.as_deref(), Some("ann"));
+                    let SmtpChoice::Server(smtp) = request.smtp else {
+                        panic!("an SMTP server")
+                    };
+                    assert_eq!(
+                        (smtp.host.as_str(), smtp.port),
+                        ("smtp.example.org", Some(587))
+                    );
+                    assert_eq!(smtp.saves_sent, Some(true));
+                }
+                (Err(refused), Err(text)) => {
+                    assert!(refused.to_string().contains(text), "{refused}")
+                }
+                (got, expected) => panic!("{found:?}: got {got:?}, expected {expected:?}"),
+            }
+        }
     }
 }

@@ -88,11 +88,11 @@ pub fn provider(email: String) -> Option<ProviderDto> {
         name: provider.name.to_string(),
         imap_host: provider.imap_host.to_string(),
         imap_port: provider.imap_port,
-        security: security_dto(provider.imap_security),
-        needs_app_password: provider.needs_app_password,
+        security: security_dto(tern_profile::store_security(provider.imap_security)),
+        needs_app_password: provider.needs_app_password(),
         smtp_host: provider.smtp_host.to_string(),
         smtp_port: provider.smtp_port,
-        smtp_security: security_dto(provider.smtp_security),
+        smtp_security: security_dto(tern_profile::store_security(provider.smtp_security)),
     })
 }
 

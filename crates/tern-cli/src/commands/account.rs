@@ -8,7 +8,10 @@ use mail_store::{PasswordSource, Security};
 use serde::Serialize;
 
 use crate::cli::{AccountAdd, AccountSignature, AccountSmtp, SecurityArg};
-use tern_profile::{add_account, plan_smtp, AccountRequest, AccountSetup, SmtpChoice, SmtpRequest};
+use tern_profile::{
+    add_account, plan_smtp, request_from_found, AccountRequest, AccountSetup, Discovery, Found,
+    SignIn, SmtpChoice, SmtpRequest, Source,
+};
 
 use crate::context::Target;
 use crate::output::print_json;
@@ -31,26 +34,20 @@ pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
         }
         None => (read_password_stdin()?, PasswordSource::Keyring),
     };
-    let request = AccountRequest {
-        email: add.email.clone(),
-        imap_host: add.imap_host.clone(),
-        imap_port: add.imap_port,
-        security: security_of(add.security),
-        username: add.user.clone(),
-        ca_file: add.ca_file.clone(),
-        allow_plaintext: add.allow_plaintext,
-        password_source,
-        smtp: match &add.smtp_host {
-            Some(host) => SmtpChoice::Server(SmtpRequest {
-                host: host.clone(),
-                port: add.smtp_port,
-                security: security_of(add.smtp_security),
-                username: add.smtp_user.clone(),
-                saves_sent: add.server_saves_sent.then_some(true),
-            }),
-            None => SmtpChoice::ProviderDefault,
+    let request = match &add.imap_host {
+        Some(imap_host) => AccountRequest {
+            email: add.email.clone(),
+            imap_host: imap_host.clone(),
+            imap_port: add.imap_port,
+            security: security_of(add.security.unwrap_or(SecurityArg::Tls)),
+            username: add.user.clone(),
+            ca_file: add.ca_file.clone(),
+            allow_plaintext: add.allow_plaintext,
+            password_source,
+            smtp: smtp_choice(&add),
+            name: add.name.clone(),
         },
-        name: add.name.clone(),
+        None => discovered_request(&add, password_source).await?,
     };
     // The rules first: a refused setting is said before the store is touched.
     tern_profile::plan(&request, &password)?;
@@ -81,6 +78,169 @@ pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
                 "; no SMTP server yet: `tern account smtp --host HOST` to send mail".to_string(),
         }
     );
+    Ok(())
+}
+
+/// The SMTP server the flags ask for (none: the provider's, for a known provider).
+fn smtp_choice(add: &AccountAdd) -> SmtpChoice {
+    match &add.smtp_host {
+        Some(host) => SmtpChoice::Server(SmtpRequest {
+            host: host.clone(),
+            port: add.smtp_port,
+            security: security_of(add.smtp_security),
+            username: add.smtp_user.clone(),
+            saves_sent: add.server_saves_sent.then_some(true),
+        }),
+        None => SmtpChoice::ProviderDefault,
+    }
+}
+
+/// Finds the servers of `add.email`, shows them, and (confirmed) makes the request; flags
+/// given beside (the user name, an SMTP server, the From name) override what was found.
+async fn discovered_request(
+    add: &AccountAdd,
+    password_source: PasswordSource,
+) -> anyhow::Result<AccountRequest> {
+    let discovery =
+        tern_profile::discover_servers(&add.email, add.ca_file.as_deref(), add.allow_http).await?;
+    let Some(found) = &discovery.found else {
+        for line in tried_lines(&discovery) {
+            say_err!("{line}");
+        }
+        anyhow::bail!(
+            "No servers found for {} (tried the above in {} ms); give them with --imap-host (and --smtp-host)",
+            add.email,
+            discovery.ms
+        );
+    };
+    for line in found_lines(found) {
+        say_err!("{line}");
+    }
+    let mut request = request_from_found(found, &add.email, password_source, add.ca_file.clone())
+        .map_err(mail_engine::EngineError::from)?;
+    if let Some(user) = &add.user {
+        request.username = Some(user.clone());
+    }
+    if add.smtp_host.is_some() {
+        request.smtp = smtp_choice(add);
+    }
+    request.name = add.name.clone();
+    request.allow_plaintext = add.allow_plaintext;
+    if !confirmed(add)? {
+        anyhow::bail!(
+            "Not added: run again with --yes to use these settings, or give them with --imap-host"
+        );
+    }
+    Ok(request)
+}
+
+/// Whether the person accepts the settings shown: `--yes`, or "y" at a terminal prompt
+/// (never when the password comes on standard input).
+fn confirmed(add: &AccountAdd) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if add.yes {
+        return Ok(true);
+    }
+    if add.password_stdin || !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("Use these settings? [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("Reading the answer")?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// What was found, in lines for a person.
+fn found_lines(found: &Found) -> Vec<String> {
+    let source = match &found.source {
+        Source::Table => "Tern's provider table".to_string(),
+        Source::Autoconfig { url } => format!("autoconfig {url}"),
+        Source::MxProvider { mx } => format!("the domain's mail exchanger {mx}"),
+        Source::MxAutoconfig { mx, url } => format!("autoconfig {url} of the mail exchanger {mx}"),
+        Source::Srv => "the domain's SRV records".to_string(),
+        Source::Guess => "guessed names that answered with a valid certificate".to_string(),
+    };
+    let mut lines = vec![format!(
+        "Found {} (from {source}):",
+        found.provider.as_deref().unwrap_or("servers")
+    )];
+    lines.push(format!(
+        "  IMAP {}:{} ({}), user {}",
+        found.imap.host,
+        found.imap.port,
+        found.imap.security.as_str(),
+        found.username
+    ));
+    match &found.smtp {
+        Some(smtp) => lines.push(format!(
+            "  SMTP {}:{} ({}){}",
+            smtp.host,
+            smtp.port,
+            smtp.security.as_str(),
+            if found.saves_sent {
+                ", files sent mail itself"
+            } else {
+                ""
+            }
+        )),
+        None => lines.push("  SMTP: none found".to_string()),
+    }
+    lines.push(format!(
+        "  sign-in: {}",
+        match found.sign_in {
+            SignIn::Password => "password",
+            SignIn::AppPassword => "an app password (made in the provider's security settings)",
+            SignIn::OAuth2 {
+                app_password: true, ..
+            } => "OAuth2, or an app password (made in the provider's security settings)",
+            SignIn::OAuth2 { .. } => "OAuth2",
+        }
+    ));
+    lines
+}
+
+/// What the search tried, in lines for a person.
+fn tried_lines(discovery: &Discovery) -> Vec<String> {
+    discovery
+        .tried
+        .iter()
+        .map(|attempt| format!("  tried {}: {}", attempt.what, attempt.outcome))
+        .collect()
+}
+
+/// `tern account discover EMAIL`.
+pub async fn discover(
+    email: &str,
+    ca_file: Option<&std::path::Path>,
+    allow_http: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let discovery = tern_profile::discover_servers(email, ca_file, allow_http).await?;
+    if json {
+        return print_json(&discovery);
+    }
+    match &discovery.found {
+        Some(found) => {
+            for line in found_lines(found) {
+                say!("{line}");
+            }
+            if !found.source.is_trustworthy() {
+                say!("  (read over plain http: check these before giving a password)");
+            }
+        }
+        None => say!("No servers found for {email}"),
+    }
+    for line in tried_lines(&discovery) {
+        say!("{line}");
+    }
+    say!("  ({} ms)", discovery.ms);
     Ok(())
 }
 

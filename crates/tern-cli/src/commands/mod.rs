@@ -26,6 +26,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Add(add)) => account::add(&target, add).await,
         Command::Account(AccountCommand::List { json }) => account::list(&target, json),
         Command::Account(AccountCommand::Smtp(smtp)) => account::smtp(&target, smtp),
+        Command::Account(AccountCommand::Discover {
+            email,
+            ca_file,
+            allow_http,
+            json,
+        }) => account::discover(&email, ca_file.as_deref(), allow_http, json).await,
         Command::Account(AccountCommand::Signature(signature)) => {
             account::signature(&target, signature)
         }

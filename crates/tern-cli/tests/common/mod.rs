@@ -94,6 +94,20 @@ pub fn fails(output: &Output) -> String {
     lines[0].to_string()
 }
 
+/// Asserts a failure whose last line on stderr is the error (after lines that explain, such
+/// as the settings discovery found), and returns that line.
+pub fn fails_after_explaining(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "expected a failure: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let last = stderr
+        .lines()
+        .rfind(|line| !line.trim().is_empty())
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.starts_with("tern: "), "{stderr}");
+    last
+}
+
 /// alice's password, from the variable `tern account add --password-env ALICE_PW` names.
 pub const ALICE_PW: [(&str, &str); 1] = [("ALICE_PW", "alice-pw")];
 
