@@ -97,7 +97,11 @@ pub fn fails(output: &Output) -> String {
 /// Asserts a failure whose last line on stderr is the error (after lines that explain, such
 /// as the settings discovery found), and returns that line.
 pub fn fails_after_explaining(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "expected a failure: {output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected a failure: {output:?}"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let last = stderr
         .lines()
