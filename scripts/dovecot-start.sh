@@ -12,6 +12,11 @@
 # For an MTA in front (scripts/postfix-start.sh): TERN_DOVECOT_LMTP_PORT adds an LMTP
 # listener (delivery into the users' INBOX) and TERN_DOVECOT_AUTH_PORT a SASL auth listener
 # (SMTP AUTH checks the same passwords), both on 127.0.0.1.
+#
+# TERN_DOVECOT_OAUTH2_INTROSPECTION=URL also accepts OAuth2 bearer tokens (AUTHENTICATE
+# XOAUTH2 and OAUTHBEARER, and SMTP AUTH through the SASL listener), each checked at login by
+# RFC 7662 introspection at URL (a mock authorization server in tests); failures are not
+# delayed, so tests of refused tokens stay fast.
 set -euo pipefail
 
 dir=${1:?usage: dovecot-start.sh DIR PORT [TLS_PORT]}
@@ -54,6 +59,7 @@ bob:{PLAIN}bob-pw::::::
 carol:{PLAIN}carol-pw::::::
 USERS
 
+anvil=""
 if [ "$(id -u)" = 0 ]; then
   mail_uid=8; mail_gid=8; login_user=dovenull; internal_user=dovecot; extra=""
   chown -R 8:8 "$dir/mail"
@@ -62,11 +68,40 @@ else
   extra="default_internal_group = $(id -gn)
 service imap-login {
   chroot =
-}
-service anvil {
-  chroot =
 }"
+  anvil="chroot ="
 fi
+
+mechanisms="plain login"
+oauth2=""
+all_users=""
+if [ -n "${TERN_DOVECOT_OAUTH2_INTROSPECTION:-}" ]; then
+  mechanisms="plain login xoauth2 oauthbearer"
+  # The static userdb asks the passdbs whether a user exists; the oauth2 one cannot say.
+  all_users=" allow_all_users=yes"
+  cat > "$dir/oauth2.conf.ext" <<OAUTH
+introspection_url = $TERN_DOVECOT_OAUTH2_INTROSPECTION
+introspection_mode = post
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 2000
+OAUTH
+  oauth2="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/oauth2.conf.ext
+}
+auth_failure_delay = 0"
+  anvil="$anvil
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }"
+fi
+extra="$extra
+service anvil {
+  $anvil
+}"
 
 # TERN_DOVECOT_CAPABILITY replaces the capabilities announced after login (tests of
 # servers without IDLE, for example).
@@ -111,14 +146,15 @@ ssl = yes
 ssl_cert = <$dir/tls/cert.pem
 ssl_key = <$dir/tls/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $mechanisms
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n $dir/users
 }
+$oauth2
 userdb {
   driver = static
-  args = uid=$mail_uid gid=$mail_gid home=$dir/mail/%n
+  args = uid=$mail_uid gid=$mail_gid home=$dir/mail/%n$all_users
 }
 first_valid_uid = $mail_uid
 first_valid_gid = $mail_gid

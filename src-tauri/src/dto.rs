@@ -359,6 +359,8 @@ pub struct IpcError {
 pub enum ErrorCode {
     /// The server refused the user name or password.
     Authentication,
+    /// The account's OAuth2 sign-in is gone: sign in again.
+    SignInNeeded,
     /// The TLS handshake failed (certificate, protocol).
     Tls,
     /// The server could not be reached, or the connection broke.

@@ -17,6 +17,7 @@ impl IpcError {
 fn code_of(kind: ErrorKind) -> ErrorCode {
     match kind {
         ErrorKind::Authentication => ErrorCode::Authentication,
+        ErrorKind::SignInNeeded => ErrorCode::SignInNeeded,
         ErrorKind::Tls => ErrorCode::Tls,
         ErrorKind::Network => ErrorCode::Network,
         ErrorKind::Policy => ErrorCode::Policy,

@@ -20,6 +20,7 @@ use mail_store::Security;
 use mail_sync::{SelectedState, ServerCapabilities, Uid};
 
 use crate::account::{ConnectSettings, Password};
+use crate::credentials::{bearer_response, BearerMechanism, Secret};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::mailbox_name::wire_argument;
 use crate::response::apply_mailbox_data;
@@ -331,11 +332,40 @@ async fn read_greeting(
     }
 }
 
+/// Carries a bearer token: the initial response first; an error report the server sends
+/// back as a challenge gets an empty answer, after which the server says NO.
+struct BearerAuthenticator {
+    response: Vec<u8>,
+    sent: bool,
+}
+
+impl Authenticator for BearerAuthenticator {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Self::Response {
+        if std::mem::replace(&mut self.sent, true) {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.response)
+        }
+    }
+}
+
 impl ImapConnection {
-    /// Connects, secures, greets, logs in, reads capabilities and ENABLEs QRESYNC when offered.
+    /// Connects, secures, greets, logs in with a password, reads capabilities and ENABLEs
+    /// QRESYNC when offered.
     pub async fn connect(
         settings: &ConnectSettings,
         password: &Password,
+        timeouts: Timeouts,
+    ) -> Result<Self> {
+        Self::connect_with(settings, &Secret::Password(password.clone()), timeouts).await
+    }
+
+    /// [`Self::connect`] signing in with `secret` (a password, or an OAuth2 bearer token).
+    pub async fn connect_with(
+        settings: &ConnectSettings,
+        secret: &Secret,
         timeouts: Timeouts,
     ) -> Result<Self> {
         let host = settings.host.as_str();
@@ -390,22 +420,43 @@ impl ImapConnection {
         };
         // Never log the password; the user name is fine.
         tracing::debug!(connection = %label, plain = ?greeting_capabilities.as_ref().map(|c| c.contains("AUTH=PLAIN")), "logging in");
-        let use_plain = greeting_capabilities
-            .as_ref()
-            .is_some_and(|capabilities| capabilities.contains("AUTH=PLAIN"));
+        let offers = |mechanism: &str| {
+            greeting_capabilities
+                .as_ref()
+                .is_some_and(|capabilities| capabilities.contains(&format!("AUTH={mechanism}")))
+        };
         let login = async {
-            if use_plain {
-                client
-                    .authenticate(
-                        "PLAIN",
-                        PlainAuthenticator {
-                            username: &settings.username,
-                            password: password.expose(),
-                        },
-                    )
-                    .await
-            } else {
-                client.login(&settings.username, password.expose()).await
+            match secret {
+                Secret::Password(password) if offers("PLAIN") => {
+                    client
+                        .authenticate(
+                            "PLAIN",
+                            PlainAuthenticator {
+                                username: &settings.username,
+                                password: password.expose(),
+                            },
+                        )
+                        .await
+                }
+                Secret::Password(password) => {
+                    client.login(&settings.username, password.expose()).await
+                }
+                Secret::Bearer { token, mechanism } => {
+                    let mechanism = mechanism.unwrap_or(if offers("OAUTHBEARER") {
+                        BearerMechanism::OAuthBearer
+                    } else {
+                        BearerMechanism::XOAuth2
+                    });
+                    client
+                        .authenticate(
+                            mechanism.name(),
+                            BearerAuthenticator {
+                                response: bearer_response(mechanism, &settings.username, token),
+                                sent: false,
+                            },
+                        )
+                        .await
+                }
             }
         };
         let session = match tokio::time::timeout(timeouts.connect, contained(login)).await {

@@ -12,8 +12,9 @@ use mail_store::{Account, Folder, FolderCounts, ListedFolder};
 use mail_sync::FolderRole;
 use tokio::sync::MutexGuard;
 
-use crate::account::{ConnectSettings, Password};
+use crate::account::ConnectSettings;
 use crate::connection::ImapConnection;
+use crate::credentials::{Credentials, Secret, TokenError};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::{EngineEvent, Events};
 use crate::folders::list_folders;
@@ -29,7 +30,7 @@ pub(crate) struct Core {
     store: SharedStore,
     account: Account,
     settings: ConnectSettings,
-    password: Password,
+    credentials: Credentials,
     options: EngineOptions,
     connection: tokio::sync::Mutex<Option<ImapConnection>>,
     events: Events,
@@ -39,14 +40,14 @@ impl Core {
     pub(crate) fn new(
         store: SharedStore,
         account: Account,
-        password: Password,
+        credentials: Credentials,
         options: EngineOptions,
     ) -> Core {
         Core {
             settings: ConnectSettings::from_account(&account),
             store,
             account,
-            password,
+            credentials,
             options,
             connection: tokio::sync::Mutex::new(None),
             events: Events::default(),
@@ -65,8 +66,33 @@ impl Core {
         self.options
     }
 
-    pub(crate) fn password(&self) -> &Password {
-        &self.password
+    /// What the next login presents: the password, or an access token (a fresh one when
+    /// `refresh`: the last was refused).
+    pub(crate) async fn secret(&self, refresh: bool) -> Result<Secret> {
+        match &self.credentials {
+            Credentials::Password(password) => Ok(Secret::Password(password.clone())),
+            Credentials::OAuth2 { tokens, mechanism } => {
+                let token = tokens.access_token(refresh).await.map_err(|error| {
+                    let kind = match error {
+                        TokenError::SignInNeeded(_) => ErrorKind::SignInNeeded,
+                        TokenError::Unavailable(_) => ErrorKind::Network,
+                    };
+                    EngineError::new(
+                        kind,
+                        format!("Signing in to {}: {error}", self.account.email),
+                    )
+                })?;
+                Ok(Secret::Bearer {
+                    token,
+                    mechanism: *mechanism,
+                })
+            }
+        }
+    }
+
+    /// Whether the account signs in with OAuth2 (a refused token is worth one refresh).
+    pub(crate) fn uses_oauth2(&self) -> bool {
+        matches!(self.credentials, Credentials::OAuth2 { .. })
     }
 
     pub(crate) fn events(&self) -> &Events {
@@ -117,8 +143,27 @@ impl Core {
     }
 
     /// Opens a new connection with this account's settings (not the shared request connection).
+    /// With OAuth2, a refused token is refreshed once (it may have expired or been revoked);
+    /// a refused fresh one means the person must sign in again.
     pub(crate) async fn open_connection(&self) -> Result<ImapConnection> {
-        ImapConnection::connect(&self.settings, &self.password, self.options.timeouts).await
+        let timeouts = self.options.timeouts;
+        let secret = self.secret(false).await?;
+        match ImapConnection::connect_with(&self.settings, &secret, timeouts).await {
+            Err(error) if error.kind == ErrorKind::Authentication && self.uses_oauth2() => {
+                tracing::info!(account = %self.account.email, "access token refused; refreshing it once");
+                let fresh = self.secret(true).await?;
+                ImapConnection::connect_with(&self.settings, &fresh, timeouts)
+                    .await
+                    .map_err(|error| match error.kind {
+                        ErrorKind::Authentication => EngineError::new(
+                            ErrorKind::SignInNeeded,
+                            format!("{error} (even with a fresh access token: sign in again)"),
+                        ),
+                        _ => error,
+                    })
+            }
+            other => other,
+        }
     }
 
     /// The request connection, connected and known alive: used without a probe when it

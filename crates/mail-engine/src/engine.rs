@@ -13,12 +13,12 @@ use mail_store::{
 };
 use mail_sync::Strategy;
 
-use crate::account::Password;
 use crate::actions::{Action, ActionReport, Actions, ReplayReport};
 use crate::announcing::Announcing;
 use crate::compose::{Compose, DraftStart};
 use crate::connection::ImapConnection;
 use crate::core_handle::Core;
+use crate::credentials::Credentials;
 use crate::drafts::Drafts;
 use crate::error::Result;
 use crate::events::EngineEvent;
@@ -45,10 +45,10 @@ impl Engine {
     pub fn new(
         store: Arc<Mutex<Store>>,
         account: Account,
-        password: Password,
+        credentials: impl Into<Credentials>,
         options: EngineOptions,
     ) -> Self {
-        let core = Arc::new(Core::new(store, account, password, options));
+        let core = Arc::new(Core::new(store, account, credentials.into(), options));
         let announcing = Announcing::default();
         let actions = Arc::new(Actions::new(core.clone()));
         let sync = Arc::new(FolderSync::new(

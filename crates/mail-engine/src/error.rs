@@ -7,6 +7,9 @@ use std::fmt;
 pub enum ErrorKind {
     /// The server refused the user name or password.
     Authentication,
+    /// The account's OAuth2 sign-in is gone (revoked, expired, refused even when fresh):
+    /// the person must sign in again; retrying alone will not help.
+    SignInNeeded,
     /// The TLS handshake failed (untrusted or invalid certificate, protocol error).
     Tls,
     /// The server could not be reached, or the connection broke or stalled.

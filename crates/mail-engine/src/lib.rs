@@ -20,6 +20,7 @@ mod announcing;
 mod compose;
 mod connection;
 mod core_handle;
+mod credentials;
 mod drafts;
 mod engine;
 mod error;
@@ -51,6 +52,10 @@ pub use compose::DraftStart;
 pub use connection::{
     panic_is_contained, FlagOperation, Idle, ImapConnection, Push, SearchBound, SelectMode,
     Selected, Timeouts,
+};
+pub use credentials::{
+    bearer_response, AccessToken, BearerMechanism, Credentials, Secret, TokenError, TokenFuture,
+    TokenProvider,
 };
 pub use engine::Engine;
 pub use error::{EngineError, ErrorKind};

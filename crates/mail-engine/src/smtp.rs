@@ -15,10 +15,10 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use mail_store::{Security, SmtpServer};
 
+use crate::credentials::{bearer_response, BearerMechanism, Secret};
 use crate::error::ErrorKind;
 use crate::smtp_stream::{self, Protection};
 use crate::transport::is_loopback_host;
-use crate::Password;
 
 /// How a submission ended when it did not end in the server's acceptance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub enum SubmitError {
     Permanent(String),
     /// The final dot went out but no answer came back: the message may have been delivered.
     Uncertain(String),
+    /// The server refused the password or token (nothing was sent). For a password this is
+    /// for good; an OAuth2 token may be refreshed and tried once more.
+    SignInRefused(String),
 }
 
 impl SubmitError {
@@ -37,7 +40,8 @@ impl SubmitError {
         match self {
             SubmitError::Temporary(message)
             | SubmitError::Permanent(message)
-            | SubmitError::Uncertain(message) => message,
+            | SubmitError::Uncertain(message)
+            | SubmitError::SignInRefused(message) => message,
         }
     }
 }
@@ -52,7 +56,7 @@ impl std::fmt::Display for SubmitError {
 pub struct Submission<'a> {
     pub server: &'a SmtpServer,
     pub username: &'a str,
-    pub password: &'a Password,
+    pub secret: &'a Secret,
     /// Extra CA certificate(s) to trust (the account's CA file).
     pub ca_file: Option<&'a Path>,
     /// Per step; the message transfer gets more time for big messages.
@@ -162,12 +166,47 @@ pub async fn submit(
     .await;
     match &result {
         // After a refusal the session is still fine: end it politely.
-        Ok(_) | Err(SubmitError::Permanent(_)) | Err(SubmitError::Temporary(_)) => {
+        Ok(_)
+        | Err(SubmitError::Permanent(_))
+        | Err(SubmitError::Temporary(_))
+        | Err(SubmitError::SignInRefused(_)) => {
             let _ = tokio::time::timeout(Duration::from_secs(5), connection.quit()).await;
         }
         Err(SubmitError::Uncertain(_)) => connection.abort().await,
     }
     result
+}
+
+/// `AUTH mechanism` without an initial response (Postfix cuts long initial-response lines,
+/// and tokens are long), then the response on its own line; an error report sent back as a
+/// 334 challenge gets an empty line, after which the server refuses.
+async fn bearer_auth(
+    connection: &mut AsyncSmtpConnection,
+    mechanism: BearerMechanism,
+    response: &[u8],
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    use base64::Engine as _;
+    struct Line(String);
+    impl std::fmt::Display for Line {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{}\r\n", self.0)
+        }
+    }
+    let challenge = connection
+        .command(Line(format!("AUTH {}", mechanism.name())))
+        .await?;
+    if !challenge.has_code(334) {
+        return Ok(challenge);
+    }
+    let answer = connection
+        .command(Line(
+            base64::engine::general_purpose::STANDARD.encode(response),
+        ))
+        .await?;
+    if answer.has_code(334) {
+        return connection.command(Line(String::new())).await;
+    }
+    Ok(answer)
 }
 
 async fn transact(
@@ -180,28 +219,43 @@ async fn transact(
 ) -> Result<String, SubmitError> {
     let limit = submission.timeout;
     let info = connection.server_info();
-    if info.supports_auth_mechanism(Mechanism::Plain)
-        || info.supports_auth_mechanism(Mechanism::Login)
-    {
-        let credentials = Credentials::new(
-            submission.username.to_string(),
-            submission.password.expose().to_string(),
-        );
-        let logged_in = tokio::time::timeout(
-            limit,
-            connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials),
-        )
-        .await;
-        match logged_in {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) if error.is_permanent() => {
-                return Err(SubmitError::Permanent(format!(
-                    "The SMTP server refused the user name or password: {error}"
-                )))
-            }
-            Ok(Err(error)) => return Err(before_commit("Logging in", &error)),
-            Err(_) => return Err(SubmitError::Temporary("Logging in: no answer".into())),
+    let logged_in = match submission.secret {
+        Secret::Password(password)
+            if info.supports_auth_mechanism(Mechanism::Plain)
+                || info.supports_auth_mechanism(Mechanism::Login) =>
+        {
+            let credentials = Credentials::new(
+                submission.username.to_string(),
+                password.expose().to_string(),
+            );
+            Some(
+                tokio::time::timeout(
+                    limit,
+                    connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials),
+                )
+                .await,
+            )
         }
+        Secret::Password(_) => None,
+        Secret::Bearer { token, mechanism } => {
+            let mechanism = mechanism.unwrap_or(BearerMechanism::XOAuth2);
+            let response = bearer_response(mechanism, submission.username, token);
+            Some(tokio::time::timeout(limit, bearer_auth(connection, mechanism, &response)).await)
+        }
+    };
+    match logged_in {
+        None | Some(Ok(Ok(_))) => {}
+        Some(Ok(Err(error))) if error.is_permanent() => {
+            let what = match submission.secret {
+                Secret::Password(_) => "the user name or password",
+                Secret::Bearer { .. } => "the access token",
+            };
+            return Err(SubmitError::SignInRefused(format!(
+                "The SMTP server refused {what}: {error}"
+            )));
+        }
+        Some(Ok(Err(error))) => return Err(before_commit("Logging in", &error)),
+        Some(Err(_)) => return Err(SubmitError::Temporary("Logging in: no answer".into())),
     }
     let mut parameters = Vec::new();
     if !envelope.raw.is_ascii() {

@@ -39,6 +39,8 @@ pub struct Dovecot {
     capability: Option<String>,
     /// LMTP and SASL auth ports, for an MTA in front ([`crate::Postfix`]).
     delivery: Option<(u16, u16)>,
+    /// Where bearer tokens are introspected, when the server takes OAuth2.
+    oauth2_introspection: Option<String>,
 }
 
 pub(crate) fn free_port() -> anyhow::Result<u16> {
@@ -97,6 +99,18 @@ impl Dovecot {
         Ok(server)
     }
 
+    /// Like [`Dovecot::start_with_delivery`], and also taking OAuth2 bearer tokens (XOAUTH2,
+    /// OAUTHBEARER; SMTP through the SASL listener too), checked by introspection at
+    /// `introspection_url` (a [`crate::oauth::MockIdp`]).
+    pub fn start_with_oauth2(introspection_url: &str) -> anyhow::Result<Dovecot> {
+        let mut server = Self::start()?;
+        server.stop()?;
+        server.delivery = Some((free_port()?, free_port()?));
+        server.oauth2_introspection = Some(introspection_url.to_string());
+        server.launch().map_err(LaunchError::into_anyhow)?;
+        Ok(server)
+    }
+
     /// (LMTP port, SASL auth port) when started with [`Dovecot::start_with_delivery`].
     pub fn delivery_ports(&self) -> Option<(u16, u16)> {
         self.delivery
@@ -138,6 +152,7 @@ impl Dovecot {
             self_signed,
             capability,
             delivery: None,
+            oauth2_introspection: None,
         };
         server.launch()?;
         Ok(server)
@@ -168,6 +183,10 @@ impl Dovecot {
                 self.delivery
                     .map(|(_, auth)| auth.to_string())
                     .unwrap_or_default(),
+            )
+            .env(
+                "TERN_DOVECOT_OAUTH2_INTROSPECTION",
+                self.oauth2_introspection.as_deref().unwrap_or(""),
             )
             .output()
             .context("Running scripts/dovecot-start.sh")?;

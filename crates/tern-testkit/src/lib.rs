@@ -9,6 +9,7 @@ pub mod hostile;
 pub mod internet;
 pub mod loopback;
 pub mod messages;
+pub mod oauth;
 pub mod postfix;
 pub mod proxy;
 pub mod seed;

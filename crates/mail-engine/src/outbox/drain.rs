@@ -134,28 +134,51 @@ impl Outbox {
             .clone()
             .unwrap_or_else(|| account.username.clone());
         let ca_file = account.ca_file.as_ref().map(PathBuf::from);
-        let submission = Submission {
-            server,
-            username: &username,
-            password: self.core.password(),
-            ca_file: ca_file.as_deref(),
-            timeout: SMTP_TIMEOUT,
-        };
         let envelope = smtp::Envelope {
             from: &claimed.envelope_from,
             recipients: &claimed.recipients,
             raw: &claimed.raw,
         };
-        let store = self.core.store().clone();
-        let id = claimed.id;
         let started = Instant::now();
-        let result = smtp::submit(&submission, &envelope, move || {
-            let mut guard = store
-                .lock()
-                .map_err(|_| anyhow::anyhow!("the cache lock was poisoned"))?;
-            guard.outgoing_committing(id)
-        })
-        .await;
+        let mut refreshed = false;
+        let result = loop {
+            let secret = match self.core.secret(refreshed).await {
+                Ok(secret) => secret,
+                // No token now: nothing was sent; the message waits (for a sign-in, or the
+                // provider to answer again).
+                Err(error) => break Err(SubmitError::Temporary(error.to_string())),
+            };
+            let submission = Submission {
+                server,
+                username: &username,
+                secret: &secret,
+                ca_file: ca_file.as_deref(),
+                timeout: SMTP_TIMEOUT,
+            };
+            let store = self.core.store().clone();
+            let id = claimed.id;
+            let result = smtp::submit(&submission, &envelope, move || {
+                let mut guard = store
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("the cache lock was poisoned"))?;
+                guard.outgoing_committing(id)
+            })
+            .await;
+            match result {
+                // A refused access token may have expired: one fresh one is worth a try.
+                Err(SubmitError::SignInRefused(_)) if self.core.uses_oauth2() && !refreshed => {
+                    refreshed = true;
+                }
+                Err(SubmitError::SignInRefused(error)) if self.core.uses_oauth2() => {
+                    break Err(SubmitError::Temporary(format!(
+                        "{error} (even with a fresh access token: sign in again)"
+                    )))
+                }
+                Err(SubmitError::SignInRefused(error)) => break Err(SubmitError::Permanent(error)),
+                other => break other,
+            }
+        };
+        let id = claimed.id;
         let outcome = match result {
             Ok(answer) => {
                 with_store(self.core.store(), |store| {
@@ -176,7 +199,7 @@ impl Outbox {
                 tracing::info!(message_id = %claimed.message_id, %error, retry_at, "message not sent now; it stays in the outbox");
                 SendOutcome::Deferred { error, retry_at }
             }
-            Err(SubmitError::Permanent(error)) => {
+            Err(SubmitError::Permanent(error)) | Err(SubmitError::SignInRefused(error)) => {
                 with_store(self.core.store(), |store| store.outgoing_failed(id, &error))?;
                 tracing::warn!(message_id = %claimed.message_id, %error, "message refused");
                 SendOutcome::Failed { error }
