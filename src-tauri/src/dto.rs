@@ -38,6 +38,7 @@ pub struct FolderDto {
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum Connectivity {
+    SignInNeeded,
     Offline,
     Connecting,
     Live,
@@ -46,6 +47,7 @@ pub enum Connectivity {
 impl From<ConnectivityState> for Connectivity {
     fn from(state: ConnectivityState) -> Self {
         match state {
+            ConnectivityState::SignInNeeded => Self::SignInNeeded,
             ConnectivityState::Offline => Self::Offline,
             ConnectivityState::Connecting => Self::Connecting,
             ConnectivityState::Live => Self::Live,

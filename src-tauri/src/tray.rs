@@ -17,12 +17,14 @@ const LIVE: &[u8] = include_bytes!("../../icons/tray-live.png");
 const CONNECTING: &[u8] = include_bytes!("../../icons/tray-connecting.png");
 const OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
 
-/// The tray's label: "Live", "Connecting…" or "Offline", with the unread count.
+/// The tray's label: "Live", "Connecting…", "Offline" or "Sign-in needed", with the unread
+/// count.
 pub fn label(state: Connectivity, unread: u64) -> String {
     let state = match state {
         Connectivity::Live => "Live",
         Connectivity::Connecting => "Connecting…",
         Connectivity::Offline => "Offline",
+        Connectivity::SignInNeeded => "Sign-in needed",
     };
     match unread {
         0 => state.to_string(),
@@ -34,7 +36,7 @@ fn icon(state: Connectivity) -> tauri::Result<Image<'static>> {
     Image::from_bytes(match state {
         Connectivity::Live => LIVE,
         Connectivity::Connecting => CONNECTING,
-        Connectivity::Offline => OFFLINE,
+        Connectivity::Offline | Connectivity::SignInNeeded => OFFLINE,
     })
 }
 

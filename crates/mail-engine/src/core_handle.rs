@@ -34,6 +34,8 @@ pub(crate) struct Core {
     options: EngineOptions,
     connection: tokio::sync::Mutex<Option<ImapConnection>>,
     events: Events,
+    /// The cache says the OAuth2 sign-in is gone (kept in step with it).
+    sign_in_needed: std::sync::atomic::AtomicBool,
 }
 
 impl Core {
@@ -45,6 +47,7 @@ impl Core {
     ) -> Core {
         Core {
             settings: ConnectSettings::from_account(&account),
+            sign_in_needed: std::sync::atomic::AtomicBool::new(account.sign_in_needed),
             store,
             account,
             credentials,
@@ -146,6 +149,31 @@ impl Core {
     /// With OAuth2, a refused token is refreshed once (it may have expired or been revoked);
     /// a refused fresh one means the person must sign in again.
     pub(crate) async fn open_connection(&self) -> Result<ImapConnection> {
+        let opened = self.sign_in_and_connect().await;
+        self.note_sign_in(&opened);
+        opened
+    }
+
+    /// Keeps the cache's "sign-in needed" mark in step with what the last login found.
+    fn note_sign_in(&self, opened: &Result<ImapConnection>) {
+        use std::sync::atomic::Ordering;
+        let needed = match opened {
+            Ok(_) => false,
+            Err(error) if error.kind == ErrorKind::SignInNeeded => true,
+            Err(_) => return,
+        };
+        if self.sign_in_needed.swap(needed, Ordering::SeqCst) == needed {
+            return;
+        }
+        let account = self.account.id;
+        if let Err(error) = with_store(&self.store, |store| {
+            store.set_sign_in_needed(account, needed)
+        }) {
+            tracing::warn!(%error, "could not record the account's sign-in state");
+        }
+    }
+
+    async fn sign_in_and_connect(&self) -> Result<ImapConnection> {
         let timeouts = self.options.timeouts;
         let secret = self.secret(false).await?;
         match ImapConnection::connect_with(&self.settings, &secret, timeouts).await {

@@ -8,6 +8,9 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectivityState {
+    /// The account's OAuth2 sign-in is gone: nothing connects until the person signs in
+    /// again (no retry loop meanwhile).
+    SignInNeeded,
     /// The server cannot be reached (or refused us); the cache is all there is.
     Offline,
     /// Connecting or reconnecting.

@@ -210,6 +210,7 @@ async fn the_engine_refreshes_tokens_and_a_revoked_grant_needs_a_new_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let (store, account) =
         tern_testkit::store_with_account(dir.path(), "alice", server.port).unwrap();
+    let cache = store.clone();
     let engine = Engine::new(
         store,
         account,
@@ -239,6 +240,13 @@ async fn the_engine_refreshes_tokens_and_a_revoked_grant_needs_a_new_sign_in() {
         panic!("a revoked grant still connected");
     };
     assert_eq!(error.kind, ErrorKind::SignInNeeded, "{error}");
+    let marked = cache
+        .lock()
+        .unwrap()
+        .account_by_email("alice@tern.test")
+        .unwrap()
+        .unwrap();
+    assert!(marked.sign_in_needed, "the cache says so (for `tern account list`, the app)");
     for token in idp.tokens() {
         assert!(
             !error.to_string().contains(&token),

@@ -47,6 +47,15 @@ pub enum PasswordSource {
     Env(String),
 }
 
+/// An account that signs in with OAuth2 instead of a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthSettings {
+    /// `google`, `microsoft`, or an RFC 8414 issuer URL.
+    pub issuer: String,
+    /// The client ID registered at a custom issuer (built-in issuers bring their own).
+    pub client_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub email: String,
@@ -57,6 +66,8 @@ pub struct NewAccount {
     pub ca_file: Option<String>,
     pub password_source: PasswordSource,
     pub allow_plaintext: bool,
+    /// Signs in with OAuth2 (the password source is then unused).
+    pub oauth: Option<OAuthSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,9 +81,12 @@ pub struct Account {
     pub ca_file: Option<String>,
     pub password_source: PasswordSource,
     pub allow_plaintext: bool,
+    pub oauth: Option<OAuthSettings>,
+    /// The OAuth2 grant is gone: the person must sign in again.
+    pub sign_in_needed: bool,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext";
+const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, auth, oauth_issuer, oauth_client_id, sign_in_needed";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let security: String = row.get(4)?;
@@ -92,6 +106,17 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
             _ => PasswordSource::Keyring,
         },
         allow_plaintext: row.get::<_, i64>(9)? != 0,
+        oauth: match (
+            row.get::<_, String>(10)?.as_str(),
+            row.get::<_, Option<String>>(11)?,
+        ) {
+            ("oauth2", Some(issuer)) => Some(OAuthSettings {
+                issuer,
+                client_id: row.get(12)?,
+            }),
+            _ => None,
+        },
+        sign_in_needed: row.get::<_, i64>(13)? != 0,
     })
 }
 
@@ -104,12 +129,15 @@ impl Store {
         };
         self.conn
             .execute(
-                "INSERT INTO accounts (email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO accounts (email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, created_at,
+                                       auth, oauth_issuer, oauth_client_id, sign_in_needed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)
                  ON CONFLICT (email) DO UPDATE SET imap_host = excluded.imap_host, imap_port = excluded.imap_port,
                    security = excluded.security, username = excluded.username, ca_file = excluded.ca_file,
                    password_source = excluded.password_source, password_env = excluded.password_env,
-                   allow_plaintext = excluded.allow_plaintext",
+                   allow_plaintext = excluded.allow_plaintext, auth = excluded.auth,
+                   oauth_issuer = excluded.oauth_issuer, oauth_client_id = excluded.oauth_client_id,
+                   sign_in_needed = 0",
                 params![
                     account.email,
                     account.imap_host,
@@ -120,7 +148,10 @@ impl Store {
                     source,
                     env,
                     account.allow_plaintext as i64,
-                    now
+                    now,
+                    if account.oauth.is_some() { "oauth2" } else { "password" },
+                    account.oauth.as_ref().map(|oauth| oauth.issuer.as_str()),
+                    account.oauth.as_ref().and_then(|oauth| oauth.client_id.as_deref()),
                 ],
             )
             .with_context(|| format!("Saving account {}", account.email))?;
@@ -147,6 +178,18 @@ impl Store {
             .context("Listing accounts")?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .context("Reading accounts")
+    }
+
+    /// Marks whether the account's OAuth2 sign-in is gone (set by a refused grant, cleared by
+    /// a new sign-in).
+    pub fn set_sign_in_needed(&mut self, account: AccountId, needed: bool) -> anyhow::Result<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET sign_in_needed = ?2 WHERE id = ?1",
+                params![account.0, needed as i64],
+            )
+            .context("Recording that the account needs a new sign-in")?;
+        Ok(())
     }
 
     pub fn account_by_email(&self, email: &str) -> anyhow::Result<Option<Account>> {

@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_account_signature.sql",
         include_str!("../../../migrations/0011_account_signature.sql"),
     ),
+    (
+        "0012_account_sign_in.sql",
+        include_str!("../../../migrations/0012_account_sign_in.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -86,6 +86,10 @@ const TABLES: &[(&str, &[&str])] = &[
             "allow_plaintext",
             "created_at",
             "display_name",
+            "signature",
+            "auth",
+            "oauth_issuer",
+            "oauth_client_id",
         ],
     ),
     (
@@ -183,7 +187,28 @@ impl Cell {
 
 /// A table's rows, as many as can be read: a damaged page ends the reading (the rows before
 /// it are kept), and the error says where.
+/// The ones of `columns` the damaged file's `table` has (a cache from an older Tern lacks the
+/// newer ones; they take their defaults). All of them when the file cannot say.
+fn present<'a>(conn: &Connection, table: &str, columns: &[&'a str]) -> Vec<&'a str> {
+    let known: rusqlite::Result<Vec<String>> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        });
+    match known {
+        Ok(known) if !known.is_empty() => columns
+            .iter()
+            .copied()
+            .filter(|column| known.iter().any(|name| name == column))
+            .collect(),
+        _ => columns.to_vec(),
+    }
+}
+
 fn read_table(conn: &Connection, table: &str, columns: &[&str]) -> (Rows, Option<rusqlite::Error>) {
+    let columns = present(conn, table, columns);
     let mut out = Vec::new();
     let mut read = || -> rusqlite::Result<()> {
         let mut statement = conn.prepare(&format!(

@@ -352,6 +352,7 @@ mod tests {
                     ca_file: None,
                     password_source: PasswordSource::Env("TERN_TEST_PASSWORD".into()),
                     allow_plaintext: false,
+                    oauth: None,
                 },
                 1,
             )

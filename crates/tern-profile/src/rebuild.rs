@@ -161,6 +161,7 @@ mod tests {
                     ca_file: None,
                     password_source: PasswordSource::Env("PW".into()),
                     allow_plaintext: false,
+                    oauth: None,
                 },
                 1,
             )

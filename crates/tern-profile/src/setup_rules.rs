@@ -125,6 +125,7 @@ pub fn plan_account(
                 .map(|path| path.display().to_string()),
             password_source: request.password_source.clone(),
             allow_plaintext: request.allow_plaintext,
+            oauth: None,
         },
         smtp,
         name: request

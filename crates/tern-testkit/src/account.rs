@@ -64,6 +64,7 @@ pub fn new_account<'a>(user: impl Into<TestUser<'a>>, port: u16) -> NewAccount {
         ca_file: None,
         password_source: PasswordSource::Env("TERN_TEST_PASSWORD".into()),
         allow_plaintext: false,
+        oauth: None,
     }
 }
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use crate::events::ConnectivityState;
 
-/// Each watcher's latest state; the account is `Offline` if any watcher is, else
-/// `Connecting` if any is, else `Live`.
+/// Each watcher's latest state; the account is `SignInNeeded` if any watcher is, else
+/// `Offline` if any is, else `Connecting` if any is, else `Live`.
 #[derive(Debug, Default)]
 pub struct Connectivity {
     watchers: HashMap<String, (ConnectivityState, Option<String>)>,
@@ -54,6 +54,9 @@ impl Connectivity {
         };
         if self.watchers.is_empty() {
             return None;
+        }
+        if let Some(reason) = worst(ConnectivityState::SignInNeeded) {
+            return Some((ConnectivityState::SignInNeeded, reason));
         }
         if let Some(reason) = worst(ConnectivityState::Offline) {
             return Some((ConnectivityState::Offline, reason));
@@ -109,6 +112,22 @@ mod tests {
             connectivity.update("INBOX", Live, None),
             Some((Live, None)),
             "a new watch announces again"
+        );
+    }
+
+    #[test]
+    fn a_lost_sign_in_outranks_everything() {
+        let mut connectivity = Connectivity::default();
+        connectivity.update("INBOX", Offline, Some("down".into()));
+        assert_eq!(
+            connectivity.update("Sent", SignInNeeded, Some("revoked".into())),
+            Some((SignInNeeded, Some("revoked".into())))
+        );
+        assert_eq!(connectivity.update("INBOX", Live, None), None);
+        assert_eq!(
+            connectivity.update("Sent", Live, None),
+            Some((Live, None)),
+            "signed in again"
         );
     }
 }

@@ -14,7 +14,7 @@ use super::registry::Registry;
 use super::syncer::Syncer;
 use crate::connection::{Idle, ImapConnection, Push, SelectMode};
 use crate::core_handle::Core;
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::ConnectivityState;
 use crate::hub::Worker;
 use crate::sync::FolderSync;
@@ -114,6 +114,15 @@ struct Watcher {
     syncer: Syncer,
 }
 
+/// The state a failure leaves the account in.
+fn offline_state(error: &EngineError) -> ConnectivityState {
+    if error.kind == ErrorKind::SignInNeeded {
+        ConnectivityState::SignInNeeded
+    } else {
+        ConnectivityState::Offline
+    }
+}
+
 impl Watcher {
     async fn run(mut self) {
         let options = self.core.options();
@@ -130,7 +139,7 @@ impl Watcher {
             };
             let ended = match connected {
                 Err(error) => {
-                    self.report(ConnectivityState::Offline, Some(error.to_string()));
+                    self.report(offline_state(&error), Some(error.to_string()));
                     Ended::Failed(error)
                 }
                 Ok((connection, uid_validity)) => {
@@ -142,7 +151,7 @@ impl Watcher {
                     };
                     match caught_up {
                         Err(error) => {
-                            self.report(ConnectivityState::Offline, Some(error.to_string()));
+                            self.report(offline_state(&error), Some(error.to_string()));
                             Ended::Failed(error)
                         }
                         Ok(folder) => {
@@ -169,6 +178,16 @@ impl Watcher {
                 Ended::Restart => {
                     backoff.reset();
                     reason = Some("restarting after a clock jump or network change".into());
+                }
+                Ended::Failed(error) if error.kind == ErrorKind::SignInNeeded => {
+                    // Nothing will connect until the person signs in again: wait for that
+                    // (a restart), not for a timer.
+                    tracing::info!(folder = %self.folder, %error, "sign-in needed; waiting for a new sign-in");
+                    reason = Some(error.to_string());
+                    match self.control.recv().await {
+                        Some(Control::Restart) => backoff.reset(),
+                        _ => break,
+                    }
                 }
                 Ended::Failed(error) => {
                     tracing::info!(folder = %self.folder, %error, "watch connection lost");

@@ -137,6 +137,7 @@ fn describe(event: &EngineEvent) -> String {
         },
         EngineEvent::Connectivity { state, reason, .. } => {
             let state = match state {
+                ConnectivityState::SignInNeeded => "sign-in needed",
                 ConnectivityState::Offline => "offline",
                 ConnectivityState::Connecting => "connecting",
                 ConnectivityState::Live => "live",

@@ -108,5 +108,7 @@ export function liveLabel(connectivity: Connectivity): string {
       return 'Connecting…';
     case 'offline':
       return 'Offline';
+    case 'sign_in_needed':
+      return 'Sign-in needed';
   }
 }

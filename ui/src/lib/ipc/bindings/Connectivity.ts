@@ -3,4 +3,4 @@
 /**
  * How the account's live connection is doing.
  */
-export type Connectivity = "offline" | "connecting" | "live";
+export type Connectivity = "sign_in_needed" | "offline" | "connecting" | "live";
