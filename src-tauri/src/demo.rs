@@ -71,6 +71,7 @@ impl DemoAccount {
             password_source: PasswordSource::Env(PASSWORD_VARIABLE.to_string()),
             smtp,
             name: None,
+            oauth: None,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mail_engine::{Engine, EngineEvent, EngineOptions, Password, WatchSubscription};
+use mail_engine::{Credentials, Engine, EngineEvent, EngineOptions, Password, WatchSubscription};
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::Notify;
@@ -40,17 +40,20 @@ pub async fn open_engine(
     let Some(account) = store.accounts()?.into_iter().next() else {
         return Ok(None);
     };
-    let (password, problem) = match tern_profile::password_for(&account).await {
-        Ok(password) => (password, None),
+    let (credentials, problem) = match tern_profile::credentials_for(&account).await {
+        Ok(credentials) => (credentials, None),
         Err(error) => {
-            tracing::warn!(account = %account.email, error = %format!("{error:#}"), "no password; showing the cache only");
-            (Password::new(""), Some(IpcError::from(error)))
+            tracing::warn!(account = %account.email, error = %format!("{error:#}"), "no password or sign-in; showing the cache only");
+            (
+                Credentials::Password(Password::new("")),
+                Some(IpcError::from(error)),
+            )
         }
     };
     let engine = Arc::new(Engine::new(
         Arc::new(Mutex::new(store)),
         account,
-        password,
+        credentials,
         EngineOptions::default(),
     ));
     Ok(Some((engine, problem)))

@@ -246,7 +246,10 @@ async fn the_engine_refreshes_tokens_and_a_revoked_grant_needs_a_new_sign_in() {
         .account_by_email("alice@tern.test")
         .unwrap()
         .unwrap();
-    assert!(marked.sign_in_needed, "the cache says so (for `tern account list`, the app)");
+    assert!(
+        marked.sign_in_needed,
+        "the cache says so (for `tern account list`, the app)"
+    );
     for token in idp.tokens() {
         assert!(
             !error.to_string().contains(&token),

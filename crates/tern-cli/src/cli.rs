@@ -331,6 +331,14 @@ pub enum AccountCommand {
     Smtp(AccountSmtp),
     /// Set the signature put under new messages and above quotes in replies.
     Signature(AccountSignature),
+    /// Sign in again (an OAuth2 account whose sign-in expired or was withdrawn).
+    Signin {
+        /// The account's address.
+        email: String,
+        /// Sign in with a code entered on another device instead of this machine's browser.
+        #[arg(long)]
+        device_code: bool,
+    },
     /// Find an address's servers (the provider table, autoconfig, MX, SRV, guesses) and
     /// say where from and what was tried; sends no password anywhere.
     Discover {
@@ -423,16 +431,23 @@ pub struct AccountAdd {
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Read the password from this environment variable at each run; it is stored nowhere.
-    #[arg(
-        long,
-        value_name = "VAR",
-        conflicts_with = "password_stdin",
-        required_unless_present = "password_stdin"
-    )]
+    #[arg(long, value_name = "VAR", conflicts_with = "password_stdin")]
     pub password_env: Option<String>,
     /// Read the password from standard input and store it in the OS keyring.
     #[arg(long)]
     pub password_stdin: bool,
+    /// Sign in with OAuth2 at this issuer instead of a password: `google`, `microsoft`, or an
+    /// RFC 8414 issuer URL (with --oauth2-client-id). Found by itself for providers that need
+    /// it when the servers are found from the address.
+    #[arg(long, value_name = "ISSUER", conflicts_with_all = ["password_env", "password_stdin"])]
+    pub oauth2_issuer: Option<String>,
+    /// The client ID registered at a custom OAuth2 issuer.
+    #[arg(long, value_name = "ID", requires = "oauth2_issuer")]
+    pub oauth2_client_id: Option<String>,
+    /// Sign in with a code entered on another device (RFC 8628) instead of this machine's
+    /// browser.
+    #[arg(long)]
+    pub device_code: bool,
     /// Allow plaintext IMAP to a host that is not a loopback address (the password crosses the network unencrypted).
     #[arg(long)]
     pub allow_plaintext: bool,

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use mail_engine::{Engine, EngineOptions};
 use mail_store::{Account, Store};
-use tern_profile::password_for;
+use tern_profile::credentials_for;
 
 /// The profile (`--data-dir`) and the account (`--account`; none: the only one) a command
 /// works on.
@@ -34,7 +34,8 @@ impl Target {
         Ok((store, account))
     }
 
-    /// An engine for the chosen account (its password from the keyring or its variable).
+    /// An engine for the chosen account (its password from the keyring or its variable, or
+    /// its OAuth2 sign-in).
     pub async fn engine(&self) -> anyhow::Result<Arc<Engine>> {
         self.engine_over(self.store()?, EngineOptions::default())
             .await
@@ -47,11 +48,11 @@ impl Target {
         options: EngineOptions,
     ) -> anyhow::Result<Arc<Engine>> {
         let account = self.account(&store)?;
-        let password = password_for(&account).await?;
+        let credentials = credentials_for(&account).await?;
         Ok(Arc::new(Engine::new(
             Arc::new(Mutex::new(store)),
             account,
-            password,
+            credentials,
             options,
         )))
     }

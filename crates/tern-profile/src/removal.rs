@@ -32,7 +32,9 @@ pub async fn remove_account(
         .into());
     }
     store.remove_account(account.id)?;
-    if account.password_source == PasswordSource::Keyring {
+    if account.oauth.is_some() {
+        crate::oauth::forget_refresh_token(&account.email).await?;
+    } else if account.password_source == PasswordSource::Keyring {
         forget_in_keyring(&account.email).await?;
     }
     tracing::info!(email = %account.email, "account removed");

@@ -4,7 +4,9 @@
 //! when a step fails.
 
 use anyhow::Context;
-use mail_engine::{ConnectSettings, EngineError, ErrorKind, ImapConnection, Password, Timeouts};
+use mail_engine::{
+    ConnectSettings, EngineError, ErrorKind, ImapConnection, Password, Secret, Timeouts,
+};
 use mail_store::{Account, NewAccount, PasswordSource, Store};
 
 use crate::password::store_in_keyring;
@@ -17,6 +19,9 @@ pub struct AccountSetup {
     pub password: Password,
     /// Log in before storing (off only for scripted setups that know better).
     pub verify: bool,
+    /// For an OAuth2 account: the tokens its sign-in just gave (the refresh token is in the
+    /// keyring already); the login check uses the access token.
+    pub tokens: Option<mail_oauth::Tokens>,
 }
 
 /// A refusal as the engine's error kinds (plaintext is a policy refusal), so the app and
@@ -26,6 +31,7 @@ impl From<SetupRefused> for EngineError {
         let kind = match refused {
             SetupRefused::Invalid(_) => ErrorKind::Other,
             SetupRefused::Plaintext(_) | SetupRefused::Untrusted(_) => ErrorKind::Policy,
+            SetupRefused::NeedsOAuth2(_) => ErrorKind::Other,
         };
         EngineError::new(kind, refused.to_string())
     }
@@ -39,6 +45,11 @@ pub fn plan(request: &AccountRequest, password: &Password) -> Result<AccountPlan
 /// Logs in with the settings (and logs out). The error keeps the engine's kind
 /// (authentication, TLS, network) for the caller to explain.
 pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow::Result<()> {
+    check_settings_with(account, &Secret::Password(password.clone())).await
+}
+
+/// [`check_settings`] signing in with `secret` (a password or an access token).
+pub async fn check_settings_with(account: &NewAccount, secret: &Secret) -> anyhow::Result<()> {
     let settings = ConnectSettings {
         host: account.imap_host.clone(),
         port: account.imap_port,
@@ -47,7 +58,7 @@ pub async fn check_settings(account: &NewAccount, password: &Password) -> anyhow
         ca_file: account.ca_file.as_ref().map(Into::into),
         allow_plaintext: account.allow_plaintext,
     };
-    let connection = ImapConnection::connect(&settings, password, Timeouts::default()).await?;
+    let connection = ImapConnection::connect_with(&settings, secret, Timeouts::default()).await?;
     connection.logout().await;
     Ok(())
 }
@@ -75,12 +86,20 @@ pub async fn add_account(
     resolve_ca_file(&mut setup.request)?;
     let plan = plan(&setup.request, &setup.password)?;
     let email = plan.account.email.clone();
+    let secret = match (&plan.account.oauth, &setup.tokens) {
+        (None, _) => Secret::Password(setup.password.clone()),
+        (Some(_), Some(tokens)) => Secret::Bearer {
+            token: tokens.access.clone(),
+            mechanism: None,
+        },
+        (Some(_), None) => anyhow::bail!("Sign in to {email} before adding it"),
+    };
     if setup.verify {
-        check_settings(&plan.account, &setup.password)
+        check_settings_with(&plan.account, &secret)
             .await
             .with_context(|| format!("Checking the settings of {email}"))?;
     }
-    if plan.account.password_source == PasswordSource::Keyring {
+    if plan.account.oauth.is_none() && plan.account.password_source == PasswordSource::Keyring {
         store_in_keyring(&email, &setup.password).await?;
     }
     let now = std::time::SystemTime::now()

@@ -4,9 +4,9 @@
 //! offered, and whether that server files sent mail itself — or a clear refusal.
 
 use mail_engine::{is_loopback_host, Password};
-use mail_store::{NewAccount, PasswordSource, Security, SmtpServer};
+use mail_store::{NewAccount, OAuthSettings, PasswordSource, Security, SmtpServer};
 
-use mail_discover::{provider_for, Found, Provider, SignIn};
+use mail_discover::{provider_for, Found, Issuer, Provider, SignIn};
 
 use crate::discovery::store_security;
 
@@ -28,6 +28,8 @@ pub struct AccountRequest {
     pub smtp: SmtpChoice,
     /// The name in From.
     pub name: Option<String>,
+    /// Sign in with OAuth2 (no password) at this issuer.
+    pub oauth: Option<OAuthSettings>,
 }
 
 /// Which server sends the account's mail.
@@ -74,6 +76,9 @@ pub enum SetupRefused {
     /// Settings from a source that cannot be trusted with a password.
     #[error("{0}")]
     Untrusted(String),
+    /// The provider signs in with OAuth2 only and this build has no client for it.
+    #[error("{0}")]
+    NeedsOAuth2(String),
 }
 
 /// Applies the rules to `request` (with `password`, which must not be empty).
@@ -89,7 +94,7 @@ pub fn plan_account(
     if imap_host.is_empty() {
         return Err(SetupRefused::Invalid("Enter the IMAP server".into()));
     }
-    if password.expose().is_empty() {
+    if password.expose().is_empty() && request.oauth.is_none() {
         return Err(SetupRefused::Invalid("Enter the password".into()));
     }
     refuse_plaintext(
@@ -125,7 +130,7 @@ pub fn plan_account(
                 .map(|path| path.display().to_string()),
             password_source: request.password_source.clone(),
             allow_plaintext: request.allow_plaintext,
-            oauth: None,
+            oauth: request.oauth.clone(),
         },
         smtp,
         name: request
@@ -186,13 +191,15 @@ fn provider_smtp(provider: &Provider) -> SmtpServer {
 }
 
 /// The request for servers discovery found for `email`, or why they cannot be used: found
-/// over plain http (anyone on the path could have written them), or signing in only with
-/// OAuth2 (not a password).
+/// over plain http (anyone on the path could have written them), or OAuth2 only with no
+/// client for it. `oauth_ready(issuer)`: this build or the environment has a client ID for
+/// that issuer (then OAuth2 is used, else an app password where the provider allows one).
 pub fn request_from_found(
     found: &Found,
     email: &str,
     password_source: PasswordSource,
     ca_file: Option<std::path::PathBuf>,
+    oauth_ready: &dyn Fn(Issuer) -> Result<(), String>,
 ) -> Result<AccountRequest, SetupRefused> {
     if !found.source.is_trustworthy() {
         return Err(SetupRefused::Untrusted(
@@ -200,16 +207,23 @@ pub fn request_from_found(
                 .to_string(),
         ));
     }
-    if let SignIn::OAuth2 {
-        app_password: false,
-        ..
-    } = found.sign_in
-    {
-        return Err(SetupRefused::Invalid(format!(
-            "{} accepts no password for IMAP: it signs in with OAuth2 only",
-            found.provider.as_deref().unwrap_or("This provider")
-        )));
-    }
+    let oauth = match found.sign_in {
+        SignIn::OAuth2 {
+            issuer,
+            app_password,
+        } => match (oauth_ready(issuer), app_password) {
+            (Ok(()), _) => Some(OAuthSettings {
+                issuer: match issuer {
+                    Issuer::Google => "google".into(),
+                    Issuer::Microsoft => "microsoft".into(),
+                },
+                client_id: None,
+            }),
+            (Err(_), true) => None,
+            (Err(why), false) => return Err(SetupRefused::NeedsOAuth2(why)),
+        },
+        _ => None,
+    };
     Ok(AccountRequest {
         email: email.trim().to_string(),
         imap_host: found.imap.host.clone(),
@@ -230,6 +244,7 @@ pub fn request_from_found(
             None => SmtpChoice::None,
         },
         name: None,
+        oauth,
     })
 }
 
@@ -263,6 +278,7 @@ mod tests {
             password_source: PasswordSource::Keyring,
             smtp,
             name: None,
+            oauth: None,
         }
     }
 
@@ -418,7 +434,7 @@ mod tests {
     /// What discovery found -> the request to set up, or the refusal.
     #[test]
     fn found_settings_become_requests_unless_untrusted_or_oauth2_only() {
-        use mail_discover::{Issuer, Source};
+        use mail_discover::Source;
         let https = Source::Autoconfig {
             url: "https://autoconfig.example.org/mail/config-v1.1.xml".into(),
         };
@@ -449,12 +465,18 @@ mod tests {
                         app_password: false,
                     },
                 ),
-                Err("OAuth2 only"),
+                Err("no client ID"),
             ),
         ];
         for (found, expected) in cases {
-            let got =
-                request_from_found(&found, " ann@example.org ", PasswordSource::Keyring, None);
+            let no_client = |_: Issuer| Err("no client ID".to_string());
+            let got = request_from_found(
+                &found,
+                " ann@example.org ",
+                PasswordSource::Keyring,
+                None,
+                &no_client,
+            );
             match (got, expected) {
                 (Ok(request), Ok(())) => {
                     assert_eq!(request.email, "ann@example.org");

@@ -92,23 +92,35 @@ impl Dovecot {
 
     /// Like `start`, plus LMTP delivery and SASL auth listeners for [`crate::Postfix`].
     pub fn start_with_delivery() -> anyhow::Result<Dovecot> {
-        let mut server = Self::start()?;
-        server.stop()?;
-        server.delivery = Some((free_port()?, free_port()?));
-        server.launch().map_err(LaunchError::into_anyhow)?;
-        Ok(server)
+        Self::start_relaunched(None)
     }
 
     /// Like [`Dovecot::start_with_delivery`], and also taking OAuth2 bearer tokens (XOAUTH2,
     /// OAUTHBEARER; SMTP through the SASL listener too), checked by introspection at
     /// `introspection_url` (a [`crate::oauth::MockIdp`]).
     pub fn start_with_oauth2(introspection_url: &str) -> anyhow::Result<Dovecot> {
+        Self::start_relaunched(Some(introspection_url.to_string()))
+    }
+
+    /// Starts, then starts again with delivery listeners (and OAuth2), choosing other ports
+    /// when one was taken between choosing and binding it.
+    fn start_relaunched(oauth2_introspection: Option<String>) -> anyhow::Result<Dovecot> {
+        const ATTEMPTS: usize = 5;
         let mut server = Self::start()?;
         server.stop()?;
-        server.delivery = Some((free_port()?, free_port()?));
-        server.oauth2_introspection = Some(introspection_url.to_string());
-        server.launch().map_err(LaunchError::into_anyhow)?;
-        Ok(server)
+        server.oauth2_introspection = oauth2_introspection;
+        let mut attempt = 1;
+        loop {
+            server.delivery = Some((free_port()?, free_port()?));
+            match server.launch() {
+                Ok(()) => return Ok(server),
+                Err(LaunchError::PortTaken(message)) if attempt < ATTEMPTS => {
+                    eprintln!("tern-testkit: {message}; choosing other ports");
+                    attempt += 1;
+                }
+                Err(error) => return Err(error.into_anyhow()),
+            }
+        }
     }
 
     /// (LMTP port, SASL auth port) when started with [`Dovecot::start_with_delivery`].

@@ -120,6 +120,7 @@ fn request(input: &AccountInput) -> AccountRequest {
             })
         },
         name: None,
+        oauth: None,
     }
 }
 
@@ -193,6 +194,7 @@ async fn add<R: Runtime>(
             request,
             password,
             verify: true,
+            tokens: None,
         },
     )
     .await?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cli::{AccountAdd, AccountSignature, AccountSmtp, SecurityArg};
 use tern_profile::{
     add_account, plan_smtp, request_from_found, AccountRequest, AccountSetup, Discovery, Found,
-    SignIn, SmtpChoice, SmtpRequest, Source,
+    OAuthSettings, SignIn, SignInWay, SmtpChoice, SmtpRequest, Source,
 };
 
 use crate::context::Target;
@@ -25,16 +25,75 @@ fn security_of(argument: SecurityArg) -> Security {
     }
 }
 
-pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
-    let (password, password_source) = match &add.password_env {
+/// Where the password comes from, when one is given.
+fn password_flags(add: &AccountAdd) -> anyhow::Result<Option<(Password, PasswordSource)>> {
+    match &add.password_env {
         Some(variable) => {
             let value = std::env::var(variable)
                 .with_context(|| format!("The password variable {variable} is not set"))?;
-            (Password::new(value), PasswordSource::Env(variable.clone()))
+            Ok(Some((
+                Password::new(value),
+                PasswordSource::Env(variable.clone()),
+            )))
         }
-        None => (read_password_stdin()?, PasswordSource::Keyring),
+        None if add.password_stdin => Ok(Some((read_password_stdin()?, PasswordSource::Keyring))),
+        None => Ok(None),
+    }
+}
+
+/// Tells the person where to sign in, and opens the browser there when there is one
+/// (`$BROWSER`, else `xdg-open`).
+fn open_browser(url: &str) {
+    say_err!("To sign in, open this page (a browser should open by itself):\n  {url}");
+    let opener = std::env::var("BROWSER").unwrap_or_else(|_| "xdg-open".to_string());
+    let started = std::process::Command::new(&opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(error) = started {
+        tracing::debug!(%error, opener, "no browser could be opened");
+    }
+}
+
+fn show_device_code(code: &tern_profile::DeviceCode) {
+    say_err!(
+        "To sign in, open {} on any device and enter the code {} (within {} minutes)",
+        code.verification_uri,
+        code.user_code,
+        code.expires_in.as_secs().div_ceil(60)
+    );
+}
+
+/// Signs `email` in with `settings` (the browser, or a device code) and keeps the refresh
+/// token in the keyring.
+async fn oauth_sign_in(
+    settings: &OAuthSettings,
+    email: &str,
+    ca_file: Option<&std::path::Path>,
+    device_code: bool,
+) -> anyhow::Result<tern_profile::Tokens> {
+    let way = if device_code {
+        SignInWay::Device {
+            show: &show_device_code,
+        }
+    } else {
+        SignInWay::Browser {
+            open: &open_browser,
+        }
     };
-    let request = match &add.imap_host {
+    tern_profile::sign_in(settings, email, ca_file, way)
+        .await
+        .with_context(|| format!("Signing in to {email}"))
+}
+
+pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
+    let password_flags = password_flags(&add)?;
+    let password_source = password_flags
+        .as_ref()
+        .map_or(PasswordSource::Keyring, |(_, source)| source.clone());
+    let mut request = match &add.imap_host {
         Some(imap_host) => AccountRequest {
             email: add.email.clone(),
             imap_host: imap_host.clone(),
@@ -46,8 +105,27 @@ pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
             password_source,
             smtp: smtp_choice(&add),
             name: add.name.clone(),
+            oauth: None,
         },
         None => discovered_request(&add, password_source).await?,
+    };
+    if let Some(issuer) = &add.oauth2_issuer {
+        request.oauth = Some(OAuthSettings {
+            issuer: issuer.clone(),
+            client_id: add.oauth2_client_id.clone(),
+        });
+    }
+    let (password, tokens) = match (&request.oauth, password_flags) {
+        (Some(settings), _) => {
+            let tokens =
+                oauth_sign_in(settings, &request.email, add.ca_file.as_deref(), add.device_code)
+                    .await?;
+            (Password::new(""), Some(tokens))
+        }
+        (None, Some((password, _))) => (password, None),
+        (None, None) => anyhow::bail!(
+            "Give the password with --password-env VAR or --password-stdin (or sign in with --oauth2-issuer)"
+        ),
     };
     // The rules first: a refused setting is said before the store is touched.
     tern_profile::plan(&request, &password)?;
@@ -58,6 +136,7 @@ pub async fn add(target: &Target, add: AccountAdd) -> anyhow::Result<()> {
             request,
             password,
             verify: !add.no_verify,
+            tokens,
         },
     )
     .await?;
@@ -116,8 +195,14 @@ async fn discovered_request(
     for line in found_lines(found) {
         say_err!("{line}");
     }
-    let mut request = request_from_found(found, &add.email, password_source, add.ca_file.clone())
-        .map_err(mail_engine::EngineError::from)?;
+    let mut request = request_from_found(
+        found,
+        &add.email,
+        password_source,
+        add.ca_file.clone(),
+        &tern_profile::oauth_client_ready,
+    )
+    .map_err(mail_engine::EngineError::from)?;
     if let Some(user) = &add.user {
         request.username = Some(user.clone());
     }
@@ -290,6 +375,12 @@ struct AccountJson {
     smtp_saves_sent: Option<bool>,
     /// The signature (null: none).
     signature: Option<String>,
+    /// How it signs in: `password` or `oauth2`.
+    auth: &'static str,
+    /// The OAuth2 issuer (`google`, `microsoft`, or a URL); null for a password.
+    oauth2_issuer: Option<String>,
+    /// The OAuth2 sign-in expired or was withdrawn: `tern account signin EMAIL`.
+    sign_in_needed: bool,
 }
 
 pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
@@ -302,6 +393,13 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
         accounts.push(AccountJson {
             name,
             signature,
+            auth: if account.oauth.is_some() {
+                "oauth2"
+            } else {
+                "password"
+            },
+            oauth2_issuer: account.oauth.as_ref().map(|oauth| oauth.issuer.clone()),
+            sign_in_needed: account.sign_in_needed,
             smtp_host: smtp.as_ref().map(|server| server.host.clone()),
             smtp_port: smtp.as_ref().map(|server| server.port),
             smtp_security: smtp.as_ref().map(|server| server.security.as_str()),
@@ -321,14 +419,22 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
         return print_json(&accounts);
     }
     for account in accounts {
+        let sign_in = match &account.oauth2_issuer {
+            Some(issuer) => format!("OAuth2 ({issuer})"),
+            None => format!("password from {}", account.password_source),
+        };
         say!(
-            "{}  {}:{} ({}), user {}, password from {}",
+            "{}  {}:{} ({}), user {}, {sign_in}{}",
             account.email,
             account.imap_host,
             account.imap_port,
             account.security,
             account.user,
-            account.password_source
+            if account.sign_in_needed {
+                " — sign-in needed: tern account signin EMAIL"
+            } else {
+                ""
+            }
         );
     }
     Ok(())
@@ -366,5 +472,38 @@ pub async fn remove(target: &Target, email: &str, force: bool) -> anyhow::Result
     } else {
         say_err!("Removed {} with {}", account.email, lost.describe());
     }
+    Ok(())
+}
+
+/// `tern account signin EMAIL`: signs an OAuth2 account in again.
+pub async fn signin(target: &Target, email: &str, device_code: bool) -> anyhow::Result<()> {
+    let mut store = target.store()?;
+    let account = store
+        .account_by_email(email)?
+        .with_context(|| format!("No account {email} in this profile"))?;
+    let Some(settings) = account.oauth.clone() else {
+        anyhow::bail!("{email} signs in with a password: add it again to change the password");
+    };
+    let tokens = oauth_sign_in(
+        &settings,
+        &account.email,
+        account.ca_file.as_deref().map(std::path::Path::new),
+        device_code,
+    )
+    .await?;
+    let secret = mail_engine::Secret::Bearer {
+        token: tokens.access.clone(),
+        mechanism: None,
+    };
+    let connection = mail_engine::ImapConnection::connect_with(
+        &mail_engine::ConnectSettings::from_account(&account),
+        &secret,
+        mail_engine::Timeouts::default(),
+    )
+    .await
+    .with_context(|| format!("Checking the new sign-in of {email}"))?;
+    connection.logout().await;
+    store.set_sign_in_needed(account.id, false)?;
+    say_err!("Signed in to {}", account.email);
     Ok(())
 }

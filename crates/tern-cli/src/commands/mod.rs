@@ -32,6 +32,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             allow_http,
             json,
         }) => account::discover(&email, ca_file.as_deref(), allow_http, json).await,
+        Command::Account(AccountCommand::Signin { email, device_code }) => {
+            account::signin(&target, &email, device_code).await
+        }
         Command::Account(AccountCommand::Signature(signature)) => {
             account::signature(&target, signature)
         }
