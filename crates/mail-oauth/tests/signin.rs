@@ -316,3 +316,85 @@ async fn smtp_takes_the_token_by_both_mechanisms_and_refuses_a_bad_one() {
         "{refused:?}"
     );
 }
+
+/// Waits (by a deadline) for an event `matches` accepts.
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<mail_engine::EngineEvent>,
+    what: &str,
+    matches: impl Fn(&mail_engine::EngineEvent) -> bool,
+) -> mail_engine::EngineEvent {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} in time"))
+            .expect("event stream");
+        if matches(&event) {
+            return event;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_outlives_its_short_tokens_and_loses_no_mail() {
+    use mail_engine::{ConnectivityState, EngineEvent};
+    let idp = MockIdp::start(CLIENT).await.unwrap();
+    let server = Dovecot::start_with_oauth2(&idp.introspection_url()).unwrap();
+    server.seed("alice", "INBOX", 0, 2).unwrap();
+    let proxy = tern_testkit::Proxy::start(server.port).await.unwrap();
+    let http = Http::new(tls()).unwrap();
+    let issuer = issuer(&idp, &http).await;
+    // Access tokens of a second and a half.
+    idp.configure(|config| config.expires_in = Duration::from_millis(1_500));
+    let (_, refresh) = idp.issue("alice", Duration::from_millis(1_500));
+    let keep = Arc::new(Memory::default());
+    keep.save(refresh).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, account) =
+        tern_testkit::store_with_account(dir.path(), "alice", proxy.port).unwrap();
+    let engine = Arc::new(Engine::new(
+        store,
+        account,
+        Credentials::OAuth2 {
+            tokens: Arc::new(RefreshingTokens::new(issuer, http, keep)),
+            mechanism: None,
+        },
+        EngineOptions {
+            reconnect_initial: Duration::from_millis(100),
+            ..EngineOptions::default()
+        },
+    ));
+    let mut events = engine.subscribe();
+    let _watch = engine.watch("INBOX");
+    let live = |event: &EngineEvent| {
+        matches!(
+            event,
+            EngineEvent::Connectivity {
+                state: ConnectivityState::Live,
+                ..
+            }
+        )
+    };
+    next_event(&mut events, "live", live).await;
+
+    for round in 0..3u64 {
+        // The token in use expires; the connection is cut; mail arrives meanwhile.
+        tokio::time::sleep(Duration::from_millis(1_600)).await;
+        let before = idp.count("/token");
+        proxy.cut_all();
+        server.seed("alice", "INBOX", 10 + round, 1).unwrap();
+        next_event(
+            &mut events,
+            "the mail that came while cut off",
+            |event| matches!(event, EngineEvent::FolderChanged { added, .. } if *added >= 1),
+        )
+        .await;
+        assert!(
+            idp.count("/token") > before,
+            "round {round}: a fresh token was fetched"
+        );
+    }
+    let cached = engine.message_page("INBOX", 0, 50).unwrap();
+    assert_eq!(cached.total, 5, "every message is in the cache");
+    engine.shutdown().await;
+}
