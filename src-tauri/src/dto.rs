@@ -187,6 +187,29 @@ pub struct ProviderDto {
     pub smtp_security: SecurityDto,
 }
 
+/// Servers found from an address (no password was sent anywhere), to fill the form.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DiscoveredDto {
+    /// The provider's name, when known.
+    pub provider: Option<String>,
+    /// Where the settings came from, in words ("autoconfig https://…", "SRV records", …).
+    pub source: String,
+    /// False for settings read over plain http: shown, never filled in.
+    pub trusted: bool,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: SecurityDto,
+    pub username: String,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Option<SecurityDto>,
+    /// `password`, `app_password` or `oauth2`.
+    pub sign_in: String,
+    /// How long the search took.
+    pub ms: u64,
+}
+
 /// One row of a message list.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]

@@ -118,6 +118,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::account::app_state,
             commands::account::provider,
+            commands::account::discover,
             commands::account::test_connection,
             commands::account::add_account,
             commands::account::use_demo,

@@ -12,7 +12,8 @@ use tern_profile::{
 };
 
 use crate::dto::{
-    AccountDto, AccountInput, AppEvent, AppStateDto, ErrorCode, IpcError, ProviderDto, SecurityDto,
+    AccountDto, AccountInput, AppEvent, AppStateDto, DiscoveredDto, ErrorCode, IpcError,
+    ProviderDto, SecurityDto,
 };
 use crate::forward::EVENT;
 use crate::session::{open_engine, Session};
@@ -94,6 +95,44 @@ pub fn provider(email: String) -> Option<ProviderDto> {
         smtp_port: provider.smtp_port,
         smtp_security: security_dto(tern_profile::store_security(provider.smtp_security)),
     })
+}
+
+/// Searches the servers of `email` (autoconfig, MX, SRV, guesses; about 3 s at most) to fill
+/// the form; no password is sent anywhere. `None` when nothing was found.
+#[tauri::command]
+pub async fn discover(email: String) -> Result<Option<DiscoveredDto>, IpcError> {
+    let discovery = tern_profile::discover_servers(&email, None, false).await?;
+    let Some(found) = discovery.found else {
+        return Ok(None);
+    };
+    let source = match &found.source {
+        tern_profile::Source::Table => "Tern's provider table".to_string(),
+        tern_profile::Source::Autoconfig { url } => format!("autoconfig {url}"),
+        tern_profile::Source::MxProvider { mx } => format!("the mail exchanger {mx}"),
+        tern_profile::Source::MxAutoconfig { url, .. } => format!("autoconfig {url}"),
+        tern_profile::Source::Srv => "the domain's SRV records".to_string(),
+        tern_profile::Source::Guess => "guessed names with valid certificates".to_string(),
+    };
+    let security = |value| security_dto(tern_profile::store_security(value));
+    Ok(Some(DiscoveredDto {
+        trusted: found.source.is_trustworthy(),
+        provider: found.provider.clone(),
+        source,
+        imap_host: found.imap.host.clone(),
+        imap_port: found.imap.port,
+        security: security(found.imap.security),
+        username: found.username.clone(),
+        smtp_host: found.smtp.as_ref().map(|smtp| smtp.host.clone()),
+        smtp_port: found.smtp.as_ref().map(|smtp| smtp.port),
+        smtp_security: found.smtp.as_ref().map(|smtp| security(smtp.security)),
+        sign_in: match found.sign_in {
+            tern_profile::SignIn::Password => "password",
+            tern_profile::SignIn::AppPassword => "app_password",
+            tern_profile::SignIn::OAuth2 { .. } => "oauth2",
+        }
+        .to_string(),
+        ms: discovery.ms,
+    }))
 }
 
 /// The form as an account request: an empty SMTP host means none (the account only reads).

@@ -156,6 +156,28 @@ test('setup: provider table fills the server, a bad password says so, the right 
   await expect(page.getByTestId('folders')).toContainText('Inbox');
 });
 
+test('setup: an address outside the table is looked up, and the answer fills only untouched fields', async ({ page }) => {
+  await load(page, { account: false });
+  await page.locator('input[name=email]').fill('someone@acme.test');
+  await page.locator('input[name=username]').focus();
+  await expect(page.getByTestId('discovered')).toContainText('Found Acme Mail via autoconfig https://autoconfig.acme.test/');
+  await expect(page.locator('input[name=imap_host]')).toHaveValue('mail.acme.test');
+  await expect(page.locator('input[name=username]')).toHaveValue('someone');
+  await expect(page.locator('input[name=smtp_port]')).toHaveValue('587');
+
+  // Nothing found: the guessed names stay, and the person is told.
+  await page.locator('input[name=email]').fill('me@nowhere.test');
+  await page.locator('input[name=password]').focus();
+  await expect(page.getByTestId('discovered')).toContainText('No settings found');
+
+  // A field the person typed is not replaced by a late answer.
+  await page.locator('input[name=imap_host]').fill('my.own.server');
+  await page.locator('input[name=email]').fill('other@acme.test');
+  await page.locator('input[name=password]').focus();
+  await expect(page.getByTestId('discovered')).toContainText('Found Acme Mail');
+  await expect(page.locator('input[name=imap_host]')).toHaveValue('my.own.server');
+});
+
 test('settings: notifications and close-to-tray are saved through the backend', async ({ page }) => {
   await load(page);
   await page.getByTestId('open-settings').click();

@@ -97,6 +97,14 @@ export function installStub(options: StubOptions): void {
                 smtp_host: 'smtp.gmail.com', smtp_port: 465, smtp_security: 'tls',
               }
             : null;
+        case 'discover':
+          return String(args.email).endsWith('@acme.test')
+            ? {
+                provider: 'Acme Mail', source: 'autoconfig https://autoconfig.acme.test/mail/config-v1.1.xml',
+                trusted: true, imap_host: 'mail.acme.test', imap_port: 993, security: 'tls', username: 'someone',
+                smtp_host: 'smtp.acme.test', smtp_port: 587, smtp_security: 'starttls', sign_in: 'password', ms: 120,
+              }
+            : null;
         case 'test_connection':
         case 'add_account':
           if ((args.input as { password: string }).password !== 'right') {

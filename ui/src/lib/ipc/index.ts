@@ -12,6 +12,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { MessageDto } from './bindings/MessageDto';
 import type { MessagePageDto } from './bindings/MessagePageDto';
 import type { ProviderDto } from './bindings/ProviderDto';
+import type { DiscoveredDto } from './bindings/DiscoveredDto';
 import type { SearchHitDto } from './bindings/SearchHitDto';
 import type { SettingsDto } from './bindings/SettingsDto';
 import type { SyncResultDto } from './bindings/SyncResultDto';
@@ -34,6 +35,7 @@ export type {
   MessageDto,
   MessagePageDto,
   ProviderDto,
+  DiscoveredDto,
   SearchHitDto,
   SettingsDto,
   SyncResultDto,
@@ -81,6 +83,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const ipc = {
   appState: () => call<AppStateDto>('app_state'),
   provider: (email: string) => call<ProviderDto | null>('provider', { email }),
+  /** Finds the servers of an address (autoconfig, MX, SRV, guesses; ~3 s at most); sends no password. */
+  discover: (email: string) => call<DiscoveredDto | null>('discover', { email }),
   testConnection: (input: AccountInput) => call<null>('test_connection', { input }),
   addAccount: (input: AccountInput) => call<null>('add_account', { input }),
   useDemo: () => call<null>('use_demo'),
