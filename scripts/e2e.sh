@@ -14,6 +14,7 @@ if [ "${TERN_E2E_INSIDE:-}" != 1 ]; then
   npm --prefix ui run build --silent >/dev/null
   cargo build --quiet --locked -p tern-app --features custom-protocol
   cargo build --quiet --locked -p tern-testkit --bin tern-seed
+  cargo build --quiet --locked -p tern-cli --bin tern
   export TAURI_DRIVER=${TAURI_DRIVER:-$(command -v tauri-driver)}
   # Xvfb picks a free display number and writes it to the file.
   displayfile=$(mktemp)
@@ -50,5 +51,6 @@ driver=$!
 trap 'kill $driver 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$driver_port) 2>/dev/null && break; sleep 0.1; done
 export TERN_APP="$CARGO_TARGET_DIR/debug/tern-app" TERN_SEED="$CARGO_TARGET_DIR/debug/tern-seed" TERN_DRIVER_PORT=$driver_port
+export TERN_CLI="$CARGO_TARGET_DIR/debug/tern"
 cd "$repo/src-tauri/tests/e2e"
 "$TERN_E2E_VENV/bin/python" -m unittest -v "$@" 2>&1

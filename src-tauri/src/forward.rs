@@ -43,29 +43,42 @@ fn deliver<R: Runtime>(
 ) {
     let state = app.state::<AppState>();
     match &event {
-        EngineEvent::Connectivity { state: now, .. } => {
-            let view = state.update_view(|view| view.connectivity = Connectivity::from(*now));
+        EngineEvent::Connectivity {
+            account,
+            state: now,
+            ..
+        } => {
+            let now = Connectivity::from(*now);
+            let view = state.update_view(|view| view.account(account).connectivity = now);
             // Back online: the outbox need not wait for its next retry.
-            if view.connectivity == Connectivity::Live {
-                if let Ok(engine) = state.engine() {
+            if now == Connectivity::Live {
+                if let Some(engine) = state.engine_for(account) {
                     engine.wake_outbox();
                 }
             }
-            tray::show(app, view.connectivity, view.inbox_unread);
+            let (shown, unread) = view.tray();
+            tray::show(app, shown, unread);
         }
-        EngineEvent::FolderChanged { folder, unread, .. }
-            if folder.eq_ignore_ascii_case(crate::session::INBOX) =>
-        {
-            let view = state.update_view(|view| view.inbox_unread = *unread as u64);
-            tray::show(app, view.connectivity, view.inbox_unread);
+        EngineEvent::FolderChanged {
+            account,
+            folder,
+            unread,
+            ..
+        } if folder.eq_ignore_ascii_case(crate::session::INBOX) => {
+            let view =
+                state.update_view(|view| view.account(account).inbox_unread = *unread as u64);
+            let (shown, unread) = view.tray();
+            tray::show(app, shown, unread);
         }
         EngineEvent::NewMail {
+            account,
             folder,
             from,
             from_address,
             subject,
             ..
         } => {
+            let attention = state.attention();
             let arrival = Arrival {
                 folder: folder.clone(),
                 from: if from.is_empty() {
@@ -74,8 +87,9 @@ fn deliver<R: Runtime>(
                     from.clone()
                 },
                 subject: subject.clone(),
+                account: account.clone(),
             };
-            if notify::wanted(&arrival, &state.attention()) {
+            if notify::wanted(&arrival, &attention) {
                 let _ = arrivals.send(arrival);
             }
         }
@@ -100,7 +114,8 @@ async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedRe
                 Ok(None) | Err(_) => break,
             }
         }
-        for notice in notify::notices(&burst) {
+        let several = app.state::<AppState>().attention().several_accounts;
+        for notice in notify::notices(&burst, several) {
             let notice = notice.for_server();
             let shown = app
                 .notification()

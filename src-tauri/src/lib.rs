@@ -45,8 +45,8 @@ fn data_dir_argument(args: impl Iterator<Item = String>) -> Option<PathBuf> {
 fn quit<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let session = app.state::<AppState>().session.lock().await.take();
-        if let Some(session) = session {
+        let sessions = std::mem::take(&mut *app.state::<AppState>().sessions.lock().await);
+        for session in sessions {
             session.stop().await;
         }
         app.exit(0);
@@ -87,15 +87,21 @@ async fn check_cache_later<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
-/// "Check mail now": wakes the session's folder check (queued changes, LIST, every folder).
+/// "Check mail now": starts sessions for accounts added meanwhile (by `tern account add`),
+/// then wakes every session's folder check (queued changes, LIST, every folder).
 fn check_now<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let session = state.session.lock().await;
-        match session.as_ref() {
-            Some(session) => session.check_now(),
-            None => tracing::info!("check mail now: no account running"),
+        let mut sessions = state.sessions.lock().await;
+        if let Err(error) = commands::account::start(&app, &state, &mut sessions).await {
+            tracing::warn!(message = %error.message, "accounts added elsewhere were not started");
+        }
+        if sessions.is_empty() {
+            tracing::info!("check mail now: no account running");
+        }
+        for session in sessions.iter() {
+            session.check_now();
         }
     });
 }
@@ -173,17 +179,23 @@ pub fn run() {
                 state.mark_started();
                 tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "account opened");
                 match opened {
-                    Ok(Some((engine, online))) => {
+                    Ok(engines) if !engines.is_empty() => {
                         state.wait_painted(CACHE_FIRST).await;
-                        let mut session = state.session.lock().await;
-                        if session.is_none() {
-                            let folder = state.view().folder;
-                            *session = Some(Session::start(&handle, engine, online, folder, |events| {
+                        let mut sessions = state.sessions.lock().await;
+                        let folder = state.view().folder;
+                        for (engine, online) in engines {
+                            let email = engine.account().email.clone();
+                            if sessions.iter().any(|session| session.engine.account().email == email) {
+                                continue;
+                            }
+                            // The window shows the first account's folder.
+                            let visible = if sessions.is_empty() { folder.clone() } else { None };
+                            sessions.push(Session::start(&handle, engine, online, visible, |events| {
                                 forward::spawn(handle.clone(), events)
                             }));
                         }
                     }
-                    Ok(None) => {}
+                    Ok(_) => {}
                     Err(error) => {
                         tracing::error!(message = %error.message, "the account did not start");
                         if let Ok(mut startup) = state.startup_error.lock() {

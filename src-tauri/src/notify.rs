@@ -11,6 +11,8 @@ pub struct Arrival {
     pub folder: String,
     pub from: String,
     pub subject: String,
+    /// The account it came to.
+    pub account: String,
 }
 
 /// One OS notification.
@@ -64,23 +66,30 @@ pub const MAX_SINGLE: usize = 3;
 pub struct Attention {
     pub enabled: bool,
     pub window_focused: bool,
-    /// The folder the window shows.
+    /// The folder the window shows, and whose it is.
     pub folder: Option<String>,
+    pub account: Option<String>,
+    /// The profile has more than one account: notices name the account.
+    pub several_accounts: bool,
 }
 
 /// Whether `arrival` may notify at all.
 pub fn wanted(arrival: &Arrival, attention: &Attention) -> bool {
-    attention.enabled
-        && arrival.folder.eq_ignore_ascii_case("INBOX")
-        && !(attention.window_focused
-            && attention
-                .folder
-                .as_deref()
-                .is_some_and(|folder| folder.eq_ignore_ascii_case(&arrival.folder)))
+    let on_screen = attention.window_focused
+        && attention
+            .folder
+            .as_deref()
+            .is_some_and(|folder| folder.eq_ignore_ascii_case(&arrival.folder))
+        && attention
+            .account
+            .as_deref()
+            .is_none_or(|account| account.eq_ignore_ascii_case(&arrival.account));
+    attention.enabled && arrival.folder.eq_ignore_ascii_case("INBOX") && !on_screen
 }
 
-/// The notifications for one burst of wanted arrivals.
-pub fn notices(burst: &[Arrival]) -> Vec<Notice> {
+/// The notifications for one burst of wanted arrivals; with `several_accounts`, each says
+/// which account the mail came to.
+pub fn notices(burst: &[Arrival], several_accounts: bool) -> Vec<Notice> {
     if burst.len() <= MAX_SINGLE {
         return burst
             .iter()
@@ -90,10 +99,17 @@ pub fn notices(burst: &[Arrival]) -> Vec<Notice> {
                 } else {
                     arrival.from.clone()
                 },
-                body: if arrival.subject.is_empty() {
-                    "(no subject)".to_string()
-                } else {
-                    arrival.subject.clone()
+                body: {
+                    let subject = if arrival.subject.is_empty() {
+                        "(no subject)"
+                    } else {
+                        arrival.subject.as_str()
+                    };
+                    if several_accounts {
+                        format!("{subject} (to {})", arrival.account)
+                    } else {
+                        subject.to_string()
+                    }
                 },
             })
             .collect();
@@ -110,10 +126,18 @@ pub fn notices(burst: &[Arrival]) -> Vec<Notice> {
         2 => format!("From {} and {}", senders[0], senders[1]),
         _ => format!("From {}, {} and others", senders[0], senders[1]),
     };
-    vec![Notice {
-        title: format!("{} new messages", burst.len()),
-        body,
-    }]
+    let mut accounts: Vec<&str> = Vec::new();
+    for arrival in burst {
+        if several_accounts && !accounts.contains(&arrival.account.as_str()) {
+            accounts.push(&arrival.account);
+        }
+    }
+    let title = match accounts.as_slice() {
+        [] => format!("{} new messages", burst.len()),
+        [account] => format!("{} new messages for {account}", burst.len()),
+        several => format!("{} new messages in {} accounts", burst.len(), several.len()),
+    };
+    vec![Notice { title, body }]
 }
 
 #[cfg(test)]
@@ -125,14 +149,45 @@ mod tests {
             folder: "INBOX".into(),
             from: from.into(),
             subject: subject.into(),
+            account: "me@x.test".into(),
         }
+    }
+
+    fn to(account: &str, arrival: Arrival) -> Arrival {
+        Arrival {
+            account: account.into(),
+            ..arrival
+        }
+    }
+
+    #[test]
+    fn with_several_accounts_a_notice_names_the_account() {
+        assert_eq!(
+            notices(&[to("work@x.test", arrival("Ann", "Lunch?"))], true),
+            vec![Notice {
+                title: "Ann".into(),
+                body: "Lunch? (to work@x.test)".into()
+            }]
+        );
+        let one: Vec<_> = (0..5)
+            .map(|_| to("work@x.test", arrival("Ann", "x")))
+            .collect();
+        assert_eq!(
+            notices(&one, true)[0].title,
+            "5 new messages for work@x.test"
+        );
+        assert_eq!(notices(&one, false)[0].title, "5 new messages");
+        let two: Vec<_> = (0..5)
+            .map(|n| to(["work@x.test", "home@y.test"][n % 2], arrival("Ann", "x")))
+            .collect();
+        assert_eq!(notices(&two, true)[0].title, "5 new messages in 2 accounts");
     }
 
     #[test]
     fn a_few_arrivals_get_one_notification_each() {
         let burst = [arrival("Ann", "Lunch?"), arrival("", "")];
         assert_eq!(
-            notices(&burst),
+            notices(&burst, false),
             vec![
                 Notice {
                     title: "Ann".into(),
@@ -166,7 +221,7 @@ mod tests {
             .map(|n| arrival(["Ann", "Bob", "Cy"][n % 3], "x"))
             .collect();
         assert_eq!(
-            notices(&burst),
+            notices(&burst, false),
             vec![Notice {
                 title: "12 new messages".into(),
                 body: "From Ann, Bob and others".into()
@@ -181,10 +236,16 @@ mod tests {
             enabled: true,
             window_focused: false,
             folder: Some("INBOX".into()),
+            account: Some("me@x.test".into()),
+            several_accounts: false,
         };
         assert!(wanted(&inbox, &attention));
         attention.window_focused = true;
         assert!(!wanted(&inbox, &attention), "INBOX is on screen");
+        assert!(
+            wanted(&to("other@y.test", inbox.clone()), &attention),
+            "another account's INBOX is not the one on screen"
+        );
         attention.folder = Some("Archive".into());
         assert!(wanted(&inbox, &attention), "another folder is on screen");
         attention.enabled = false;

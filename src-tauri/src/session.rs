@@ -31,32 +31,49 @@ pub struct Session {
     tasks: Vec<JoinHandle<()>>,
 }
 
-/// Opens the profile's account. Without a password (no keyring) the cache still shows and
-/// actions still queue; the error says why nothing reaches the server.
-pub async fn open_engine(
+/// An account's engine, and why it cannot reach the server (no password, no sign-in), if so.
+pub type OpenedAccount = (Arc<Engine>, Option<IpcError>);
+
+/// Opens every account of the profile over one shared cache: `open` (the running engines'
+/// cache) when there is one — the app never opens its cache file twice, since closing a
+/// second handle on it would drop SQLite's locks of the first —, else a new one. Without a
+/// password (no keyring) or sign-in, an account's cache still shows and its actions still
+/// queue; its error says why nothing reaches the server.
+pub async fn open_engines(
     data_dir: &std::path::Path,
-) -> anyhow::Result<Option<(Arc<Engine>, Option<IpcError>)>> {
-    let store = tern_profile::open_store(Some(data_dir.to_path_buf()))?;
-    let Some(account) = store.accounts()?.into_iter().next() else {
-        return Ok(None);
+    open: Option<Arc<Mutex<mail_store::Store>>>,
+) -> anyhow::Result<Vec<OpenedAccount>> {
+    let store = match open {
+        Some(store) => store,
+        None => Arc::new(Mutex::new(tern_profile::open_store(Some(
+            data_dir.to_path_buf(),
+        ))?)),
     };
-    let (credentials, problem) = match tern_profile::credentials_for(&account).await {
-        Ok(credentials) => (credentials, None),
-        Err(error) => {
-            tracing::warn!(account = %account.email, error = %format!("{error:#}"), "no password or sign-in; showing the cache only");
-            (
-                Credentials::Password(Password::new("")),
-                Some(IpcError::from(error)),
-            )
-        }
-    };
-    let engine = Arc::new(Engine::new(
-        Arc::new(Mutex::new(store)),
-        account,
-        credentials,
-        EngineOptions::default(),
-    ));
-    Ok(Some((engine, problem)))
+    let accounts = store
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the cache lock was poisoned"))?
+        .accounts()?;
+    let mut opened = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        let (credentials, problem) = match tern_profile::credentials_for(&account).await {
+            Ok(credentials) => (credentials, None),
+            Err(error) => {
+                tracing::warn!(account = %account.email, error = %format!("{error:#}"), "no password or sign-in; showing the cache only");
+                (
+                    Credentials::Password(Password::new("")),
+                    Some(IpcError::from(error)),
+                )
+            }
+        };
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            account,
+            credentials,
+            EngineOptions::default(),
+        ));
+        opened.push((engine, problem));
+    }
+    Ok(opened)
 }
 
 impl Session {

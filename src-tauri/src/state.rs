@@ -1,6 +1,7 @@
-//! What the app keeps between commands: the data directory, settings, the running account
-//! session, and what the window is looking at (for notifications and the tray).
+//! What the app keeps between commands: the data directory, settings, the running sessions
+//! (one per account), and what the window is looking at (for notifications and the tray).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -14,9 +15,11 @@ use crate::session::Session;
 pub struct AppState {
     pub data_dir: PathBuf,
     pub settings: Mutex<SettingsDto>,
-    pub session: tokio::sync::Mutex<Option<Session>>,
-    /// The engine of the running session, for commands that need no session change.
-    pub engine: Mutex<Option<Arc<Engine>>>,
+    /// One running session per account, in the profile's order.
+    pub sessions: tokio::sync::Mutex<Vec<Session>>,
+    /// Every account's engine, in the profile's order, for commands that need no session
+    /// change. The window works on the first (for now).
+    pub engines: Mutex<Vec<Arc<Engine>>>,
     pub view: Mutex<View>,
     pub demo: Option<DemoAccount>,
     pub startup_error: Mutex<Option<IpcError>>,
@@ -27,23 +30,44 @@ pub struct AppState {
     painted: tokio::sync::watch::Sender<bool>,
 }
 
-/// What the window shows and the tray says.
-#[derive(Debug, Clone)]
-pub struct View {
-    pub window_focused: bool,
-    pub folder: Option<String>,
+/// One account as the tray sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountView {
     pub connectivity: Connectivity,
     pub inbox_unread: u64,
 }
 
-impl Default for View {
+impl Default for AccountView {
     fn default() -> Self {
-        Self {
-            window_focused: false,
-            folder: None,
+        AccountView {
             connectivity: Connectivity::Offline,
             inbox_unread: 0,
         }
+    }
+}
+
+/// What the window shows and the tray says.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub window_focused: bool,
+    pub folder: Option<String>,
+    /// Each account by address.
+    pub accounts: BTreeMap<String, AccountView>,
+}
+
+impl View {
+    /// The tray's state and count: the worst account's state, every INBOX's unread mail.
+    pub fn tray(&self) -> (Connectivity, u64) {
+        crate::tray::summary(
+            self.accounts
+                .values()
+                .map(|account| (account.connectivity, account.inbox_unread)),
+        )
+    }
+
+    /// Changes one account's view.
+    pub fn account(&mut self, email: &str) -> &mut AccountView {
+        self.accounts.entry(email.to_string()).or_default()
     }
 }
 
@@ -56,8 +80,8 @@ impl AppState {
         Self {
             data_dir,
             settings: Mutex::new(settings),
-            session: tokio::sync::Mutex::new(None),
-            engine: Mutex::new(None),
+            sessions: tokio::sync::Mutex::new(Vec::new()),
+            engines: Mutex::new(Vec::new()),
             view: Mutex::new(view),
             demo,
             startup_error: Mutex::new(None),
@@ -87,17 +111,28 @@ impl AppState {
         let _ = tokio::time::timeout(at_most, painted.wait_for(|painted| *painted)).await;
     }
 
+    /// The engine the window works on (the first account's).
     pub fn engine(&self) -> Result<Arc<Engine>, IpcError> {
-        self.engine
+        self.engines
             .lock()
             .ok()
-            .and_then(|engine| engine.clone())
+            .and_then(|engines| engines.first().cloned())
             .ok_or_else(|| {
                 IpcError::new(
                     crate::dto::ErrorCode::NoAccount,
                     "No account yet: add one first",
                 )
             })
+    }
+
+    /// The engine of the account `email`, if it runs here.
+    pub fn engine_for(&self, email: &str) -> Option<Arc<Engine>> {
+        self.engines.lock().ok().and_then(|engines| {
+            engines
+                .iter()
+                .find(|engine| engine.account().email.eq_ignore_ascii_case(email))
+                .cloned()
+        })
     }
 
     pub fn settings(&self) -> SettingsDto {
@@ -130,6 +165,11 @@ impl AppState {
             enabled: self.settings().notifications,
             window_focused: view.window_focused,
             folder: view.folder,
+            account: self
+                .engine()
+                .ok()
+                .map(|engine| engine.account().email.clone()),
+            several_accounts: view.accounts.len() > 1,
         }
     }
 }

@@ -40,6 +40,26 @@ fn icon(state: Connectivity) -> tauri::Result<Image<'static>> {
     })
 }
 
+/// What the tray shows for several accounts: the worst state (sign-in needed, offline,
+/// connecting, live) and the unread mail of every INBOX summed. No account: offline.
+pub fn summary(accounts: impl IntoIterator<Item = (Connectivity, u64)>) -> (Connectivity, u64) {
+    let rank = |state: Connectivity| match state {
+        Connectivity::SignInNeeded => 0,
+        Connectivity::Offline => 1,
+        Connectivity::Connecting => 2,
+        Connectivity::Live => 3,
+    };
+    let mut worst: Option<Connectivity> = None;
+    let mut unread = 0u64;
+    for (state, count) in accounts {
+        unread = unread.saturating_add(count);
+        if worst.is_none_or(|current| rank(state) < rank(current)) {
+            worst = Some(state);
+        }
+    }
+    (worst.unwrap_or(Connectivity::Offline), unread)
+}
+
 /// Creates the tray item (a menu is required: without one, Linux publishes nothing).
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     let open = MenuItem::with_id(app, MENU_OPEN, "Open Tern", true, None::<&str>)?;
@@ -87,5 +107,28 @@ mod tests {
         assert_eq!(label(Connectivity::Live, 3), "Live · 3 unread");
         assert_eq!(label(Connectivity::Offline, 12), "Offline · 12 unread");
         assert_eq!(label(Connectivity::Connecting, 0), "Connecting…");
+        assert_eq!(
+            label(Connectivity::SignInNeeded, 2),
+            "Sign-in needed · 2 unread"
+        );
+    }
+
+    #[test]
+    fn several_accounts_show_the_worst_state_and_all_unread_mail() {
+        use Connectivity::*;
+        type Account = (Connectivity, u64);
+        let cases: [(&[Account], Account); 5] = [
+            (&[], (Offline, 0)),
+            (&[(Live, 3)], (Live, 3)),
+            (&[(Live, 3), (Connecting, 1)], (Connecting, 4)),
+            (&[(Live, 3), (Offline, 0), (Connecting, 2)], (Offline, 5)),
+            (
+                &[(SignInNeeded, 1), (Offline, 1), (Live, 1)],
+                (SignInNeeded, 3),
+            ),
+        ];
+        for (accounts, expected) in cases {
+            assert_eq!(summary(accounts.iter().copied()), expected, "{accounts:?}");
+        }
     }
 }

@@ -69,13 +69,17 @@ impl Store {
         {
             tighten_data_dir(parent)?;
         }
-        private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .with_context(|| format!("Creating the cache {}", path.display()))?;
+        // Created here (owner-only) only when missing: opening an existing cache file with
+        // an fd of our own and closing it would drop every SQLite lock this process holds
+        // on it (POSIX locks are per process), and another connection's writes could then
+        // collide with a second process's.
+        match private_options().write(true).create_new(true).open(path) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("Creating the cache {}", path.display()))
+            }
+        }
         let in_use = open_in_use(path)?;
         match in_use.try_lock_shared() {
             Ok(()) => {}

@@ -16,7 +16,7 @@ use crate::dto::{
     ProviderDto, SecurityDto,
 };
 use crate::forward::EVENT;
-use crate::session::{open_engine, Session};
+use crate::session::{open_engines, Session};
 use crate::state::AppState;
 
 /// Everything the window draws at start, from the cache (then events keep it current).
@@ -219,11 +219,14 @@ async fn add<R: Runtime>(
     request: AccountRequest,
     password: mail_engine::Password,
 ) -> Result<(), IpcError> {
-    let mut session = state.session.lock().await;
-    if session.is_some() {
+    let mut sessions = state.sessions.lock().await;
+    if !sessions.is_empty() {
+        // The running engines hold the cache: opening it again here would drop their locks
+        // when closed. Further accounts come from `tern account add` (picked up by "Check
+        // mail now") until the window's settings add them through the running cache.
         return Err(IpcError::new(
             ErrorCode::Invalid,
-            "Tern shows one account for now; this profile already has one",
+            "Add further accounts with `tern account add`; \"Check mail now\" starts them here",
         ));
     }
     let mut store = tern_profile::open_store(Some(state.data_dir.clone()))?;
@@ -238,7 +241,7 @@ async fn add<R: Runtime>(
     )
     .await?;
     drop(store);
-    start(app, state, &mut session).await?;
+    start(app, state, &mut sessions).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);
     Ok(())
 }
@@ -252,12 +255,12 @@ pub async fn rebuild_cache<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<String, IpcError> {
-    let mut session = state.session.lock().await;
-    if let Some(running) = session.take() {
+    let mut sessions = state.sessions.lock().await;
+    for running in sessions.drain(..) {
         running.stop().await;
     }
-    if let Ok(mut engine) = state.engine.lock() {
-        *engine = None;
+    if let Ok(mut engines) = state.engines.lock() {
+        engines.clear();
     }
     let dir = state.data_dir.clone();
     let rebuilt = tauri::async_runtime::spawn_blocking(move || tern_profile::rebuild_cache(&dir))
@@ -268,53 +271,81 @@ pub async fn rebuild_cache<R: Runtime>(
     if let Ok(mut error) = state.startup_error.lock() {
         *error = None;
     }
-    start(&app, &state, &mut session).await?;
+    start(&app, &state, &mut sessions).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);
     Ok(rebuilt.summary())
 }
 
-/// Opens the profile's account (if any) and starts its session.
+/// Opens the profile's accounts and starts a session for each one not running yet.
 pub async fn start<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
-    session: &mut Option<Session>,
+    sessions: &mut Vec<Session>,
 ) -> Result<(), IpcError> {
-    if let Some((engine, online)) = open(app, state).await? {
-        let folder = state.view().folder;
-        *session = Some(Session::start(app, engine, online, folder, |events| {
+    let folder = state.view().folder;
+    for (engine, online) in open(app, state).await? {
+        let email = engine.account().email.clone();
+        if sessions
+            .iter()
+            .any(|session| session.engine.account().email == email)
+        {
+            continue;
+        }
+        // The window shows the first account's folder; the others watch their INBOX.
+        let visible = if sessions.is_empty() {
+            folder.clone()
+        } else {
+            None
+        };
+        sessions.push(Session::start(app, engine, online, visible, |events| {
             crate::forward::spawn(app.clone(), events)
         }));
     }
     Ok(())
 }
 
-/// Opens the profile's account (if any) for the commands and the tray, without touching
-/// the network yet. Returns the engine and whether it has a password to go online with.
+/// Opens the profile's accounts (if any) for the commands and the tray, without touching
+/// the network yet. Returns each engine and whether it can go online (a password or sign-in);
+/// an account already open here keeps its engine.
 pub async fn open<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
-) -> Result<Option<(Arc<Engine>, bool)>, IpcError> {
-    let Some((engine, problem)) = open_engine(&state.data_dir).await? else {
-        return Ok(None);
-    };
-    let online = problem.is_none();
-    if let Ok(mut error) = state.startup_error.lock() {
-        *error = problem;
-    }
-    if let Ok(mut current) = state.engine.lock() {
-        *current = Some(engine.clone());
-    }
-    let unread = engine
-        .snapshot()
+) -> Result<Vec<(Arc<Engine>, bool)>, IpcError> {
+    let running = state
+        .engines
+        .lock()
         .ok()
-        .and_then(|snapshot| {
-            snapshot
-                .folders
-                .into_iter()
-                .find(|folder| folder.role.as_deref() == Some("inbox"))
-        })
-        .map_or(0, |inbox| inbox.unread);
-    let view = state.update_view(|view| view.inbox_unread = unread);
-    crate::tray::show(app, view.connectivity, view.inbox_unread);
-    Ok(Some((engine, online)))
+        .and_then(|engines| engines.first().map(|engine| engine.store().clone()));
+    let opened = open_engines(&state.data_dir, running).await?;
+    let mut engines = Vec::with_capacity(opened.len());
+    let mut first_problem = None;
+    for (engine, problem) in opened {
+        let engine = state.engine_for(&engine.account().email).unwrap_or(engine);
+        let online = problem.is_none();
+        if first_problem.is_none() {
+            first_problem = problem;
+        }
+        let unread = engine
+            .snapshot()
+            .ok()
+            .and_then(|snapshot| {
+                snapshot
+                    .folders
+                    .into_iter()
+                    .find(|folder| folder.role.as_deref() == Some("inbox"))
+            })
+            .map_or(0, |inbox| inbox.unread);
+        let email = engine.account().email.clone();
+        state.update_view(|view| view.account(&email).inbox_unread = unread);
+        engines.push((engine, online));
+    }
+    if let Ok(mut error) = state.startup_error.lock() {
+        *error = first_problem;
+    }
+    if let Ok(mut current) = state.engines.lock() {
+        *current = engines.iter().map(|(engine, _)| engine.clone()).collect();
+    }
+    let (shown, unread) = state.view().tray();
+    crate::tray::show(app, shown, unread);
+    Ok(engines)
 }

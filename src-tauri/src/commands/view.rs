@@ -35,7 +35,8 @@ pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(
             *current = settings;
         }
     }
-    if let Some(session) = state.session.lock().await.as_mut() {
+    // The window shows the first account's folders.
+    if let Some(session) = state.sessions.lock().await.first_mut() {
         session.show_folder(&folder);
     }
     Ok(())

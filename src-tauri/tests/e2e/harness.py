@@ -83,7 +83,7 @@ class Dovecot:
         finally:
             connection.logout()
 
-    def append(self, subject, sender="Carol Example <carol@tern.test>", html=None, folder="INBOX", flags=""):
+    def append(self, subject, sender="Carol Example <carol@tern.test>", html=None, folder="INBOX", flags="", user="alice"):
         body = html if html is not None else f"Hello from the test: {subject}\r\n"
         kind = "text/html; charset=utf-8" if html is not None else "text/plain; charset=utf-8"
         message = (
@@ -91,7 +91,7 @@ class Dovecot:
             f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{time.time_ns()}@e2e.tern.test>\r\n"
             f"MIME-Version: 1.0\r\nContent-Type: {kind}\r\n\r\n{body}"
         ).encode()
-        connection = self.imap()
+        connection = self.imap(user)
         try:
             status, _ = connection.append(folder, flags, None, message)
             assert status == "OK", status

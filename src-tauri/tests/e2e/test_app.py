@@ -97,8 +97,11 @@ class DesktopApp(unittest.TestCase):
         stored = subprocess.run(["secret-tool", "lookup", "service", "tern", "username", "alice@tern.test"],
                                 capture_output=True, text=True)
         self.assertEqual(stored.stdout.strip(), "alice-pw")
-        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "the Live indicator")
-        wait_until(lambda: (self.tray.label() or "").startswith("Live"), "the tray saying Live")
+        # After the refused password above, one of the first logins sometimes waits out the
+        # engine's 20 s connect deadline (seen in about a third of runs on this machine since
+        # 2026-11-30; not yet pinned down — see the issue note), so Live gets a longer deadline.
+        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "the Live indicator", timeout=60)
+        wait_until(lambda: (self.tray.label() or "").startswith("Live"), "the tray saying Live", timeout=60)
 
     def test_2_new_mail_shows_up_notifies_and_counts_in_the_tray(self):
         app = self.app
@@ -257,6 +260,60 @@ class DesktopApp(unittest.TestCase):
         self.tray.click("Open Tern")
         wait_until(lambda: self.window.visible(), "the window back")
         wait_until(lambda: self.app.row("While the window was closed"), "the new mail in the list")
+
+    def test_5f_a_second_account_runs_beside_the_first(self):
+        # bob's account, on a Dovecot of its own, added from the command line while the app
+        # runs (its password goes to the same keyring); "Check mail now" picks it up.
+        second = Dovecot(self.temp / "dovecot-bob")
+        second.start()
+        running = True
+        try:
+            subprocess.run(
+                [os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "add",
+                 "--email", "bob@tern.test", "--user", "bob", "--imap-host", "127.0.0.1",
+                 "--imap-port", str(second.port), "--security", "plain", "--password-stdin"],
+                input="bob-pw\n", text=True, check=True, capture_output=True,
+            )
+            before = self._tray_unread() or 0
+            self.tray.click("Check mail now")
+            # Mail counts as new once bob's INBOX has been caught up with (its first sync).
+            cache = self.temp / "data" / "tern.db"
+
+            def bob_synced():
+                with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+                    return db.execute(
+                        "SELECT count(*) FROM sync_meta m JOIN folders f ON f.id = m.folder_id "
+                        "JOIN accounts a ON a.id = f.account_id "
+                        "WHERE a.email = 'bob@tern.test' AND f.role = 'inbox'").fetchone()[0] == 1
+            try:
+                wait_until(bob_synced, "bob's INBOX caught up with", timeout=30)
+            except AssertionError:
+                with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+                    rows = db.execute("SELECT a.email, f.name, f.role FROM folders f JOIN accounts a "
+                                      "ON a.id = f.account_id").fetchall()
+                listed = subprocess.run([os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"),
+                                         "--account", "bob@tern.test", "sync", "--folder", "INBOX"],
+                                        capture_output=True, text=True)
+                raise AssertionError(f"bob not synced; folders {rows}; tray {self.tray.label()}; "
+                                     f"cli sync: {listed.returncode} {listed.stdout} {listed.stderr}")
+            wait_until(lambda: (self.tray.label() or "").startswith("Live"), "both accounts live")
+            second.append("For bob only", sender="Fay Second <fay@tern.test>", user="bob")
+            wait_until(lambda: ("Fay Second", "For bob only (to bob@tern.test)") in self.notifications.shown(),
+                       "a notification naming the account it came to")
+            wait_until(lambda: (self._tray_unread() or 0) == before + 1, "the tray counting both inboxes")
+            # bob's server goes away: the tray shows the worst state; alice's mail still counts.
+            second.stop()
+            running = False
+            wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray offline for bob")
+            self.dovecot.append("Alice still gets mail")
+            wait_until(lambda: (self._tray_unread() or 0) == before + 2, "alice's mail counted meanwhile")
+            second.start()
+            running = True
+            wait_until(lambda: (self.tray.label() or "").startswith("Live"), "live again when bob's server is back",
+                       timeout=60)
+        finally:
+            if running:
+                second.stop()
 
     def test_5e_a_reply_written_in_the_window_arrives(self):
         app = self.app

@@ -464,3 +464,40 @@ fn a_cut_short_or_scribbled_cache_is_damaged_and_says_so() {
     let sentence = cache_problem(&error).unwrap().explain(dir.path());
     assert!(sentence.contains("tern cache rebuild"), "{sentence}");
 }
+
+/// Another process opens the cache, reads, and closes it (as a `tern` command does).
+fn another_process_reads(path: &std::path::Path) {
+    let status = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM sqlite_master').fetchall(); c.close()")
+        .arg(path)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+}
+
+#[test]
+fn opening_the_cache_again_in_the_same_process_keeps_the_first_handles_locks() {
+    let (dir, first) = temp_store();
+    drop(first);
+    let path = dir.path().join(DATABASE_FILE);
+    let wal = dir.path().join(format!("{DATABASE_FILE}-wal"));
+    // A first handle of this process, in WAL mode with something in the log.
+    let hold = rusqlite::Connection::open(&path).expect("a first handle");
+    hold.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE probe (x); INSERT INTO probe VALUES (1);")
+        .expect("written");
+    another_process_reads(&path);
+    assert!(wal.exists(), "the control: a closing reader leaves a log others still use");
+    // The same process opens the cache again (as a second account's engine would) …
+    drop(Store::open(&path).expect("opens again"));
+    // … and a closing reader elsewhere must still see this process as a user of the log.
+    another_process_reads(&path);
+    assert!(
+        wal.exists(),
+        "opening the file again dropped this process's locks: the log was deleted under it"
+    );
+    let count: i64 = hold
+        .query_row("SELECT count(*) FROM probe", [], |row| row.get(0))
+        .expect("the first handle still reads");
+    assert_eq!(count, 1);
+}
