@@ -484,10 +484,15 @@ fn opening_the_cache_again_in_the_same_process_keeps_the_first_handles_locks() {
     let wal = dir.path().join(format!("{DATABASE_FILE}-wal"));
     // A first handle of this process, in WAL mode with something in the log.
     let hold = rusqlite::Connection::open(&path).expect("a first handle");
-    hold.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE probe (x); INSERT INTO probe VALUES (1);")
-        .expect("written");
+    hold.execute_batch(
+        "PRAGMA journal_mode=WAL; CREATE TABLE probe (x); INSERT INTO probe VALUES (1);",
+    )
+    .expect("written");
     another_process_reads(&path);
-    assert!(wal.exists(), "the control: a closing reader leaves a log others still use");
+    assert!(
+        wal.exists(),
+        "the control: a closing reader leaves a log others still use"
+    );
     // The same process opens the cache again (as a second account's engine would) …
     drop(Store::open(&path).expect("opens again"));
     // … and a closing reader elsewhere must still see this process as a user of the log.
