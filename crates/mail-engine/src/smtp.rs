@@ -243,6 +243,7 @@ async fn transact(
             Some(tokio::time::timeout(limit, bearer_auth(connection, mechanism, &response)).await)
         }
     };
+    let offered_sign_in = logged_in.is_some();
     match logged_in {
         None | Some(Ok(Ok(_))) => {}
         Some(Ok(Err(error))) if error.is_permanent() => {
@@ -270,12 +271,25 @@ async fn transact(
         }
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    step(
+    let mail_from = step(
         "MAIL FROM",
         limit,
         connection.command(Mail::new(Some(from.clone()), parameters)),
     )
-    .await?;
+    .await;
+    match mail_from {
+        // Refused for want of a sign-in the server did not offer (no AUTH in its EHLO: its
+        // password service may be down for a moment): nothing was sent; try later rather
+        // than give the message up.
+        Err(SubmitError::Permanent(error)) if !offered_sign_in && error.contains("(530)") => {
+            return Err(SubmitError::Temporary(format!(
+                "{error} (the server offered no sign-in; trying later)"
+            )))
+        }
+        other => {
+            other?;
+        }
+    }
     let mut refused = Vec::new();
     let mut temporary = false;
     for recipient in recipients {

@@ -612,3 +612,61 @@ fn outbox_entry(engine: &Engine, id: mail_store::OutboxId) -> mail_store::Outbox
         .find(|entry| entry.id == id)
         .expect("the message is in the outbox")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_wants_a_sign_in_it_does_not_offer_keeps_the_message_for_later() {
+    use mail_engine::{submit, Envelope, Secret, Submission, SubmitError};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // An MTA whose password service is down: no AUTH in its EHLO, and MAIL FROM refused 530.
+    let server = tern_testkit::loopback::Loopback::serve("a half-working MTA", |stream| {
+        Some(async move {
+            let mut stream = BufReader::new(stream);
+            let _ = stream.get_mut().write_all(b"220 mta ESMTP\r\n").await;
+            let mut line = String::new();
+            while stream.read_line(&mut line).await.unwrap_or(0) > 0 {
+                let answer: &[u8] = if line.starts_with("EHLO") {
+                    b"250-mta\r\n250 8BITMIME\r\n"
+                } else if line.starts_with("MAIL FROM") {
+                    b"530 5.7.0 Authentication required\r\n"
+                } else if line.starts_with("QUIT") {
+                    b"221 bye\r\n"
+                } else {
+                    b"500 what\r\n"
+                };
+                let _ = stream.get_mut().write_all(answer).await;
+                line.clear();
+            }
+        })
+    })
+    .await
+    .unwrap();
+    let smtp = mail_store::SmtpServer {
+        host: "127.0.0.1".into(),
+        port: server.port,
+        security: Security::Plain,
+        username: None,
+        allow_plaintext: false,
+        saves_sent: false,
+    };
+    let recipients = vec!["bob@tern.test".to_string()];
+    let result = submit(
+        &Submission {
+            server: &smtp,
+            username: "alice",
+            secret: &Secret::Password(Password::new("alice-pw")),
+            ca_file: None,
+            timeout: Duration::from_secs(10),
+        },
+        &Envelope {
+            from: "alice@tern.test",
+            recipients: &recipients,
+            raw: b"Subject: x\r\n\r\nhi\r\n",
+        },
+        || Ok(()),
+    )
+    .await;
+    assert!(
+        matches!(&result, Err(SubmitError::Temporary(text)) if text.contains("offered no sign-in")),
+        "{result:?}"
+    );
+}

@@ -13,6 +13,28 @@ describe('ShellStore', () => {
     expect(store.canSend).toBe(true);
   });
 
+  it('keeps a state event that arrives while the load is on its way', async () => {
+    // The snapshot was taken while connecting; the account went Live before it arrived.
+    let answer: (value: unknown) => void = () => {};
+    const stale = appState(3);
+    stale.snapshot!.connectivity = 'connecting';
+    const fake = fakeIpc({ appState: () => new Promise((resolve) => (answer = resolve)) });
+    const store = new ShellStore(fake.ipc);
+    const loading = store.load();
+    store.apply({ event: 'connectivity', state: 'live', reason: null });
+    store.apply({ event: 'pending_changed', pending: 2 });
+    answer(stale);
+    await loading;
+    expect(store.shell?.connectivity).toBe('live');
+    expect(store.shell?.pending).toBe(2);
+
+    // Outside a load nothing is kept for later.
+    fake.answers.appState = stale;
+    store.apply({ event: 'connectivity', state: 'offline', reason: 'cut' });
+    await store.load();
+    expect(store.shell?.connectivity).toBe('connecting');
+  });
+
   it('shows a failed load in the banner', async () => {
     const store = new ShellStore(fakeIpc({ appState: failure('backend gone', 'other') }).ipc);
     expect(await store.load()).toBeNull();

@@ -48,21 +48,39 @@ export class ShellStore {
     return this.app?.can_send ?? false;
   }
 
-  /** Loads `app_state`; returns it (null when it failed: the banner says why). */
+  /** Events that arrived while `app_state` was on its way (null: no load in flight). */
+  private arrived: AppEvent[] | null = null;
+
+  /** Loads `app_state`; returns it (null when it failed: the banner says why). State events
+   *  that arrive meanwhile are applied again to the new shell: the snapshot may have been
+   *  taken before them (a first account going Live while its first load is answered). */
   async load(): Promise<AppStateDto | null> {
+    this.arrived = [];
     const app = await guard(() => this.ipc.appState(), this.report);
+    const arrived = this.arrived ?? [];
+    this.arrived = null;
     if (app) {
       this.app = app;
       if (app.startup_error?.code === 'cache_damaged') this.damaged = app.startup_error;
       this.settings = app.settings;
       this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
-      if (this.shell) this.shell.outbox = { ...app.outbox };
+      if (this.shell) {
+        this.shell.outbox = { ...app.outbox };
+        for (const event of arrived) {
+          // Only absolute account-wide states: folder counts come with the snapshot and the
+          // list, and an older count must not replace a newer one.
+          if (event.event === 'connectivity' || event.event === 'pending_changed' || event.event === 'outbox_changed') {
+            applyEvent(this.shell, event);
+          }
+        }
+      }
     }
     return app ?? null;
   }
 
   /** Applies an engine event to the shell; says what else must happen. */
   apply(event: AppEvent): Effects {
+    this.arrived?.push(event);
     if (event.event === 'cache_damaged') {
       this.cacheDamaged({ code: 'cache_damaged', message: event.message });
       return { reload: false, listChanged: null };
