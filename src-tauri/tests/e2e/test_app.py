@@ -97,12 +97,8 @@ class DesktopApp(unittest.TestCase):
         stored = subprocess.run(["secret-tool", "lookup", "service", "tern", "username", "alice@tern.test"],
                                 capture_output=True, text=True)
         self.assertEqual(stored.stdout.strip(), "alice-pw")
-        # KNOWN BUG (issue 15's note): in about a third of runs since 2026-11-30 a command on
-        # one of the first two connections gets no answer until the engine's 60 s response
-        # deadline, after which it reconnects and goes Live. Until it is found, Live gets a
-        # deadline past that stall; the stall itself is what to fix.
-        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "the Live indicator", timeout=120)
-        wait_until(lambda: (self.tray.label() or "").startswith("Live"), "the tray saying Live", timeout=120)
+        wait_until(lambda: app.text('[data-testid="live"]') == "Live", "the Live indicator")
+        wait_until(lambda: (self.tray.label() or "").startswith("Live"), "the tray saying Live")
 
     def test_2_new_mail_shows_up_notifies_and_counts_in_the_tray(self):
         app = self.app

@@ -35,6 +35,23 @@ describe('ShellStore', () => {
     expect(store.shell?.connectivity).toBe('connecting');
   });
 
+  it('overlapping loads lose no state event, whichever answers last', async () => {
+    // The caller's load and a reload event's load overlap; the older answer comes last.
+    const answers: ((value: unknown) => void)[] = [];
+    const stale = appState(3);
+    stale.snapshot!.connectivity = 'connecting';
+    const fake = fakeIpc({ appState: () => new Promise((resolve) => answers.push(resolve)) });
+    const store = new ShellStore(fake.ipc);
+    const first = store.load();
+    const second = store.load();
+    store.apply({ event: 'connectivity', state: 'live', reason: null });
+    answers[1]!(appState(3));
+    await second;
+    answers[0]!(stale);
+    await first;
+    expect(store.shell?.connectivity).toBe('live');
+  });
+
   it('shows a failed load in the banner', async () => {
     const store = new ShellStore(fakeIpc({ appState: failure('backend gone', 'other') }).ipc);
     expect(await store.load()).toBeNull();

@@ -48,17 +48,18 @@ export class ShellStore {
     return this.app?.can_send ?? false;
   }
 
-  /** Events that arrived while `app_state` was on its way (null: no load in flight). */
-  private arrived: AppEvent[] | null = null;
+  /** For each load in flight, the events that arrived since it asked (loads may overlap: a
+   *  `reload` event and the caller's own load). */
+  private inFlight: AppEvent[][] = [];
 
   /** Loads `app_state`; returns it (null when it failed: the banner says why). State events
    *  that arrive meanwhile are applied again to the new shell: the snapshot may have been
    *  taken before them (a first account going Live while its first load is answered). */
   async load(): Promise<AppStateDto | null> {
-    this.arrived = [];
+    const arrived: AppEvent[] = [];
+    this.inFlight.push(arrived);
     const app = await guard(() => this.ipc.appState(), this.report);
-    const arrived = this.arrived ?? [];
-    this.arrived = null;
+    this.inFlight = this.inFlight.filter((buffer) => buffer !== arrived);
     if (app) {
       this.app = app;
       if (app.startup_error?.code === 'cache_damaged') this.damaged = app.startup_error;
@@ -80,7 +81,7 @@ export class ShellStore {
 
   /** Applies an engine event to the shell; says what else must happen. */
   apply(event: AppEvent): Effects {
-    this.arrived?.push(event);
+    for (const buffer of this.inFlight) buffer.push(event);
     if (event.event === 'cache_damaged') {
       this.cacheDamaged({ code: 'cache_damaged', message: event.message });
       return { reload: false, listChanged: null };
