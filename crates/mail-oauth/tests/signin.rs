@@ -169,9 +169,15 @@ async fn the_device_flow_waits_for_approval_elsewhere() {
     let tokens = device_flow(&issuer, &http, move |code| {
         assert!(code.verification_uri.starts_with("http://127.0.0.1:"));
         let user_code = code.user_code.clone();
-        // The person approves on another device a moment later.
+        // The person approves on another device once Tern is already waiting (it has polled
+        // the token endpoint while the request was pending).
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            tern_testkit::wait_until("a poll while pending", Duration::from_secs(20), || {
+                let polled = approver.count("/token") >= 1;
+                async move { polled }
+            })
+            .await
+            .unwrap();
             assert!(approver.decide_device(&user_code, true));
         });
     })

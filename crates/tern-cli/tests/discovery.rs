@@ -57,6 +57,24 @@ impl World {
         ]
     }
 
+    /// `tern account add --email alice@example.test` with no servers, trusting both CAs, and
+    /// `extra` flags.
+    fn add_alice(&self, extra: &[&str]) -> std::process::Output {
+        let cas = self.cas.to_str().unwrap_or_default().to_string();
+        let mut args = vec![
+            "account",
+            "add",
+            "--email",
+            "alice@example.test",
+            "--password-env",
+            "ALICE_PW",
+            "--ca-file",
+            &cas,
+        ];
+        args.extend_from_slice(extra);
+        self.tern(&args)
+    }
+
     fn tern(&self, args: &[&str]) -> std::process::Output {
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -142,27 +160,14 @@ fn discover_shows_what_it_found_and_where_from() {
 #[test]
 fn an_address_alone_adds_the_account_once_confirmed() {
     let world = world(true);
-    let cas = world.cas.to_str().unwrap();
-    let add = [
-        "account",
-        "add",
-        "--email",
-        "alice@example.test",
-        "--password-env",
-        "ALICE_PW",
-        "--ca-file",
-        cas,
-    ];
     // Not confirmed (no terminal, no --yes): shown, and nothing stored.
-    let line = fails(&world.tern(&add));
+    let line = fails(&world.add_alice(&[]));
     assert!(line.contains("--yes"), "{line}");
     let accounts: Vec<serde_json::Value> =
         common::json(world.data.path(), &["account", "list", "--json"], &[]);
     assert!(accounts.is_empty());
 
-    let mut confirmed = add.to_vec();
-    confirmed.push("--yes");
-    let output = world.tern(&confirmed);
+    let output = world.add_alice(&["--yes"]);
     ok(&output);
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("Found Example Test Mail"), "{said}");
@@ -184,35 +189,13 @@ fn an_address_alone_adds_the_account_once_confirmed() {
 #[test]
 fn settings_read_over_plain_http_are_never_used_with_a_password() {
     let world = world(false);
-    let cas = world.cas.to_str().unwrap();
-    let line = fails(&world.tern(&[
-        "account",
-        "add",
-        "--email",
-        "alice@example.test",
-        "--password-env",
-        "ALICE_PW",
-        "--ca-file",
-        cas,
-        "--allow-http",
-        "--yes",
-    ]));
+    let line = fails(&world.add_alice(&["--allow-http", "--yes"]));
     assert!(line.contains("plain http"), "{line}");
     let accounts: Vec<serde_json::Value> =
         common::json(world.data.path(), &["account", "list", "--json"], &[]);
     assert!(accounts.is_empty());
     // Without --allow-http it is not even asked for.
-    let line = fails(&world.tern(&[
-        "account",
-        "add",
-        "--email",
-        "alice@example.test",
-        "--password-env",
-        "ALICE_PW",
-        "--ca-file",
-        cas,
-        "--yes",
-    ]));
+    let line = fails(&world.add_alice(&["--yes"]));
     assert!(line.contains("No servers found"), "{line}");
     assert_eq!(
         world.internet.requests().len(),

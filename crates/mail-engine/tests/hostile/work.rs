@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mail_engine::{ConnectivityState, Engine, EngineEvent, EngineOptions, Password, Timeouts};
 use mail_store::{Account, PendingKind, Store};
@@ -182,14 +182,16 @@ pub async fn watch(engine: &Arc<Engine>, patient: bool) -> Result<(), mail_engin
 /// Waits until every task of `engine` (watchers, their syncers) has let it go, so nothing
 /// of this session touches the next one's files.
 pub async fn settle(engine: Arc<Engine>) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Arc::strong_count(&engine) > 1 {
-        if Instant::now() > deadline {
-            return Err("the engine's tasks did not stop within 10 s of being told".into());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Ok(())
+    tern_testkit::wait_until(
+        "the engine's tasks to let it go",
+        Duration::from_secs(10),
+        || {
+            let alone = Arc::strong_count(&engine) == 1;
+            async move { alone }
+        },
+    )
+    .await
+    .map_err(|error| error.to_string())
 }
 
 impl Scenario {

@@ -40,16 +40,9 @@ async fn delay(latency_ms: &AtomicU64) {
     }
 }
 
-/// Reads an HTTP request head (at most 16 KiB): the request line and the Host header.
+/// Reads an HTTP request head: the request line and the Host header.
 async fn request_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<(String, String)> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() > 16 * 1024 || stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
+    let head = crate::oauth::http::read_head(stream).await?;
     let text = String::from_utf8_lossy(&head).into_owned();
     let mut lines = text.lines();
     let target = lines.next()?.split_whitespace().nth(1)?.to_string();

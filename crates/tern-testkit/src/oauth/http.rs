@@ -62,8 +62,8 @@ pub fn parse_form(text: &str, into: &mut HashMap<String, String>) {
     }
 }
 
-/// Reads one request (head up to 16 KiB, body up to 64 KiB).
-pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+/// Reads an HTTP request head (up to the blank line, at most 16 KiB) from `stream`.
+pub(crate) async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<Vec<u8>> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -72,6 +72,12 @@ pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         }
         head.push(byte[0]);
     }
+    Some(head)
+}
+
+/// Reads one request (head up to 16 KiB, body up to 64 KiB).
+pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let head = read_head(stream).await?;
     let head = String::from_utf8_lossy(&head).into_owned();
     let mut lines = head.lines();
     let mut first = lines.next()?.split_whitespace();

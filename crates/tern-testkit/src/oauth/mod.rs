@@ -5,7 +5,7 @@
 //! (RFC 7009) and introspection (RFC 7662, what Dovecot's `passdb oauth2` asks). Hooks under
 //! `/_mock/` set token lifetimes, issue tokens without a browser, expire one, count requests.
 
-mod http;
+pub(crate) mod http;
 mod state;
 
 use std::sync::{Arc, Mutex};

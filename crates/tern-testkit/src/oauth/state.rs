@@ -128,6 +128,17 @@ impl State {
         random_token(prefix, self.counter)
     }
 
+    /// A new sign-in of `user` with its refresh token; returns its index.
+    fn new_grant(&mut self, user: String) -> usize {
+        let refresh = self.next("rt");
+        self.grants.push(Grant {
+            user,
+            refresh,
+            alive: true,
+        });
+        self.grants.len() - 1
+    }
+
     fn new_access(&mut self, grant: usize) -> String {
         let token = self.next("at");
         self.access.insert(
@@ -141,13 +152,8 @@ impl State {
     }
 
     pub(super) fn issue(&mut self, user: &str, expires_in: Duration) -> (String, String) {
-        let refresh = self.next("rt");
-        self.grants.push(Grant {
-            user: user.to_string(),
-            refresh: refresh.clone(),
-            alive: true,
-        });
-        let grant = self.grants.len() - 1;
+        let grant = self.new_grant(user.to_string());
+        let refresh = self.grants[grant].refresh.clone();
         let saved = self.config.expires_in;
         self.config.expires_in = expires_in;
         let access = self.new_access(grant);
@@ -343,13 +349,7 @@ impl State {
                     return oauth_error(400, "invalid_grant");
                 }
                 let user = code.user.clone();
-                let refresh = self.next("rt");
-                self.grants.push(Grant {
-                    user,
-                    refresh,
-                    alive: true,
-                });
-                let grant = self.grants.len() - 1;
+                let grant = self.new_grant(user);
                 self.tokens_response(grant)
             }
             "refresh_token" => {
@@ -383,13 +383,7 @@ impl State {
                     }
                     Device::Done => oauth_error(400, "invalid_grant"),
                     Device::Approved { user } => {
-                        let refresh = self.next("rt");
-                        self.grants.push(Grant {
-                            user,
-                            refresh,
-                            alive: true,
-                        });
-                        let grant = self.grants.len() - 1;
+                        let grant = self.new_grant(user);
                         self.tokens_response(grant)
                     }
                 }
