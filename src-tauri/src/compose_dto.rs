@@ -34,6 +34,8 @@ pub struct DraftAttachmentDto {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DraftDto {
+    /// The account it is written from (its From address, signature, Drafts and outbox).
+    pub account: String,
     pub to: String,
     pub cc: String,
     pub bcc: String,
@@ -46,9 +48,10 @@ pub struct DraftDto {
     pub with_html: bool,
 }
 
-impl From<Draft> for DraftDto {
-    fn from(draft: Draft) -> Self {
+impl DraftDto {
+    pub fn of(account: &str, draft: Draft) -> Self {
         Self {
+            account: account.to_string(),
             to: format_address_list(&draft.to),
             cc: format_address_list(&draft.cc),
             bcc: format_address_list(&draft.bcc),
@@ -145,6 +148,8 @@ pub struct QueuedDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct OutboxEntryDto {
+    /// The account it is sent from.
+    pub account: String,
     #[ts(type = "number")]
     pub id: i64,
     pub subject: String,
@@ -159,9 +164,10 @@ pub struct OutboxEntryDto {
     pub sent_at: Option<i64>,
 }
 
-impl From<OutboxEntry> for OutboxEntryDto {
-    fn from(entry: OutboxEntry) -> Self {
+impl OutboxEntryDto {
+    pub fn of(account: &str, entry: OutboxEntry) -> Self {
         Self {
+            account: account.to_string(),
             id: entry.id.0,
             subject: entry.subject,
             recipients: entry.recipients,
@@ -195,7 +201,8 @@ mod tests {
             }],
             ..Draft::default()
         };
-        let dto = DraftDto::from(draft.clone());
+        let dto = DraftDto::of("me@tern.test", draft.clone());
+        assert_eq!(dto.account, "me@tern.test");
         assert_eq!(dto.to, "Bob <bob@tern.test>");
         assert_eq!(dto.attachments[0].size, 3);
         let mut dto = dto;
@@ -212,6 +219,7 @@ mod tests {
     #[test]
     fn a_bad_address_is_named_by_its_field() {
         let dto = DraftDto {
+            account: "me@tern.test".into(),
             to: "bob@".into(),
             cc: String::new(),
             bcc: String::new(),

@@ -15,9 +15,24 @@ pub const EVENT: &str = "engine";
 #[ts(export)]
 pub struct AccountDto {
     pub email: String,
+    /// The From name, when set.
+    pub name: Option<String>,
     pub imap_host: String,
     pub imap_port: u16,
     pub security: String,
+    /// Signs in with OAuth2 (else a password).
+    pub oauth2: bool,
+}
+
+/// One account as the window draws it at start.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountStateDto {
+    pub account: AccountDto,
+    pub snapshot: SnapshotDto,
+    pub outbox: OutboxCountsDto,
+    /// The account has an SMTP server (it can send).
+    pub can_send: bool,
 }
 
 /// One folder of the folder list.
@@ -101,6 +116,10 @@ pub struct SettingsDto {
     pub close_to_tray: bool,
     /// The folder on screen when the window was last used.
     pub last_folder: Option<String>,
+    /// Its account (none: the first).
+    pub last_account: Option<String>,
+    /// The unified inbox was on screen.
+    pub last_unified: bool,
 }
 
 impl Default for SettingsDto {
@@ -109,6 +128,8 @@ impl Default for SettingsDto {
             notifications: true,
             close_to_tray: true,
             last_folder: None,
+            last_account: None,
+            last_unified: false,
         }
     }
 }
@@ -117,17 +138,13 @@ impl Default for SettingsDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AppStateDto {
-    /// None: first run, show the account setup.
-    pub account: Option<AccountDto>,
-    pub snapshot: Option<SnapshotDto>,
+    /// Every account of the profile, in its order; none: first run, show the account setup.
+    pub accounts: Vec<AccountStateDto>,
     pub settings: SettingsDto,
     /// A local demo server is offered (started by `scripts/run.sh`).
     pub demo: Option<String>,
-    /// Why the account could not be started (e.g. no keyring), for the window to say.
+    /// Why an account could not be started (e.g. no keyring), for the window to say.
     pub startup_error: Option<IpcError>,
-    pub outbox: OutboxCountsDto,
-    /// The account has an SMTP server (it can send).
-    pub can_send: bool,
 }
 
 /// The security of an IMAP connection.
@@ -155,6 +172,9 @@ pub struct AccountInput {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_security: SecurityDto,
+    /// Sign in with OAuth2 at this issuer (`google`, `microsoft` or an issuer URL) instead
+    /// of a password: the browser opens for it.
+    pub oauth2_issuer: Option<String>,
 }
 
 impl std::fmt::Debug for AccountInput {
@@ -169,8 +189,41 @@ impl std::fmt::Debug for AccountInput {
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_security", &self.smtp_security)
+            .field("oauth2_issuer", &self.oauth2_issuer)
             .finish()
     }
+}
+
+/// An account as its edit form shows it (never the password).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountSettingsDto {
+    pub email: String,
+    /// The From name; empty: none.
+    pub name: String,
+    /// Put under new messages and above quotes; empty: none.
+    pub signature: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub security: SecurityDto,
+    pub username: String,
+    /// Empty: no sending server.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SecurityDto,
+    pub oauth2: bool,
+    pub sign_in_needed: bool,
+}
+
+/// What the edit form saves.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct AccountEditDto {
+    pub name: String,
+    pub signature: String,
+    /// New servers (checked by logging in first; an empty password keeps the kept one);
+    /// none: unchanged.
+    pub servers: Option<AccountInput>,
 }
 
 /// A well-known provider's servers, to fill the setup form.
@@ -206,6 +259,10 @@ pub struct DiscoveredDto {
     pub smtp_security: Option<SecurityDto>,
     /// `password`, `app_password` or `oauth2`.
     pub sign_in: String,
+    /// The OAuth2 issuer to sign in with (this build has a client for it).
+    pub oauth2_issuer: Option<String>,
+    /// Why OAuth2 cannot be used here, and the app-password route when there is one.
+    pub sign_in_note: Option<String>,
     /// How long the search took.
     pub ms: u64,
 }
@@ -214,6 +271,10 @@ pub struct DiscoveredDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct MessageRowDto {
+    /// The account's address and the folder the message is in (rows of the unified inbox
+    /// and of search come from several).
+    pub account: String,
+    pub folder: String,
     /// Server UID, or a local UID (>= 2^32) until the server confirms a move.
     #[ts(type = "number")]
     pub uid: u64,
@@ -230,9 +291,11 @@ pub struct MessageRowDto {
     pub attachments: bool,
 }
 
-impl From<MessageSummary> for MessageRowDto {
-    fn from(message: MessageSummary) -> Self {
+impl MessageRowDto {
+    pub fn of(account: &str, folder: &str, message: MessageSummary) -> Self {
         Self {
+            account: account.to_string(),
+            folder: folder.to_string(),
             uid: message.uid,
             seen: message.flags.is_seen(),
             flagged: message.flags.contains("\\Flagged"),
@@ -259,14 +322,19 @@ pub struct MessagePageDto {
     pub rows: Vec<MessageRowDto>,
 }
 
-impl From<MessagePage> for MessagePageDto {
-    fn from(page: MessagePage) -> Self {
+impl MessagePageDto {
+    pub fn of(account: &str, page: MessagePage) -> Self {
+        let folder = page.folder;
         Self {
-            folder: page.folder,
+            rows: page
+                .rows
+                .into_iter()
+                .map(|row| MessageRowDto::of(account, &folder, row))
+                .collect(),
+            folder,
             total: page.total,
             unread: page.unread,
             offset: page.offset,
-            rows: page.rows.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -275,6 +343,7 @@ impl From<MessagePage> for MessagePageDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct SearchHitDto {
+    pub account: String,
     pub folder: String,
     pub message: MessageRowDto,
 }
@@ -311,6 +380,7 @@ pub struct AttachmentDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct MessageDto {
+    pub account: String,
     pub folder: String,
     #[ts(type = "number")]
     pub uid: u64,
@@ -404,6 +474,8 @@ pub enum ErrorCode {
     CacheDamaged,
     /// The disk holding the cache is full.
     DiskFull,
+    /// Something exists only on this computer and would be lost (the window asks first).
+    ChangesWaiting,
     Other,
 }
 
@@ -413,6 +485,7 @@ pub enum ErrorCode {
 #[ts(export)]
 pub enum AppEvent {
     FolderChanged {
+        account: String,
         folder: String,
         added: u32,
         removed: u32,
@@ -422,6 +495,7 @@ pub enum AppEvent {
         unread: u32,
     },
     NewMail {
+        account: String,
         folder: String,
         #[ts(type = "number")]
         uid: u64,
@@ -429,9 +503,11 @@ pub enum AppEvent {
         subject: String,
     },
     PendingChanged {
+        account: String,
         pending: u32,
     },
     ActionDropped {
+        account: String,
         folder: String,
         #[ts(type = "number")]
         uid: u64,
@@ -439,16 +515,19 @@ pub enum AppEvent {
         reason: String,
     },
     Connectivity {
+        account: String,
         state: Connectivity,
         reason: Option<String>,
     },
     SyncProgress {
+        account: String,
         folder: String,
         synced: u32,
         total: u32,
     },
     /// The outbox changed: `waiting` to be sent, `attention` failed or maybe sent.
     OutboxChanged {
+        account: String,
         waiting: u32,
         attention: u32,
     },
@@ -470,6 +549,7 @@ impl From<EngineEvent> for AppEvent {
     fn from(event: EngineEvent) -> Self {
         match event {
             EngineEvent::FolderChanged {
+                account,
                 folder,
                 added,
                 removed,
@@ -479,6 +559,7 @@ impl From<EngineEvent> for AppEvent {
                 unread,
                 ..
             } => Self::FolderChanged {
+                account,
                 folder,
                 added: count(added),
                 removed: count(removed),
@@ -488,6 +569,7 @@ impl From<EngineEvent> for AppEvent {
                 unread: count(unread),
             },
             EngineEvent::NewMail {
+                account,
                 folder,
                 uid,
                 from,
@@ -495,43 +577,61 @@ impl From<EngineEvent> for AppEvent {
                 subject,
                 ..
             } => Self::NewMail {
+                account,
                 folder,
                 uid: u64::from(uid),
                 from: if from.is_empty() { from_address } else { from },
                 subject,
             },
-            EngineEvent::PendingChanged { pending, .. } => Self::PendingChanged {
+            EngineEvent::PendingChanged {
+                account, pending, ..
+            } => Self::PendingChanged {
+                account,
                 pending: count(pending),
             },
             EngineEvent::ActionDropped {
+                account,
                 folder,
                 uid,
                 action,
                 reason,
                 ..
             } => Self::ActionDropped {
+                account,
                 folder,
                 uid,
                 action,
                 reason,
             },
-            EngineEvent::Connectivity { state, reason, .. } => Self::Connectivity {
+            EngineEvent::Connectivity {
+                account,
+                state,
+                reason,
+                ..
+            } => Self::Connectivity {
+                account,
                 state: state.into(),
                 reason,
             },
             EngineEvent::SyncProgress {
+                account,
                 folder,
                 synced,
                 total,
                 ..
             } => Self::SyncProgress {
+                account,
                 folder,
                 synced: count(synced),
                 total: count(total),
             },
             EngineEvent::OutboxChanged {
-                waiting, attention, ..
+                account,
+                waiting,
+                attention,
+                ..
             } => Self::OutboxChanged {
+                account,
                 waiting: count(waiting),
                 attention: count(attention),
             },
@@ -548,7 +648,7 @@ mod tests {
         let input: AccountInput = serde_json::from_value(serde_json::json!({
             "email": "a@b.c", "imap_host": "imap.b.c", "imap_port": 993, "security": "tls",
             "username": "", "password": "hunter2-secret", "smtp_host": "", "smtp_port": 465,
-            "smtp_security": "tls"
+            "smtp_security": "tls", "oauth2_issuer": null
         }))
         .expect("input");
         let shown = format!("{input:?} {input:#?}");

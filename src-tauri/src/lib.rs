@@ -21,7 +21,6 @@ use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
-use crate::session::Session;
 use crate::state::AppState;
 
 /// How long the network waits at start for the window to paint the cache first.
@@ -129,7 +128,12 @@ pub fn run() {
             commands::account::add_account,
             commands::account::use_demo,
             commands::account::rebuild_cache,
+            commands::account_settings::account_settings,
+            commands::account_settings::update_account,
+            commands::account_settings::remove_account,
+            commands::account_settings::sign_in,
             commands::mail::messages,
+            commands::mail::unified_messages,
             commands::mail::open_message,
             commands::mail::act,
             commands::mail::refresh,
@@ -182,18 +186,7 @@ pub fn run() {
                     Ok(engines) if !engines.is_empty() => {
                         state.wait_painted(CACHE_FIRST).await;
                         let mut sessions = state.sessions.lock().await;
-                        let folder = state.view().folder;
-                        for (engine, online) in engines {
-                            let email = engine.account().email.clone();
-                            if sessions.iter().any(|session| session.engine.account().email == email) {
-                                continue;
-                            }
-                            // The window shows the first account's folder.
-                            let visible = if sessions.is_empty() { folder.clone() } else { None };
-                            sessions.push(Session::start(&handle, engine, online, visible, |events| {
-                                forward::spawn(handle.clone(), events)
-                            }));
-                        }
+                        commands::account::start_opened(&handle, &state, &mut sessions, engines);
                     }
                     Ok(_) => {}
                     Err(error) => {

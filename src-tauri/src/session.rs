@@ -34,21 +34,12 @@ pub struct Session {
 /// An account's engine, and why it cannot reach the server (no password, no sign-in), if so.
 pub type OpenedAccount = (Arc<Engine>, Option<IpcError>);
 
-/// Opens every account of the profile over one shared cache: `open` (the running engines'
-/// cache) when there is one — the app never opens its cache file twice, since closing a
-/// second handle on it would drop SQLite's locks of the first —, else a new one. Without a
-/// password (no keyring) or sign-in, an account's cache still shows and its actions still
-/// queue; its error says why nothing reaches the server.
+/// Opens every account of the profile over the app's one cache handle (see
+/// `AppState::cache`). Without a password (no keyring) or sign-in, an account's cache still
+/// shows and its actions still queue; its error says why nothing reaches the server.
 pub async fn open_engines(
-    data_dir: &std::path::Path,
-    open: Option<Arc<Mutex<mail_store::Store>>>,
+    store: Arc<Mutex<mail_store::Store>>,
 ) -> anyhow::Result<Vec<OpenedAccount>> {
-    let store = match open {
-        Some(store) => store,
-        None => Arc::new(Mutex::new(tern_profile::open_store(Some(
-            data_dir.to_path_buf(),
-        ))?)),
-    };
     let accounts = store
         .lock()
         .map_err(|_| anyhow::anyhow!("the cache lock was poisoned"))?

@@ -59,6 +59,8 @@ mod tests {
             notifications: false,
             close_to_tray: false,
             last_folder: Some("Archive".into()),
+            last_account: Some("me@tern.test".into()),
+            last_unified: false,
         };
         save(dir.path(), &settings).expect("save");
         assert_eq!(load(dir.path()), settings);

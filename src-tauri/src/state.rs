@@ -18,9 +18,12 @@ pub struct AppState {
     /// One running session per account, in the profile's order.
     pub sessions: tokio::sync::Mutex<Vec<Session>>,
     /// Every account's engine, in the profile's order, for commands that need no session
-    /// change. The window works on the first (for now).
+    /// change.
     pub engines: Mutex<Vec<Arc<Engine>>>,
     pub view: Mutex<View>,
+    /// The app's one handle on the cache, shared by every engine (opened once: closing a
+    /// second handle on the file would drop SQLite's locks of the first).
+    cache: Mutex<Option<Arc<Mutex<mail_store::Store>>>>,
     pub demo: Option<DemoAccount>,
     pub startup_error: Mutex<Option<IpcError>>,
     /// Becomes true once the profile's account has been opened (or found absent) at start;
@@ -51,6 +54,10 @@ impl Default for AccountView {
 pub struct View {
     pub window_focused: bool,
     pub folder: Option<String>,
+    /// The account of `folder`; none with the unified inbox on screen (every INBOX shows),
+    /// or before the window said (the first account's).
+    pub account: Option<String>,
+    pub unified: bool,
     /// Each account by address.
     pub accounts: BTreeMap<String, AccountView>,
 }
@@ -75,6 +82,8 @@ impl AppState {
     pub fn new(data_dir: PathBuf, settings: SettingsDto, demo: Option<DemoAccount>) -> Self {
         let view = View {
             folder: settings.last_folder.clone(),
+            account: settings.last_account.clone(),
+            unified: settings.last_unified,
             ..View::default()
         };
         Self {
@@ -83,6 +92,7 @@ impl AppState {
             sessions: tokio::sync::Mutex::new(Vec::new()),
             engines: Mutex::new(Vec::new()),
             view: Mutex::new(view),
+            cache: Mutex::new(None),
             demo,
             startup_error: Mutex::new(None),
             started: tokio::sync::watch::Sender::new(false),
@@ -111,18 +121,44 @@ impl AppState {
         let _ = tokio::time::timeout(at_most, painted.wait_for(|painted| *painted)).await;
     }
 
-    /// The engine the window works on (the first account's).
-    pub fn engine(&self) -> Result<Arc<Engine>, IpcError> {
+    /// The cache, opened at the first call.
+    pub fn cache(&self) -> Result<Arc<Mutex<mail_store::Store>>, IpcError> {
+        let mut cache = self.cache.lock().map_err(|_| {
+            IpcError::new(crate::dto::ErrorCode::Other, "The cache lock was poisoned")
+        })?;
+        if let Some(store) = cache.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = Arc::new(Mutex::new(tern_profile::open_store(Some(
+            self.data_dir.clone(),
+        ))?));
+        *cache = Some(store.clone());
+        Ok(store)
+    }
+
+    /// Lets go of the cache (to rebuild it); the next [`AppState::cache`] opens it again.
+    pub fn forget_cache(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = None;
+        }
+    }
+
+    /// The engine of the account `email`, or why there is none.
+    pub fn engine_of(&self, email: &str) -> Result<Arc<Engine>, IpcError> {
+        self.engine_for(email).ok_or_else(|| {
+            IpcError::new(
+                crate::dto::ErrorCode::NoAccount,
+                format!("There is no account {email} here (was it removed?)"),
+            )
+        })
+    }
+
+    /// Every account's engine, in the profile's order.
+    pub fn all_engines(&self) -> Vec<Arc<Engine>> {
         self.engines
             .lock()
-            .ok()
-            .and_then(|engines| engines.first().cloned())
-            .ok_or_else(|| {
-                IpcError::new(
-                    crate::dto::ErrorCode::NoAccount,
-                    "No account yet: add one first",
-                )
-            })
+            .map(|engines| engines.clone())
+            .unwrap_or_default()
     }
 
     /// The engine of the account `email`, if it runs here.
@@ -164,11 +200,19 @@ impl AppState {
         Attention {
             enabled: self.settings().notifications,
             window_focused: view.window_focused,
-            folder: view.folder,
-            account: self
-                .engine()
-                .ok()
-                .map(|engine| engine.account().email.clone()),
+            folder: if view.unified {
+                Some(crate::session::INBOX.to_string())
+            } else {
+                view.folder
+            },
+            account: match (view.unified, view.account) {
+                (true, _) => None,
+                (false, Some(account)) => Some(account),
+                (false, None) => self
+                    .all_engines()
+                    .first()
+                    .map(|engine| engine.account().email.clone()),
+            },
             several_accounts: view.accounts.len() > 1,
         }
     }

@@ -89,14 +89,21 @@ impl Store {
 
     /// Unread messages in every account's INBOX.
     pub fn unified_unread(&self) -> anyhow::Result<usize> {
-        let count: i64 = self
+        let (_, unread) = self.unified_counts()?;
+        Ok(usize::try_from(unread).unwrap_or(usize::MAX))
+    }
+
+    /// Messages and unread messages in every account's INBOX (the folders' kept counts).
+    pub fn unified_counts(&self) -> anyhow::Result<(u64, u64)> {
+        let (total, unread): (i64, i64) = self
             .conn
             .query_row(
-                "SELECT coalesce(sum(unread), 0) FROM folders WHERE role = 'inbox'",
+                "SELECT coalesce(sum(total), 0), coalesce(sum(unread), 0)
+                 FROM folders WHERE role = 'inbox'",
                 [],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .context("Counting unread mail in the inboxes")?;
-        Ok(count.max(0) as usize)
+            .context("Counting mail in the inboxes")?;
+        Ok((total.max(0) as u64, unread.max(0) as u64))
     }
 }

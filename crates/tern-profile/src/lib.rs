@@ -15,19 +15,24 @@ mod setup_rules;
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
 pub use discovery::{discover_servers, store_security, DNS_SERVERS_VARIABLE};
 pub use logging::init_logging;
-pub use mail_discover::{provider_for, Discovery, Found, Provider, SignIn, Source};
+pub use mail_discover::{provider_for, Discovery, Found, Issuer, Provider, SignIn, Source};
 pub use mail_oauth::{DeviceCode, Tokens};
 pub use mail_store::OAuthSettings;
 pub use oauth::{
-    credentials_for, forget_refresh_token, issuer_for, oauth_client_ready, sign_in,
-    KeyringRefreshStore, SignInWay, KEYRING_OAUTH_SERVICE,
+    credentials_for, forget_refresh_token, issuer_for, oauth_client_ready, open_in_browser,
+    sign_in, KeyringRefreshStore, SignInWay, KEYRING_OAUTH_SERVICE,
 };
 pub use password::{
     forget_in_keyring, password_for, store_in_keyring, KeyringError, KEYRING_SERVICE,
 };
 pub use rebuild::{rebuild_cache, Rebuilt};
-pub use removal::{remove_account, RemoveRefused};
-pub use setup::{add_account, check_settings, check_settings_with, plan, AccountSetup};
+pub use removal::{
+    check_removal, forget_secrets, remove_account, remove_from_cache, RemoveRefused,
+};
+pub use setup::{
+    add_account, check_settings, check_settings_with, plan, prepare_account, save_account,
+    AccountSetup, PreparedAccount,
+};
 pub use setup_rules::{
     plan_account, plan_smtp, request_from_found, AccountPlan, AccountRequest, SetupRefused,
     SmtpChoice, SmtpRequest,

@@ -136,6 +136,29 @@ pub enum SignInWay<'a> {
     },
 }
 
+/// Opens `url` in the person's browser (`$BROWSER`, else `xdg-open`), without waiting;
+/// false when none could be started (the caller shows the URL anyway).
+pub fn open_in_browser(url: &str) -> bool {
+    let opener = std::env::var("BROWSER").unwrap_or_else(|_| "xdg-open".to_string());
+    let started = std::process::Command::new(&opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match started {
+        Ok(mut child) => {
+            // Reaped when it ends (an app runs long: no zombie left behind).
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(error) => {
+            tracing::debug!(%error, opener, "no browser could be opened");
+            false
+        }
+    }
+}
+
 /// Signs `email` in with `settings`' issuer and keeps the refresh token in the keyring.
 pub async fn sign_in(
     settings: &OAuthSettings,

@@ -23,6 +23,17 @@ pub async fn remove_account(
     account: &Account,
     force: bool,
 ) -> anyhow::Result<WaitingChanges> {
+    let waiting = remove_from_cache(store, account, force)?;
+    forget_secrets(account).await?;
+    Ok(waiting)
+}
+
+/// What of `account` exists only here; refused (naming it) unless `force`.
+pub fn check_removal(
+    store: &Store,
+    account: &Account,
+    force: bool,
+) -> anyhow::Result<WaitingChanges> {
     let waiting = store.waiting_changes(account.id)?;
     if !waiting.is_empty() && !force {
         return Err(RemoveRefused::Waiting {
@@ -31,12 +42,29 @@ pub async fn remove_account(
         }
         .into());
     }
+    Ok(waiting)
+}
+
+/// The cache's part of a removal (checked by [`check_removal`]): every row of the account
+/// goes, in one transaction. The app does this under the running cache's lock.
+pub fn remove_from_cache(
+    store: &mut Store,
+    account: &Account,
+    force: bool,
+) -> anyhow::Result<WaitingChanges> {
+    let waiting = check_removal(store, account, force)?;
     store.remove_account(account.id)?;
-    if account.oauth.is_some() {
-        crate::oauth::forget_refresh_token(&account.email).await?;
-    } else if account.password_source == PasswordSource::Keyring {
-        forget_in_keyring(&account.email).await?;
-    }
     tracing::info!(email = %account.email, "account removed");
     Ok(waiting)
+}
+
+/// The keyring's part of a removal: the password or the OAuth2 refresh token.
+pub async fn forget_secrets(account: &Account) -> anyhow::Result<()> {
+    if account.oauth.is_some() {
+        crate::oauth::forget_refresh_token(&account.email).await
+    } else if account.password_source == PasswordSource::Keyring {
+        forget_in_keyring(&account.email).await
+    } else {
+        Ok(())
+    }
 }

@@ -76,13 +76,17 @@ fn resolve_ca_file(request: &mut AccountRequest) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Applies the rules, checks the settings by logging in (when asked), keeps the password in
-/// the keyring (when the account says so), and stores the account, its SMTP server and its
-/// From name. Returns what was stored.
-pub async fn add_account(
-    store: &mut Store,
-    mut setup: AccountSetup,
-) -> anyhow::Result<(Account, AccountPlan)> {
+/// An account checked and ready to store: [`prepare_account`]'s answer, for
+/// [`save_account`]. The app prepares without its cache (a login takes seconds), then saves
+/// under the running cache's lock.
+#[derive(Debug)]
+pub struct PreparedAccount {
+    pub plan: AccountPlan,
+}
+
+/// Applies the rules, checks the settings by logging in (when asked) and keeps the password
+/// in the keyring (when the account says so). Nothing touches the cache.
+pub async fn prepare_account(mut setup: AccountSetup) -> anyhow::Result<PreparedAccount> {
     resolve_ca_file(&mut setup.request)?;
     let plan = plan(&setup.request, &setup.password)?;
     let email = plan.account.email.clone();
@@ -102,6 +106,14 @@ pub async fn add_account(
     if plan.account.oauth.is_none() && plan.account.password_source == PasswordSource::Keyring {
         store_in_keyring(&email, &setup.password).await?;
     }
+    Ok(PreparedAccount { plan })
+}
+
+/// Stores a prepared account, its SMTP server and its From name (an account of the same
+/// address is updated: its cache stays). Returns what was stored.
+pub fn save_account(store: &mut Store, prepared: &PreparedAccount) -> anyhow::Result<Account> {
+    let plan = &prepared.plan;
+    let email = &plan.account.email;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
@@ -113,10 +125,19 @@ pub async fn add_account(
     if let Some(name) = &plan.name {
         store.set_display_name(id, Some(name))?;
     }
-    let account = store
+    store
         .accounts()?
         .into_iter()
         .find(|account| account.id == id)
-        .with_context(|| format!("The account {email} was not saved"))?;
-    Ok((account, plan))
+        .with_context(|| format!("The account {email} was not saved"))
+}
+
+/// [`prepare_account`] then [`save_account`]: what the CLI does. Returns what was stored.
+pub async fn add_account(
+    store: &mut Store,
+    setup: AccountSetup,
+) -> anyhow::Result<(Account, AccountPlan)> {
+    let prepared = prepare_account(setup).await?;
+    let account = save_account(store, &prepared)?;
+    Ok((account, prepared.plan))
 }

@@ -1,5 +1,6 @@
-//! Account commands: the app state at start, the provider table, adding an account (or the
-//! demo one).
+//! Account commands: the app state at start, the provider table and discovery, adding an
+//! account (or the demo one) — with a password or an OAuth2 sign-in —, and opening and
+//! starting the profile's accounts over the app's one cache handle.
 
 use std::sync::Arc;
 
@@ -7,13 +8,12 @@ use mail_engine::Engine;
 use mail_store::{PasswordSource, Security};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tern_profile::{
-    add_account as add_to_profile, provider_for, AccountRequest, AccountSetup, SmtpChoice,
-    SmtpRequest,
+    provider_for, AccountRequest, AccountSetup, SignInWay, SmtpChoice, SmtpRequest,
 };
 
 use crate::dto::{
-    AccountDto, AccountInput, AppEvent, AppStateDto, DiscoveredDto, ErrorCode, IpcError,
-    ProviderDto, SecurityDto,
+    AccountDto, AccountInput, AccountStateDto, AppEvent, AppStateDto, DiscoveredDto, ErrorCode,
+    IpcError, ProviderDto, SecurityDto,
 };
 use crate::forward::EVENT;
 use crate::session::{open_engines, Session};
@@ -24,38 +24,34 @@ use crate::state::AppState;
 pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcError> {
     tracing::debug!(target: "tern_app::startup", since_start_ms = crate::timing::since_start_ms(), "app state asked");
     state.wait_started().await;
-    let engine = state.engine().ok();
-    let (account, snapshot) = match &engine {
-        Some(engine) => {
-            let account = engine.account();
-            (
-                Some(AccountDto {
-                    email: account.email.clone(),
-                    imap_host: account.imap_host.clone(),
-                    imap_port: account.imap_port,
-                    security: account.security.as_str().to_string(),
-                }),
-                Some(engine.snapshot()?.into()),
-            )
-        }
-        None => (None, None),
-    };
-    let (outbox, can_send) = match &engine {
-        Some(engine) => (
-            engine
+    let mut accounts = Vec::new();
+    for engine in state.all_engines() {
+        let account = engine.account();
+        let name = engine
+            .store()
+            .lock()
+            .ok()
+            .and_then(|store| store.display_name(account.id).ok().flatten());
+        accounts.push(AccountStateDto {
+            account: AccountDto {
+                email: account.email.clone(),
+                name,
+                imap_host: account.imap_host.clone(),
+                imap_port: account.imap_port,
+                security: account.security.as_str().to_string(),
+                oauth2: account.oauth.is_some(),
+            },
+            snapshot: engine.snapshot()?.into(),
+            outbox: engine
                 .outbox()
                 .map(|entries| crate::dto::OutboxCountsDto::of(&entries))
                 .unwrap_or_default(),
-            engine.smtp_server().is_ok(),
-        ),
-        None => (Default::default(), false),
-    };
+            can_send: engine.smtp_server().is_ok(),
+        });
+    }
     tracing::debug!(target: "tern_app::startup", since_start_ms = crate::timing::since_start_ms(), "app state served");
     Ok(AppStateDto {
-        outbox,
-        can_send,
-        account,
-        snapshot,
+        accounts,
         settings: state.settings(),
         demo: state.demo.as_ref().map(|demo| demo.email.clone()),
         startup_error: state
@@ -66,7 +62,7 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
     })
 }
 
-fn security(value: SecurityDto) -> Security {
+pub(crate) fn security(value: SecurityDto) -> Security {
     match value {
         SecurityDto::Tls => Security::Tls,
         SecurityDto::Starttls => Security::StartTls,
@@ -74,7 +70,7 @@ fn security(value: SecurityDto) -> Security {
     }
 }
 
-fn security_dto(value: Security) -> SecurityDto {
+pub(crate) fn security_dto(value: Security) -> SecurityDto {
     match value {
         Security::Tls => SecurityDto::Tls,
         Security::StartTls => SecurityDto::Starttls,
@@ -114,7 +110,19 @@ pub async fn discover(email: String) -> Result<Option<DiscoveredDto>, IpcError> 
         tern_profile::Source::Guess => "guessed names with valid certificates".to_string(),
     };
     let security = |value| security_dto(tern_profile::store_security(value));
+    // OAuth2 when this build has a client for the provider; else its app-password route.
+    let (oauth2_issuer, sign_in_note) = match found.sign_in {
+        tern_profile::SignIn::OAuth2 { issuer, .. } => {
+            match tern_profile::oauth_client_ready(issuer) {
+                Ok(()) => (Some(issuer_name(issuer).to_string()), None),
+                Err(why) => (None, Some(why)),
+            }
+        }
+        _ => (None, None),
+    };
     Ok(Some(DiscoveredDto {
+        oauth2_issuer,
+        sign_in_note,
         trusted: found.source.is_trustworthy(),
         provider: found.provider.clone(),
         source,
@@ -135,8 +143,16 @@ pub async fn discover(email: String) -> Result<Option<DiscoveredDto>, IpcError> 
     }))
 }
 
+/// The name an OAuth2 issuer has in the account's settings.
+fn issuer_name(issuer: tern_profile::Issuer) -> &'static str {
+    match issuer {
+        tern_profile::Issuer::Google => "google",
+        tern_profile::Issuer::Microsoft => "microsoft",
+    }
+}
+
 /// The form as an account request: an empty SMTP host means none (the account only reads).
-fn request(input: &AccountInput) -> AccountRequest {
+pub(crate) fn request(input: &AccountInput) -> AccountRequest {
     let smtp_host = input.smtp_host.trim();
     AccountRequest {
         email: input.email.clone(),
@@ -159,13 +175,20 @@ fn request(input: &AccountInput) -> AccountRequest {
             })
         },
         name: None,
-        oauth: None,
+        oauth: input
+            .oauth2_issuer
+            .as_ref()
+            .filter(|issuer| !issuer.trim().is_empty())
+            .map(|issuer| tern_profile::OAuthSettings {
+                issuer: issuer.trim().to_string(),
+                client_id: None,
+            }),
     }
 }
 
 /// A refusal of the rules as the window's error: a missing field is `invalid`, plaintext
 /// to a remote host is `policy`.
-fn refused(error: mail_engine::EngineError) -> IpcError {
+pub(crate) fn refused(error: mail_engine::EngineError) -> IpcError {
     match error.kind {
         mail_engine::ErrorKind::Other => IpcError::new(ErrorCode::Invalid, error.to_string()),
         _ => IpcError::from(error),
@@ -183,8 +206,9 @@ pub async fn test_connection(input: AccountInput) -> Result<(), IpcError> {
     Ok(())
 }
 
-/// Checks the settings, keeps the password in the OS keyring, stores the account and
-/// starts it.
+/// Checks the settings (signing in with the browser first for an OAuth2 account), keeps
+/// the password or sign-in in the OS keyring, stores the account and starts it — beside the
+/// accounts already running.
 #[tauri::command]
 pub async fn add_account<R: Runtime>(
     app: AppHandle<R>,
@@ -194,7 +218,50 @@ pub async fn add_account<R: Runtime>(
     let request = request(&input);
     let password = mail_engine::Password::new(input.password);
     tern_profile::plan(&request, &password).map_err(refused)?;
-    add(&app, &state, request, password).await
+    if state.engine_for(&request.email).is_some() {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            format!("{} is already here", request.email.trim()),
+        ));
+    }
+    let tokens = match &request.oauth {
+        Some(settings) => Some(browser_sign_in(settings, request.email.trim(), None).await?),
+        None => None,
+    };
+    add(&app, &state, request, password, tokens).await
+}
+
+/// Opens the sign-in page in the person's browser.
+fn open_browser(url: &str) {
+    if !tern_profile::open_in_browser(url) {
+        tracing::warn!("no browser could be opened for the sign-in page");
+    }
+}
+
+/// Signs `email` in with the browser (Authorization Code + PKCE, a loopback listener) and
+/// keeps the refresh token in the keyring. Runs on a blocking thread of its own: the
+/// sign-in's future is not `Send` (a borrow across its awaits), which a command needs.
+pub(crate) async fn browser_sign_in(
+    settings: &tern_profile::OAuthSettings,
+    email: &str,
+    ca_file: Option<std::path::PathBuf>,
+) -> Result<tern_profile::Tokens, IpcError> {
+    let settings = settings.clone();
+    let email = email.to_string();
+    let runtime = tokio::runtime::Handle::current();
+    tauri::async_runtime::spawn_blocking(move || {
+        runtime.block_on(tern_profile::sign_in(
+            &settings,
+            &email,
+            ca_file.as_deref(),
+            SignInWay::Browser {
+                open: &open_browser,
+            },
+        ))
+    })
+    .await
+    .map_err(|error| IpcError::new(ErrorCode::Other, format!("The sign-in stopped: {error}")))?
+    .map_err(IpcError::from)
 }
 
 /// Adds the demo account offered by `scripts/run.sh`.
@@ -210,37 +277,40 @@ pub async fn use_demo<R: Runtime>(
     let password = std::env::var(crate::demo::PASSWORD_VARIABLE)
         .map_err(|_| IpcError::new(ErrorCode::Invalid, "The demo server's password is not set"))?;
     let request = demo.request()?;
-    add(&app, &state, request, mail_engine::Password::new(password)).await
+    add(
+        &app,
+        &state,
+        request,
+        mail_engine::Password::new(password),
+        None,
+    )
+    .await
 }
 
+/// Logs in (no cache lock held meanwhile), stores the account through the app's cache
+/// handle and starts its session.
 async fn add<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     request: AccountRequest,
     password: mail_engine::Password,
+    tokens: Option<tern_profile::Tokens>,
 ) -> Result<(), IpcError> {
-    let mut sessions = state.sessions.lock().await;
-    if !sessions.is_empty() {
-        // The running engines hold the cache: opening it again here would drop their locks
-        // when closed. Further accounts come from `tern account add` (picked up by "Check
-        // mail now") until the window's settings add them through the running cache.
-        return Err(IpcError::new(
-            ErrorCode::Invalid,
-            "Add further accounts with `tern account add`; \"Check mail now\" starts them here",
-        ));
-    }
-    let mut store = tern_profile::open_store(Some(state.data_dir.clone()))?;
-    add_to_profile(
-        &mut store,
-        AccountSetup {
-            request,
-            password,
-            verify: true,
-            tokens: None,
-        },
-    )
+    let prepared = tern_profile::prepare_account(AccountSetup {
+        request,
+        password,
+        verify: true,
+        tokens,
+    })
     .await?;
-    drop(store);
+    let mut sessions = state.sessions.lock().await;
+    let cache = state.cache()?;
+    {
+        let mut store = cache
+            .lock()
+            .map_err(|_| IpcError::new(ErrorCode::Other, "The cache lock was poisoned"))?;
+        tern_profile::save_account(&mut store, &prepared)?;
+    }
     start(app, state, &mut sessions).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);
     Ok(())
@@ -262,6 +332,8 @@ pub async fn rebuild_cache<R: Runtime>(
     if let Ok(mut engines) = state.engines.lock() {
         engines.clear();
     }
+    // The rebuild replaces the file: this app lets go of it first.
+    state.forget_cache();
     let dir = state.data_dir.clone();
     let rebuilt = tauri::async_runtime::spawn_blocking(move || tern_profile::rebuild_cache(&dir))
         .await
@@ -282,8 +354,24 @@ pub async fn start<R: Runtime>(
     state: &AppState,
     sessions: &mut Vec<Session>,
 ) -> Result<(), IpcError> {
-    let folder = state.view().folder;
-    for (engine, online) in open(app, state).await? {
+    let opened = open(app, state).await?;
+    start_opened(app, state, sessions, opened);
+    Ok(())
+}
+
+/// Starts a session for each opened account not running yet; the account whose folder the
+/// window shows watches that folder too.
+pub fn start_opened<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    sessions: &mut Vec<Session>,
+    opened: Vec<(Arc<Engine>, bool)>,
+) {
+    let view = state.view();
+    let first = opened
+        .first()
+        .map(|(engine, _)| engine.account().email.clone());
+    for (engine, online) in opened {
         let email = engine.account().email.clone();
         if sessions
             .iter()
@@ -291,17 +379,16 @@ pub async fn start<R: Runtime>(
         {
             continue;
         }
-        // The window shows the first account's folder; the others watch their INBOX.
-        let visible = if sessions.is_empty() {
-            folder.clone()
-        } else {
-            None
+        let shown = match (&view.account, view.unified) {
+            (_, true) => false,
+            (Some(account), false) => account.eq_ignore_ascii_case(&email),
+            (None, false) => first.as_deref() == Some(email.as_str()),
         };
+        let visible = if shown { view.folder.clone() } else { None };
         sessions.push(Session::start(app, engine, online, visible, |events| {
             crate::forward::spawn(app.clone(), events)
         }));
     }
-    Ok(())
 }
 
 /// Opens the profile's accounts (if any) for the commands and the tray, without touching
@@ -311,12 +398,7 @@ pub async fn open<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
 ) -> Result<Vec<(Arc<Engine>, bool)>, IpcError> {
-    let running = state
-        .engines
-        .lock()
-        .ok()
-        .and_then(|engines| engines.first().map(|engine| engine.store().clone()));
-    let opened = open_engines(&state.data_dir, running).await?;
+    let opened = open_engines(state.cache()?).await?;
     let mut engines = Vec::with_capacity(opened.len());
     let mut first_problem = None;
     for (engine, problem) in opened {

@@ -14,11 +14,12 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn compose(
     state: State<'_, AppState>,
+    account: String,
     kind: ComposeKind,
     folder: Option<String>,
     uid: Option<u64>,
 ) -> Result<DraftDto, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     let source = || {
         folder
             .clone()
@@ -41,18 +42,18 @@ pub async fn compose(
         }
     };
     let draft = engine.start_draft(&start, true).await?;
-    Ok(draft.into())
+    Ok(DraftDto::of(&engine.account().email, draft))
 }
 
-/// Writes the message to the outbox (and drops its draft); the session sends it (at once
-/// when online).
+/// Writes the message to the outbox of the draft's account (and drops its draft); the
+/// session sends it (at once when online).
 #[tauri::command]
 pub fn send_message(
     state: State<'_, AppState>,
     draft: DraftDto,
     draft_id: Option<i64>,
 ) -> Result<QueuedDto, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&draft.account)?;
     let draft = Draft::try_from(draft)?;
     if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
         return Err(IpcError::new(ErrorCode::Invalid, "Add a recipient"));
@@ -67,35 +68,50 @@ pub fn send_message(
     })
 }
 
+/// Every account's outbox, account by account.
 #[tauri::command]
 pub fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxEntryDto>, IpcError> {
-    Ok(state
-        .engine()?
-        .outbox()?
-        .into_iter()
-        .map(OutboxEntryDto::from)
-        .collect())
+    let mut entries = Vec::new();
+    for engine in state.all_engines() {
+        let email = engine.account().email.clone();
+        entries.extend(
+            engine
+                .outbox()?
+                .into_iter()
+                .map(|entry| OutboxEntryDto::of(&email, entry)),
+        );
+    }
+    Ok(entries)
 }
 
 /// Sends a refused or maybe-sent message again (the person decided).
 #[tauri::command]
-pub fn retry_outgoing(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine()?.retry_outgoing(OutboxId(id))?)
+pub fn retry_outgoing(
+    state: State<'_, AppState>,
+    account: String,
+    id: i64,
+) -> Result<(), IpcError> {
+    Ok(state.engine_of(&account)?.retry_outgoing(OutboxId(id))?)
 }
 
 #[tauri::command]
-pub fn discard_outgoing(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine()?.discard_outgoing(OutboxId(id))?)
+pub fn discard_outgoing(
+    state: State<'_, AppState>,
+    account: String,
+    id: i64,
+) -> Result<(), IpcError> {
+    Ok(state.engine_of(&account)?.discard_outgoing(OutboxId(id))?)
 }
 
 /// Addresses from the cache starting with `prefix`, for To/Cc/Bcc completion.
 #[tauri::command]
 pub fn suggest_addresses(
     state: State<'_, AppState>,
+    account: String,
     prefix: String,
 ) -> Result<Vec<AddressDto>, IpcError> {
     Ok(state
-        .engine()?
+        .engine_of(&account)?
         .address_suggestions(&prefix, 8)?
         .into_iter()
         .map(|known| AddressDto {
@@ -112,35 +128,43 @@ pub fn save_draft(
     id: Option<i64>,
     draft: DraftDto,
 ) -> Result<i64, IpcError> {
+    let engine = state.engine_of(&draft.account)?;
     let draft = Draft::try_from(draft)?;
-    Ok(state.engine()?.save_draft(id.map(DraftId), &draft)?.0)
+    Ok(engine.save_draft(id.map(DraftId), &draft)?.0)
 }
 
 #[tauri::command]
-pub fn discard_draft(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine()?.discard_draft(DraftId(id))?)
+pub fn discard_draft(state: State<'_, AppState>, account: String, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine_of(&account)?.discard_draft(DraftId(id))?)
 }
 
 /// A message in the Drafts folder, to continue writing.
 #[tauri::command]
 pub async fn open_draft(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     uid: u64,
 ) -> Result<OpenedDraftDto, IpcError> {
-    let (id, draft) = state.engine()?.draft_from_message(&folder, uid).await?;
+    let engine = state.engine_of(&account)?;
+    let (id, draft) = engine.draft_from_message(&folder, uid).await?;
     Ok(OpenedDraftDto {
         id: id.0,
-        draft: draft.into(),
+        draft: DraftDto::of(&engine.account().email, draft),
     })
 }
 
 /// Takes a message that was not sent back out of the outbox as a draft, to edit and send.
 #[tauri::command]
-pub fn edit_outgoing(state: State<'_, AppState>, id: i64) -> Result<OpenedDraftDto, IpcError> {
-    let (draft_id, draft) = state.engine()?.edit_outgoing(OutboxId(id))?;
+pub fn edit_outgoing(
+    state: State<'_, AppState>,
+    account: String,
+    id: i64,
+) -> Result<OpenedDraftDto, IpcError> {
+    let engine = state.engine_of(&account)?;
+    let (draft_id, draft) = engine.edit_outgoing(OutboxId(id))?;
     Ok(OpenedDraftDto {
         id: draft_id.0,
-        draft: draft.into(),
+        draft: DraftDto::of(&engine.account().email, draft),
     })
 }

@@ -1,4 +1,5 @@
-//! Mail commands: list windows, open, act, refresh, search, save attachments.
+//! Mail commands: list windows (of a folder, or the unified inbox), open, act, refresh,
+//! search, save attachments. Each names its account; search covers them all.
 
 use std::path::PathBuf;
 
@@ -7,7 +8,7 @@ use tauri::State;
 
 use crate::dto::{
     count, ActionInput, ActionResultDto, AddressDto, AttachmentDto, ConversationDto, ErrorCode,
-    IpcError, MessageDto, MessagePageDto, SearchHitDto, SyncResultDto,
+    IpcError, MessageDto, MessagePageDto, MessageRowDto, SearchHitDto, SyncResultDto,
 };
 use crate::state::AppState;
 
@@ -17,18 +18,50 @@ const MAX_PAGE: u32 = 1000;
 /// Conversations the threaded view loads at most.
 const MAX_THREADS: u32 = 5000;
 
-/// `limit` rows of `folder` from position `offset`, newest first (cache only).
+/// `limit` rows of `folder` of `account` from position `offset`, newest first (cache only).
 #[tauri::command]
 pub fn messages(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     offset: u32,
     limit: u32,
 ) -> Result<MessagePageDto, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     let page = engine.message_page(&folder, offset, limit.min(MAX_PAGE))?;
     tracing::debug!(target: "tern_app::startup", %folder, offset, since_start_ms = crate::timing::since_start_ms(), "page served");
-    Ok(page.into())
+    Ok(MessagePageDto::of(&engine.account().email, page))
+}
+
+/// `limit` rows of the unified inbox (every account's INBOX merged, newest first) from
+/// position `offset`; each row names its account and folder (cache only).
+#[tauri::command]
+pub fn unified_messages(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Result<MessagePageDto, IpcError> {
+    let engine = state
+        .all_engines()
+        .into_iter()
+        .next()
+        .ok_or_else(|| IpcError::new(ErrorCode::NoAccount, "No account yet: add one first"))?;
+    let store = engine.store().clone();
+    let store = store
+        .lock()
+        .map_err(|_| IpcError::new(ErrorCode::Other, "The cache lock was poisoned"))?;
+    let (total, unread) = store.unified_counts()?;
+    let rows = store.unified_inbox(offset, limit.min(MAX_PAGE))?;
+    Ok(MessagePageDto {
+        folder: crate::session::INBOX.to_string(),
+        total,
+        unread,
+        offset,
+        rows: rows
+            .into_iter()
+            .map(|row| MessageRowDto::of(&row.email, &row.folder_name, row.message))
+            .collect(),
+    })
 }
 
 fn addresses(list: Vec<mail_message::Address>) -> Vec<AddressDto> {
@@ -44,14 +77,16 @@ fn addresses(list: Vec<mail_message::Address>) -> Vec<AddressDto> {
 #[tauri::command]
 pub async fn open_message(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     uid: u64,
     allow_remote: bool,
 ) -> Result<MessageDto, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     let opened = engine.open_message(&folder, uid, allow_remote).await?;
     let view = opened.view;
     Ok(MessageDto {
+        account: engine.account().email.clone(),
         folder: opened.folder,
         uid: opened.uid,
         subject: view.subject,
@@ -82,6 +117,7 @@ pub async fn open_message(
 #[tauri::command]
 pub async fn act(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     uids: Vec<u64>,
     action: ActionInput,
@@ -89,7 +125,7 @@ pub async fn act(
     if uids.is_empty() {
         return Err(IpcError::new(ErrorCode::Invalid, "No message chosen"));
     }
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     let action = match action {
         ActionInput::MarkRead => Action::MarkRead,
         ActionInput::MarkUnread => Action::MarkUnread,
@@ -108,48 +144,104 @@ pub async fn act(
     })
 }
 
-/// Sends queued changes and delta-syncs the folder now (the refresh button, `r`).
+/// Sends queued changes and delta-syncs the folder now (the refresh button, `r`); without an
+/// account (the unified inbox), every account's INBOX. One account's failure does not stop
+/// the others; the first failure is told when nothing could be checked.
 #[tauri::command]
 pub async fn refresh(
     state: State<'_, AppState>,
+    account: Option<String>,
     folder: String,
 ) -> Result<SyncResultDto, IpcError> {
-    let engine = state.engine()?;
-    let report = engine.sync_folder(&folder, None).await?;
-    Ok(SyncResultDto {
-        folder: report.folder,
-        added: count(report.added),
-        removed: count(report.removed),
-        flags_changed: count(report.flags_changed),
-    })
+    let engines = match &account {
+        Some(email) => vec![state.engine_of(email)?],
+        None => state.all_engines(),
+    };
+    let mut total = SyncResultDto {
+        folder: folder.clone(),
+        added: 0,
+        removed: 0,
+        flags_changed: 0,
+    };
+    let mut failure = None;
+    let mut checked = 0;
+    for engine in engines {
+        match engine.sync_folder(&folder, None).await {
+            Ok(report) => {
+                checked += 1;
+                total.added += count(report.added);
+                total.removed += count(report.removed);
+                total.flags_changed += count(report.flags_changed);
+            }
+            Err(error) => {
+                tracing::info!(account = %engine.account().email, %error, "not refreshed");
+                failure.get_or_insert(error);
+            }
+        }
+    }
+    match failure {
+        Some(error) if checked == 0 => Err(error.into()),
+        _ => Ok(total),
+    }
 }
 
-/// Searches the local index (offline).
+/// Searches the local index of every account (offline): each account's best hits first,
+/// taken in turn, at most `limit` in all.
 #[tauri::command]
 pub fn search(
     state: State<'_, AppState>,
     query: String,
     limit: u32,
 ) -> Result<Vec<SearchHitDto>, IpcError> {
-    let engine = state.engine()?;
-    Ok(engine
-        .search(&query, limit.min(MAX_PAGE))?
-        .into_iter()
-        .map(|hit| SearchHitDto {
-            folder: hit.folder,
-            message: hit.message.into(),
-        })
-        .collect())
+    let limit = limit.min(MAX_PAGE);
+    let mut lists = Vec::new();
+    for engine in state.all_engines() {
+        let email = engine.account().email.clone();
+        let hits = engine.search(&query, limit)?;
+        lists.push(
+            hits.into_iter()
+                .map(|hit| SearchHitDto {
+                    account: email.clone(),
+                    message: MessageRowDto::of(&email, &hit.folder, hit.message),
+                    folder: hit.folder,
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    Ok(interleave(lists, limit as usize))
+}
+
+/// The first of each list, then the second of each, … (each list keeps its order).
+fn interleave<T>(lists: Vec<Vec<T>>, limit: usize) -> Vec<T> {
+    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let before = out.len();
+        for iter in &mut iters {
+            if out.len() == limit {
+                break;
+            }
+            if let Some(item) = iter.next() {
+                out.push(item);
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    out
 }
 
 /// Conversations with messages in `folder`, newest activity first (at most `limit`).
 #[tauri::command]
 pub fn threads(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     limit: u32,
 ) -> Result<Vec<ConversationDto>, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
+    let email = engine.account().email.clone();
     let mut conversations = engine.threads(&folder)?;
     conversations.sort_by_key(|conversation| std::cmp::Reverse(conversation.latest_date()));
     conversations.truncate(limit.min(MAX_THREADS) as usize);
@@ -170,8 +262,9 @@ pub fn threads(
                 messages: messages
                     .into_iter()
                     .map(|row| SearchHitDto {
+                        account: email.clone(),
+                        message: MessageRowDto::of(&email, &row.folder, row.message),
                         folder: row.folder,
-                        message: row.message.into(),
                     })
                     .collect(),
             }
@@ -211,12 +304,13 @@ pub fn free_name(dir: &std::path::Path, name: &str) -> PathBuf {
 #[tauri::command]
 pub async fn save_attachment(
     state: State<'_, AppState>,
+    account: String,
     folder: String,
     uid: u64,
     index: u32,
     name: String,
 ) -> Result<String, IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     let dir = downloads()?;
     std::fs::create_dir_all(&dir).map_err(|error| {
         IpcError::new(
@@ -235,10 +329,11 @@ pub async fn save_attachment(
 #[tauri::command]
 pub fn allow_remote_from(
     state: State<'_, AppState>,
+    account: String,
     sender: String,
     allowed: bool,
 ) -> Result<(), IpcError> {
-    let engine = state.engine()?;
+    let engine = state.engine_of(&account)?;
     engine.allow_remote_content_from(&sender, allowed)?;
     Ok(())
 }
@@ -246,6 +341,19 @@ pub fn allow_remote_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_takes_each_accounts_hits_in_turn() {
+        assert_eq!(
+            interleave(vec![vec![1, 2, 3], vec![10], vec![20, 21]], 10),
+            vec![1, 10, 20, 2, 21, 3]
+        );
+        assert_eq!(
+            interleave(vec![vec![1, 2, 3], vec![10, 11]], 3),
+            vec![1, 10, 2]
+        );
+        assert_eq!(interleave::<u8>(vec![vec![], vec![]], 5), Vec::<u8>::new());
+    }
 
     #[test]
     fn saved_files_never_replace_others() {

@@ -2,6 +2,7 @@
 //! method and maps the result to a DTO; errors cross as `{code, message}`.
 
 pub mod account;
+pub mod account_settings;
 pub mod compose;
 pub mod mail;
 pub mod view;

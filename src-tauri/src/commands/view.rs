@@ -10,8 +10,11 @@ use crate::state::AppState;
 /// Saves the person's choices (the last folder is kept by `show_folder`, not taken from here).
 #[tauri::command]
 pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result<(), IpcError> {
+    let current = state.settings();
     let settings = SettingsDto {
-        last_folder: state.settings().last_folder,
+        last_folder: current.last_folder,
+        last_account: current.last_account,
+        last_unified: current.last_unified,
         ..settings
     };
     settings::save(&state.data_dir, &settings)?;
@@ -21,13 +24,32 @@ pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result
     Ok(())
 }
 
-/// The window now shows `folder`.
+/// The window now shows `folder` of `account`, or (no account) the unified inbox.
 #[tauri::command]
-pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(), IpcError> {
-    state.update_view(|view| view.folder = Some(folder.clone()));
+pub async fn show_folder(
+    state: State<'_, AppState>,
+    account: Option<String>,
+    folder: String,
+) -> Result<(), IpcError> {
+    let unified = account.is_none();
+    state.update_view(|view| {
+        view.folder = Some(folder.clone());
+        view.account = account.clone();
+        view.unified = unified;
+    });
     let mut settings = state.settings();
-    if settings.last_folder.as_deref() != Some(folder.as_str()) {
-        settings.last_folder = Some(folder.clone());
+    let place = (Some(folder.clone()), account.clone(), unified);
+    if (
+        settings.last_folder.clone(),
+        settings.last_account.clone(),
+        settings.last_unified,
+    ) != place
+    {
+        (
+            settings.last_folder,
+            settings.last_account,
+            settings.last_unified,
+        ) = place;
         if let Err(error) = settings::save(&state.data_dir, &settings) {
             tracing::warn!(error = %format!("{error:#}"), "last folder not saved");
         }
@@ -35,9 +57,17 @@ pub async fn show_folder(state: State<'_, AppState>, folder: String) -> Result<(
             *current = settings;
         }
     }
-    // The window shows the first account's folders.
-    if let Some(session) = state.sessions.lock().await.first_mut() {
-        session.show_folder(&folder);
+    // That account watches the folder too (INBOX is always watched); the others need only
+    // their INBOX.
+    for session in state.sessions.lock().await.iter_mut() {
+        let shown = account
+            .as_deref()
+            .is_some_and(|email| session.engine.account().email.eq_ignore_ascii_case(email));
+        session.show_folder(if shown {
+            &folder
+        } else {
+            crate::session::INBOX
+        });
     }
     Ok(())
 }

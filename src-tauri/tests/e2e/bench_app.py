@@ -6,7 +6,9 @@ measured in the same run (scripts/bench-app.sh runs this):
   platform floor: a bare WebKitGTK window painting a tiny page (webkit_floor.py);
 - new mail on the server -> its row painted in the window, against a raw IMAP IDLE client
   seeing the same message's EXISTS;
-- memory (PSS) of all the app's processes with 100k cached messages.
+- memory (PSS) of all the app's processes with 100k cached messages;
+- with `--accounts N`: cold start and memory with N accounts of that many cached messages
+  each (the unified inbox painted first), against one account, alternating in one run.
 
 The window reports paints through the `painted` command, logged with the wall clock
 (TERN_LOG=tern_app::paint=info)."""
@@ -136,6 +138,8 @@ def main():
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--arrivals", type=int, default=50)
+    parser.add_argument("--accounts", type=int, default=1,
+                        help="also compare N accounts of --messages cached messages each against one")
     args = parser.parse_args()
     release = Path(os.environ["TERN_RELEASE_DIR"])
     temp = Path(tempfile.mkdtemp(prefix="tern-bench-app-"))
@@ -152,6 +156,9 @@ def main():
                        check=True, env=env)
         subprocess.run(tern + ["sync", "--prefetch-days", "0"], check=True, env=env, stdout=subprocess.DEVNULL)
         os.environ["TERN_BENCH_PASSWORD"] = "alice-pw"
+        if args.accounts > 1:
+            compare_accounts(args, release, temp, dovecot, env)
+            return
 
         empty_ms, full_ms, full_since_start, floor_ms, floor_since_main = [], [], [], [], []
         for _ in range(args.starts):
@@ -206,6 +213,39 @@ def main():
         print(f"memory after the arrivals: {memory_after:.0f} MB PSS")
     finally:
         dovecot.stop()
+
+
+def compare_accounts(args, release, temp, dovecot, env):
+    """Cold start and memory of a profile with `args.accounts` accounts of `args.messages`
+    cached messages each, against the one-account profile, alternating start by start. The
+    accounts are the same Dovecot user under other addresses: each has its own cache rows."""
+    several = temp / "several"
+    tern = [str(release / "tern"), "--data-dir", str(several)]
+    for n in range(args.accounts):
+        email = "alice@tern.test" if n == 0 else f"alice{n + 1}@tern.test"
+        subprocess.run(tern + ["account", "add", "--email", email, "--user", "alice", "--imap-host", "127.0.0.1",
+                               "--imap-port", str(dovecot.port), "--security", "plain",
+                               "--password-env", "TERN_BENCH_PASSWORD"], check=True, env=env)
+        subprocess.run(tern + ["--account", email, "sync", "--prefetch-days", "0"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+    one_ms, many_ms, one_mb, many_mb = [], [], [], []
+    for _ in range(args.starts):
+        for data, times, memory in ((temp / "data", one_ms, one_mb), (several, many_ms, many_mb)):
+            app = RunningApp(release / "tern-app", data)
+            painted, _ = app.next_paint("first_rows")
+            times.append(painted - app.started_ms)
+            # Memory once the sessions run (they start after the first paint).
+            time.sleep(3)
+            memory.append(app.memory_mb()[0])
+            app.stop()
+    one, many = statistics.median(one_ms), statistics.median(many_ms)
+    print(f"cold start, 1 account of {args.messages} cached: first rows painted p50 {one:.0f} ms "
+          f"(min {min(one_ms):.0f}, max {max(one_ms):.0f})")
+    print(f"cold start, {args.accounts} accounts of {args.messages} cached each (unified inbox): p50 {many:.0f} ms "
+          f"(min {min(many_ms):.0f}, max {max(many_ms):.0f}); ratio {many / one:.2f}x")
+    mb_one, mb_many = statistics.median(one_mb), statistics.median(many_mb)
+    print(f"memory 3 s after the first paint: 1 account {mb_one:.0f} MB PSS, {args.accounts} accounts {mb_many:.0f} MB; "
+          f"+{(mb_many - mb_one) / (args.accounts - 1):.0f} MB per extra account")
 
 
 if __name__ == "__main__":

@@ -124,9 +124,9 @@ class Dovecot:
                     break
             sock.sendall(b"c LOGOUT\r\n")
 
-    def flags(self, subject, folder="INBOX"):
+    def flags(self, subject, folder="INBOX", user="alice"):
         """The server's flags of the message with this subject (None when there is none)."""
-        connection = self.imap()
+        connection = self.imap(user)
         try:
             connection.select(folder, readonly=True)
             status, data = connection.uid("SEARCH", None, "SUBJECT", f'"{subject}"')

@@ -137,7 +137,7 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: self._tray_unread() == before + 1, "the arrival counted in the tray")
         app.testid("setting-notifications").click()
         wait_until(lambda: json.loads(settings_file.read_text()).get("notifications") is True, "the setting saved")
-        app.find('[data-testid="settings"] button').click()
+        app.find('[data-testid="settings"] button.done').click()
         # Arrivals are judged in order: once a later one has notified, the quiet one was judged.
         self.dovecot.append("Loud arrival", sender="Lou Loud <lou@tern.test>")
         wait_until(lambda: ("Lou Loud", "Loud arrival") in self.notifications.shown(), "the next notification")
@@ -298,16 +298,61 @@ class DesktopApp(unittest.TestCase):
             wait_until(lambda: ("Fay Second", "For bob only (to bob@tern.test)") in self.notifications.shown(),
                        "a notification naming the account it came to")
             wait_until(lambda: (self._tray_unread() or 0) == before + 1, "the tray counting both inboxes")
-            # bob's server goes away: the tray shows the worst state; alice's mail still counts.
+            # The window: each account in the sidebar, and the unified inbox merging both.
+            app = self.app
+            wait_until(lambda: len(app.find_all('[data-testid="account"]')) == 2, "both accounts in the sidebar")
+            app.testid("unified-inbox").click()
+            wait_until(lambda: app.row("For bob only"), "bob's mail in the unified inbox")
+            self.assertEqual(app.row("For bob only").get_attribute("data-account"), "bob@tern.test")
+            wait_until(lambda: app.find_all('[data-testid="message-row"][data-account="alice@tern.test"]'),
+                       "alice's mail in the unified inbox too")
+            # Actions from the unified inbox land on the row's own server.
+            app.row("For bob only").click()
+            wait_until(lambda: app.text('[data-testid="reader-subject"]') == "For bob only", "bob's message opened")
+            wait_until(lambda: "\\Seen" in (second.flags("For bob only", user="bob") or ""), "\\Seen on bob's server")
+            app.testid("flag").click()
+            wait_until(lambda: "\\Flagged" in (second.flags("For bob only", user="bob") or ""),
+                       "\\Flagged on bob's server")
+            self.assertIsNone(self.dovecot.flags("For bob only"), "nothing of it on alice's server")
+            # bob's server goes away: only bob goes offline; the tray shows the worst state;
+            # alice's mail still counts and shows.
+            state = lambda email: app.find(  # noqa: E731
+                f'[data-testid="account"][data-account="{email}"] [data-testid="account-state"]').get_attribute("data-state")
+            # (bob's message was read in the window: it no longer counts.)
+            wait_until(lambda: (self._tray_unread() or 0) == before, "bob's read message no longer counted")
             second.stop()
             running = False
             wait_until(lambda: (self.tray.label() or "").startswith("Offline"), "the tray offline for bob")
+            wait_until(lambda: state("bob@tern.test") == "offline", "bob offline in the sidebar", timeout=30)
+            self.assertEqual(state("alice@tern.test"), "live")
             self.dovecot.append("Alice still gets mail")
-            wait_until(lambda: (self._tray_unread() or 0) == before + 2, "alice's mail counted meanwhile")
+            wait_until(lambda: (self._tray_unread() or 0) == before + 1, "alice's mail counted meanwhile")
+            wait_until(lambda: app.row("Alice still gets mail"), "alice's new mail in the unified inbox")
+            self.assertEqual(state("alice@tern.test"), "live")
             second.start()
             running = True
             wait_until(lambda: (self.tray.label() or "").startswith("Live"), "live again when bob's server is back",
                        timeout=60)
+            # Removing bob's account (settings) leaves nothing of it here.
+            app.testid("open-settings").click()
+            app.find('[data-testid="settings-account"][data-account="bob@tern.test"] '
+                     '[data-testid="account-remove"]').click()
+            app.testid("remove-confirm").click()
+            said = wait_until(lambda: app.text('[data-testid="account-said"]'), "the removal said")
+            self.assertIn("bob@tern.test was removed", said)
+            app.find('[data-testid="settings"] button.done').click()
+            wait_until(lambda: len(app.find_all('[data-testid="account"]')) == 1, "one account left in the sidebar")
+            self.assertFalse(app.find_all('[data-testid="unified-inbox"]'))
+            wait_until(lambda: app.row("Alice still gets mail"), "alice's INBOX on screen")
+            keyring = subprocess.run(["secret-tool", "lookup", "service", "tern", "username", "bob@tern.test"],
+                                     capture_output=True, text=True)
+            self.assertEqual(keyring.stdout.strip(), "", "bob's password gone from the keyring")
+            with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+                self.assertEqual(db.execute("SELECT count(*) FROM accounts WHERE email = 'bob@tern.test'").fetchone()[0], 0)
+            leftovers = [path.name for path in (self.temp / "data").rglob("*")
+                         if path.is_file() and b"For bob only" in path.read_bytes()]
+            self.assertEqual(leftovers, [], "bob's mail left in the data directory")
+            self.assertEqual(len(self.dovecot.messages("alice", "Alice still gets mail")), 1)
         finally:
             if running:
                 second.stop()

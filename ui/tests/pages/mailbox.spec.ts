@@ -32,7 +32,7 @@ test('opening a message shows it and marks it read through the action path', asy
   await expect(page.getByTestId('reader-subject')).toHaveText('Message number 100000');
   await expect(page.locator('[data-uid="100000"]')).not.toHaveClass(/unread/);
   const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'act'));
-  expect(calls).toEqual([{ cmd: 'act', args: { folder: 'INBOX', uids: [100000], action: { kind: 'mark_read' } } }]);
+  expect(calls).toEqual([{ cmd: 'act', args: { account: 'alice@tern.test', folder: 'INBOX', uids: [100000], action: { kind: 'mark_read' } } }]);
 });
 
 test('keyboard: j/k move and open, s flags, ? shows help', async ({ page }) => {
@@ -59,7 +59,7 @@ test('new mail from an event appears without a click and keeps the selection', a
   await page.evaluate(async () => {
     window.tern.addMessages(2);
     await window.tern.emit({
-      event: 'folder_changed', folder: 'INBOX', added: 2, removed: 0, flags_changed: 0, resync: false, total: 52, unread: 51,
+      event: 'folder_changed', account: 'alice@tern.test', folder: 'INBOX', added: 2, removed: 0, flags_changed: 0, resync: false, total: 52, unread: 51,
     });
   });
   await expect(page.getByTestId('message-row').first()).toContainText('Message number 52');
@@ -71,14 +71,14 @@ test('offline: the banner counts waiting changes and the indicator says offline'
   await load(page, { connectivity: 'offline', pending: 3 });
   await expect(page.getByTestId('live')).toHaveText('Offline');
   await expect(page.getByTestId('offline-banner')).toContainText('3 changes are waiting');
-  await page.evaluate(() => window.tern.emit({ event: 'connectivity', state: 'live', reason: null }));
+  await page.evaluate(() => window.tern.emit({ event: 'connectivity', account: 'alice@tern.test', state: 'live', reason: null }));
   await expect(page.getByTestId('live')).toHaveText('Live');
   await expect(page.getByTestId('offline-banner')).toHaveCount(0);
 });
 
 test('first sync shows a progress bar', async ({ page }) => {
   await load(page);
-  await page.evaluate(() => window.tern.emit({ event: 'sync_progress', folder: 'INBOX', synced: 2500, total: 10000 }));
+  await page.evaluate(() => window.tern.emit({ event: 'sync_progress', account: 'alice@tern.test', folder: 'INBOX', synced: 2500, total: 10000 }));
   await expect(page.getByTestId('sync-progress')).toContainText('2,500 of 10,000');
 });
 
@@ -183,7 +183,9 @@ test('settings: notifications and close-to-tray are saved through the backend', 
   await page.getByTestId('open-settings').click();
   await page.getByTestId('setting-notifications').uncheck();
   const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'set_settings'));
-  expect(calls.at(-1)?.args).toEqual({ settings: { notifications: false, close_to_tray: true, last_folder: null } });
+  expect(calls.at(-1)?.args).toEqual({
+    settings: { notifications: false, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
+  });
 });
 
 test('conversations: threads collapse and expand, and their messages open', async ({ page }) => {
@@ -256,15 +258,15 @@ test('compose: a message without recipients is refused with a message, the form 
 test('the outbox indicator follows outbox events', async ({ page }) => {
   await load(page);
   await expect(page.getByTestId('outbox')).toHaveCount(0);
-  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 1, attention: 0 }));
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', account: 'alice@tern.test', waiting: 1, attention: 0 }));
   await expect(page.getByTestId('outbox')).toHaveText('1 to send');
-  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 0, attention: 1 }));
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', account: 'alice@tern.test', waiting: 0, attention: 1 }));
   await expect(page.getByTestId('outbox')).toHaveText('1 not sent');
 });
 
 test('a refused message shows the server\'s words in the outbox and comes back for editing', async ({ page }) => {
   await load(page);
-  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', waiting: 0, attention: 1 }));
+  await page.evaluate(() => window.tern.emit({ event: 'outbox_changed', account: 'alice@tern.test', waiting: 0, attention: 1 }));
   await page.getByTestId('outbox').click();
   const entry = page.getByTestId('outbox-entry');
   await expect(entry).toContainText('Not sent');
@@ -277,4 +279,36 @@ test('a refused message shows the server\'s words in the outbox and comes back f
   await expect(form).toHaveCount(0);
   const sends = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'send_message').map((call) => call.args));
   expect(sends.at(-1)).toMatchObject({ draftId: 9, draft: { to: 'bob@tern.test', subject: 'To nobody' } });
+});
+
+test('two accounts: the sidebar lists each with its state, the unified inbox merges them and acts on each row\'s own', async ({ page }) => {
+  await load(page, { inbox: 5, second: true });
+  await expect(page.getByTestId('unified-inbox')).toHaveClass(/current/);
+  await expect(page.getByTestId('unread-unified')).toHaveText('8');
+  const accounts = page.getByTestId('account');
+  await expect(accounts).toHaveCount(2);
+  await expect(accounts.nth(0).getByTestId('account-state')).toHaveAttribute('data-state', 'live');
+  await expect(accounts.nth(1).getByTestId('account-state')).toHaveAttribute('data-state', 'sign_in_needed');
+  // The worst state shows at the top, and the account that needs a sign-in says so with a button.
+  await expect(page.getByTestId('live')).toHaveText('Sign-in needed');
+  await expect(page.locator('[data-testid="sign-in-banner"][data-account="bob@tern.test"] [data-testid="sign-in"]')).toBeVisible();
+  const list = page.getByTestId('message-list');
+  await expect(list).toHaveAttribute('data-total', '8');
+  const first = page.getByTestId('message-row').first();
+  await expect(first).toHaveAttribute('data-account', 'alice@tern.test');
+  await expect(page.locator('[data-account="bob@tern.test"][data-uid="3"] [data-testid="row-account"]')).toHaveText('bob@tern.test');
+  // The same UID in both accounts: opening Bob's marks Bob's read, not Alice's.
+  await page.locator('[data-testid="message-row"][data-account="bob@tern.test"][data-uid="3"]').click();
+  await expect(page.getByTestId('reader-subject')).toHaveText('Message number 3');
+  const acts = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'act' || call.cmd === 'open_message'));
+  expect(acts).toEqual([
+    { cmd: 'open_message', args: { account: 'bob@tern.test', folder: 'INBOX', uid: 3, allowRemote: false } },
+    { cmd: 'act', args: { account: 'bob@tern.test', folder: 'INBOX', uids: [3], action: { kind: 'mark_read' } } },
+  ]);
+  // One account's folder.
+  await page.locator('[data-testid="folders"] [data-folder="INBOX"][data-account="bob@tern.test"]').click();
+  await expect(list).toHaveAttribute('data-total', '3');
+  await expect(page.getByTestId('row-account')).toHaveCount(0);
+  const shown = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'show_folder').at(-1));
+  expect(shown).toEqual({ cmd: 'show_folder', args: { account: 'bob@tern.test', folder: 'INBOX' } });
 });

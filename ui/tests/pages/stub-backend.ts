@@ -17,7 +17,12 @@ export interface StubOptions {
   remoteImage: string | null;
   /** Whether remote content was allowed for the opened message. */
   remoteAllowed: boolean;
+  /** A second account (bob@tern.test, 3 messages, offline), for the unified inbox. */
+  second: boolean;
 }
+
+const ALICE = 'alice@tern.test';
+const BOB = 'bob@tern.test';
 
 export interface StubControl {
   calls: { cmd: string; args: Record<string, unknown> }[];
@@ -43,40 +48,63 @@ export function installStub(options: StubOptions): void {
   let hasAccount = options.account && !options.damaged;
   let damaged = options.damaged;
 
-  const row = (uid: number): MessageRowDto => ({
+  const row = (uid: number, account = ALICE): MessageRowDto => ({
+    account,
+    folder: 'INBOX',
     uid,
     subject: `Message number ${uid}`,
     from: `Sender ${uid % 7}`,
     from_address: `sender${uid % 7}@tern.test`,
-    date: 1_700_000_000 + uid * 60,
-    seen: seen.has(uid),
+    date: 1_700_000_000 + uid * 60 + (account === BOB ? 30 : 0),
+    seen: account === ALICE && seen.has(uid),
     flagged: flagged.has(uid),
     answered: false,
     attachments: uid % 10 === 0,
   });
 
+  const BOB_INBOX = 3;
   const appState = (): AppStateDto => ({
-    account: hasAccount ? { email: 'alice@tern.test', imap_host: '127.0.0.1', imap_port: 143, security: 'plain' } : null,
-    snapshot: hasAccount
-      ? {
-          account: 'alice@tern.test',
-          folders: [
-            { name: 'INBOX', role: 'inbox', total: inboxTotal, unread: inboxTotal - seen.size },
-            { name: 'Archive', role: 'archive', total: 0, unread: 0 },
-            { name: 'Trash', role: 'trash', total: 0, unread: 0 },
-          ],
-          connectivity: options.connectivity,
-          connectivity_reason: options.connectivity === 'offline' ? 'Connection refused' : null,
-          pending: options.pending,
-        }
-      : null,
-    settings: { notifications: true, close_to_tray: true, last_folder: null },
+    accounts: hasAccount
+      ? [
+          {
+            account: { email: ALICE, name: 'Alice', imap_host: '127.0.0.1', imap_port: 143, security: 'plain', oauth2: false },
+            snapshot: {
+              account: ALICE,
+              folders: [
+                { name: 'INBOX', role: 'inbox', total: inboxTotal, unread: inboxTotal - seen.size },
+                { name: 'Archive', role: 'archive', total: 0, unread: 0 },
+                { name: 'Trash', role: 'trash', total: 0, unread: 0 },
+              ],
+              connectivity: options.connectivity,
+              connectivity_reason: options.connectivity === 'offline' ? 'Connection refused' : null,
+              pending: options.pending,
+            },
+            outbox: { waiting: 0, attention: 0 },
+            can_send: true,
+          },
+          ...(options.second
+            ? [
+                {
+                  account: { email: BOB, name: null, imap_host: '127.0.0.2', imap_port: 143, security: 'plain', oauth2: true },
+                  snapshot: {
+                    account: BOB,
+                    folders: [{ name: 'INBOX', role: 'inbox', total: BOB_INBOX, unread: BOB_INBOX }],
+                    connectivity: 'sign_in_needed' as const,
+                    connectivity_reason: 'The sign-in was withdrawn',
+                    pending: 0,
+                  },
+                  outbox: { waiting: 0, attention: 0 },
+                  can_send: false,
+                },
+              ]
+            : []),
+        ]
+      : [],
+    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
     demo: null,
     startup_error: damaged
       ? { code: 'cache_damaged', message: 'The cache in /home/alice/.local/share/tern is damaged (database disk image is malformed); run `tern cache rebuild`' }
       : null,
-    outbox: { waiting: 0, attention: 0 },
-    can_send: hasAccount,
   });
 
   mockIPC(
@@ -103,6 +131,7 @@ export function installStub(options: StubOptions): void {
                 provider: 'Acme Mail', source: 'autoconfig https://autoconfig.acme.test/mail/config-v1.1.xml',
                 trusted: true, imap_host: 'mail.acme.test', imap_port: 993, security: 'tls', username: 'someone',
                 smtp_host: 'smtp.acme.test', smtp_port: 587, smtp_security: 'starttls', sign_in: 'password', ms: 120,
+                oauth2_issuer: null, sign_in_note: null,
               }
             : null;
         case 'test_connection':
@@ -116,14 +145,26 @@ export function installStub(options: StubOptions): void {
           const offset = Number(args.offset);
           const limit = Number(args.limit);
           const rows: MessageRowDto[] = [];
+          const total = args.account === BOB ? BOB_INBOX : inboxTotal;
           if (args.folder === 'INBOX') {
-            for (let i = offset; i < Math.min(inboxTotal, offset + limit); i++) rows.push(row(inboxTotal - i));
+            for (let i = offset; i < Math.min(total, offset + limit); i++) rows.push(row(total - i, String(args.account)));
           }
-          return { folder: args.folder, total: args.folder === 'INBOX' ? inboxTotal : 0, unread: 0, offset, rows };
+          return { folder: args.folder, total: args.folder === 'INBOX' ? total : 0, unread: 0, offset, rows };
+        }
+        case 'unified_messages': {
+          // Both inboxes, newest first (Bob's are 30 s newer than Alice's of the same UID).
+          const all: MessageRowDto[] = [];
+          for (let uid = Math.max(inboxTotal, BOB_INBOX); uid >= 1; uid--) {
+            if (uid <= BOB_INBOX) all.push(row(uid, BOB));
+            if (uid <= inboxTotal) all.push(row(uid, ALICE));
+          }
+          const offset = Number(args.offset);
+          return { folder: 'INBOX', total: all.length, unread: 0, offset, rows: all.slice(offset, offset + Number(args.limit)) };
         }
         case 'open_message': {
           const uid = Number(args.uid);
           const message: MessageDto = {
+            account: String(args.account),
             folder: String(args.folder),
             uid,
             subject: `Message number ${uid}`,
@@ -157,20 +198,21 @@ export function installStub(options: StubOptions): void {
         case 'refresh':
           return { folder: args.folder, added: 0, removed: 0, flags_changed: 0 };
         case 'threads': {
-          const hit = (uid: number) => ({ folder: 'INBOX', message: row(uid) });
+          const hit = (uid: number) => ({ account: ALICE, folder: 'INBOX', message: row(uid) });
           return [
             { subject: 'Message number 3', unread: 3, latest: 1_700_000_000 + 3 * 60, messages: [hit(1), hit(2), hit(3)] },
             { subject: 'Message number 4', unread: 1, latest: 1_700_000_000, messages: [hit(4)] },
           ];
         }
         case 'search':
-          return [{ folder: 'INBOX', message: row(inboxTotal) }];
+          return [{ account: ALICE, folder: 'INBOX', message: row(inboxTotal) }];
         case 'compose': {
           const uid = Number(args.uid);
           if (args.kind === 'new') {
-            return { to: '', cc: '', bcc: '', subject: '', text: '', in_reply_to: null, references: [], attachments: [], with_html: false };
+            return { account: args.account, to: '', cc: '', bcc: '', subject: '', text: '', in_reply_to: null, references: [], attachments: [], with_html: false };
           }
           return {
+            account: args.account,
             to: args.kind === 'forward' ? '' : `Sender ${uid % 7} <sender${uid % 7}@tern.test>`,
             cc: args.kind === 'reply_all' ? 'carol@tern.test' : '',
             bcc: '',
@@ -187,7 +229,7 @@ export function installStub(options: StubOptions): void {
         case 'outbox':
           return [
             {
-              id: 3, subject: 'To nobody', recipients: ['nobody@tern.test'], state: 'failed', attempts: 1,
+              account: ALICE, id: 3, subject: 'To nobody', recipients: ['nobody@tern.test'], state: 'failed', attempts: 1,
               last_error: '550 5.1.1 <nobody@tern.test>: Recipient address rejected: User unknown',
               created_at: 1_700_000_000, sent_at: null,
             },
@@ -195,7 +237,7 @@ export function installStub(options: StubOptions): void {
         case 'edit_outgoing':
           return {
             id: 9,
-            draft: { to: 'nobody@tern.test', cc: '', bcc: '', subject: 'To nobody', text: 'Hello?', in_reply_to: null, references: [], attachments: [], with_html: false },
+            draft: { account: ALICE, to: 'nobody@tern.test', cc: '', bcc: '', subject: 'To nobody', text: 'Hello?', in_reply_to: null, references: [], attachments: [], with_html: false },
           };
         case 'save_draft':
           return args.id ?? 7;

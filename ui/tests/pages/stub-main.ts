@@ -11,6 +11,7 @@ installStub({
   damaged: false,
   remoteImage: null,
   remoteAllowed: false,
+  second: false,
   ...window.ternStub,
 });
 await import('../../src/main');

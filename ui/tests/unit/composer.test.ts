@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DraftDto, IpcError } from '../../src/lib/ipc';
 import { Composer } from '../../src/lib/state/composer.svelte';
-import { failure, fakeIpc, message } from './fake_ipc';
+import { ALICE, BOB, failure, fakeIpc, message } from './fake_ipc';
 
-const DRAFT: DraftDto = { to: 'bob@x', cc: '', bcc: '', subject: 'Hi', text: 'Hello', in_reply_to: null, references: [], attachments: [], with_html: false };
+const DRAFT: DraftDto = { account: ALICE, to: 'bob@x', cc: '', bcc: '', subject: 'Hi', text: 'Hello', in_reply_to: null, references: [], attachments: [], with_html: false };
 
 function composer(answers: Record<string, unknown> = {}) {
   const errors: IpcError[] = [];
@@ -14,18 +14,20 @@ function composer(answers: Record<string, unknown> = {}) {
 describe('Composer', () => {
   it('opens a new message, or a reply of the open one (none without it)', async () => {
     const { fake, composer: form } = composer();
-    await form.start('reply', null);
+    await form.start('reply', null, ALICE);
     expect(form.draft).toBeNull();
     expect(fake.calls.compose).toBeUndefined();
-    await form.start('reply', message('INBOX', 5));
-    expect(fake.calls.compose).toEqual([['reply', 'INBOX', 5]]);
+    await form.start('reply', message('INBOX', 5, BOB), ALICE);
+    expect(fake.calls.compose).toEqual([[BOB, 'reply', 'INBOX', 5]]);
+    await form.start('new', null, ALICE);
+    expect(fake.calls.compose?.at(-1)).toEqual([ALICE, 'new', null, null]);
     expect(form.draft?.subject).toBe('Hi');
     expect(form.draftId).toBeNull();
   });
 
   it('autosaves under one draft id, and shows a failed save in the form', async () => {
     const { fake, composer: form } = composer();
-    await form.start('new', null);
+    await form.start('new', null, ALICE);
     await form.save(DRAFT);
     await form.save(DRAFT);
     expect(form.draftId).toBe(41);
@@ -38,7 +40,7 @@ describe('Composer', () => {
 
   it('sends and closes; a refused send keeps the form open with the reason', async () => {
     const { fake, composer: form } = composer({ sendMessage: failure('No SMTP server', 'other') });
-    await form.start('new', null);
+    await form.start('new', null, ALICE);
     expect(await form.send(DRAFT)).toBe(false);
     expect(form.draft).not.toBeNull();
     expect(form.error?.message).toBe('No SMTP server');
@@ -58,18 +60,30 @@ describe('Composer', () => {
     expect(form.draftId).toBe(7);
     await form.discard();
     expect(form.draft).toBeNull();
-    expect(fake.calls.discardDraft).toEqual([[7]]);
-    await form.editOutgoing(2);
+    expect(fake.calls.discardDraft).toEqual([[ALICE, 7]]);
+    await form.editOutgoing(ALICE, 2);
     expect(form.draft).toBeNull();
     expect(errors.map((error) => error.message)).toEqual(['it is being sent']);
   });
 
   it('closing keeps the draft saved', async () => {
     const { fake, composer: form } = composer();
-    await form.start('new', null);
+    await form.start('new', null, ALICE);
     await form.save(DRAFT);
     form.close();
     expect(form.draft).toBeNull();
     expect(fake.calls.discardDraft).toBeUndefined();
+  });
+
+  it('writing from another account drops the draft saved under the first', async () => {
+    const { fake, composer: form } = composer();
+    await form.start('new', null, ALICE);
+    await form.save(DRAFT);
+    await form.changeAccount();
+    expect(fake.calls.discardDraft).toEqual([[ALICE, 41]]);
+    expect(form.draftId).toBeNull();
+    await form.save({ ...DRAFT, account: BOB });
+    await form.discard();
+    expect(fake.calls.discardDraft?.at(-1)).toEqual([BOB, 41]);
   });
 });

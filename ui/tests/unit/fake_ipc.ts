@@ -1,7 +1,10 @@
 // A backend for the stores' unit tests: every IPC call answered from a table the test sets
 // (a value, a function of the arguments, or an error), and every call recorded.
 import { vi } from 'vitest';
-import type { AppStateDto, IpcError, Ipc, MessageDto, MessageRowDto } from '../../src/lib/ipc';
+import type { AccountStateDto, AppStateDto, IpcError, Ipc, MessageDto, MessageRowDto } from '../../src/lib/ipc';
+
+export const ALICE = 'alice@tern.test';
+export const BOB = 'bob@tern.test';
 
 type Answer = unknown | ((...args: never[]) => unknown);
 
@@ -47,23 +50,23 @@ export async function settle(): Promise<void> {
 globalThis.requestAnimationFrame ??= ((callback: FrameRequestCallback) =>
   setTimeout(() => callback(0), 0) as unknown as number) as typeof requestAnimationFrame;
 
-export function row(uid: number, seen = false): MessageRowDto {
-  return { uid, subject: `m${uid}`, from: 'Ann', from_address: 'ann@x', date: uid, seen, flagged: false, answered: false, attachments: false };
+export function row(uid: number, seen = false, account = ALICE, folder = 'INBOX'): MessageRowDto {
+  return { account, folder, uid, subject: `m${uid}`, from: 'Ann', from_address: 'ann@x', date: uid, seen, flagged: false, answered: false, attachments: false };
 }
 
-export function message(folder: string, uid: number): MessageDto {
+export function message(folder: string, uid: number, account = ALICE): MessageDto {
   return {
-    folder, uid, subject: `m${uid}`, from: [{ name: 'Ann', address: 'ann@x' }], to: [], cc: [], date: uid,
+    account, folder, uid, subject: `m${uid}`, from: [{ name: 'Ann', address: 'ann@x' }], to: [], cc: [], date: uid,
     html: '<p>hi</p>', remote_blocked: 0, remote_allowed: false, attachments: [], warnings: [], from_cache: true,
   };
 }
 
-/** `app_state` of an account with INBOX (`inbox` messages) and Archive. */
-export function appState(inbox = 3, extra: Partial<AppStateDto> = {}): AppStateDto {
+/** One account of `app_state` with INBOX (`inbox` messages, one unread) and Archive. */
+export function accountState(email = ALICE, inbox = 3, extra: Partial<AccountStateDto> = {}): AccountStateDto {
   return {
-    account: { email: 'alice@tern.test', imap_host: '127.0.0.1', imap_port: 143, security: 'plain' },
+    account: { email, name: null, imap_host: '127.0.0.1', imap_port: 143, security: 'plain', oauth2: false },
     snapshot: {
-      account: 'alice@tern.test',
+      account: email,
       folders: [
         { name: 'INBOX', role: 'inbox', total: inbox, unread: 1 },
         { name: 'Archive', role: 'archive', total: 0, unread: 0 },
@@ -72,22 +75,32 @@ export function appState(inbox = 3, extra: Partial<AppStateDto> = {}): AppStateD
       connectivity_reason: null,
       pending: 0,
     },
-    settings: { notifications: true, close_to_tray: true, last_folder: null },
-    demo: null,
-    startup_error: null,
     outbox: { waiting: 0, attention: 0 },
     can_send: true,
     ...extra,
   };
 }
 
+/** `app_state` of one account (`accountState`), or of `accounts` when given. */
+export function appState(inbox = 3, extra: Partial<AppStateDto> = {}): AppStateDto {
+  return {
+    accounts: [accountState(ALICE, inbox)],
+    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
+    demo: null,
+    startup_error: null,
+    ...extra,
+  };
+}
+
 /** A `messages` answer over a folder of `total` messages, newest (highest UID) first. */
 export function pages(total: number, seen = false) {
-  return (_folder: string, offset: number, limit: number) => ({
-    folder: 'INBOX',
+  return (account: string, folder: string, offset: number, limit: number) => ({
+    folder,
     offset,
     total,
     unread: 0,
-    rows: Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => row(total - offset - i, seen)),
+    rows: Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+      row(total - offset - i, seen, account, folder),
+    ),
   });
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcError } from '../../src/lib/ipc';
 import { FolderView, optimistic } from '../../src/lib/state/folder_view.svelte';
-import { failure, fakeIpc, pages, row, settle } from './fake_ipc';
+import { ALICE, BOB, failure, fakeIpc, pages, row, settle } from './fake_ipc';
+
+const INBOX = { account: ALICE, folder: 'INBOX' };
+const at = (uid: number, account = ALICE) => ({ account, folder: 'INBOX', uid });
 
 function view(total = 250) {
   const errors: IpcError[] = [];
@@ -12,11 +15,11 @@ function view(total = 250) {
 describe('FolderView', () => {
   it('shows a folder from the top: its first page, then what scrolling reaches', async () => {
     const { fake, folder } = view();
-    folder.show('INBOX', 250);
+    folder.show(INBOX, 250);
     await settle();
     expect(folder.total).toBe(250);
     expect(folder.row(0)?.uid).toBe(250);
-    expect(fake.calls.showFolder).toEqual([['INBOX']]);
+    expect(fake.calls.showFolder).toEqual([[ALICE, 'INBOX']]);
     expect(fake.calls.painted?.[0]).toEqual(['first_rows', 100]);
     await folder.fill(150, 180);
     expect(folder.row(150)?.uid).toBe(100);
@@ -27,12 +30,12 @@ describe('FolderView', () => {
 
   it('changes a row at once for a flag action, and refetches when the backend refuses', async () => {
     const { fake, folder, errors } = view();
-    folder.show('INBOX', 250);
+    folder.show(INBOX, 250);
     await settle();
-    expect(await folder.act({ kind: 'mark_read' }, [250], 'INBOX')).toBe(true);
+    expect(await folder.act({ kind: 'mark_read' }, [at(250)])).toBe(true);
     expect(folder.row(0)?.seen).toBe(true);
     fake.answers.act = failure('the cache is busy', 'other');
-    expect(await folder.act({ kind: 'flag' }, [249], 'INBOX')).toBe(false);
+    expect(await folder.act({ kind: 'flag' }, [at(249)])).toBe(false);
     expect(errors.map((error) => error.message)).toEqual(['the cache is busy']);
     await settle();
     // The refetch replaced the optimistic row with the backend's.
@@ -41,7 +44,7 @@ describe('FolderView', () => {
 
   it('refetches what is shown when the folder changed, and says new rows were painted', async () => {
     const { fake, folder } = view(3);
-    folder.show('INBOX', 3);
+    folder.show(INBOX, 3);
     await settle();
     fake.answers.messages = pages(4);
     await folder.changed(4, 1);
@@ -53,10 +56,10 @@ describe('FolderView', () => {
   it('a page that arrives for a folder no longer shown is dropped', async () => {
     const { fake, folder } = view();
     let release: () => void = () => {};
-    fake.answers.messages = () => new Promise((resolve) => (release = () => resolve(pages(250)('INBOX', 0, 100))));
-    folder.show('INBOX', 250);
+    fake.answers.messages = () => new Promise((resolve) => (release = () => resolve(pages(250)(ALICE, 'INBOX', 0, 100))));
+    folder.show(INBOX, 250);
     fake.answers.messages = pages(5);
-    folder.show('Archive', 5);
+    folder.show({ account: ALICE, folder: 'Archive' }, 5);
     release();
     await settle();
     expect(folder.folder).toBe('Archive');
@@ -66,12 +69,29 @@ describe('FolderView', () => {
   it('a folder shown again while its first page is on the way fetches it again', async () => {
     const { fake, folder } = view();
     fake.answers.messages = () => new Promise(() => {});
-    folder.show('INBOX', 250);
+    folder.show(INBOX, 250);
     fake.answers.messages = pages(250);
-    folder.show('INBOX', 250);
+    folder.show(INBOX, 250);
     await settle();
     expect(fake.calls.messages).toHaveLength(2);
     expect(folder.row(0)?.uid).toBe(250);
+  });
+
+  it('the unified inbox pages through every INBOX; a row of another account with the same UID is another message', async () => {
+    const fake = fakeIpc({
+      unifiedMessages: (offset: number) => ({ folder: 'INBOX', offset, total: 2, unread: 2, rows: [row(5, false, BOB), row(5, false, ALICE)] }),
+      act: { changed: [], pending: 1 },
+    });
+    const folder = new FolderView(fake.ipc, () => {});
+    folder.show({ account: null, folder: 'INBOX' }, 2);
+    await settle();
+    expect(fake.calls.unifiedMessages).toEqual([[0, 100]]);
+    expect(fake.calls.showFolder).toEqual([[null, 'INBOX']]);
+    expect(await folder.act({ kind: 'flag' }, [at(5, ALICE)])).toBe(true);
+    expect(folder.row(0)?.flagged).toBe(false);
+    expect(folder.row(1)?.flagged).toBe(true);
+    expect(fake.calls.act).toEqual([[ALICE, 'INBOX', [5], { kind: 'flag' }]]);
+    expect(folder.indexOf(at(5, BOB))).toBe(0);
   });
 
   it('moves change nothing on screen before the backend answers', () => {

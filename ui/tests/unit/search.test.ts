@@ -3,16 +3,15 @@ import type { IpcError, SearchHitDto } from '../../src/lib/ipc';
 import { Search } from '../../src/lib/state/search.svelte';
 import { failure, fakeIpc, row } from './fake_ipc';
 
-const hit = (uid: number, folder = 'INBOX'): SearchHitDto => ({ folder, message: row(uid) });
+const hit = (uid: number, folder = 'INBOX', account = 'alice@tern.test'): SearchHitDto => ({ account, folder, message: row(uid, false, account, folder) });
 
 describe('Search', () => {
-  it('finds, ends on an empty query, and knows each hit’s folder', async () => {
-    const fake = fakeIpc({ search: [hit(1), hit(2, 'Archive')] });
+  it('finds in every account, ends on an empty query, and each hit names its account and folder', async () => {
+    const fake = fakeIpc({ search: [hit(1), hit(2, 'Archive', 'bob@tern.test')] });
     const search = new Search(fake.ipc, () => {});
     await search.search('plans');
     expect(search.hits).toHaveLength(2);
-    expect(search.folderOf(2)).toBe('Archive');
-    expect(search.folderOf(9)).toBeUndefined();
+    expect(search.hits?.[1]?.message).toMatchObject({ account: 'bob@tern.test', folder: 'Archive', uid: 2 });
     await search.search('   ');
     expect(search.hits).toBeNull();
     expect(fake.calls.search).toEqual([['plans', 200]]);

@@ -4,8 +4,9 @@ import type { ConversationDto, SearchHitDto } from '../../src/lib/ipc';
 
 function hit(uid: number, from: string): SearchHitDto {
   return {
+    account: 'alice@tern.test',
     folder: 'INBOX',
-    message: { uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false, attachments: false },
+    message: { account: 'alice@tern.test', folder: 'INBOX', uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false, attachments: false },
   };
 }
 

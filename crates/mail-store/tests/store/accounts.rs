@@ -146,6 +146,7 @@ fn the_unified_inbox_merges_every_inbox_newest_first_page_by_page() {
     assert!(store.unified_inbox(10, 5).unwrap().is_empty());
     // Unread: UIDs 1, 3, 5 of each inbox.
     assert_eq!(store.unified_unread().unwrap(), 6);
+    assert_eq!(store.unified_counts().unwrap(), (expected.len() as u64, 6));
 }
 
 #[test]
@@ -153,6 +154,7 @@ fn the_unified_inbox_of_a_profile_without_accounts_is_empty() {
     let (_dir, store) = temp_store();
     assert!(store.unified_inbox(0, 50).unwrap().is_empty());
     assert_eq!(store.unified_unread().unwrap(), 0);
+    assert_eq!(store.unified_counts().unwrap(), (0, 0));
 }
 
 #[test]

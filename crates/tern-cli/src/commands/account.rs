@@ -45,16 +45,7 @@ fn password_flags(add: &AccountAdd) -> anyhow::Result<Option<(Password, Password
 /// (`$BROWSER`, else `xdg-open`).
 fn open_browser(url: &str) {
     say_err!("To sign in, open this page (a browser should open by itself):\n  {url}");
-    let opener = std::env::var("BROWSER").unwrap_or_else(|_| "xdg-open".to_string());
-    let started = std::process::Command::new(&opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(error) = started {
-        tracing::debug!(%error, opener, "no browser could be opened");
-    }
+    tern_profile::open_in_browser(url);
 }
 
 fn show_device_code(code: &tern_profile::DeviceCode) {

@@ -23,6 +23,8 @@ import type { DraftAttachmentDto } from './bindings/DraftAttachmentDto';
 import type { OutboxEntryDto } from './bindings/OutboxEntryDto';
 import type { QueuedDto } from './bindings/QueuedDto';
 import type { OpenedDraftDto } from './bindings/OpenedDraftDto';
+import type { AccountSettingsDto } from './bindings/AccountSettingsDto';
+import type { AccountEditDto } from './bindings/AccountEditDto';
 
 export type {
   AccountInput,
@@ -46,11 +48,16 @@ export type {
   OutboxEntryDto,
   QueuedDto,
   OpenedDraftDto,
+  AccountSettingsDto,
+  AccountEditDto,
 };
 export type { MessageRowDto } from './bindings/MessageRowDto';
 export type { FolderDto } from './bindings/FolderDto';
 export type { Connectivity } from './bindings/Connectivity';
 export type { SnapshotDto } from './bindings/SnapshotDto';
+export type { AccountStateDto } from './bindings/AccountStateDto';
+export type { AccountDto } from './bindings/AccountDto';
+export type { SecurityDto } from './bindings/SecurityDto';
 
 /** The Tauri event that carries engine events. */
 export const ENGINE_EVENT = 'engine';
@@ -90,32 +97,45 @@ export const ipc = {
   useDemo: () => call<null>('use_demo'),
   /** Rebuilds a damaged cache from the server (keeping what only exists here); says what was kept. */
   rebuildCache: () => call<string>('rebuild_cache'),
-  messages: (folder: string, offset: number, limit: number) =>
-    call<MessagePageDto>('messages', { folder, offset, limit }),
-  openMessage: (folder: string, uid: number, allowRemote: boolean) =>
-    call<MessageDto>('open_message', { folder, uid, allowRemote }),
-  act: (folder: string, uids: number[], action: ActionInput) =>
-    call<ActionResultDto>('act', { folder, uids, action }),
-  refresh: (folder: string) => call<SyncResultDto>('refresh', { folder }),
+  messages: (account: string, folder: string, offset: number, limit: number) =>
+    call<MessagePageDto>('messages', { account, folder, offset, limit }),
+  /** Rows of the unified inbox (every account's INBOX, newest first); rows name their account. */
+  unifiedMessages: (offset: number, limit: number) => call<MessagePageDto>('unified_messages', { offset, limit }),
+  openMessage: (account: string, folder: string, uid: number, allowRemote: boolean) =>
+    call<MessageDto>('open_message', { account, folder, uid, allowRemote }),
+  act: (account: string, folder: string, uids: number[], action: ActionInput) =>
+    call<ActionResultDto>('act', { account, folder, uids, action }),
+  /** Checks a folder now; without an account, every account's INBOX. */
+  refresh: (account: string | null, folder: string) => call<SyncResultDto>('refresh', { account, folder }),
   search: (query: string, limit: number) => call<SearchHitDto[]>('search', { query, limit }),
-  threads: (folder: string, limit: number) => call<ConversationDto[]>('threads', { folder, limit }),
-  saveAttachment: (folder: string, uid: number, index: number, name: string) =>
-    call<string>('save_attachment', { folder, uid, index, name }),
-  allowRemoteFrom: (sender: string, allowed: boolean) =>
-    call<null>('allow_remote_from', { sender, allowed }),
+  threads: (account: string, folder: string, limit: number) =>
+    call<ConversationDto[]>('threads', { account, folder, limit }),
+  saveAttachment: (account: string, folder: string, uid: number, index: number, name: string) =>
+    call<string>('save_attachment', { account, folder, uid, index, name }),
+  allowRemoteFrom: (account: string, sender: string, allowed: boolean) =>
+    call<null>('allow_remote_from', { account, sender, allowed }),
   setSettings: (settings: SettingsDto) => call<null>('set_settings', { settings }),
-  showFolder: (folder: string) => call<null>('show_folder', { folder }),
-  compose: (kind: ComposeKind, folder: string | null, uid: number | null) =>
-    call<DraftDto>('compose', { kind, folder, uid }),
+  /** The window shows `folder` of `account`, or (no account) the unified inbox. */
+  showFolder: (account: string | null, folder: string) => call<null>('show_folder', { account, folder }),
+  compose: (account: string, kind: ComposeKind, folder: string | null, uid: number | null) =>
+    call<DraftDto>('compose', { account, kind, folder, uid }),
   sendMessage: (draft: DraftDto, draftId: number | null) => call<QueuedDto>('send_message', { draft, draftId }),
   saveDraft: (id: number | null, draft: DraftDto) => call<number>('save_draft', { id, draft }),
-  discardDraft: (id: number) => call<null>('discard_draft', { id }),
-  openDraft: (folder: string, uid: number) => call<OpenedDraftDto>('open_draft', { folder, uid }),
-  editOutgoing: (id: number) => call<OpenedDraftDto>('edit_outgoing', { id }),
+  discardDraft: (account: string, id: number) => call<null>('discard_draft', { account, id }),
+  openDraft: (account: string, folder: string, uid: number) =>
+    call<OpenedDraftDto>('open_draft', { account, folder, uid }),
+  editOutgoing: (account: string, id: number) => call<OpenedDraftDto>('edit_outgoing', { account, id }),
   outbox: () => call<OutboxEntryDto[]>('outbox'),
-  retryOutgoing: (id: number) => call<null>('retry_outgoing', { id }),
-  discardOutgoing: (id: number) => call<null>('discard_outgoing', { id }),
-  suggestAddresses: (prefix: string) => call<AddressDto[]>('suggest_addresses', { prefix }),
+  retryOutgoing: (account: string, id: number) => call<null>('retry_outgoing', { account, id }),
+  discardOutgoing: (account: string, id: number) => call<null>('discard_outgoing', { account, id }),
+  suggestAddresses: (account: string, prefix: string) =>
+    call<AddressDto[]>('suggest_addresses', { account, prefix }),
+  accountSettings: (account: string) => call<AccountSettingsDto>('account_settings', { account }),
+  updateAccount: (account: string, edit: AccountEditDto) => call<null>('update_account', { account, edit }),
+  /** Removes an account; refused with `changes_waiting` (naming them) unless `force`. */
+  removeAccount: (account: string, force: boolean) => call<string>('remove_account', { account, force }),
+  /** Signs an OAuth2 account in again in the browser. */
+  signIn: (account: string) => call<null>('sign_in', { account }),
   /** Tells the backend something was painted (logged with the time, for benchmarks). */
   painted: (what: 'first_rows' | 'new_rows' | 'setup', rows: number) => call<null>('painted', { what, rows }),
 };

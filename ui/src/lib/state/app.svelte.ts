@@ -1,6 +1,7 @@
-// The window's model: the stores of each feature — the shell, the folder on screen, the
-// reader, the composer, search, conversations — wired to the backend's events, and what
-// the window and its list pane show, as unions. Components call the stores' methods.
+// The window's model: the stores of each feature — the shell (every account), the folder on
+// screen (or the unified inbox), the reader, the composer, search, conversations — wired to
+// the backend's events, and what the window and its list pane show, as unions. Components
+// call the stores' methods.
 import {
   ipc as realIpc,
   onEngineEvent,
@@ -19,6 +20,7 @@ import { Conversations } from './conversations.svelte';
 import { FolderView } from './folder_view.svelte';
 import { Reader } from './reader.svelte';
 import { Search } from './search.svelte';
+import { refOf, sameRow, shows, startPlace, UNIFIED, type Place, type RowRef } from './place';
 import type { Shell } from './shell';
 import { ShellStore } from './shell_store.svelte';
 
@@ -26,14 +28,14 @@ import { ShellStore } from './shell_store.svelte';
 export type Screen =
   | { kind: 'loading' }
   | { kind: 'damaged'; error: IpcError }
-  | { kind: 'mailbox'; shell: Shell }
+  | { kind: 'mailbox'; shells: Shell[] }
   | { kind: 'setup' };
 
 /** What the list pane shows. */
 export type ListPane =
   | { kind: 'search'; query: string; hits: SearchHitDto[] }
   | { kind: 'conversations'; threads: ConversationDto[] | null }
-  | { kind: 'folder'; folder: string };
+  | { kind: 'folder'; place: Place };
 
 export class AppModel {
   readonly shell: ShellStore;
@@ -59,15 +61,23 @@ export class AppModel {
     const shell = this.shell;
     if (!this.loaded) return { kind: 'loading' };
     if (shell.damaged) return { kind: 'damaged', error: shell.damaged };
-    if (shell.app?.account && shell.shell) return { kind: 'mailbox', shell: shell.shell };
+    if (shell.shells.length > 0) return { kind: 'mailbox', shells: shell.shells };
     return { kind: 'setup' };
   }
 
   get list(): ListPane {
     const hits = this.search.hits;
     if (hits !== null) return { kind: 'search', query: this.search.query, hits };
-    if (this.conversations.on) return { kind: 'conversations', threads: this.conversations.threads };
-    return { kind: 'folder', folder: this.folder.folder };
+    if (this.conversations.on && this.folder.place.account !== null) {
+      return { kind: 'conversations', threads: this.conversations.threads };
+    }
+    return { kind: 'folder', place: this.folder.place };
+  }
+
+  /** The account the window works in: the folder's, else (the unified inbox) the open
+   *  message's, else the first. */
+  get account(): string | null {
+    return this.folder.place.account ?? this.reader.message?.account ?? this.shell.shells[0]?.account ?? null;
   }
 
   async start(): Promise<void> {
@@ -77,22 +87,39 @@ export class AppModel {
     await this.load();
   }
 
-  /** Loads the shell and shows the last folder (or INBOX), or refreshes the one shown. */
+  /** Loads the shell and shows the last place (or the unified inbox, or INBOX), or
+   *  refreshes the one shown. */
   async load(): Promise<void> {
     const app = await this.shell.load();
-    const shell = this.shell.shell;
-    if (app && shell && shell.folders.length > 0) {
-      const names = shell.folders.map((folder) => folder.name);
-      const wanted = app.settings.last_folder ?? this.folder.folder;
-      const folder = names.includes(wanted) ? wanted : names.includes('INBOX') ? 'INBOX' : (names[0] ?? 'INBOX');
-      if (!this.loaded || folder !== this.folder.folder || this.folder.total === 0) {
-        this.setFolder(folder);
+    const shells = this.shell.shells;
+    if (app && shells.length > 0) {
+      const accounts = shells.map((shell) => ({ email: shell.account, folders: shell.folders.map((f) => f.name) }));
+      const current = this.folder.place;
+      const stillThere =
+        this.loaded &&
+        (current.account === null
+          ? shells.length > 1
+          : accounts.some((a) => a.email === current.account && a.folders.includes(current.folder)));
+      const place = stillThere ? current : startPlace(app.settings, accounts);
+      if (place && (!stillThere || this.folder.total === 0)) {
+        this.setPlace(place);
       } else {
-        void this.folder.changed(undefined, 0);
+        void this.folder.changed(this.totalOf(current), 0);
       }
     }
     // The list draws only now, with its folder chosen (its first paint is timed).
     this.loaded = true;
+  }
+
+  /** The cached count of `place`'s messages. */
+  totalOf(place: Place): number {
+    if (place.account === null) {
+      return this.shell.shells.reduce(
+        (sum, shell) => sum + (shell.folders.find((f) => f.role === 'inbox')?.total ?? 0),
+        0,
+      );
+    }
+    return this.shell.shellOf(place.account)?.folders.find((f) => f.name === place.folder)?.total ?? 0;
   }
 
   onEvent(event: AppEvent): void {
@@ -101,58 +128,81 @@ export class AppModel {
       void this.load();
       return;
     }
-    const shown = this.folder.folder;
-    if (effects.listChanged !== shown) return;
-    this.conversations.changed(shown);
-    const total = this.shell.shell?.folders.find((f) => f.name === shown)?.total;
-    void this.folder.changed(total, event.event === 'folder_changed' ? event.added : 0);
+    const changed = effects.listChanged;
+    const place = this.folder.place;
+    if (!changed || !shows(place, changed.account, changed.folder)) return;
+    this.conversations.changed(place);
+    void this.folder.changed(this.totalOf(place), event.event === 'folder_changed' ? event.added : 0);
   }
 
-  /** Shows `folder` from the top: nothing selected, no search. */
-  setFolder(folder: string): void {
-    const total = this.shell.shell?.folders.find((f) => f.name === folder)?.total ?? 0;
-    this.folder.show(folder, total);
+  /** Shows `place` from the top: nothing selected, no search. */
+  setPlace(place: Place): void {
+    this.folder.show(place, this.totalOf(place));
     this.reader.clear();
     this.search.clear();
-    void this.conversations.load(folder);
+    void this.conversations.load(place);
   }
 
-  /** The row of message `uid` wherever it shows (the list, search hits, conversations). */
-  private rowOf(uid: number, folder: string): MessageRowDto | undefined {
+  /** Shows `folder` of `account`. */
+  setFolder(account: string, folder: string): void {
+    this.setPlace({ account, folder });
+  }
+
+  showUnified(): void {
+    this.setPlace(UNIFIED);
+  }
+
+  /** The row of message `ref` wherever it shows (the list, search hits, conversations). */
+  private rowOf(ref: RowRef): MessageRowDto | undefined {
     return (
-      (folder === this.folder.folder ? this.folder.row(this.folder.indexOf(uid)) : undefined) ??
-      this.search.hits?.find((hit) => hit.message.uid === uid && hit.folder === folder)?.message ??
-      this.conversations.threads
-        ?.flatMap((thread) => thread.messages)
-        .find((hit) => hit.message.uid === uid && hit.folder === folder)?.message
+      this.folder.row(this.folder.indexOf(ref)) ??
+      this.search.hits?.find((hit) => sameRow(hit.message, ref))?.message ??
+      this.conversations.threads?.flatMap((thread) => thread.messages).find((hit) => sameRow(hit.message, ref))
+        ?.message
     );
   }
 
   /** Selects and opens a message; opening marks it read (through the action path). */
-  async open(uid: number, allowRemote = false, inFolder?: string): Promise<void> {
-    const folder = inFolder ?? this.search.folderOf(uid) ?? this.folder.folder;
-    const opened = await this.reader.open(folder, uid, allowRemote);
-    const row = opened ? this.rowOf(uid, folder) : undefined;
-    if (row && !row.seen) await this.act({ kind: 'mark_read' }, [uid], folder);
+  async open(ref: RowRef, allowRemote = false): Promise<void> {
+    const opened = await this.reader.open(ref, allowRemote);
+    const row = opened ? this.rowOf(ref) : undefined;
+    if (row && !row.seen) await this.act({ kind: 'mark_read' }, [ref]);
   }
 
-  /** Changes messages now (optimistically on screen); the engine queues it for the server. */
-  async act(action: ActionInput, uids: number[], folder = this.folder.folder): Promise<void> {
-    const taken = await this.folder.act(action, uids, folder);
+  /** Changes messages now (optimistically on screen); each account's engine queues it for
+   *  its server. */
+  async act(action: ActionInput, refs: RowRef[]): Promise<void> {
+    const taken = await this.folder.act(action, refs);
     // A move: the row leaves this folder, and the reader closes it.
-    if (taken && !['mark_read', 'mark_unread', 'flag', 'unflag'].includes(action.kind)) this.reader.left(uids);
+    if (taken && !['mark_read', 'mark_unread', 'flag', 'unflag'].includes(action.kind)) this.reader.left(refs);
   }
 
   /** The row of the selected message, for keyboard commands. */
   selectedRow(): MessageRowDto | undefined {
-    const uid = this.reader.selected;
-    if (uid === null) return undefined;
-    return this.search.hits?.find((hit) => hit.message.uid === uid)?.message ?? this.folder.row(this.folder.indexOf(uid));
+    const selected = this.reader.selected;
+    return selected ? this.rowOf(selected) : undefined;
   }
 
-  /** Opens the compose form for a new message, or a reply / forward of the open one. */
+  /** The selected message, for keyboard commands. */
+  selectedRef(): RowRef | undefined {
+    const row = this.selectedRow();
+    return row ? refOf(row) : undefined;
+  }
+
+  /** Opens the compose form for a new message (from the account in view), or a reply /
+   *  forward of the open one (from the account it came to). */
   compose(kind: ComposeKind): Promise<void> {
-    return this.composer.start(kind, kind === 'new' ? null : this.reader.message);
+    const from = this.composeAccount();
+    if (!from) return Promise.resolve();
+    return this.composer.start(kind, kind === 'new' ? null : this.reader.message, from);
+  }
+
+  /** The account a new message is written from: the one in view when it can send, else the
+   *  first that can. */
+  composeAccount(): string | null {
+    const account = this.account;
+    if (this.shell.canSendFrom(account)) return account;
+    return this.shell.shells.find((shell) => shell.canSend)?.account ?? null;
   }
 
   /** Continues the open message of a Drafts folder. */
@@ -161,7 +211,7 @@ export class AppModel {
   }
 
   refresh(): Promise<void> {
-    return this.shell.refresh(this.folder.folder);
+    return this.shell.refresh(this.folder.place.account, this.folder.place.folder);
   }
 
   /** Rebuilds a damaged cache, then loads it. */

@@ -11,6 +11,8 @@ export class Composer {
   /** Why saving or sending failed (shown in the form). */
   error = $state<IpcError | null>(null);
   sending = $state(false);
+  /** The account the saved draft (`draftId`) belongs to. */
+  private savedUnder: string | null = null;
 
   constructor(
     private readonly ipc: Ipc,
@@ -21,12 +23,14 @@ export class Composer {
     this.error = error;
   };
 
-  /** Opens the form: a new message, or a reply / reply-all / forward of `source`. */
-  async start(kind: ComposeKind, source: MessageDto | null): Promise<void> {
+  /** Opens the form: a new message from `account`, or a reply / reply-all / forward of
+   *  `source` (from the account it came to). */
+  async start(kind: ComposeKind, source: MessageDto | null, account: string): Promise<void> {
     this.error = null;
     if (kind !== 'new' && !source) return;
+    const from = source?.account ?? account;
     const draft = await guard(
-      () => this.ipc.compose(kind, source?.folder ?? null, source?.uid ?? null),
+      () => this.ipc.compose(from, kind, source?.folder ?? null, source?.uid ?? null),
       this.onError,
     );
     if (draft) this.opened(null, draft);
@@ -34,25 +38,39 @@ export class Composer {
 
   /** Continues `message`, which is in a Drafts folder. */
   async editDraft(message: MessageDto): Promise<void> {
-    const opened = await guard(() => this.ipc.openDraft(message.folder, message.uid), this.onError);
+    const opened = await guard(() => this.ipc.openDraft(message.account, message.folder, message.uid), this.onError);
     if (opened) this.opened(opened.id, opened.draft);
   }
 
   /** Takes an unsent message out of the outbox into the form (as a draft). */
-  async editOutgoing(id: number): Promise<void> {
-    const opened = await guard(() => this.ipc.editOutgoing(id), this.onError);
+  async editOutgoing(account: string, id: number): Promise<void> {
+    const opened = await guard(() => this.ipc.editOutgoing(account, id), this.onError);
     if (opened) this.opened(opened.id, opened.draft);
+  }
+
+  /** The form now writes from another account: the draft saved under the old one goes
+   *  (the next save keeps it under the new one). */
+  async changeAccount(): Promise<void> {
+    const id = this.draftId;
+    const account = this.savedUnder;
+    this.draftId = null;
+    this.savedUnder = null;
+    if (id !== null && account) await this.ipc.discardDraft(account, id).catch(() => {});
   }
 
   private opened(id: number | null, draft: DraftDto): void {
     this.draftId = id;
+    this.savedUnder = id === null ? null : draft.account;
     this.draft = draft;
   }
 
   /** Saves what is being written (autosave); the backend copies it to Drafts. */
   async save(draft: DraftDto): Promise<void> {
     const id = await guard(() => this.ipc.saveDraft(this.draftId, draft), this.formError);
-    if (id !== undefined) this.draftId = id;
+    if (id !== undefined) {
+      this.draftId = id;
+      this.savedUnder = draft.account;
+    }
   }
 
   /** Closes the form; the draft stays saved. */
@@ -63,9 +81,11 @@ export class Composer {
   /** Closes the form and drops its draft. */
   async discard(): Promise<void> {
     const id = this.draftId;
+    const account = this.savedUnder;
     this.draft = null;
     this.draftId = null;
-    if (id !== null) await this.ipc.discardDraft(id).catch(() => {});
+    this.savedUnder = null;
+    if (id !== null && account) await this.ipc.discardDraft(account, id).catch(() => {});
   }
 
   /** Hands the message to the outbox (sent at once when online); closes the form. */

@@ -2,6 +2,7 @@
 // it is on, and the conversations of the folder on screen, reloaded after bursts of events.
 import type { ConversationDto, Ipc } from '../ipc';
 import { guard, type OnError } from './guard';
+import { samePlace, type Place } from './place';
 
 /** Events within this long of each other cause one reload (threads span the whole cache). */
 export const RELOAD_AFTER_MS = 300;
@@ -10,7 +11,7 @@ export class Conversations {
   on = $state(false);
   /** Null while loading. */
   threads = $state<ConversationDto[] | null>(null);
-  private folder = '';
+  private place: Place | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -18,26 +19,27 @@ export class Conversations {
     private readonly onError: OnError,
   ) {}
 
-  async set(on: boolean, folder: string): Promise<void> {
+  async set(on: boolean, place: Place): Promise<void> {
     this.on = on;
-    if (on) await this.load(folder);
+    if (on) await this.load(place);
     else this.threads = null;
   }
 
-  /** Loads the conversations of `folder` (when on). */
-  async load(folder: string): Promise<void> {
+  /** Loads the conversations of `place` (when on; the unified inbox has none: its list shows). */
+  async load(place: Place): Promise<void> {
     // Another folder: nothing to show until it loads; the same one: keep showing it.
-    if (folder !== this.folder) this.threads = null;
-    this.folder = folder;
-    if (!this.on) return;
-    const threads = await guard(() => this.ipc.threads(folder, 5000), this.onError);
-    if (threads && this.on && this.folder === folder) this.threads = threads;
+    if (!this.place || !samePlace(place, this.place)) this.threads = null;
+    this.place = place;
+    const account = place.account;
+    if (!this.on || account === null) return;
+    const threads = await guard(() => this.ipc.threads(account, place.folder, 5000), this.onError);
+    if (threads && this.on && this.place && samePlace(this.place, place)) this.threads = threads;
   }
 
-  /** `folder` changed: reload once the burst of events is over. */
-  changed(folder: string): void {
-    if (!this.on || folder !== this.folder) return;
+  /** `place` changed: reload once the burst of events is over. */
+  changed(place: Place): void {
+    if (!this.on || !this.place || !samePlace(place, this.place)) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.load(folder), RELOAD_AFTER_MS);
+    this.timer = setTimeout(() => void this.load(place), RELOAD_AFTER_MS);
   }
 }

@@ -1,14 +1,15 @@
-// The folder on screen and its list: pages of rows fetched as the list scrolls, refetched
-// when events say the folder changed, changed at once by the person's actions (the engine
-// queues them for the server).
+// The folder on screen (or the unified inbox) and its list: pages of rows fetched as the
+// list scrolls, refetched when events say the folder changed, changed at once by the
+// person's actions (the engine queues them for the server, each on its own account).
 import type { ActionInput, Ipc, MessageRowDto } from '../ipc';
 import { guard, type OnError } from './guard';
 import { PAGE_SIZE, PageCache } from './pages.svelte';
 import { afterPaint } from './paint';
+import { byFolder, shows, UNIFIED, type Place, type RowRef } from './place';
 
 export class FolderView {
-  folder = $state('INBOX');
-  pages = $state.raw(new PageCache('INBOX'));
+  place = $state<Place>(UNIFIED);
+  pages = $state.raw(new PageCache(UNIFIED));
   /** Rows on screen, for refetching after events. */
   private shown = { start: 0, end: 0 };
   private firstRowsReported = false;
@@ -23,22 +24,27 @@ export class FolderView {
     return this.pages.total;
   }
 
-  /** Shows `folder` (its cached count known: `total`), from the top. */
-  show(folder: string, total: number): void {
-    this.folder = folder;
-    const pages = new PageCache(folder);
+  /** The folder's name (INBOX for the unified inbox). */
+  get folder(): string {
+    return this.place.folder;
+  }
+
+  /** Shows `place` (its cached count known: `total`), from the top. */
+  show(place: Place, total: number): void {
+    this.place = place;
+    const pages = new PageCache(place);
     pages.total = total;
     this.pages = pages;
     void this.fill(0, PAGE_SIZE);
-    void this.ipc.showFolder(folder).catch(() => {});
+    void this.ipc.showFolder(place.account, place.folder).catch(() => {});
   }
 
   row(index: number): MessageRowDto | undefined {
     return this.pages.row(index);
   }
 
-  indexOf(uid: number): number {
-    return this.pages.indexOf(uid);
+  indexOf(ref: RowRef): number {
+    return this.pages.indexOf(ref);
   }
 
   /** Makes sure rows [start, end) are loaded (called by the list as it scrolls). */
@@ -52,8 +58,12 @@ export class FolderView {
         // afresh): an event during a fetch starts another.
         const generation = pages.generation;
         if (!pages.startFetch(page, generation)) return;
+        const place = pages.place;
         const result = await guard(
-          () => this.ipc.messages(pages.folder, page * PAGE_SIZE, PAGE_SIZE),
+          () =>
+            place.account === null
+              ? this.ipc.unifiedMessages(page * PAGE_SIZE, PAGE_SIZE)
+              : this.ipc.messages(place.account, place.folder, page * PAGE_SIZE, PAGE_SIZE),
           this.onError,
         );
         pages.endFetch(page, generation);
@@ -81,21 +91,24 @@ export class FolderView {
   }
 
   /**
-   * Changes messages of `folder` now (optimistically on screen when it is this one); the
-   * engine queues the change for the server. Returns whether the backend took it.
+   * Changes messages now (optimistically on screen when they show here); the engine of each
+   * message's account queues the change for its server. Returns whether every account took it.
    */
-  async act(action: ActionInput, uids: number[], folder: string): Promise<boolean> {
+  async act(action: ActionInput, refs: RowRef[]): Promise<boolean> {
     const change = optimistic(action);
-    if (change && folder === this.folder) {
-      for (const uid of uids) this.pages.update(uid, change);
+    if (change) {
+      for (const ref of refs) {
+        if (shows(this.place, ref.account, ref.folder)) this.pages.update(ref, change);
+      }
     }
-    const done = await guard(() => this.ipc.act(folder, uids, action), this.onError);
-    if (done === undefined) {
-      // What the screen shows may be wrong now: the cache is the truth.
-      void this.changed(undefined, 0);
-      return false;
+    let all = true;
+    for (const group of byFolder(refs)) {
+      const done = await guard(() => this.ipc.act(group.account, group.folder, group.uids, action), this.onError);
+      if (done === undefined) all = false;
     }
-    return true;
+    // What the screen shows may be wrong now: the cache is the truth.
+    if (!all) void this.changed(undefined, 0);
+    return all;
   }
 }
 

@@ -4,11 +4,12 @@
 // redraws when its page arrives or changes.
 import { SvelteMap } from 'svelte/reactivity';
 import type { MessageRowDto } from '../ipc';
+import { sameRow, type Place, type RowRef } from './place';
 
 export const PAGE_SIZE = 100;
 
 export class PageCache {
-  readonly folder: string;
+  readonly place: Place;
   total = $state(0);
   /** Bumped by every invalidation: a fetch that started before it stays stale. */
   generation = 0;
@@ -17,8 +18,8 @@ export class PageCache {
   /** Fetches under way, as `page:generation`. */
   private fetching = new Set<string>();
 
-  constructor(folder: string) {
-    this.folder = folder;
+  constructor(place: Place) {
+    this.place = place;
   }
 
   /** Pages needed to show rows [start, end) that are missing or stale. */
@@ -60,18 +61,18 @@ export class PageCache {
   }
 
   /** Position of a message in the loaded pages, or -1. */
-  indexOf(uid: number): number {
+  indexOf(ref: RowRef): number {
     for (const [page, rows] of this.pages) {
-      const at = rows.findIndex((row) => row.uid === uid);
+      const at = rows.findIndex((row) => sameRow(row, ref));
       if (at >= 0) return page * PAGE_SIZE + at;
     }
     return -1;
   }
 
   /** Changes a loaded row in place (an optimistic action), returning whether it was found. */
-  update(uid: number, change: (row: MessageRowDto) => MessageRowDto): boolean {
+  update(ref: RowRef, change: (row: MessageRowDto) => MessageRowDto): boolean {
     for (const [page, rows] of this.pages) {
-      const at = rows.findIndex((row) => row.uid === uid);
+      const at = rows.findIndex((row) => sameRow(row, ref));
       if (at >= 0) {
         // A new array: the page's readers redraw.
         const changed = rows.slice();

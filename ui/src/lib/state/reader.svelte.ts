@@ -2,9 +2,10 @@
 // not be), and whether it is being opened.
 import type { IpcError, Ipc, MessageDto } from '../ipc';
 import { guard } from './guard';
+import { sameRow, type RowRef } from './place';
 
 export class Reader {
-  selected = $state<number | null>(null);
+  selected = $state<RowRef | null>(null);
   message = $state<MessageDto | null>(null);
   /** Why the selected message could not be opened. */
   error = $state<IpcError | null>(null);
@@ -12,23 +13,28 @@ export class Reader {
 
   constructor(private readonly ipc: Ipc) {}
 
-  /** Selects and opens message `uid` of `folder`; returns it, or null when it was not opened. */
-  async open(folder: string, uid: number, allowRemote: boolean): Promise<MessageDto | null> {
-    this.selected = uid;
+  /** Whether `ref` is the selected message. */
+  isSelected(ref: RowRef): boolean {
+    return sameRow(this.selected, ref);
+  }
+
+  /** Selects and opens message `ref`; returns it, or null when it was not opened. */
+  async open(ref: RowRef, allowRemote: boolean): Promise<MessageDto | null> {
+    this.selected = ref;
     this.opening = true;
     this.error = null;
     const message = await guard(
-      () => this.ipc.openMessage(folder, uid, allowRemote),
+      () => this.ipc.openMessage(ref.account, ref.folder, ref.uid, allowRemote),
       (error) => {
-        if (this.selected === uid) {
+        if (this.isSelected(ref)) {
           this.message = null;
           this.error = error;
         }
       },
     );
     // Another message was selected meanwhile: that one is shown.
-    if (this.selected === uid) this.opening = false;
-    if (!message || this.selected !== uid) return null;
+    if (this.isSelected(ref)) this.opening = false;
+    if (!message || !this.isSelected(ref)) return null;
     this.message = message;
     return message;
   }
@@ -40,8 +46,8 @@ export class Reader {
     this.error = null;
   }
 
-  /** Messages `uids` left the folder (moved, archived, deleted): the open one closes. */
-  left(uids: number[]): void {
-    if (this.selected !== null && uids.includes(this.selected)) this.message = null;
+  /** Messages `refs` left their folder (moved, archived, deleted): the open one closes. */
+  left(refs: RowRef[]): void {
+    if (refs.some((ref) => this.isSelected(ref))) this.message = null;
   }
 }

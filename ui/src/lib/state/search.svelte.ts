@@ -1,4 +1,5 @@
-// Searching the cached mail: the query typed, and its hits (null while not searching).
+// Searching the cached mail of every account: the query typed, and its hits (null while
+// not searching); each hit names its account and folder.
 import type { Ipc, SearchHitDto } from '../ipc';
 import { guard, type OnError } from './guard';
 
@@ -24,10 +25,5 @@ export class Search {
 
   clear(): void {
     this.hits = null;
-  }
-
-  /** The folder of hit `uid`, when it is one. */
-  folderOf(uid: number): string | undefined {
-    return this.hits?.find((hit) => hit.message.uid === uid)?.folder;
   }
 }

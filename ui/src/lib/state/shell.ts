@@ -1,7 +1,7 @@
-// The window's account-wide state (folders, counts, connectivity, pending changes, first-sync
-// progress) and how each engine event changes it. Loaded once by `app_state`, then kept
-// current by events; an event only touches what it names.
-import type { AppEvent, Connectivity, FolderDto, SnapshotDto } from '../ipc';
+// Each account's state as the window draws it (folders, counts, connectivity, pending
+// changes, first-sync progress, outbox) and how each engine event changes it. Loaded once by
+// `app_state`, then kept current by events; an event only touches the account it names.
+import type { AccountStateDto, AppEvent, Connectivity, FolderDto } from '../ipc';
 
 export interface Progress {
   synced: number;
@@ -10,6 +10,11 @@ export interface Progress {
 
 export interface Shell {
   account: string;
+  /** The From name, when set. */
+  name: string | null;
+  oauth2: boolean;
+  /** It has a sending server. */
+  canSend: boolean;
   folders: FolderDto[];
   connectivity: Connectivity;
   reason: string | null;
@@ -26,20 +31,24 @@ export interface Shell {
 export interface Effects {
   /** Reload everything from `app_state` (account added, folders listed, events missed). */
   reload: boolean;
-  /** This folder's list changed: refetch the rows on screen. */
-  listChanged: string | null;
+  /** This folder's list changed: refetch the rows on screen (when they show it). */
+  listChanged: { account: string; folder: string } | null;
 }
 
-export function shellFrom(snapshot: SnapshotDto): Shell {
+export function shellFrom(state: AccountStateDto): Shell {
+  const snapshot = state.snapshot;
   return {
-    account: snapshot.account,
+    account: state.account.email,
+    name: state.account.name,
+    oauth2: state.account.oauth2,
+    canSend: state.can_send,
     folders: snapshot.folders,
     connectivity: snapshot.connectivity,
     reason: snapshot.connectivity_reason,
     pending: snapshot.pending,
     progress: {},
     notices: [],
-    outbox: { waiting: 0, attention: 0 },
+    outbox: { ...state.outbox },
   };
 }
 
@@ -54,7 +63,7 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
       } else {
         effects.reload = true;
       }
-      effects.listChanged = event.folder;
+      effects.listChanged = { account: shell.account, folder: event.folder };
       const progress = shell.progress[event.folder];
       if (progress && progress.synced >= progress.total) delete shell.progress[event.folder];
       break;
@@ -65,7 +74,7 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
       } else {
         shell.progress[event.folder] = { synced: event.synced, total: event.total };
       }
-      effects.listChanged = event.folder;
+      effects.listChanged = { account: shell.account, folder: event.folder };
       break;
     case 'pending_changed':
       shell.pending = event.pending;
@@ -78,7 +87,7 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
       shell.notices.push(
         `The server did not take “${event.action.replace('_', ' ')}” in ${event.folder}: ${event.reason}`,
       );
-      effects.listChanged = event.folder;
+      effects.listChanged = { account: shell.account, folder: event.folder };
       break;
     case 'new_mail':
       break;
@@ -97,6 +106,17 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
 
 export function inboxUnread(shell: Shell): number {
   return shell.folders.find((folder) => folder.role === 'inbox')?.unread ?? 0;
+}
+
+const SEVERITY: Connectivity[] = ['sign_in_needed', 'offline', 'connecting', 'live'];
+
+/** The worst state of several accounts (what the top bar and the tray say); live when none. */
+export function worst(states: Connectivity[]): Connectivity {
+  let found: Connectivity = 'live';
+  for (const state of states) {
+    if (SEVERITY.indexOf(state) < SEVERITY.indexOf(found)) found = state;
+  }
+  return found;
 }
 
 /** What the window's Live indicator says. */

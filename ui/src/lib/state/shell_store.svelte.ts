@@ -1,15 +1,22 @@
-// The window's shell: what `app_state` says at start (the account, its folders and counts,
-// connectivity, pending changes, the outbox, settings), kept current by engine events; the
-// one error banner; a damaged cache and its rebuild; checking for mail now.
-import type { AppEvent, AppStateDto, IpcError, Ipc, SettingsDto } from '../ipc';
+// The window's shell: what `app_state` says at start (every account with its folders and
+// counts, connectivity, pending changes and outbox; the settings), kept current by engine
+// events; the one error banner; a damaged cache and its rebuild; checking for mail now.
+import type { AppEvent, AppStateDto, Connectivity, IpcError, Ipc, SettingsDto } from '../ipc';
 import { guard } from './guard';
-import { applyEvent, shellFrom, type Effects, type Shell } from './shell';
+import { applyEvent, inboxUnread, shellFrom, worst, type Effects, type Shell } from './shell';
 
-const DEFAULT_SETTINGS: SettingsDto = { notifications: true, close_to_tray: true, last_folder: null };
+const DEFAULT_SETTINGS: SettingsDto = {
+  notifications: true,
+  close_to_tray: true,
+  last_folder: null,
+  last_account: null,
+  last_unified: false,
+};
 
 export class ShellStore {
   app = $state<AppStateDto | null>(null);
-  shell = $state<Shell | null>(null);
+  /** Every account, in the profile's order. */
+  shells = $state<Shell[]>([]);
   settings = $state<SettingsDto>(DEFAULT_SETTINGS);
   /** The error the banner shows (one at a time: the latest). */
   error = $state<IpcError | null>(null);
@@ -35,8 +42,30 @@ export class ShellStore {
     this.rebuilt = null;
   }
 
-  dismissNotice(index: number): void {
-    this.shell?.notices.splice(index, 1);
+  dismissNotice(account: string, index: number): void {
+    this.shellOf(account)?.notices.splice(index, 1);
+  }
+
+  shellOf(account: string | null): Shell | undefined {
+    return account === null ? undefined : this.shells.find((shell) => shell.account === account);
+  }
+
+  /** The accounts' worst state (what the top bar says). */
+  get connectivity(): Connectivity {
+    return worst(this.shells.map((shell) => shell.connectivity));
+  }
+
+  /** Unread mail in every account's INBOX. */
+  get unifiedUnread(): number {
+    return this.shells.reduce((sum, shell) => sum + inboxUnread(shell), 0);
+  }
+
+  /** Messages waiting to be sent, and those needing a decision, in every account. */
+  get outbox(): { waiting: number; attention: number } {
+    return this.shells.reduce(
+      (sum, shell) => ({ waiting: sum.waiting + shell.outbox.waiting, attention: sum.attention + shell.outbox.attention }),
+      { waiting: 0, attention: 0 },
+    );
   }
 
   /** A command met a damaged cache. */
@@ -44,8 +73,13 @@ export class ShellStore {
     this.damaged = { code: error.code, message: error.message };
   }
 
+  /** Some account can send. */
   get canSend(): boolean {
-    return this.app?.can_send ?? false;
+    return this.shells.some((shell) => shell.canSend);
+  }
+
+  canSendFrom(account: string | null): boolean {
+    return this.shellOf(account)?.canSend ?? false;
   }
 
   /** For each load in flight, the events that arrived since it asked (loads may overlap: a
@@ -64,17 +98,16 @@ export class ShellStore {
       this.app = app;
       if (app.startup_error?.code === 'cache_damaged') this.damaged = app.startup_error;
       this.settings = app.settings;
-      this.shell = app.snapshot ? shellFrom(app.snapshot) : null;
-      if (this.shell) {
-        this.shell.outbox = { ...app.outbox };
-        for (const event of arrived) {
-          // Only absolute account-wide states: folder counts come with the snapshot and the
-          // list, and an older count must not replace a newer one.
-          if (event.event === 'connectivity' || event.event === 'pending_changed' || event.event === 'outbox_changed') {
-            applyEvent(this.shell, event);
-          }
+      const shells = app.accounts.map(shellFrom);
+      for (const event of arrived) {
+        // Only absolute account-wide states: folder counts come with the snapshot and the
+        // list, and an older count must not replace a newer one.
+        if (event.event === 'connectivity' || event.event === 'pending_changed' || event.event === 'outbox_changed') {
+          const shell = shells.find((s) => s.account === event.account);
+          if (shell) applyEvent(shell, event);
         }
       }
+      this.shells = shells;
     }
     return app ?? null;
   }
@@ -86,8 +119,11 @@ export class ShellStore {
       this.cacheDamaged({ code: 'cache_damaged', message: event.message });
       return { reload: false, listChanged: null };
     }
-    if (!this.shell) return { reload: event.event === 'reload', listChanged: null };
-    return applyEvent(this.shell, event);
+    if (event.event === 'reload') return { reload: true, listChanged: null };
+    const shell = this.shellOf(event.account);
+    // An account this window does not know yet (added meanwhile): load it.
+    if (!shell) return { reload: this.app !== null, listChanged: null };
+    return applyEvent(shell, event);
   }
 
   /** Rebuilds the cache from the server, keeping queued changes, the outbox and drafts. */
@@ -101,10 +137,10 @@ export class ShellStore {
     return true;
   }
 
-  /** Checks `folder` (and every folder) for new mail now. */
-  async refresh(folder: string): Promise<void> {
+  /** Checks `folder` of `account` (no account: every INBOX) for new mail now. */
+  async refresh(account: string | null, folder: string): Promise<void> {
     this.refreshing = true;
-    await guard(() => this.ipc.refresh(folder), this.report);
+    await guard(() => this.ipc.refresh(account, folder), this.report);
     this.refreshing = false;
   }
 

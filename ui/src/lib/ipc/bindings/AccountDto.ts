@@ -3,4 +3,12 @@
 /**
  * The account as the window shows it (never the password).
  */
-export type AccountDto = { email: string, imap_host: string, imap_port: number, security: string, };
+export type AccountDto = { email: string, 
+/**
+ * The From name, when set.
+ */
+name: string | null, imap_host: string, imap_port: number, security: string, 
+/**
+ * Signs in with OAuth2 (else a password).
+ */
+oauth2: boolean, };

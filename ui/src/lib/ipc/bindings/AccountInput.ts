@@ -12,4 +12,9 @@ username: string, password: string,
 /**
  * The sending server; empty: none (the account only reads).
  */
-smtp_host: string, smtp_port: number, smtp_security: SecurityDto, };
+smtp_host: string, smtp_port: number, smtp_security: SecurityDto, 
+/**
+ * Sign in with OAuth2 at this issuer (`google`, `microsoft` or an issuer URL) instead
+ * of a password: the browser opens for it.
+ */
+oauth2_issuer: string | null, };

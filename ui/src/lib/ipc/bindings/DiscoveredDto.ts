@@ -22,6 +22,14 @@ trusted: boolean, imap_host: string, imap_port: number, security: SecurityDto, u
  */
 sign_in: string, 
 /**
+ * The OAuth2 issuer to sign in with (this build has a client for it).
+ */
+oauth2_issuer: string | null, 
+/**
+ * Why OAuth2 cannot be used here, and the app-password route when there is one.
+ */
+sign_in_note: string | null, 
+/**
  * How long the search took.
  */
 ms: bigint, };

@@ -4,7 +4,11 @@ import type { DraftAttachmentDto } from "./DraftAttachmentDto";
 /**
  * A message being written. Address fields hold what is typed: `Name <a@b>, c@d`.
  */
-export type DraftDto = { to: string, cc: string, bcc: string, subject: string, text: string, in_reply_to: string | null, references: Array<string>, attachments: Array<DraftAttachmentDto>, 
+export type DraftDto = { 
+/**
+ * The account it is written from (its From address, signature, Drafts and outbox).
+ */
+account: string, to: string, cc: string, bcc: string, subject: string, text: string, in_reply_to: string | null, references: Array<string>, attachments: Array<DraftAttachmentDto>, 
 /**
  * Also send a simple HTML version of the text (escaped, line breaks kept, links).
  */

@@ -5,7 +5,7 @@ import type { AttachmentDto } from "./AttachmentDto";
 /**
  * An opened message, ready for the reading pane.
  */
-export type MessageDto = { folder: string, uid: number, subject: string, from: Array<AddressDto>, to: Array<AddressDto>, cc: Array<AddressDto>, date: number | null, 
+export type MessageDto = { account: string, folder: string, uid: number, subject: string, from: Array<AddressDto>, to: Array<AddressDto>, cc: Array<AddressDto>, date: number | null, 
 /**
  * Sanitized HTML (or the text body as escaped HTML): show only in a sandboxed frame.
  */

@@ -5,6 +5,11 @@
  */
 export type MessageRowDto = { 
 /**
+ * The account's address and the folder the message is in (rows of the unified inbox
+ * and of search come from several).
+ */
+account: string, folder: string, 
+/**
  * Server UID, or a local UID (>= 2^32) until the server confirms a move.
  */
 uid: number, subject: string, from: string, from_address: string, 

@@ -3,7 +3,11 @@
 /**
  * One outbox message.
  */
-export type OutboxEntryDto = { id: number, subject: string, recipients: Array<string>, 
+export type OutboxEntryDto = { 
+/**
+ * The account it is sent from.
+ */
+account: string, id: number, subject: string, recipients: Array<string>, 
 /**
  * queued, sending, committing, sent, failed, uncertain.
  */

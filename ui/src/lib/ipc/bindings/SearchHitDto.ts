@@ -4,4 +4,4 @@ import type { MessageRowDto } from "./MessageRowDto";
 /**
  * A search result.
  */
-export type SearchHitDto = { folder: string, message: MessageRowDto, };
+export type SearchHitDto = { account: string, folder: string, message: MessageRowDto, };

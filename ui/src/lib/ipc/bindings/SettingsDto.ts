@@ -15,4 +15,12 @@ close_to_tray: boolean,
 /**
  * The folder on screen when the window was last used.
  */
-last_folder: string | null, };
+last_folder: string | null, 
+/**
+ * Its account (none: the first).
+ */
+last_account: string | null, 
+/**
+ * The unified inbox was on screen.
+ */
+last_unified: boolean, };
