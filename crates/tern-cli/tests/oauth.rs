@@ -4,7 +4,7 @@
 //! the redirect), the refresh token lives in the keyring and nowhere else, syncs use access
 //! tokens; a withdrawn grant makes `tern sync` say "sign in again" and `tern account list`
 //! show it; `tern account signin` (browser, then device code) resumes; removing the account
-//! forgets the token.
+//! forgets the token; a long `tern watch` outlives access tokens of a second and a half.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,14 +15,9 @@ use tern_testkit::Dovecot;
 
 const CLIENT: &str = "tern-test-client";
 
-#[test]
-fn an_oauth2_account_signs_in_syncs_needs_a_new_sign_in_when_revoked_and_resumes() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let idp = runtime.block_on(MockIdp::start(CLIENT)).unwrap();
-    let server = Dovecot::start_with_oauth2(&idp.introspection_url()).unwrap();
-    server.seed("alice", "INBOX", 0, 4).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let browser = data.path().join("browser.sh");
+/// A "browser" that follows the sign-in page's redirect to Tern's loopback listener.
+fn browser_script(dir: &std::path::Path) -> std::path::PathBuf {
+    let browser = dir.join("browser.sh");
     std::fs::write(
         &browser,
         "#!/bin/sh\nexec python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=20).read()' \"$1\"\n",
@@ -33,6 +28,17 @@ fn an_oauth2_account_signs_in_syncs_needs_a_new_sign_in_when_revoked_and_resumes
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
+    browser
+}
+
+#[test]
+fn an_oauth2_account_signs_in_syncs_needs_a_new_sign_in_when_revoked_and_resumes() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let idp = runtime.block_on(MockIdp::start(CLIENT)).unwrap();
+    let server = Dovecot::start_with_oauth2(&idp.introspection_url()).unwrap();
+    server.seed("alice", "INBOX", 0, 4).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let browser = browser_script(data.path());
     let profile = data.path().join("profile");
     let script = format!(
         r#"set +e
@@ -116,5 +122,124 @@ echo "after-remove=[$(secret-tool lookup service tern-oauth2 username alice@tern
             );
         }
     }
+    drop(runtime);
+}
+
+/// The events `tern watch --json` printed so far.
+fn events(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+/// Waits (at most 30 s) until `check` holds for the printed events.
+fn wait_for_events(
+    path: &std::path::Path,
+    what: &str,
+    check: impl Fn(&[serde_json::Value]) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check(&events(path)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; events: {:?}",
+            events(path)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_long_tern_watch_outlives_short_access_tokens_and_loses_no_mail() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let idp = runtime.block_on(MockIdp::start(CLIENT)).unwrap();
+    // Every access token lives a second and a half; refresh tokens live on.
+    idp.configure(|config| config.expires_in = std::time::Duration::from_millis(1_500));
+    let server = Dovecot::start_with_oauth2(&idp.introspection_url()).unwrap();
+    server.seed("alice", "INBOX", 0, 2).unwrap();
+    let proxy = runtime
+        .block_on(tern_testkit::Proxy::start(server.port))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let browser = browser_script(data.path());
+    let dir = data.path().to_path_buf();
+    let script = format!(
+        r#"set +e
+cd {dir}
+export BROWSER={browser}
+T="$TERN --data-dir {dir}/profile"
+$T account add --email alice@tern.test --user alice --imap-host 127.0.0.1 --imap-port {port} --security plain --oauth2-issuer {issuer} --oauth2-client-id {CLIENT} || echo "add-failed"
+$T watch --json > events.jsonl 2> watch.err &
+pid=$!
+for i in $(seq 1 1200); do [ -e stop ] && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+echo "watch-exit=$?"
+"#,
+        dir = dir.display(),
+        browser = browser.display(),
+        port = proxy.port,
+        issuer = idp.issuer(),
+    );
+    let session = std::thread::spawn(move || common::in_keyring_session(&script));
+    let printed = data.path().join("events.jsonl");
+    let live = |events: &[serde_json::Value]| {
+        events
+            .iter()
+            .filter(|event| event["event"] == "connectivity" && event["state"] == "live")
+            .count()
+    };
+    let arrived = |events: &[serde_json::Value]| {
+        events
+            .iter()
+            .filter(|event| event["event"] == "folder_changed" && event["added"].as_u64() > Some(0))
+            .map(|event| event["added"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    wait_for_events(&printed, "the watch live", |events| live(events) >= 1);
+    let start = arrived(&events(&printed));
+    for round in 0..3u64 {
+        // The token in use expires (a wait for the clock, not for a race); the server cuts
+        // the connection; mail arrives meanwhile. The watch reconnects with a fresh token.
+        std::thread::sleep(std::time::Duration::from_millis(1_600));
+        let tokens_before = idp.count("/token");
+        proxy.cut_all();
+        server.seed("alice", "INBOX", 10 + round, 1).unwrap();
+        wait_for_events(&printed, "the mail that came while cut off", |events| {
+            arrived(events) > start + round
+        });
+        assert!(
+            idp.count("/token") > tokens_before,
+            "round {round}: a fresh access token was fetched"
+        );
+    }
+    std::fs::write(data.path().join("stop"), b"").unwrap();
+    let output = session.join().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let watch_err = std::fs::read_to_string(data.path().join("watch.err")).unwrap_or_default();
+    let said = format!("{stdout}\n{stderr}\n{watch_err}");
+    assert!(!stdout.contains("add-failed"), "{said}");
+    assert!(stdout.contains("watch-exit=0"), "{said}");
+    let all = events(&printed);
+    assert_eq!(
+        arrived(&all),
+        start + 3,
+        "every message arrived once: {all:?}"
+    );
+    assert!(
+        !all.iter().any(|event| event["state"] == "sign_in_needed"),
+        "never asked to sign in again: {all:?}"
+    );
+    let printed_text = std::fs::read_to_string(&printed).unwrap();
+    for token in idp.tokens() {
+        assert!(
+            !said.contains(token.as_str()) && !printed_text.contains(token.as_str()),
+            "a token was printed"
+        );
+    }
+    drop(proxy);
     drop(runtime);
 }
