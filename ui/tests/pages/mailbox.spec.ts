@@ -312,3 +312,33 @@ test('two accounts: the sidebar lists each with its state, the unified inbox mer
   const shown = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'show_folder').at(-1));
   expect(shown).toEqual({ cmd: 'show_folder', args: { account: 'bob@tern.test', folder: 'INBOX' } });
 });
+
+test('settings: an account is edited (name and signature only: no login) and removed after naming what would be lost', async ({ page }) => {
+  await load(page, { inbox: 5, second: true });
+  await page.getByTestId('open-settings').click();
+  const alice = page.locator('[data-testid="settings-account"][data-account="alice@tern.test"]');
+  await alice.getByTestId('account-edit-open').click();
+  const form = page.getByTestId('account-edit');
+  await expect(form.locator('input[name=imap_host]')).toHaveValue('127.0.0.1');
+  await form.locator('textarea[name=signature]').fill('Alice\nTern team');
+  await page.getByTestId('account-save').click();
+  await expect(form).toHaveCount(0);
+  const updates = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'update_account'));
+  expect(updates).toEqual([
+    { cmd: 'update_account', args: { account: 'alice@tern.test', edit: { name: 'Alice', signature: 'Alice\nTern team', servers: null } } },
+  ]);
+  // Removing asks first; what exists only here is named before anything is lost.
+  const bob = page.locator('[data-testid="settings-account"][data-account="bob@tern.test"]');
+  await bob.getByTestId('account-remove').click();
+  await page.getByTestId('remove-confirm').click();
+  await expect(page.getByTestId('remove-ask')).toContainText('2 changes not yet on the server and 1 draft');
+  await page.getByTestId('remove-anyway').click();
+  await expect(page.getByTestId('account-said')).toContainText('bob@tern.test was removed');
+  const removals = await page.evaluate(() =>
+    window.tern.calls.filter((call) => call.cmd === 'remove_account').map((call) => call.args),
+  );
+  expect(removals).toEqual([
+    { account: 'bob@tern.test', force: false },
+    { account: 'bob@tern.test', force: true },
+  ]);
+});

@@ -243,6 +243,21 @@ export function installStub(options: StubOptions): void {
           return args.id ?? 7;
         case 'discard_draft':
           return null;
+        case 'account_settings':
+          return {
+            email: args.account, name: 'Alice', signature: '', imap_host: '127.0.0.1', imap_port: 143, security: 'plain',
+            username: 'alice', smtp_host: '127.0.0.1', smtp_port: 587, smtp_security: 'plain', oauth2: false, sign_in_needed: false,
+          };
+        case 'update_account':
+          return null;
+        case 'remove_account':
+          if (!args.force) {
+            throw {
+              code: 'changes_waiting',
+              message: `${args.account} has 2 changes not yet on the server and 1 draft that exist only on this computer; removing the account loses them.`,
+            };
+          }
+          return `${args.account} was removed from this computer, with 2 changes not yet on the server and 1 draft.`;
         case 'send_message': {
           const draft = args.draft as { to: string; cc: string; bcc: string };
           if (!draft.to && !draft.cc && !draft.bcc) throw { code: 'invalid', message: 'Add a recipient' };
