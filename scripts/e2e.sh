@@ -13,7 +13,7 @@ source "$repo/scripts/env.sh"
 if [ "${TERN_E2E_INSIDE:-}" != 1 ]; then
   npm --prefix ui run build --silent >/dev/null
   cargo build --quiet --locked -p tern-app --features custom-protocol
-  cargo build --quiet --locked -p tern-testkit --bin tern-seed
+  cargo build --quiet --locked -p tern-testkit --bin tern-seed --bin tern-mock-idp
   cargo build --quiet --locked -p tern-cli --bin tern
   export TAURI_DRIVER=${TAURI_DRIVER:-$(command -v tauri-driver)}
   # Xvfb picks a free display number and writes it to the file.
@@ -45,12 +45,14 @@ done
 # Links clicked in messages go to this stand-in for xdg-open, which notes the URL.
 export TERN_OPENED_FILE="$HOME/opened-links"
 export TERN_OPENER="$repo/src-tauri/tests/e2e/fake_opener.sh"
+# OAuth2 sign-in pages go to this stand-in for the browser, which approves at the mock.
+export BROWSER="$repo/src-tauri/tests/e2e/fake_browser.sh"
 driver_port=$((20000 + RANDOM % 20000))
 "$TAURI_DRIVER" --port "$driver_port" --native-port $((driver_port + 1)) >/tmp/tern-tauri-driver.log 2>&1 &
 driver=$!
 trap 'kill $driver 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$driver_port) 2>/dev/null && break; sleep 0.1; done
 export TERN_APP="$CARGO_TARGET_DIR/debug/tern-app" TERN_SEED="$CARGO_TARGET_DIR/debug/tern-seed" TERN_DRIVER_PORT=$driver_port
-export TERN_CLI="$CARGO_TARGET_DIR/debug/tern"
+export TERN_CLI="$CARGO_TARGET_DIR/debug/tern" TERN_MOCK_IDP="$CARGO_TARGET_DIR/debug/tern-mock-idp"
 cd "$repo/src-tauri/tests/e2e"
 "$TERN_E2E_VENV/bin/python" -m unittest -v "$@" 2>&1

@@ -46,15 +46,19 @@ class Dovecot:
     """A private Dovecot on loopback (users alice/alice-pw, bob/bob-pw, carol/carol-pw), with
     LMTP and SASL listeners for a Postfix in front."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, oauth2_introspection=None):
         self.directory = directory
         self.port = free_port()
         self.tls_port = free_port()
         self.lmtp_port = free_port()
         self.auth_port = free_port()
+        self.oauth2_introspection = oauth2_introspection
 
     def start(self):
         env = dict(os.environ, TERN_DOVECOT_LMTP_PORT=str(self.lmtp_port), TERN_DOVECOT_AUTH_PORT=str(self.auth_port))
+        if self.oauth2_introspection:
+            # Also takes OAuth2 bearer tokens, checked by introspection at the mock.
+            env["TERN_DOVECOT_OAUTH2_INTROSPECTION"] = self.oauth2_introspection
         subprocess.run(
             ["bash", str(REPO / "scripts/dovecot-start.sh"), str(self.directory), str(self.port), str(self.tls_port)],
             check=True, stdout=subprocess.DEVNULL, env=env,
@@ -137,6 +141,32 @@ class Dovecot:
             return data[0].decode() if status == "OK" and data and data[0] else None
         finally:
             connection.logout()
+
+
+class MockIdp:
+    """The mock OAuth2 authorization server (the tern-mock-idp binary) on loopback."""
+
+    def __init__(self, client="tern-e2e-client"):
+        self.client = client
+        self.process = subprocess.Popen([os.environ["TERN_MOCK_IDP"], "--client-id", client],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        said = dict(self.process.stdout.readline().strip().split("=", 1) for _ in range(2))
+        self.issuer = said["issuer"]
+        self.introspection = said["introspection"]
+
+    def revoke(self, token):
+        """Withdraws a grant, as the person would at the provider (RFC 7009)."""
+        import urllib.parse
+        import urllib.request
+        body = urllib.parse.urlencode({"token": token}).encode()
+        urllib.request.urlopen(f"{self.issuer}/revoke", data=body, timeout=10).read()
+
+    def stop(self):
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 class Postfix:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import json
 
-from harness import REPO, App, Dovecot, Notifications, Postfix, Tray, Window, wait_until
+from harness import REPO, App, Dovecot, MockIdp, Notifications, Postfix, Tray, Window, wait_until
 
 APP = Path(os.environ["TERN_APP"])
 SEED = Path(os.environ["TERN_SEED"])
@@ -356,6 +356,61 @@ class DesktopApp(unittest.TestCase):
         finally:
             if running:
                 second.stop()
+
+    def test_5g_an_oauth2_account_signs_in_again_from_its_banner(self):
+        # carol signs in with OAuth2 (a mock provider; the "browser" approves at once), on a
+        # Dovecot that checks bearer tokens by introspection.
+        app = self.app
+        idp = MockIdp()
+        server = Dovecot(self.temp / "dovecot-carol", oauth2_introspection=idp.introspection)
+        server.start()
+        try:
+            subprocess.run(
+                [os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "add",
+                 "--email", "carol@tern.test", "--user", "carol", "--imap-host", "127.0.0.1",
+                 "--imap-port", str(server.port), "--security", "plain",
+                 "--oauth2-issuer", idp.issuer, "--oauth2-client-id", idp.client],
+                text=True, check=True, capture_output=True,
+            )
+            self.tray.click("Check mail now")
+            state = lambda: app.find_all(  # noqa: E731
+                '[data-testid="account"][data-account="carol@tern.test"] [data-testid="account-state"]')
+            wait_until(lambda: state() and state()[0].get_attribute("data-state") == "live", "carol live in the window",
+                       timeout=30)
+            # The grant is withdrawn at the provider; the server drops every connection.
+            refresh = subprocess.run(["secret-tool", "lookup", "service", "tern-oauth2", "username", "carol@tern.test"],
+                                     capture_output=True, text=True).stdout.strip()
+            self.assertTrue(refresh, "carol's refresh token is in the keyring")
+            idp.revoke(refresh)
+            server.stop()
+            server.start()
+            banner = '[data-testid="sign-in-banner"][data-account="carol@tern.test"]'
+            wait_until(lambda: app.find_all(banner), "the sign-in banner for carol", timeout=60)
+            self.assertEqual(state()[0].get_attribute("data-state"), "sign_in_needed")
+            self.assertEqual(app.text('[data-testid="live"]'), "Sign-in needed")
+            wait_until(lambda: (self.tray.label() or "").startswith("Sign-in needed"), "the tray saying so")
+            # alice runs on meanwhile.
+            self.dovecot.append("Alice during carol's sign-in trouble")
+            wait_until(lambda: app.row("Alice during carol's sign-in trouble"), "alice's new mail shown")
+            # Signing in again from the banner: the browser opens, the account resumes.
+            app.find(f'{banner} [data-testid="sign-in"]').click()
+            wait_until(lambda: not app.find_all(banner), "the banner gone", timeout=60)
+            wait_until(lambda: state()[0].get_attribute("data-state") == "live", "carol live again", timeout=60)
+            listed = subprocess.run([os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "list",
+                                     "--json"], capture_output=True, text=True, check=True).stdout
+            carol = [account for account in json.loads(listed) if account["email"] == "carol@tern.test"][0]
+            self.assertFalse(carol["sign_in_needed"])
+            self.assertNotEqual(
+                subprocess.run(["secret-tool", "lookup", "service", "tern-oauth2", "username", "carol@tern.test"],
+                               capture_output=True, text=True).stdout.strip(),
+                refresh, "a new refresh token")
+            app.testid("unified-inbox").click()
+            server.append("Welcome back, carol", user="carol")
+            wait_until(lambda: app.row("Welcome back, carol"), "carol's new mail in the unified inbox", timeout=30)
+            self.assertEqual(app.row("Welcome back, carol").get_attribute("data-account"), "carol@tern.test")
+        finally:
+            server.stop()
+            idp.stop()
 
     def test_5e_a_reply_written_in_the_window_arrives(self):
         app = self.app
