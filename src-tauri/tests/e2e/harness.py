@@ -167,6 +167,7 @@ class MockIdp:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.process.stdout.close()
 
 
 class Postfix:

@@ -259,20 +259,29 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: self.app.row("While the window was closed"), "the new mail in the list")
 
     def test_5f_a_second_account_runs_beside_the_first(self):
-        # bob's account, on a Dovecot of its own, added from the command line while the app
-        # runs (its password goes to the same keyring); "Check mail now" picks it up.
+        # bob's account, on a Dovecot of its own, added in the settings while alice's runs
+        # (its password goes to the same keyring).
         second = Dovecot(self.temp / "dovecot-bob")
         second.start()
         running = True
+        app = self.app
         try:
-            subprocess.run(
-                [os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "add",
-                 "--email", "bob@tern.test", "--user", "bob", "--imap-host", "127.0.0.1",
-                 "--imap-port", str(second.port), "--security", "plain", "--password-stdin"],
-                input="bob-pw\n", text=True, check=True, capture_output=True,
-            )
             before = self._tray_unread() or 0
-            self.tray.click("Check mail now")
+            app.testid("open-settings").click()
+            app.testid("account-add-open").click()
+            form = '[data-testid="settings"] [data-testid="setup-form"]'
+            app.find(f"{form} input[name=email]").send_keys("bob@tern.test")
+            app.find(f"{form} input[name=username]").click()  # leaving the email field fills the servers
+            app.replace(f"{form} input[name=imap_host]", "127.0.0.1")
+            app.replace(f"{form} input[name=imap_port]", str(second.port))
+            app.find(f"{form} select[name=security] option[value=plain]").click()
+            app.replace(f"{form} input[name=smtp_host]", " ")  # none: bob's account only reads
+            app.find(f"{form} input[name=username]").send_keys("bob")
+            app.find(f"{form} input[name=password]").send_keys("bob-pw")
+            app.find(f'{form} [data-testid="add-account"]').click()
+            wait_until(lambda: app.find_all('[data-testid="settings-account"][data-account="bob@tern.test"]'),
+                       "bob in the settings' accounts", timeout=30)
+            app.find('[data-testid="settings"] button.done').click()
             # Mail counts as new once bob's INBOX has been caught up with (its first sync).
             cache = self.temp / "data" / "tern.db"
 
@@ -299,7 +308,6 @@ class DesktopApp(unittest.TestCase):
                        "a notification naming the account it came to")
             wait_until(lambda: (self._tray_unread() or 0) == before + 1, "the tray counting both inboxes")
             # The window: each account in the sidebar, and the unified inbox merging both.
-            app = self.app
             wait_until(lambda: len(app.find_all('[data-testid="account"]')) == 2, "both accounts in the sidebar")
             app.testid("unified-inbox").click()
             wait_until(lambda: app.row("For bob only"), "bob's mail in the unified inbox")
@@ -353,6 +361,27 @@ class DesktopApp(unittest.TestCase):
                          if path.is_file() and b"For bob only" in path.read_bytes()]
             self.assertEqual(leftovers, [], "bob's mail left in the data directory")
             self.assertEqual(len(self.dovecot.messages("alice", "Alice still gets mail")), 1)
+            # Editing alice: servers that do not answer are refused before anything is kept;
+            # a new From name is kept.
+            app.testid("open-settings").click()
+            app.find('[data-testid="settings-account"][data-account="alice@tern.test"] '
+                     '[data-testid="account-edit-open"]').click()
+            edit = '[data-testid="account-edit"]'
+            wait_until(lambda: app.find(f"{edit} input[name=imap_port]").get_attribute("value") == str(self.dovecot.port),
+                       "the stored servers in the form")
+            app.replace(f"{edit} input[name=imap_port]", str(second.port + 100))
+            app.testid("account-save").click()
+            wait_until(lambda: app.text('[data-testid="account-edit-error"]'), "the refused servers said")
+            app.replace(f"{edit} input[name=imap_port]", str(self.dovecot.port))
+            app.replace(f"{edit} input[name=name]", "Alice Liddell")
+            app.testid("account-save").click()
+            wait_until(lambda: not app.find_all(edit), "the form closed")
+            app.find('[data-testid="settings"] button.done').click()
+            listed = subprocess.run([os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "list",
+                                     "--json"], capture_output=True, text=True, check=True).stdout
+            alice = json.loads(listed)[0]
+            self.assertEqual((alice["name"], alice["imap_port"]), ("Alice Liddell", self.dovecot.port))
+            wait_until(lambda: app.text('[data-testid="live"]') == "Live", "alice still live")
         finally:
             if running:
                 second.stop()
