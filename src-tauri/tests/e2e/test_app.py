@@ -429,10 +429,16 @@ class DesktopApp(unittest.TestCase):
                                      "--json"], capture_output=True, text=True, check=True).stdout
             carol = [account for account in json.loads(listed) if account["email"] == "carol@tern.test"][0]
             self.assertFalse(carol["sign_in_needed"])
-            self.assertNotEqual(
-                subprocess.run(["secret-tool", "lookup", "service", "tern-oauth2", "username", "carol@tern.test"],
-                               capture_output=True, text=True).stdout.strip(),
-                refresh, "a new refresh token")
+            renewed = subprocess.run(["secret-tool", "lookup", "service", "tern-oauth2", "username", "carol@tern.test"],
+                                     capture_output=True, text=True).stdout.strip()
+            self.assertTrue(renewed)
+            self.assertNotEqual(renewed, refresh, "a new refresh token")
+            # Neither refresh token is anywhere in the data directory or the app's log.
+            places = [path for path in (self.temp / "data").rglob("*") if path.is_file()]
+            places.append(Path("/tmp/tern-tauri-driver.log"))
+            for token in (refresh, renewed):
+                found = [path.name for path in places if path.exists() and token.encode() in path.read_bytes()]
+                self.assertEqual(found, [], "a refresh token outside the keyring")
             app.testid("unified-inbox").click()
             server.append("Welcome back, carol", user="carol")
             wait_until(lambda: app.row("Welcome back, carol"), "carol's new mail in the unified inbox", timeout=30)
