@@ -136,6 +136,18 @@ impl AppState {
         Ok(store)
     }
 
+    /// Runs `work` on the cache under its lock (never across an await: the engines share it).
+    pub fn with_cache<T>(
+        &self,
+        work: impl FnOnce(&mut mail_store::Store) -> anyhow::Result<T>,
+    ) -> Result<T, IpcError> {
+        let cache = self.cache()?;
+        let mut store = cache.lock().map_err(|_| {
+            IpcError::new(crate::dto::ErrorCode::Other, "The cache lock was poisoned")
+        })?;
+        Ok(work(&mut store)?)
+    }
+
     /// Lets go of the cache (to rebuild it); the next [`AppState::cache`] opens it again.
     pub fn forget_cache(&self) {
         if let Ok(mut cache) = self.cache.lock() {

@@ -304,13 +304,7 @@ async fn add<R: Runtime>(
     })
     .await?;
     let mut sessions = state.sessions.lock().await;
-    let cache = state.cache()?;
-    {
-        let mut store = cache
-            .lock()
-            .map_err(|_| IpcError::new(ErrorCode::Other, "The cache lock was poisoned"))?;
-        tern_profile::save_account(&mut store, &prepared)?;
-    }
+    state.with_cache(|store| tern_profile::save_account(store, &prepared))?;
     start(app, state, &mut sessions).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);
     Ok(())

@@ -12,20 +12,16 @@ use crate::dto::{
 };
 use crate::state::AppState;
 
-fn poisoned() -> IpcError {
-    IpcError::new(ErrorCode::Other, "The cache lock was poisoned")
-}
-
 /// The stored account `email`.
 fn stored(state: &AppState, email: &str) -> Result<Account, IpcError> {
-    let cache = state.cache()?;
-    let store = cache.lock().map_err(|_| poisoned())?;
-    store.account_by_email(email)?.ok_or_else(|| {
-        IpcError::new(
-            ErrorCode::NoAccount,
-            format!("There is no account {email} here"),
-        )
-    })
+    state
+        .with_cache(|store| store.account_by_email(email))?
+        .ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::NoAccount,
+                format!("There is no account {email} here"),
+            )
+        })
 }
 
 /// What the edit form shows of `account`.
@@ -35,12 +31,16 @@ pub fn account_settings(
     account: String,
 ) -> Result<AccountSettingsDto, IpcError> {
     let stored = stored(&state, &account)?;
-    let cache = state.cache()?;
-    let store = cache.lock().map_err(|_| poisoned())?;
-    let smtp = store.smtp_server(stored.id)?;
+    let (smtp, name, signature) = state.with_cache(|store| {
+        Ok((
+            store.smtp_server(stored.id)?,
+            store.display_name(stored.id)?,
+            store.signature(stored.id)?,
+        ))
+    })?;
     Ok(AccountSettingsDto {
-        name: store.display_name(stored.id)?.unwrap_or_default(),
-        signature: store.signature(stored.id)?.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        signature: signature.unwrap_or_default(),
         imap_host: stored.imap_host.clone(),
         imap_port: stored.imap_port,
         security: security_dto(stored.security),
@@ -102,25 +102,19 @@ pub async fn update_account<R: Runtime>(
         })
         .await?;
         let mut sessions = state.sessions.lock().await;
-        {
-            let cache = state.cache()?;
-            let mut store = cache.lock().map_err(|_| poisoned())?;
-            tern_profile::save_account(&mut store, &prepared)?;
-        }
+        state.with_cache(|store| tern_profile::save_account(store, &prepared))?;
         stop_one(&state, &mut sessions, &current.email).await;
         start(&app, &state, &mut sessions).await?;
     }
-    {
-        let cache = state.cache()?;
-        let mut store = cache.lock().map_err(|_| poisoned())?;
+    state.with_cache(|store| {
         let name = edit.name.trim();
         store.set_display_name(current.id, (!name.is_empty()).then_some(name))?;
         let signature = edit.signature.trim_end();
         store.set_signature(
             current.id,
             (!signature.trim().is_empty()).then_some(signature),
-        )?;
-    }
+        )
+    })?;
     let _ = app.emit(EVENT, AppEvent::Reload);
     Ok(())
 }
@@ -132,10 +126,8 @@ fn smtp_saves_sent(
     account: &Account,
     host: &str,
 ) -> Result<Option<bool>, IpcError> {
-    let cache = state.cache()?;
-    let store = cache.lock().map_err(|_| poisoned())?;
-    Ok(store
-        .smtp_server(account.id)?
+    Ok(state
+        .with_cache(|store| store.smtp_server(account.id))?
         .filter(|smtp| smtp.host.eq_ignore_ascii_case(host))
         .map(|smtp| smtp.saves_sent))
 }
@@ -152,28 +144,20 @@ pub async fn remove_account<R: Runtime>(
     force: bool,
 ) -> Result<String, IpcError> {
     let current = stored(&state, &account)?;
-    {
-        let cache = state.cache()?;
-        let store = cache.lock().map_err(|_| poisoned())?;
-        let waiting = store.waiting_changes(current.id)?;
-        if !waiting.is_empty() && !force {
-            return Err(IpcError::new(
-                ErrorCode::ChangesWaiting,
-                format!(
-                    "{} has {} that exist only on this computer; removing the account loses them.",
-                    current.email,
-                    waiting.describe()
-                ),
-            ));
-        }
+    let waiting = state.with_cache(|store| store.waiting_changes(current.id))?;
+    if !waiting.is_empty() && !force {
+        return Err(IpcError::new(
+            ErrorCode::ChangesWaiting,
+            format!(
+                "{} has {} that exist only on this computer; removing the account loses them.",
+                current.email,
+                waiting.describe()
+            ),
+        ));
     }
     let mut sessions = state.sessions.lock().await;
     stop_one(&state, &mut sessions, &current.email).await;
-    let lost = {
-        let cache = state.cache()?;
-        let mut store = cache.lock().map_err(|_| poisoned())?;
-        tern_profile::remove_from_cache(&mut store, &current, true)?
-    };
+    let lost = state.with_cache(|store| tern_profile::remove_from_cache(store, &current, true))?;
     tern_profile::forget_secrets(&current).await?;
     let view = state.update_view(|view| {
         view.accounts.remove(&current.email);
@@ -245,11 +229,7 @@ pub async fn sign_in<R: Runtime>(
     )
     .await?;
     let mut sessions = state.sessions.lock().await;
-    {
-        let cache = state.cache()?;
-        let mut store = cache.lock().map_err(|_| poisoned())?;
-        store.set_sign_in_needed(current.id, false)?;
-    }
+    state.with_cache(|store| store.set_sign_in_needed(current.id, false))?;
     stop_one(&state, &mut sessions, &current.email).await;
     start(&app, &state, &mut sessions).await?;
     let _ = app.emit(EVENT, AppEvent::Reload);

@@ -41,17 +41,15 @@ pub fn unified_messages(
     offset: u32,
     limit: u32,
 ) -> Result<MessagePageDto, IpcError> {
-    let engine = state
-        .all_engines()
-        .into_iter()
-        .next()
-        .ok_or_else(|| IpcError::new(ErrorCode::NoAccount, "No account yet: add one first"))?;
-    let store = engine.store().clone();
-    let store = store
-        .lock()
-        .map_err(|_| IpcError::new(ErrorCode::Other, "The cache lock was poisoned"))?;
-    let (total, unread) = store.unified_counts()?;
-    let rows = store.unified_inbox(offset, limit.min(MAX_PAGE))?;
+    if state.all_engines().is_empty() {
+        return Err(IpcError::new(
+            ErrorCode::NoAccount,
+            "No account yet: add one first",
+        ));
+    }
+    let limit = limit.min(MAX_PAGE);
+    let ((total, unread), rows) = state
+        .with_cache(|store| Ok((store.unified_counts()?, store.unified_inbox(offset, limit)?)))?;
     Ok(MessagePageDto {
         folder: crate::session::INBOX.to_string(),
         total,

@@ -163,4 +163,20 @@ describe('AppModel', () => {
     await model.compose('reply');
     expect(fake.calls.compose?.at(-1)).toEqual([BOB, 'reply', 'INBOX', 1]);
   });
+
+  it('signs an account in again: the banner says a refusal, a success loads the accounts again', async () => {
+    const { fake, model } = await loaded();
+    fake.answers.signIn = failure('The sign-in was declined', 'sign_in_needed');
+    const loads = fake.calls.appState?.length ?? 0;
+    const signing = model.signIn(ALICE);
+    expect(model.signingIn).toBe(ALICE);
+    await signing;
+    expect(model.signingIn).toBeNull();
+    expect(model.shell.error?.message).toBe('The sign-in was declined');
+    expect(fake.calls.appState).toHaveLength(loads);
+    fake.answers.signIn = null;
+    await model.signIn(ALICE);
+    expect(fake.calls.signIn).toEqual([[ALICE], [ALICE]]);
+    expect(fake.calls.appState).toHaveLength(loads + 1);
+  });
 });

@@ -16,6 +16,7 @@ import {
   type SearchHitDto,
 } from '../ipc';
 import { Composer } from './composer.svelte';
+import { guard } from './guard';
 import { Conversations } from './conversations.svelte';
 import { FolderView } from './folder_view.svelte';
 import { Reader } from './reader.svelte';
@@ -46,6 +47,8 @@ export class AppModel {
   readonly conversations: Conversations;
   /** The first load is done (and its folder shown): the window may draw. */
   loaded = $state(false);
+  /** The account being signed in again (its provider's page is open in the browser). */
+  signingIn = $state<string | null>(null);
 
   constructor(readonly ipc: Ipc = realIpc) {
     this.shell = new ShellStore(ipc);
@@ -212,6 +215,14 @@ export class AppModel {
 
   refresh(): Promise<void> {
     return this.shell.refresh(this.folder.place.account, this.folder.place.folder);
+  }
+
+  /** Signs an OAuth2 account in again (the browser opens); its session resumes. */
+  async signIn(account: string): Promise<void> {
+    this.signingIn = account;
+    const done = await guard(() => this.ipc.signIn(account), this.shell.report);
+    this.signingIn = null;
+    if (done !== undefined) await this.load();
   }
 
   /** Rebuilds a damaged cache, then loads it. */
