@@ -38,8 +38,8 @@ impl IssuerId {
     /// setup and stored).
     pub fn client_id_variable(&self) -> Option<&'static str> {
         match self {
-            IssuerId::Google => Some("TERN_OAUTH_GOOGLE_CLIENT_ID"),
-            IssuerId::Microsoft => Some("TERN_OAUTH_MICROSOFT_CLIENT_ID"),
+            IssuerId::Google => Some(GOOGLE.client_id_variable),
+            IssuerId::Microsoft => Some(MICROSOFT.client_id_variable),
             IssuerId::Custom(_) => None,
         }
     }
@@ -99,68 +99,90 @@ fn client_setting(
         .filter(|value| !value.is_empty())
 }
 
+/// A built-in issuer: its endpoints, scopes, and where its client comes from.
+struct Builtin {
+    id: IssuerId,
+    name: &'static str,
+    authorization_url: &'static str,
+    token_url: &'static str,
+    device_url: Option<&'static str>,
+    revocation_url: Option<&'static str>,
+    scopes: &'static [&'static str],
+    client_id_variable: &'static str,
+    client_id_built_in: Option<&'static str>,
+    /// Google's "installed app" clients come with a secret that is not secret.
+    client_secret: Option<(&'static str, Option<&'static str>)>,
+    /// What to do without a client ID.
+    fallback: &'static str,
+}
+
+const GOOGLE: Builtin = Builtin {
+    id: IssuerId::Google,
+    name: "Google",
+    authorization_url: "https://accounts.google.com/o/oauth2/v2/auth",
+    token_url: "https://oauth2.googleapis.com/token",
+    device_url: Some("https://oauth2.googleapis.com/device/code"),
+    revocation_url: Some("https://oauth2.googleapis.com/revoke"),
+    scopes: &["https://mail.google.com/"],
+    client_id_variable: "TERN_OAUTH_GOOGLE_CLIENT_ID",
+    client_id_built_in: option_env!("TERN_OAUTH_GOOGLE_CLIENT_ID"),
+    client_secret: Some((
+        "TERN_OAUTH_GOOGLE_CLIENT_SECRET",
+        option_env!("TERN_OAUTH_GOOGLE_CLIENT_SECRET"),
+    )),
+    fallback:
+        "use an app password (Google Account > Security > 2-Step Verification > App passwords)",
+};
+
+const MICROSOFT: Builtin = Builtin {
+    id: IssuerId::Microsoft,
+    name: "Microsoft",
+    authorization_url: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+    token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    device_url: Some("https://login.microsoftonline.com/common/oauth2/v2.0/devicecode"),
+    revocation_url: None,
+    scopes: &[
+        "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "https://outlook.office.com/SMTP.Send",
+        "offline_access",
+    ],
+    client_id_variable: "TERN_OAUTH_MICROSOFT_CLIENT_ID",
+    client_id_built_in: option_env!("TERN_OAUTH_MICROSOFT_CLIENT_ID"),
+    client_secret: None,
+    fallback: "Outlook.com and Microsoft 365 accept no password for IMAP, so this account cannot be added yet",
+};
+
 /// Google's or Microsoft's issuer, with the client ID from `env` (or the build).
 pub fn builtin(id: &IssuerId, env: &dyn Fn(&str) -> Option<String>) -> Result<Issuer, IssuerError> {
-    match id {
-        IssuerId::Google => {
-            let client_id = client_setting(
-                "TERN_OAUTH_GOOGLE_CLIENT_ID",
-                option_env!("TERN_OAUTH_GOOGLE_CLIENT_ID"),
-                env,
-            )
-            .ok_or(IssuerError::NoClientId {
-                provider: "Google",
-                variable: "TERN_OAUTH_GOOGLE_CLIENT_ID",
-                fallback: "use an app password (Google Account > Security > 2-Step Verification > App passwords)",
-            })?;
-            Ok(Issuer {
-                id: IssuerId::Google,
-                name: "Google".into(),
-                authorization_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
-                token_url: "https://oauth2.googleapis.com/token".into(),
-                device_url: Some("https://oauth2.googleapis.com/device/code".into()),
-                revocation_url: Some("https://oauth2.googleapis.com/revoke".into()),
-                scopes: vec!["https://mail.google.com/".into()],
-                client_id,
-                client_secret: client_setting(
-                    "TERN_OAUTH_GOOGLE_CLIENT_SECRET",
-                    option_env!("TERN_OAUTH_GOOGLE_CLIENT_SECRET"),
-                    env,
-                ),
-            })
+    let spec = match id {
+        IssuerId::Google => &GOOGLE,
+        IssuerId::Microsoft => &MICROSOFT,
+        IssuerId::Custom(_) => {
+            return Err(IssuerError::Metadata(
+                "a custom issuer is read from its metadata".into(),
+            ))
         }
-        IssuerId::Microsoft => {
-            let client_id = client_setting(
-                "TERN_OAUTH_MICROSOFT_CLIENT_ID",
-                option_env!("TERN_OAUTH_MICROSOFT_CLIENT_ID"),
-                env,
-            )
-            .ok_or(IssuerError::NoClientId {
-                provider: "Microsoft",
-                variable: "TERN_OAUTH_MICROSOFT_CLIENT_ID",
-                fallback: "Outlook.com and Microsoft 365 accept no password for IMAP, so this account cannot be added yet",
-            })?;
-            let base = "https://login.microsoftonline.com/common/oauth2/v2.0";
-            Ok(Issuer {
-                id: IssuerId::Microsoft,
-                name: "Microsoft".into(),
-                authorization_url: format!("{base}/authorize"),
-                token_url: format!("{base}/token"),
-                device_url: Some(format!("{base}/devicecode")),
-                revocation_url: None,
-                scopes: vec![
-                    "https://outlook.office.com/IMAP.AccessAsUser.All".into(),
-                    "https://outlook.office.com/SMTP.Send".into(),
-                    "offline_access".into(),
-                ],
-                client_id,
-                client_secret: None,
-            })
-        }
-        IssuerId::Custom(_) => Err(IssuerError::Metadata(
-            "a custom issuer is read from its metadata".into(),
-        )),
-    }
+    };
+    let client_id = client_setting(spec.client_id_variable, spec.client_id_built_in, env).ok_or(
+        IssuerError::NoClientId {
+            provider: spec.name,
+            variable: spec.client_id_variable,
+            fallback: spec.fallback,
+        },
+    )?;
+    Ok(Issuer {
+        id: spec.id.clone(),
+        name: spec.name.into(),
+        authorization_url: spec.authorization_url.into(),
+        token_url: spec.token_url.into(),
+        device_url: spec.device_url.map(Into::into),
+        revocation_url: spec.revocation_url.map(Into::into),
+        scopes: spec.scopes.iter().map(|scope| scope.to_string()).collect(),
+        client_id,
+        client_secret: spec
+            .client_secret
+            .and_then(|(variable, built_in)| client_setting(variable, built_in, env)),
+    })
 }
 
 /// RFC 8414 metadata, the fields used.
