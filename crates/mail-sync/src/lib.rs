@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod delta_commands;
 pub mod flags;
+pub mod folder_check;
 pub mod folder_role;
 pub mod plan;
 pub mod reconcile;
@@ -15,6 +16,10 @@ pub mod uid_set;
 pub use chain::{NextStep, StepOutcome, SyncChain};
 pub use delta_commands::{delta_commands, DeltaCommands};
 pub use flags::Flags;
+pub use folder_check::{
+    check_way, judge, list_status_command, plan_watch, status_items, CheckCapabilities, CheckWay,
+    FolderStatus, KnownFolder, Reason, Verdict, WatchPlan,
+};
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};
 pub use reconcile::{reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer};
