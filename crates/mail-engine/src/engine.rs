@@ -26,7 +26,7 @@ use crate::identity;
 use crate::options::EngineOptions;
 use crate::outbox::{self, DrainReport, Outbox, OutboxWorker, QueuedMessage};
 use crate::reading::{Conversation, MessagePage, OpenedMessage, PrefetchReport, Reading, Snapshot};
-use crate::sync::{FolderSync, SyncReport};
+use crate::sync::{CheckReport, FolderSync, SyncReport};
 use crate::watch::{WatchSubscription, Watchers};
 
 /// One account's engine. Cheap to share behind an `Arc`; every method takes `&self`.
@@ -129,6 +129,13 @@ impl Engine {
     /// server can do); `Some(Strategy::Initial)` drops the folder's cache and fetches it again.
     pub async fn sync_folder(&self, name: &str, forced: Option<Strategy>) -> Result<SyncReport> {
         self.sync.sync_folder(name, forced).await
+    }
+
+    /// Checks `names` at once (their STATUS in one round trip) and syncs only the folders
+    /// whose status changed. Without CONDSTORE a flag change that keeps the unread count is
+    /// not seen: sync every folder (`sync_folder`) now and then too.
+    pub async fn check_folders(&self, names: &[String]) -> Result<CheckReport> {
+        self.sync.check_folders(names).await
     }
 
     // --- Watching ---

@@ -26,6 +26,7 @@ mod engine;
 mod error;
 mod events;
 mod fetch;
+mod folder_status;
 mod folders;
 mod hub;
 mod identity;
@@ -70,7 +71,7 @@ pub use reading::{
 };
 pub use smtp::{submit, Envelope, Submission, SubmitError};
 pub use structure::{read_structure, RemotePart, Structure};
-pub use sync::{NewMessage, SyncReport};
+pub use sync::{CheckReport, NewMessage, SyncReport};
 pub use tls::client_config as tls_client_config;
 pub use transport::is_loopback_host;
 pub use watch::WatchSubscription;

@@ -27,6 +27,10 @@ pub(crate) struct FolderSync {
 }
 
 impl FolderSync {
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
+    }
+
     pub(crate) fn new(core: Arc<Core>, actions: Arc<Actions>, announcing: Announcing) -> Self {
         FolderSync {
             core,
