@@ -183,9 +183,11 @@ async fn keep_new_mail_readable(
     }
 }
 
-/// Lists the folders (telling the window), syncs every folder (INBOX and the folder on
-/// screen are kept current by their watchers, the others only by this), keeps recent INBOX
-/// bodies for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
+/// Lists the folders (telling the window) and checks every folder — INBOX and the folder on
+/// screen are kept current by their watchers, the others only by this —: their STATUS in one
+/// round trip, a sync only for those that changed (and, on a server without CONDSTORE, a
+/// sync of every folder now and then and when the person asks); keeps recent INBOX bodies
+/// for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
 async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake: Arc<Notify>) {
     // The window shows the cached folders; it reloads only when the server lists others.
     let mut listed: Option<BTreeSet<String>> = engine.snapshot().ok().map(|snapshot| {
@@ -195,9 +197,12 @@ async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake:
             .map(|folder| folder.name)
             .collect()
     });
+    let mut pass = Pass::default();
     let mut first = true;
+    let mut asked = false;
     loop {
-        let checked = check_all(&app, &engine, listed.as_ref(), first).await;
+        let full = mail_sync::full_sync_due(pass.condstore, pass.since_full, asked);
+        let checked = check_all(&app, &engine, listed.as_ref(), first, full, &mut pass).await;
         let wait = match checked {
             Some(names) => {
                 listed = Some(names);
@@ -212,21 +217,36 @@ async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake:
             // Offline or refused: try again sooner than a full period.
             None => RETRY_CHECK,
         };
+        asked = false;
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => tracing::info!("checking mail now"),
+            _ = wake.notified() => {
+                tracing::info!("checking mail now");
+                asked = true;
+            }
         }
     }
 }
 
-/// One pass: LIST (the window reloads when the folders changed), then a sync of every
-/// selectable folder; at the first pass INBOX is left to its watcher. Returns the folder
-/// names listed, or None when the server could not be asked.
+/// What the folder checker has learned between passes.
+#[derive(Debug, Default)]
+struct Pass {
+    /// The server has CONDSTORE (known after the first status check).
+    condstore: Option<bool>,
+    /// Passes since every folder was last synced.
+    since_full: u32,
+}
+
+/// One pass: LIST (the window reloads when the folders changed), then every selectable
+/// folder checked — by STATUS, or (`full`) by a sync each; at the first pass INBOX is left to
+/// its watcher. Returns the folder names listed, or None when the server could not be asked.
 async fn check_all<R: Runtime>(
     app: &AppHandle<R>,
     engine: &Engine,
     listed_before: Option<&BTreeSet<String>>,
     first: bool,
+    full: bool,
+    pass: &mut Pass,
 ) -> Option<BTreeSet<String>> {
     let folders = match engine.refresh_folders().await {
         Ok(folders) => folders,
@@ -239,13 +259,41 @@ async fn check_all<R: Runtime>(
     if listed_before != Some(&names) {
         let _ = app.emit(EVENT, AppEvent::Reload);
     }
-    for folder in folders {
-        if !folder.selectable || (first && folder.name.eq_ignore_ascii_case(INBOX)) {
-            continue;
+    let checked: Vec<String> = folders
+        .into_iter()
+        .filter(|folder| folder.selectable && !(first && folder.name.eq_ignore_ascii_case(INBOX)))
+        .map(|folder| folder.name)
+        .collect();
+    if full {
+        for name in &checked {
+            if let Err(error) = engine.sync_folder(name, None).await {
+                tracing::info!(folder = %name, %error, "folder not synced now");
+            }
         }
-        if let Err(error) = engine.sync_folder(&folder.name, None).await {
-            tracing::info!(folder = %folder.name, %error, "folder not synced now");
+        pass.since_full = 0;
+        return Some(names);
+    }
+    match engine.check_folders(&checked).await {
+        Ok(report) => {
+            pass.condstore = Some(report.condstore);
+            pass.since_full += 1;
+            tracing::debug!(
+                way = ?report.way,
+                checked = report.checked,
+                synced = report.synced.len(),
+                status_ms = report.status_time.as_secs_f64() * 1e3,
+                "folders checked"
+            );
+            for (folder, reason, outcome) in &report.synced {
+                if let Err(error) = outcome {
+                    tracing::info!(%folder, ?reason, %error, "folder not synced now");
+                }
+            }
+            Some(names)
+        }
+        Err(error) => {
+            tracing::info!(%error, "folders not checked now");
+            None
         }
     }
-    Some(names)
 }

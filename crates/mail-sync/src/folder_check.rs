@@ -55,6 +55,20 @@ pub fn list_status_command(capabilities: CheckCapabilities) -> String {
     )
 }
 
+/// Periodic checks between two syncs of every folder, on a server without CONDSTORE (where
+/// a flag change that keeps the unread count shows in no STATUS).
+pub const FULL_SYNC_EVERY: u32 = 6;
+
+/// Whether this pass of the folder checker syncs every folder instead of asking their
+/// STATUS: never with CONDSTORE (a status shows every change) or before the server is known;
+/// without it, every [`FULL_SYNC_EVERY`] passes, and when the person asked ("Check mail now").
+pub fn full_sync_due(condstore: Option<bool>, passes_since_full: u32, asked: bool) -> bool {
+    match condstore {
+        Some(false) => asked || passes_since_full >= FULL_SYNC_EVERY,
+        Some(true) | None => false,
+    }
+}
+
 /// Which folders are watched how, for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchPlan {

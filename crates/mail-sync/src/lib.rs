@@ -17,8 +17,9 @@ pub use chain::{NextStep, StepOutcome, SyncChain};
 pub use delta_commands::{delta_commands, DeltaCommands};
 pub use flags::Flags;
 pub use folder_check::{
-    check_way, judge, list_status_command, plan_watch, status_items, CheckCapabilities, CheckWay,
-    FolderStatus, KnownFolder, Reason, Verdict, WatchPlan,
+    check_way, full_sync_due, judge, list_status_command, plan_watch, status_items,
+    CheckCapabilities, CheckWay, FolderStatus, KnownFolder, Reason, Verdict, WatchPlan,
+    FULL_SYNC_EVERY,
 };
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};

@@ -240,3 +240,24 @@ fn numbers_no_folder_can_have_are_refused() {
         assert!(judge(&known, &answer).is_err(), "{what}");
     }
 }
+
+#[test]
+fn without_condstore_every_folder_is_synced_now_and_then_and_when_asked() {
+    // (condstore known?, passes since the last full sync, asked) -> full sync
+    let cases = [
+        (None, 0, false, false),
+        (None, 9, true, false),
+        (Some(true), 100, true, false),
+        (Some(false), 0, false, false),
+        (Some(false), FULL_SYNC_EVERY - 1, false, false),
+        (Some(false), FULL_SYNC_EVERY, false, true),
+        (Some(false), 0, true, true),
+    ];
+    for (condstore, passes, asked, full) in cases {
+        assert_eq!(
+            full_sync_due(condstore, passes, asked),
+            full,
+            "{condstore:?} {passes} {asked}"
+        );
+    }
+}
