@@ -265,12 +265,7 @@ async fn check_all<R: Runtime>(
         .map(|folder| folder.name)
         .collect();
     if full {
-        for name in &checked {
-            if let Err(error) = engine.sync_folder(name, None).await {
-                tracing::info!(folder = %name, %error, "folder not synced now");
-            }
-        }
-        pass.since_full = 0;
+        sync_each(engine, &checked, pass).await;
         return Some(names);
     }
     match engine.check_folders(&checked).await {
@@ -292,8 +287,21 @@ async fn check_all<R: Runtime>(
             Some(names)
         }
         Err(error) => {
-            tracing::info!(%error, "folders not checked now");
-            None
+            // The server just answered LIST: a STATUS it cannot give must not leave every
+            // folder unchecked. Each folder's own sync says what goes wrong with it.
+            tracing::info!(%error, "folders not checked by STATUS; syncing each");
+            sync_each(engine, &checked, pass).await;
+            Some(names)
         }
     }
+}
+
+/// A sync of every folder in `names` (each failure is its own).
+async fn sync_each(engine: &Engine, names: &[String], pass: &mut Pass) {
+    for name in names {
+        if let Err(error) = engine.sync_folder(name, None).await {
+            tracing::info!(folder = %name, %error, "folder not synced now");
+        }
+    }
+    pass.since_full = 0;
 }
