@@ -268,14 +268,7 @@ async fn a_watching_engine_sends_an_action_by_itself() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_move_a_move_is_copy_then_expunge_of_exactly_those_messages() {
     // Dovecot's own list minus MOVE (it would still accept MOVE; Tern must not use it).
-    let server = tern_testkit::Dovecot::start_with_capability(
-        "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
-         THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN \
-         NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT \
-         SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY SNIPPET=FUZZY PREVIEW=FUZZY \
-         PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
-    )
-    .expect("dovecot");
+    let server = tern_testkit::Dovecot::start_without(&["MOVE"]).expect("dovecot");
     let harness = Harness::on(server, 5);
     let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
     engine.refresh_folders().await.expect("folders");

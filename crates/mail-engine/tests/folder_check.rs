@@ -95,13 +95,9 @@ async fn with_list_status_and_condstore_one_round_trip_finds_exactly_the_changed
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_list_status_or_condstore_pipelined_status_finds_new_mail_expunges_and_reads() {
     // Dovecot's own list minus LIST-STATUS, CONDSTORE, QRESYNC and NOTIFY.
-    let server = tern_testkit::Dovecot::start_with_capability(
-        "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
-         THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN \
-         NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES WITHIN \
-         CONTEXT=SEARCH BINARY MOVE LITERAL+ SPECIAL-USE",
-    )
-    .expect("dovecot");
+    let server =
+        tern_testkit::Dovecot::start_without(&["LIST-STATUS", "CONDSTORE", "QRESYNC", "NOTIFY"])
+            .expect("dovecot");
     let harness = Harness::on(server, 2);
     let (names, engine) = thirty_synced_folders(&harness).await;
 

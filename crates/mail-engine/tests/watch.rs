@@ -422,14 +422,7 @@ async fn idle_is_renewed_and_an_unanswered_done_means_a_dead_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_without_idle_is_polled() {
     // Dovecot's own list minus IDLE (it would still accept IDLE; Tern must not use it).
-    let server = tern_testkit::Dovecot::start_with_capability(
-        "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT SORT=DISPLAY THREAD=REFERENCES \
-         THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN \
-         NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT \
-         SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY \
-         PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
-    )
-    .expect("dovecot without IDLE");
+    let server = tern_testkit::Dovecot::start_without(&["IDLE"]).expect("dovecot without IDLE");
     let harness = Harness::on(server, 3);
     let options = EngineOptions {
         poll_interval: Duration::from_millis(200),

@@ -7,6 +7,26 @@ use std::process::Command;
 use anyhow::Context;
 
 /// The repository's scripts/ directory.
+/// What this Dovecot (2.3) announces after login.
+pub const CAPABILITIES: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT \
+     SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL \
+     CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC \
+     ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY \
+     PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE";
+
+/// [`CAPABILITIES`] without `missing`.
+pub fn capabilities_without(missing: &[&str]) -> String {
+    CAPABILITIES
+        .split_whitespace()
+        .filter(|capability| {
+            !missing
+                .iter()
+                .any(|gone| gone.eq_ignore_ascii_case(capability))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
 }
@@ -82,6 +102,12 @@ impl Dovecot {
     /// Dovecot's own list, to play a server that lacks something (IDLE, QRESYNC, …).
     pub fn start_with_capability(capability: &str) -> anyhow::Result<Dovecot> {
         Self::start_with(false, Some(capability.to_string()))
+    }
+
+    /// Like `start`, announcing Dovecot's own capabilities after login but `missing` (it
+    /// still accepts those commands: Tern must not use them).
+    pub fn start_without(missing: &[&str]) -> anyhow::Result<Dovecot> {
+        Self::start_with_capability(&capabilities_without(missing))
     }
 
     /// Like `start`, but the server presents one self-signed certificate (no CA);
