@@ -88,32 +88,39 @@ impl WatchPlan {
     }
 }
 
-/// Plans the watching of `folders` (INBOX first: it matters most) with at most `budget`
-/// connections in all, the request connection included. With NOTIFY one connection watches
-/// everything, selecting the folder on screen (else INBOX). Without it INBOX and the folder
-/// on screen get IDLE while the budget allows, and every other folder is polled.
+/// Plans the watching of `folders` with at most `budget` connections in all, the request
+/// connection included. `preferred` are the folders that deserve a connection of their own,
+/// most important first (the app: INBOX, then the folder on screen; `tern watch`: the
+/// folders as given). With NOTIFY one connection watches everything, selecting the last
+/// preferred folder (the one on screen). Without it the preferred folders get IDLE while the
+/// budget allows, and every other folder is polled.
 pub fn plan_watch(
     budget: usize,
     capabilities: CheckCapabilities,
     folders: &[String],
-    on_screen: Option<&str>,
+    preferred: &[&str],
 ) -> WatchPlan {
     let spare = budget.saturating_sub(1);
-    let inbox = folders
+    let wanted: Vec<&String> = preferred
         .iter()
-        .find(|folder| folder.eq_ignore_ascii_case("INBOX"));
-    let shown = on_screen.and_then(|name| folders.iter().find(|folder| *folder == name));
+        .filter_map(|name| {
+            folders.iter().find(|folder| {
+                folder.as_str() == *name
+                    || (folder.eq_ignore_ascii_case("INBOX") && name.eq_ignore_ascii_case("INBOX"))
+            })
+        })
+        .collect();
     if capabilities.notify && spare >= 1 {
         return WatchPlan {
             idle: Vec::new(),
-            notify_selected: shown.or(inbox).cloned(),
+            notify_selected: wanted.last().map(|folder| (*folder).clone()),
             polled: Vec::new(),
         };
     }
     let mut idle: Vec<String> = Vec::new();
-    for wanted in [inbox, shown].into_iter().flatten() {
-        if idle.len() < spare && !idle.contains(wanted) {
-            idle.push(wanted.clone());
+    for folder in wanted {
+        if idle.len() < spare && !idle.contains(folder) {
+            idle.push(folder.clone());
         }
     }
     let polled = folders

@@ -58,6 +58,13 @@ pub enum Command {
         /// Print one JSON object per line per event.
         #[arg(long)]
         json: bool,
+        /// IMAP connections to use at most, the one for requests included: the first
+        /// folders get IDLE (one connection each), the rest are checked by STATUS.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        connections: u16,
+        /// How often folders without a connection of their own are checked, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        check_every: u64,
     },
     /// Mark messages read (at once in the cache; sent to the server now or when it is back).
     MarkRead(ActionArgs),

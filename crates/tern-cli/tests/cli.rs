@@ -398,6 +398,73 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     assert_eq!(listed.as_array().expect("array").len(), 6);
 }
 
+#[test]
+fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 2).expect("seed");
+    for folder in ["Lists", "Work", "Old"] {
+        server.seed("alice", folder, 0, 2).expect("seed folder");
+    }
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    common::run(data.path(), &["sync"], &PW);
+
+    // Four folders, three connections: the request connection, IDLE for INBOX and Lists;
+    // Work and Old are checked by STATUS every second.
+    let mut child = common::spawn_tern(
+        data.path(),
+        &[
+            "watch",
+            "--json",
+            "--connections",
+            "3",
+            "--check-every",
+            "1",
+            "--folder",
+            "INBOX",
+            "--folder",
+            "Lists",
+            "--folder",
+            "Work",
+            "--folder",
+            "Old",
+        ],
+        &PW,
+        Stdio::piped(),
+        Stdio::piped(),
+    );
+    let lines = json_lines(child.stdout.take().expect("stdout"));
+    next_matching(&lines, "live", |value| {
+        value["event"] == "connectivity" && value["state"] == "live"
+    });
+    server
+        .seed("alice", "Old", 2, 1)
+        .expect("deliver to a checked folder");
+    let checked = next_matching(&lines, "Old changed", |value| {
+        value["event"] == "folder_changed" && value["folder"] == "Old"
+    });
+    assert_eq!(checked["added"], 1);
+    server
+        .seed("alice", "Lists", 2, 1)
+        .expect("deliver to a watched folder");
+    let pushed = next_matching(&lines, "Lists changed", |value| {
+        value["event"] == "folder_changed" && value["folder"] == "Lists"
+    });
+    assert_eq!(pushed["added"], 1);
+    let who = server.doveadm(&["who", "-1"]).expect("doveadm who");
+    let connections = who
+        .lines()
+        .filter(|line| line.starts_with("alice") && line.contains("imap"))
+        .count();
+    assert!(
+        // One line per connection: two IDLE (INBOX, Lists) and maybe the request one.
+        (2..=3).contains(&connections),
+        "{connections} connections for a budget of 3:\n{who}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Every message on the server, read with doveadm: (folder, Message-ID) -> flags.
 fn server_messages(server: &Dovecot) -> std::collections::BTreeMap<(String, String), String> {
     let out = server

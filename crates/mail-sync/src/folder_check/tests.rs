@@ -55,25 +55,43 @@ fn the_budget_holds_whatever_the_number_of_folders() {
         notify: true,
         ..NONE
     };
-    // (budget, capabilities, on screen) -> (idle, notify selected, polled count)
+    // (budget, capabilities, preferred) -> (idle, notify selected, polled count)
     type Case = (
         usize,
         CheckCapabilities,
-        Option<&'static str>,
+        &'static [&'static str],
         &'static [&'static str],
         Option<&'static str>,
         usize,
     );
-    let cases: [Case; 7] = [
-        (4, NONE, Some("Folder 7"), &["INBOX", "Folder 7"], None, 28),
-        (4, NONE, None, &["INBOX"], None, 29),
-        (4, NONE, Some("INBOX"), &["INBOX"], None, 29),
+    let cases: [Case; 8] = [
+        (
+            4,
+            NONE,
+            &["INBOX", "Folder 7"],
+            &["INBOX", "Folder 7"],
+            None,
+            28,
+        ),
+        (4, NONE, &["INBOX"], &["INBOX"], None, 29),
+        (4, NONE, &["INBOX", "INBOX"], &["INBOX"], None, 29),
         // Two connections: the request connection and INBOX's IDLE; the shown one is polled.
-        (2, NONE, Some("Folder 7"), &["INBOX"], None, 29),
+        (2, NONE, &["INBOX", "Folder 7"], &["INBOX"], None, 29),
         // One: everything over the request connection.
-        (1, NONE, Some("Folder 7"), &[], None, 30),
-        (4, notify, Some("Folder 7"), &[], Some("Folder 7"), 0),
-        (4, notify, None, &[], Some("INBOX"), 0),
+        (1, NONE, &["INBOX", "Folder 7"], &[], None, 30),
+        // `tern watch --folder …` (six asked, four connections): three get IDLE, in order.
+        (
+            4,
+            NONE,
+            &[
+                "Folder 3", "INBOX", "Folder 9", "Folder 1", "Folder 2", "Folder 4",
+            ],
+            &["Folder 3", "INBOX", "Folder 9"],
+            None,
+            27,
+        ),
+        (4, notify, &["INBOX", "Folder 7"], &[], Some("Folder 7"), 0),
+        (4, notify, &["INBOX"], &[], Some("INBOX"), 0),
     ];
     for (budget, capabilities, shown, idle, selected, polled) in cases {
         let plan = plan_watch(budget, capabilities, &thirty, shown);
@@ -92,12 +110,12 @@ fn the_budget_holds_whatever_the_number_of_folders() {
         );
     }
     // NOTIFY needs a connection of its own: with a budget of one, poll.
-    let tight = plan_watch(1, notify, &thirty, None);
+    let tight = plan_watch(1, notify, &thirty, &["INBOX"]);
     assert_eq!(tight.notify_selected, None);
     assert_eq!(tight.polled.len(), 30);
     // A folder on screen that the account does not have is not watched.
     assert_eq!(
-        plan_watch(4, NONE, &thirty, Some("Gone")).idle,
+        plan_watch(4, NONE, &thirty, &["INBOX", "Gone"]).idle,
         names(&["INBOX"])
     );
 }

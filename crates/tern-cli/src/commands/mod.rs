@@ -86,7 +86,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             json,
         } => reading::threads(&target, &folder, limit, json),
         Command::Search { query, limit, json } => reading::search(&target, &query, limit, json),
-        Command::Watch { folders, json } => watch::run(&target, folders, json).await,
+        Command::Watch {
+            folders,
+            json,
+            connections,
+            check_every,
+        } => {
+            let budget = watch::Budget {
+                connections: usize::from(connections),
+                check_every: std::time::Duration::from_secs(check_every),
+            };
+            watch::run(&target, folders, json, budget).await
+        }
         Command::MarkRead(messages) => actions::run(&target, &messages, Action::MarkRead).await,
         Command::MarkUnread(messages) => actions::run(&target, &messages, Action::MarkUnread).await,
         Command::Flag(messages) => actions::run(&target, &messages, Action::Flag).await,

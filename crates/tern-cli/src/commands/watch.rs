@@ -1,5 +1,6 @@
 //! `tern watch`: runs folder watchers and prints every engine event (one JSON object per
-//! line with `--json`) until SIGINT or SIGTERM.
+//! line with `--json`) until SIGINT or SIGTERM, within a connection budget: the first folders
+//! get IDLE, the others are checked by STATUS from time to time.
 
 use std::io::Write;
 
@@ -8,7 +9,40 @@ use mail_engine::{ConnectivityState, EngineEvent, ErrorKind};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast::error::RecvError;
 
-pub async fn run(target: &Target, folders: Vec<String>, json: bool) -> anyhow::Result<()> {
+/// How many connections the watch may hold, and how often the folders without one are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub connections: usize,
+    pub check_every: std::time::Duration,
+}
+
+/// Checks `folders` by STATUS now and every `every` (changes become the usual events).
+async fn check_regularly(
+    engine: std::sync::Arc<mail_engine::Engine>,
+    folders: Vec<String>,
+    every: std::time::Duration,
+) {
+    loop {
+        match engine.check_folders(&folders).await {
+            Ok(report) => {
+                for (folder, reason, outcome) in &report.synced {
+                    if let Err(error) = outcome {
+                        tracing::info!(%folder, ?reason, %error, "folder not synced now");
+                    }
+                }
+            }
+            Err(error) => tracing::info!(%error, "folders not checked now"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+pub async fn run(
+    target: &Target,
+    folders: Vec<String>,
+    json: bool,
+    budget: Budget,
+) -> anyhow::Result<()> {
     let engine = target.engine().await?;
     let folders = if folders.is_empty() {
         vec!["INBOX".to_string()]
@@ -29,7 +63,24 @@ pub async fn run(target: &Target, folders: Vec<String>, json: bool) -> anyhow::R
     // Subscribe before watching: events sent before subscribing are not replayed.
     let mut events = engine.subscribe();
     let heartbeat = engine.spawn_keepalive();
-    let subscriptions: Vec<_> = folders.iter().map(|name| engine.watch(name)).collect();
+    // The request connection plus one IDLE connection per folder, as far as the budget
+    // goes; the other folders are checked by STATUS (NOTIFY is not used yet).
+    let preferred: Vec<&str> = folders.iter().map(String::as_str).collect();
+    let plan = mail_sync::plan_watch(
+        budget.connections,
+        mail_sync::CheckCapabilities::default(),
+        &folders,
+        &preferred,
+    );
+    let subscriptions: Vec<_> = plan.idle.iter().map(|name| engine.watch(name)).collect();
+    let checker = (!plan.polled.is_empty()).then(|| {
+        tracing::info!(idle = ?plan.idle, checked = ?plan.polled, "more folders than connections");
+        tokio::spawn(check_regularly(
+            engine.clone(),
+            plan.polled.clone(),
+            budget.check_every,
+        ))
+    });
     // Recent INBOX mail is kept readable offline, in the background.
     let prefetch = tokio::spawn({
         let engine = engine.clone();
@@ -73,6 +124,9 @@ pub async fn run(target: &Target, folders: Vec<String>, json: bool) -> anyhow::R
         }
     }
     drop(subscriptions);
+    if let Some(checker) = checker {
+        checker.abort();
+    }
     if let Some(outbox) = outbox {
         outbox.stop().await; // a send in progress finishes first
     }
