@@ -190,6 +190,16 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    /// Makes `settings` the app's, and writes them next to the cache (the error says why
+    /// they were not written; the app runs with them anyway).
+    pub fn keep_settings(&self, settings: SettingsDto) -> anyhow::Result<()> {
+        let saved = crate::settings::save(&self.data_dir, &settings);
+        if let Ok(mut current) = self.settings.lock() {
+            *current = settings;
+        }
+        saved
+    }
+
     pub fn view(&self) -> View {
         self.view
             .lock()

@@ -3,7 +3,7 @@
 //! round trip's wait for all). The answers are bounded by what was asked; what they mean is
 //! `mail_sync::judge`'s to say.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use imap_proto::{MailboxDatum, Response, StatusAttribute};
 use mail_sync::{
@@ -44,7 +44,7 @@ pub async fn folder_statuses(
         ));
     }
     let capabilities = check_capabilities(connection);
-    let wanted: HashMap<&str, ()> = names.iter().map(|name| (name.as_str(), ())).collect();
+    let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut found: HashMap<String, FolderStatus> = HashMap::with_capacity(names.len());
     let mut answers = 0usize;
     let mut collect = |response: &Response<'_>| -> Result<()> {
@@ -63,7 +63,7 @@ pub async fn folder_statuses(
             } else {
                 name
             };
-            if wanted.contains_key(name.as_str()) {
+            if wanted.contains(name.as_str()) {
                 found.insert(name, folder_status(status));
             }
         }

@@ -640,14 +640,7 @@ async fn a_server_that_wants_a_sign_in_it_does_not_offer_keeps_the_message_for_l
     })
     .await
     .unwrap();
-    let smtp = mail_store::SmtpServer {
-        host: "127.0.0.1".into(),
-        port: server.port,
-        security: Security::Plain,
-        username: None,
-        allow_plaintext: false,
-        saves_sent: false,
-    };
+    let smtp = tern_testkit::loopback_smtp(server.port);
     let recipients = vec!["bob@tern.test".to_string()];
     let result = submit(
         &Submission {

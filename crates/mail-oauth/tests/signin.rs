@@ -271,14 +271,7 @@ async fn smtp_takes_the_token_by_both_mechanisms_and_refuses_a_bad_one() {
     let idp = MockIdp::start(CLIENT).await.unwrap();
     let server = Dovecot::start_with_oauth2(&idp.introspection_url()).unwrap();
     let postfix = tern_testkit::Postfix::start(&server).unwrap();
-    let smtp = mail_store::SmtpServer {
-        host: "127.0.0.1".into(),
-        port: postfix.port,
-        security: Security::Plain,
-        username: None,
-        allow_plaintext: false,
-        saves_sent: false,
-    };
+    let smtp = tern_testkit::loopback_smtp(postfix.port);
     let (access, _) = idp.issue("alice", Duration::from_secs(600));
     let recipients = vec!["bob@tern.test".to_string()];
     let send = |secret: Secret| {

@@ -68,6 +68,19 @@ pub fn new_account<'a>(user: impl Into<TestUser<'a>>, port: u16) -> NewAccount {
     }
 }
 
+/// A plaintext SMTP server on loopback at `port` (a private Postfix, or a scripted one), with
+/// the account's own user name; Tern appends its own Sent copies.
+pub fn loopback_smtp(port: u16) -> mail_store::SmtpServer {
+    mail_store::SmtpServer {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::Plain,
+        username: None,
+        allow_plaintext: false,
+        saves_sent: false,
+    }
+}
+
 /// Adds `user`'s account to `store` and returns it as stored.
 pub fn add_account<'a>(
     store: &mut Store,

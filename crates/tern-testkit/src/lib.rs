@@ -17,7 +17,8 @@ pub mod tidy;
 pub mod wait;
 
 pub use account::{
-    add_account, add_folders, engine_for, new_account, password_of, store_with_account, TestUser,
+    add_account, add_folders, engine_for, loopback_smtp, new_account, password_of,
+    store_with_account, TestUser,
 };
 pub use dovecot::Dovecot;
 pub use postfix::Postfix;

@@ -27,11 +27,10 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
     let mut accounts = Vec::new();
     for engine in state.all_engines() {
         let account = engine.account();
-        let name = engine
-            .store()
-            .lock()
+        let name = state
+            .with_cache(|store| store.display_name(account.id))
             .ok()
-            .and_then(|store| store.display_name(account.id).ok().flatten());
+            .flatten();
         accounts.push(AccountStateDto {
             account: AccountDto {
                 email: account.email.clone(),

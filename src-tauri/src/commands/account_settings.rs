@@ -199,11 +199,8 @@ fn forget_place_of(state: &AppState, email: &str) {
     }
     settings.last_account = None;
     settings.last_folder = None;
-    if let Err(error) = crate::settings::save(&state.data_dir, &settings) {
+    if let Err(error) = state.keep_settings(settings) {
         tracing::warn!(error = %format!("{error:#}"), "the last place was not forgotten");
-    }
-    if let Ok(mut current) = state.settings.lock() {
-        *current = settings;
     }
 }
 

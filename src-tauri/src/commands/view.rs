@@ -4,7 +4,6 @@
 use tauri::State;
 
 use crate::dto::{IpcError, SettingsDto};
-use crate::settings;
 use crate::state::AppState;
 
 /// Saves the person's choices (the last folder is kept by `show_folder`, not taken from here).
@@ -17,11 +16,7 @@ pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result
         last_unified: current.last_unified,
         ..settings
     };
-    settings::save(&state.data_dir, &settings)?;
-    if let Ok(mut current) = state.settings.lock() {
-        *current = settings;
-    }
-    Ok(())
+    Ok(state.keep_settings(settings)?)
 }
 
 /// The window now shows `folder` of `account`, or (no account) the unified inbox.
@@ -50,11 +45,8 @@ pub async fn show_folder(
             settings.last_account,
             settings.last_unified,
         ) = place;
-        if let Err(error) = settings::save(&state.data_dir, &settings) {
+        if let Err(error) = state.keep_settings(settings) {
             tracing::warn!(error = %format!("{error:#}"), "last folder not saved");
-        }
-        if let Ok(mut current) = state.settings.lock() {
-            *current = settings;
         }
     }
     // That account watches the folder too (INBOX is always watched); the others need only

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use mail_engine::{Engine, EngineEvent, SendOutcome};
 use mail_message::{Address, Draft};
-use mail_store::{Security, SmtpServer};
 use tern_bench::{engine, stats};
 use tern_testkit::{Dovecot, Postfix};
 use tokio::sync::broadcast::Receiver;
@@ -91,14 +90,7 @@ async fn main() -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("store lock"))?;
         store.set_smtp_server(
             alice.account().id,
-            &SmtpServer {
-                host: "127.0.0.1".into(),
-                port: postfix.port,
-                security: Security::Plain,
-                username: None,
-                allow_plaintext: false,
-                saves_sent: false,
-            },
+            &tern_testkit::loopback_smtp(postfix.port),
         )?;
     }
     alice.refresh_folders().await?;
