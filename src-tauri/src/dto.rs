@@ -213,6 +213,8 @@ pub struct AccountSettingsDto {
     pub smtp_security: SecurityDto,
     pub oauth2: bool,
     pub sign_in_needed: bool,
+    /// The most IMAP connections held at once, the request connection included.
+    pub max_connections: u16,
 }
 
 /// What the edit form saves.
@@ -224,6 +226,9 @@ pub struct AccountEditDto {
     /// New servers (checked by logging in first; an empty password keeps the kept one);
     /// none: unchanged.
     pub servers: Option<AccountInput>,
+    /// The most IMAP connections held at once (1–64); a change restarts the account's
+    /// watchers within it.
+    pub max_connections: u16,
 }
 
 /// A well-known provider's servers, to fill the setup form.

@@ -475,3 +475,204 @@ async fn a_refused_password_is_offline_with_a_reason_that_never_shows_the_passwo
     assert!(!json.contains("not-alices-secret"));
     engine.shutdown().await;
 }
+
+/// What `work` returns, and the most connections `harness`'s alice held while it ran.
+async fn most_connections_during<T>(
+    harness: &Harness,
+    work: impl std::future::Future<Output = T>,
+) -> (usize, T) {
+    let mut most = 0;
+    let sampling = async {
+        loop {
+            most = most.max(server_connections(harness));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let output = tokio::select! {
+        output = work => output,
+        never = sampling => never,
+    };
+    (most.max(server_connections(harness)), output)
+}
+
+/// Whether `folder` is cached with `count` messages.
+fn cached_with(harness: &Harness, folder: &str, count: usize) -> bool {
+    let store = harness.store.lock().expect("store");
+    store
+        .folder_by_name(harness.account.id, folder)
+        .ok()
+        .flatten()
+        .is_some_and(|folder| {
+            store
+                .message_rows(folder.id)
+                .is_ok_and(|rows| rows.len() == count)
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_folders_watched_hold_at_most_the_budget_and_a_change_in_any_still_arrives() {
+    let mut harness = Harness::new(1);
+    harness.account.max_connections = 4;
+    let mut names = vec!["INBOX".to_string()];
+    let mut phone = harness.phone().await;
+    for n in 1..30u64 {
+        let name = format!("Folder {n:02}");
+        common::command(&mut phone, &format!("CREATE \"{name}\"")).await;
+        append(&mut phone, &name, n).await;
+        names.push(name);
+    }
+    phone.logout().await;
+    wait_until("the phone has gone", DEADLINE, || async {
+        server_connections(&harness) == 0
+    })
+    .await
+    .expect("no connection left");
+    let engine = harness.engine(
+        None,
+        EngineOptions {
+            poll_interval: Duration::from_millis(500),
+            ..watch_options()
+        },
+    );
+    engine.refresh_folders().await.expect("folders");
+
+    // Every folder watched, INBOX first; each is caught up on a connection of its own or
+    // polled on the request connection.
+    let (most, _watches) = most_connections_during(&harness, async {
+        let watches: Vec<_> = names.iter().map(|name| engine.watch(name)).collect();
+        wait_until("every folder cached", DEADLINE, || async {
+            names.iter().all(|name| cached_with(&harness, name, 1))
+        })
+        .await
+        .expect("caught up");
+        wait_until("the budget used", DEADLINE, || async {
+            server_connections(&harness) == 4
+        })
+        .await
+        .expect("three watchers on IDLE beside the request connection");
+        watches
+    })
+    .await;
+    println!("30 folders watched with a budget of 4: at most {most} connections at the server");
+    assert!(most <= 4, "{most} connections for a budget of 4");
+    let mut events = engine.subscribe();
+
+    // A change in a folder on IDLE and in polled ones all reach the cache and the events.
+    let (most, ()) = most_connections_during(&harness, async {
+        let mut phone = harness.phone().await;
+        append(&mut phone, "INBOX", 100).await;
+        append(&mut phone, "Folder 29", 129).await;
+        store_flag(&mut phone, "Folder 17", &[1], "\\Flagged", true).await;
+        phone.logout().await;
+        let mut arrived = std::collections::BTreeSet::new();
+        let mut flagged = false;
+        while arrived.len() < 2 || !flagged {
+            let (event, _) = expect_event(&mut events, "the changes", |event| {
+                matches!(event, EngineEvent::FolderChanged { added, flags_changed, .. }
+                    if *added > 0 || *flags_changed > 0)
+            })
+            .await;
+            if let EngineEvent::FolderChanged {
+                folder,
+                added,
+                flags_changed,
+                ..
+            } = event
+            {
+                if added > 0 {
+                    arrived.insert(folder.clone());
+                }
+                flagged |= folder == "Folder 17" && flags_changed > 0;
+            }
+        }
+        assert_eq!(
+            arrived,
+            ["Folder 29", "INBOX"]
+                .iter()
+                .map(|name| name.to_string())
+                .collect()
+        );
+    })
+    .await;
+    assert!(
+        most <= 5,
+        "{most} connections: the phone's and at most 4 of the engine's"
+    );
+    assert_eq!(harness.cached("Folder 29").len(), 2);
+    assert_eq!(harness.cached("INBOX").len(), 2);
+    assert!(harness.cached("Folder 17")[&1].0.contains("\\Flagged"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_without_a_connection_takes_the_one_another_watcher_gives_back() {
+    let mut harness = Harness::new(1);
+    harness.account.max_connections = 2;
+    {
+        let mut phone = harness.phone().await;
+        common::command(&mut phone, "CREATE Lists").await;
+        phone.logout().await;
+    }
+    // Polling never comes in this test: only IDLE (or a new watch session) finds changes.
+    let engine = harness.engine(
+        None,
+        EngineOptions {
+            poll_interval: Duration::from_secs(3600),
+            ..watch_options()
+        },
+    );
+    engine.refresh_folders().await.expect("folders");
+    let (mut events, inbox) = watch_inbox_until_live(&engine).await;
+    // The folder on screen changes at once: the new watcher may find the old one still
+    // holding the only watch connection, and polls until it is given back.
+    let lists = engine.watch("Lists");
+    drop(inbox);
+    wait_until("Lists caught up", DEADLINE, || async {
+        cached_with(&harness, "Lists", 0)
+    })
+    .await
+    .expect("caught up");
+    wait_until(
+        "INBOX's connection gone, Lists' there",
+        DEADLINE,
+        || async { server_connections(&harness) == 2 },
+    )
+    .await
+    .expect("one watch connection");
+    let mut phone = harness.phone().await;
+    append(&mut phone, "Lists", 5).await;
+    expect_event(&mut events, "the new message in Lists", |event| {
+        matches!(event, EngineEvent::FolderChanged { folder, added: 1, .. } if folder == "Lists")
+    })
+    .await;
+    assert_eq!(harness.cached("Lists").len(), 1);
+    drop(lists);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_budget_of_one_connection_inbox_is_polled_on_the_request_connection() {
+    let mut harness = Harness::new(1);
+    harness.account.max_connections = 1;
+    let engine = harness.engine(
+        None,
+        EngineOptions {
+            poll_interval: Duration::from_millis(300),
+            ..watch_options()
+        },
+    );
+    let (mut events, _watch) = watch_inbox_until_live(&engine).await;
+    let mut phone = harness.phone().await;
+    let (most, _) = most_connections_during(&harness, async {
+        append(&mut phone, "INBOX", 7).await;
+        expect_event(&mut events, "the new message", |event| {
+            matches!(event, EngineEvent::FolderChanged { added: 1, .. })
+        })
+        .await
+    })
+    .await;
+    // The phone's connection and the engine's one request connection.
+    assert!(
+        most <= 2,
+        "{most} connections: the phone's and one of the engine's"
+    );
+    assert_eq!(harness.cached("INBOX").len(), 2);
+}

@@ -84,9 +84,19 @@ pub struct Account {
     pub oauth: Option<OAuthSettings>,
     /// The OAuth2 grant is gone: the person must sign in again.
     pub sign_in_needed: bool,
+    /// The most IMAP connections held at once, the request connection included (at least
+    /// 1; default [`DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: u16,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, auth, oauth_issuer, oauth_client_id, sign_in_needed";
+/// Connections per account unless the person chose otherwise: the request connection,
+/// INBOX's IDLE and the folder on screen's, and one to spare — well under Gmail's 15 and
+/// Dovecot's 10 per user and address, which the person's other clients share.
+pub const DEFAULT_MAX_CONNECTIONS: u16 = 4;
+/// The most a person may allow (more only burdens the server).
+pub const MAX_CONNECTIONS_LIMIT: u16 = 64;
+
+const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, auth, oauth_issuer, oauth_client_id, sign_in_needed, max_connections";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let security: String = row.get(4)?;
@@ -117,6 +127,9 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
             _ => None,
         },
         sign_in_needed: row.get::<_, i64>(13)? != 0,
+        max_connections: u16::try_from(row.get::<_, i64>(14)?)
+            .unwrap_or(DEFAULT_MAX_CONNECTIONS)
+            .clamp(1, MAX_CONNECTIONS_LIMIT),
     })
 }
 
@@ -189,6 +202,21 @@ impl Store {
                 params![account.0, needed as i64],
             )
             .context("Recording that the account needs a new sign-in")?;
+        Ok(())
+    }
+
+    /// Sets the most connections the account may hold at once (1..=[`MAX_CONNECTIONS_LIMIT`]).
+    pub fn set_max_connections(&mut self, account: AccountId, most: u16) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (1..=MAX_CONNECTIONS_LIMIT).contains(&most),
+            "An account holds between 1 and {MAX_CONNECTIONS_LIMIT} connections, not {most}"
+        );
+        self.conn
+            .execute(
+                "UPDATE accounts SET max_connections = ?2 WHERE id = ?1",
+                params![account.0, most],
+            )
+            .context("Saving the account's connection limit")?;
         Ok(())
     }
 

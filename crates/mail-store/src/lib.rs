@@ -28,7 +28,10 @@ mod sync_state;
 mod unified;
 
 pub use account_removal::WaitingChanges;
-pub use accounts::{Account, AccountId, NewAccount, OAuthSettings, PasswordSource, Security};
+pub use accounts::{
+    Account, AccountId, NewAccount, OAuthSettings, PasswordSource, Security,
+    DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT,
+};
 pub use bodies::MissingBody;
 pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};
 pub use drafts::{DraftId, StoredDraft};

@@ -53,6 +53,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_account_sign_in.sql",
         include_str!("../../../migrations/0012_account_sign_in.sql"),
     ),
+    (
+        "0013_account_connections.sql",
+        include_str!("../../../migrations/0013_account_connections.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -59,9 +59,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// IMAP connections to use at most, the one for requests included: the first
-        /// folders get IDLE (one connection each), the rest are checked by STATUS.
-        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-        connections: u16,
+        /// folders get IDLE (one connection each), the rest are checked by STATUS
+        /// (default: the account's setting, 4 unless `tern account connections` changed it).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        connections: Option<u16>,
         /// How often folders without a connection of their own are checked, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         check_every: u64,
@@ -338,6 +339,14 @@ pub enum AccountCommand {
     Smtp(AccountSmtp),
     /// Set the signature put under new messages and above quotes in replies.
     Signature(AccountSignature),
+    /// Set the most IMAP connections Tern holds for the account at once, the one for
+    /// requests included (default 4; Gmail allows 15 and Dovecot 10 for all of the person's
+    /// clients together). Folders beyond it are checked instead of watched.
+    Connections {
+        /// How many, 1 to 64.
+        #[arg(value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        most: u16,
+    },
     /// Sign in again (an OAuth2 account whose sign-in expired or was withdrawn).
     Signin {
         /// The account's address.

@@ -47,7 +47,20 @@ impl Target {
         store: Store,
         options: EngineOptions,
     ) -> anyhow::Result<Arc<Engine>> {
-        let account = self.account(&store)?;
+        self.engine_within(store, options, None).await
+    }
+
+    /// `engine_over`, holding at most `connections` (instead of the account's setting).
+    pub async fn engine_within(
+        &self,
+        store: Store,
+        options: EngineOptions,
+        connections: Option<u16>,
+    ) -> anyhow::Result<Arc<Engine>> {
+        let mut account = self.account(&store)?;
+        if let Some(connections) = connections {
+            account.max_connections = connections;
+        }
         let credentials = credentials_for(&account).await?;
         Ok(Arc::new(Engine::new(
             Arc::new(Mutex::new(store)),

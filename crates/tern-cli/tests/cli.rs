@@ -409,15 +409,22 @@ fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status()
     ok(&add_plain(data.path(), &server));
     common::run(data.path(), &["sync"], &PW);
 
-    // Four folders, three connections: the request connection, IDLE for INBOX and Lists;
-    // Work and Old are checked by STATUS every second.
+    // Four folders, three connections (the account's setting): the request connection, IDLE
+    // for INBOX and Lists; Work and Old are checked by STATUS every second.
+    common::run(data.path(), &["account", "connections", "3"], &PW);
+    let listed: serde_json::Value = common::json(data.path(), &["account", "list", "--json"], &PW);
+    assert_eq!(listed[0]["max_connections"], 3);
+    let refused = common::tern(data.path(), &["account", "connections", "0"], &PW, None);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("1..=64"),
+        "no connection at all is refused: {said}"
+    );
     let mut child = common::spawn_tern(
         data.path(),
         &[
             "watch",
             "--json",
-            "--connections",
-            "3",
             "--check-every",
             "1",
             "--folder",

@@ -55,6 +55,7 @@ pub fn account_settings(
             .map_or(SecurityDto::Tls, |smtp| security_dto(smtp.security)),
         oauth2: stored.oauth.is_some(),
         sign_in_needed: stored.sign_in_needed,
+        max_connections: stored.max_connections,
         email: stored.email,
     })
 }
@@ -70,6 +71,24 @@ pub async fn update_account<R: Runtime>(
     edit: AccountEditDto,
 ) -> Result<(), IpcError> {
     let current = stored(&state, &account)?;
+    if edit.max_connections != current.max_connections {
+        if !(1..=mail_store::MAX_CONNECTIONS_LIMIT).contains(&edit.max_connections) {
+            return Err(IpcError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "An account holds between 1 and {} connections",
+                    mail_store::MAX_CONNECTIONS_LIMIT
+                ),
+            ));
+        }
+        state.with_cache(|store| store.set_max_connections(current.id, edit.max_connections))?;
+        if edit.servers.is_none() {
+            // The watchers start again within the new budget.
+            let mut sessions = state.sessions.lock().await;
+            stop_one(&state, &mut sessions, &current.email).await;
+            start(&app, &state, &mut sessions).await?;
+        }
+    }
     if let Some(servers) = &edit.servers {
         if current.oauth.is_some() {
             return Err(IpcError::new(

@@ -67,6 +67,12 @@ class Dovecot:
     def stop(self):
         subprocess.run(["bash", str(REPO / "scripts/dovecot-stop.sh"), str(self.directory)], check=True)
 
+    def connections(self, user="alice"):
+        """How many IMAP connections `user` holds, as Dovecot counts them."""
+        out = subprocess.run(["doveadm", "-c", str(self.directory / "dovecot.conf"), "who", "-1"],
+                             capture_output=True, text=True, check=True).stdout
+        return sum(1 for line in out.splitlines() if line.split()[:1] == [user])
+
     def imap(self, user="alice"):
         connection = imaplib.IMAP4("127.0.0.1", self.port)
         connection.login(user, f"{user}-pw")

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -362,7 +363,8 @@ class DesktopApp(unittest.TestCase):
             self.assertEqual(leftovers, [], "bob's mail left in the data directory")
             self.assertEqual(len(self.dovecot.messages("alice", "Alice still gets mail")), 1)
             # Editing alice: servers that do not answer are refused before anything is kept;
-            # a new From name is kept.
+            # a new From name is kept, and a connection budget of 2 (INBOX on IDLE beside the
+            # request connection; the folder on screen polled).
             app.testid("open-settings").click()
             app.find('[data-testid="settings-account"][data-account="alice@tern.test"] '
                      '[data-testid="account-edit-open"]').click()
@@ -374,14 +376,23 @@ class DesktopApp(unittest.TestCase):
             wait_until(lambda: app.text('[data-testid="account-edit-error"]'), "the refused servers said")
             app.replace(f"{edit} input[name=imap_port]", str(self.dovecot.port))
             app.replace(f"{edit} input[name=name]", "Alice Liddell")
+            app.replace(f"{edit} input[name=max-connections]", "2")
             app.testid("account-save").click()
             wait_until(lambda: not app.find_all(edit), "the form closed")
             app.find('[data-testid="settings"] button.done').click()
             listed = subprocess.run([os.environ["TERN_CLI"], "--data-dir", str(self.temp / "data"), "account", "list",
                                      "--json"], capture_output=True, text=True, check=True).stdout
             alice = json.loads(listed)[0]
-            self.assertEqual((alice["name"], alice["imap_port"]), ("Alice Liddell", self.dovecot.port))
+            self.assertEqual((alice["name"], alice["imap_port"], alice["max_connections"]),
+                             ("Alice Liddell", self.dovecot.port, 2))
             wait_until(lambda: app.text('[data-testid="live"]') == "Live", "alice still live")
+            # The old session's connections close as the new one starts; then it holds 2.
+            wait_until(lambda: self.dovecot.connections("alice") == 2, "alice on two connections")
+            most = 0
+            for _ in range(20):
+                most = max(most, self.dovecot.connections("alice"))
+                time.sleep(0.1)
+            self.assertEqual(most, 2, "alice's connections within her budget of 2")
         finally:
             if running:
                 second.stop()

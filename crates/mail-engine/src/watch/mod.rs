@@ -1,6 +1,7 @@
 //! The watchers service: one IDLE connection per watched folder (shared by all its
-//! subscribers through the hub), pushes turned into arrivals and delta syncs, reconnects with
-//! backoff, polling where the server has no IDLE, and restarts after a clock jump or a
+//! subscribers through the hub) while the account's connection budget allows, pushes turned
+//! into arrivals and delta syncs, reconnects with backoff, polling on the request connection
+//! where the server has no IDLE or the budget is spent, and restarts after a clock jump or a
 //! network change. The task is in `watcher.rs`, the bookkeeping in `registry.rs`.
 
 mod arrivals;
@@ -13,6 +14,8 @@ mod watcher;
 
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use crate::announcing::Announcing;
 use crate::core_handle::Core;
@@ -32,13 +35,18 @@ pub(crate) struct Watchers {
     sync: Arc<FolderSync>,
     hub: Hub<WatchHandle>,
     registry: Arc<Registry>,
+    /// Connections the watchers may hold at once: the account's budget less the request
+    /// connection. A watcher without one polls instead, and takes one when it frees up.
+    slots: Arc<Semaphore>,
     clock_watch: OnceLock<()>,
 }
 
 impl Watchers {
     pub(crate) fn new(core: Arc<Core>, sync: Arc<FolderSync>, announcing: Announcing) -> Self {
+        let budget = usize::from(core.account().max_connections.max(1));
         Watchers {
             registry: Arc::new(Registry::new(core.clone(), announcing)),
+            slots: Arc::new(Semaphore::new(budget - 1)),
             core,
             sync,
             hub: Hub::default(),
@@ -56,7 +64,13 @@ impl Watchers {
             );
         });
         self.hub.subscribe(folder, || {
-            watcher::spawn(self.core.clone(), self.sync.clone(), &self.registry, folder)
+            watcher::spawn(
+                self.core.clone(),
+                self.sync.clone(),
+                &self.registry,
+                self.slots.clone(),
+                folder,
+            )
         })
     }
 

@@ -1,10 +1,12 @@
 //! One folder's watcher task: connects (with backoff), catches up with a sync, then IDLEs
 //! on its own connection — pushes become arrivals fetched right there and delta syncs on the
-//! request connection — or polls where the server has no IDLE; restarts when told.
+//! request connection — or polls where the server has no IDLE; restarts when told. A
+//! connection of its own needs a slot of the account's budget: without one the watcher polls
+//! on the request connection and takes the first slot that frees up.
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use mail_store::Folder;
 
@@ -49,6 +51,7 @@ pub(crate) fn spawn(
     core: Arc<Core>,
     sync: Arc<FolderSync>,
     registry: &Arc<Registry>,
+    slots: Arc<Semaphore>,
     folder: &str,
 ) -> WatchHandle {
     let (control, receiver) = mpsc::unbounded_channel();
@@ -59,6 +62,7 @@ pub(crate) fn spawn(
         Watcher {
             syncer: Syncer::spawn(core.clone(), sync.clone(), &folder),
             id: running.id(),
+            slots,
             core,
             sync,
             registry,
@@ -100,6 +104,8 @@ enum Ended {
     Stopped,
     Restart,
     Failed(EngineError),
+    /// A polling watcher got a slot of the connection budget: connect and IDLE now.
+    SlotFree(OwnedSemaphorePermit),
 }
 
 struct Watcher {
@@ -110,6 +116,8 @@ struct Watcher {
     /// Unique among this engine's watchers (a folder may briefly have an old one winding
     /// down beside a new one).
     id: u64,
+    /// The account's connection budget for watchers (see `Watchers::slots`).
+    slots: Arc<Semaphore>,
     control: mpsc::UnboundedReceiver<Control>,
     syncer: Syncer,
 }
@@ -128,52 +136,32 @@ impl Watcher {
         let options = self.core.options();
         let mut backoff = Backoff::new(options.reconnect_initial, options.reconnect_max);
         let mut reason: Option<String> = None;
+        let mut slot: Option<OwnedSemaphorePermit> = None;
         loop {
             self.report(ConnectivityState::Connecting, reason.clone());
-            let connected = tokio::select! {
-                connected = connect(&self.core, &self.folder) => connected,
-                control = self.control.recv() => match control {
-                    Some(Control::Restart) => { backoff.reset(); continue }
-                    _ => break,
-                },
-            };
-            let ended = match connected {
-                Err(error) => {
-                    self.report(offline_state(&error), Some(error.to_string()));
-                    Ended::Failed(error)
-                }
-                Ok((connection, uid_validity)) => {
-                    // Catch up with whatever happened before (or while cut off) before
-                    // saying live; changes after this sync are pushed once IDLE starts.
-                    let caught_up = match self.sync.sync_folder(&self.folder, None).await {
-                        Ok(_) => self.core.folder(&self.folder).await,
-                        Err(error) => Err(error),
+            if slot.is_none() {
+                slot = self.slots.clone().try_acquire_owned().ok();
+            }
+            let ended = match slot.take() {
+                Some(slot) => {
+                    let connected = tokio::select! {
+                        connected = connect(&self.core, &self.folder) => connected,
+                        control = self.control.recv() => match control {
+                            Some(Control::Restart) => { backoff.reset(); continue }
+                            _ => break,
+                        },
                     };
-                    match caught_up {
-                        Err(error) => {
-                            self.report(offline_state(&error), Some(error.to_string()));
-                            Ended::Failed(error)
-                        }
-                        Ok(folder) => {
-                            backoff.reset();
-                            // From the first catch-up on, arrivals are new mail.
-                            self.registry.caught_up(self.id, &self.folder);
-                            self.report(ConnectivityState::Live, None);
-                            if connection.has_capability("IDLE") {
-                                let watched = Watched {
-                                    folder,
-                                    uid_validity,
-                                };
-                                self.idle(connection, &watched).await
-                            } else {
-                                connection.logout().await;
-                                self.poll().await
-                            }
-                        }
-                    }
+                    self.connected(connected, slot, &mut backoff).await
                 }
+                None => self.without_connection().await,
             };
             match ended {
+                Ended::SlotFree(free) => {
+                    tracing::info!(folder = %self.folder, "a connection is free; watching with IDLE");
+                    slot = Some(free);
+                    backoff.reset();
+                    reason = None;
+                }
                 Ended::Stopped => break,
                 Ended::Restart => {
                     backoff.reset();
@@ -214,6 +202,73 @@ impl Watcher {
 
     fn report(&self, state: ConnectivityState, reason: Option<String>) {
         self.registry.report(self.id, &self.folder, state, reason);
+    }
+
+    /// A watch connection was opened (or not), holding `slot` of the budget: catch up, then
+    /// IDLE on it; without IDLE, poll (the connection and its slot given back).
+    async fn connected(
+        &mut self,
+        connected: Result<(ImapConnection, Option<u32>)>,
+        slot: OwnedSemaphorePermit,
+        backoff: &mut Backoff,
+    ) -> Ended {
+        let (connection, uid_validity) = match connected {
+            Ok(connected) => connected,
+            Err(error) => {
+                self.report(offline_state(&error), Some(error.to_string()));
+                return Ended::Failed(error);
+            }
+        };
+        // Catch up with whatever happened before (or while cut off) before saying live;
+        // changes after this sync are pushed once IDLE starts.
+        let folder = match self.catch_up().await {
+            Ok(folder) => folder,
+            Err(error) => return Ended::Failed(error),
+        };
+        backoff.reset();
+        if connection.has_capability("IDLE") {
+            let watched = Watched {
+                folder,
+                uid_validity,
+            };
+            let ended = self.idle(connection, &watched).await;
+            drop(slot);
+            ended
+        } else {
+            connection.logout().await;
+            drop(slot);
+            self.poll(false).await
+        }
+    }
+
+    /// No slot of the connection budget is free: catch up and poll on the request
+    /// connection until one is.
+    async fn without_connection(&mut self) -> Ended {
+        if let Err(error) = self.catch_up().await {
+            return Ended::Failed(error);
+        }
+        tracing::info!(folder = %self.folder, "the account's connection budget is spent; polling this folder");
+        self.poll(true).await
+    }
+
+    /// The first sync of a watch session; from then on, arrivals are new mail and the
+    /// watcher says live.
+    async fn catch_up(&mut self) -> Result<Folder> {
+        let caught_up = match self.sync.sync_folder(&self.folder, None).await {
+            Ok(_) => self.core.folder(&self.folder).await,
+            Err(error) => Err(error),
+        };
+        match caught_up {
+            Ok(folder) => {
+                self.registry.caught_up(self.id, &self.folder);
+                self.report(ConnectivityState::Live, None);
+                Ok(folder)
+            }
+            Err(error) => {
+                self.report(offline_state(&error), Some(error.to_string()));
+                Err(error)
+            }
+        }
     }
 
     /// IDLE until stopped or the connection fails, re-issuing IDLE every renewal period.
@@ -311,11 +366,19 @@ impl Watcher {
         Ok(())
     }
 
-    /// Without IDLE: a delta sync every poll interval (on the request connection).
-    async fn poll(&mut self) -> Ended {
+    /// Without IDLE (or without a connection of its own): a delta sync every poll interval
+    /// on the request connection. With `wait_for_slot`, ends as soon as a slot of the
+    /// connection budget frees up.
+    async fn poll(&mut self, wait_for_slot: bool) -> Ended {
         let interval = self.core.options().poll_interval;
+        let slots = self.slots.clone();
         loop {
             tokio::select! {
+                free = slots.clone().acquire_owned(), if wait_for_slot => {
+                    if let Ok(free) = free {
+                        return Ended::SlotFree(free);
+                    }
+                }
                 _ = tokio::time::sleep(interval) => {
                     if let Err(error) = self.sync.sync_folder(&self.folder, None).await {
                         if error.is_connection_failure() {

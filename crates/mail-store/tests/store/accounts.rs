@@ -231,3 +231,30 @@ fn removing_an_account_names_what_waits_and_leaves_nothing_of_it_in_the_files() 
         .remove_account(alice)
         .is_err());
 }
+
+#[test]
+fn an_account_holds_four_connections_until_told_otherwise_and_never_zero() {
+    let (_dir, mut store) = temp_store();
+    let account = tern_testkit::add_account(&mut store, "alice", 143).expect("account");
+    assert_eq!(account.max_connections, mail_store::DEFAULT_MAX_CONNECTIONS);
+    assert_eq!(mail_store::DEFAULT_MAX_CONNECTIONS, 4);
+
+    store.set_max_connections(account.id, 2).expect("two");
+    let read = store
+        .account_by_email(&account.email)
+        .expect("read")
+        .expect("found");
+    assert_eq!(read.max_connections, 2);
+
+    for refused in [0, mail_store::MAX_CONNECTIONS_LIMIT + 1] {
+        let error = store
+            .set_max_connections(account.id, refused)
+            .expect_err("refused");
+        assert!(error.to_string().contains("between 1 and"), "{error}");
+    }
+    let read = store
+        .account_by_email(&account.email)
+        .expect("read")
+        .expect("found");
+    assert_eq!(read.max_connections, 2, "a refused value changes nothing");
+}

@@ -372,6 +372,8 @@ struct AccountJson {
     oauth2_issuer: Option<String>,
     /// The OAuth2 sign-in expired or was withdrawn: `tern account signin EMAIL`.
     sign_in_needed: bool,
+    /// The most IMAP connections held at once, the request connection included.
+    max_connections: u16,
 }
 
 pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
@@ -391,6 +393,7 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
             },
             oauth2_issuer: account.oauth.as_ref().map(|oauth| oauth.issuer.clone()),
             sign_in_needed: account.sign_in_needed,
+            max_connections: account.max_connections,
             smtp_host: smtp.as_ref().map(|server| server.host.clone()),
             smtp_port: smtp.as_ref().map(|server| server.port),
             smtp_security: smtp.as_ref().map(|server| server.security.as_str()),
@@ -448,6 +451,17 @@ pub fn signature(target: &Target, signature: AccountSignature) -> anyhow::Result
         ),
         None => say_err!("{} has no signature", account.email),
     }
+    Ok(())
+}
+
+/// `tern account connections N`.
+pub fn connections(target: &Target, most: u16) -> anyhow::Result<()> {
+    let (mut store, account) = target.cached()?;
+    store.set_max_connections(account.id, most)?;
+    say_err!(
+        "{} holds at most {most} IMAP connection(s) at once",
+        account.email
+    );
     Ok(())
 }
 

@@ -38,6 +38,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Signature(signature)) => {
             account::signature(&target, signature)
         }
+        Command::Account(AccountCommand::Connections { most }) => {
+            account::connections(&target, most)
+        }
         Command::Account(AccountCommand::Remove { email, force }) => {
             account::remove(&target, &email, force).await
         }
@@ -93,7 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             check_every,
         } => {
             let budget = watch::Budget {
-                connections: usize::from(connections),
+                connections,
                 check_every: std::time::Duration::from_secs(check_every),
             };
             watch::run(&target, folders, json, budget).await

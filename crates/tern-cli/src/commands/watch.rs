@@ -12,7 +12,8 @@ use tokio::sync::broadcast::error::RecvError;
 /// How many connections the watch may hold, and how often the folders without one are checked.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
-    pub connections: usize,
+    /// None: the account's setting.
+    pub connections: Option<u16>,
     pub check_every: std::time::Duration,
 }
 
@@ -43,7 +44,13 @@ pub async fn run(
     json: bool,
     budget: Budget,
 ) -> anyhow::Result<()> {
-    let engine = target.engine().await?;
+    let engine = target
+        .engine_within(
+            target.store()?,
+            mail_engine::EngineOptions::default(),
+            budget.connections,
+        )
+        .await?;
     let folders = if folders.is_empty() {
         vec!["INBOX".to_string()]
     } else {
@@ -67,7 +74,7 @@ pub async fn run(
     // goes; the other folders are checked by STATUS (NOTIFY is not used yet).
     let preferred: Vec<&str> = folders.iter().map(String::as_str).collect();
     let plan = mail_sync::plan_watch(
-        budget.connections,
+        usize::from(engine.account().max_connections),
         mail_sync::CheckCapabilities::default(),
         &folders,
         &preferred,

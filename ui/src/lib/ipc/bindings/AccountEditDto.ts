@@ -9,4 +9,9 @@ export type AccountEditDto = { name: string, signature: string,
  * New servers (checked by logging in first; an empty password keeps the kept one);
  * none: unchanged.
  */
-servers: AccountInput | null, };
+servers: AccountInput | null, 
+/**
+ * The most IMAP connections held at once (1–64); a change restarts the account's
+ * watchers within it.
+ */
+max_connections: number, };

@@ -16,4 +16,8 @@ signature: string, imap_host: string, imap_port: number, security: SecurityDto, 
 /**
  * Empty: no sending server.
  */
-smtp_host: string, smtp_port: number, smtp_security: SecurityDto, oauth2: boolean, sign_in_needed: boolean, };
+smtp_host: string, smtp_port: number, smtp_security: SecurityDto, oauth2: boolean, sign_in_needed: boolean, 
+/**
+ * The most IMAP connections held at once, the request connection included.
+ */
+max_connections: number, };
