@@ -17,7 +17,11 @@ packages=(build-essential pkg-config ca-certificates curl openssl
           libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
           xvfb xauth x11-utils webkit2gtk-driver imagemagick
           xdotool python3 python3-venv python3-dbus python3-gi python3-xlib gir1.2-webkit2-4.1
-          dovecot-lmtpd postfix)
+          dovecot-lmtpd postfix
+          # What the private Cyrus and Courier servers (scripts/cyrus-start.sh,
+          # courier-start.sh) need beside their own unpacked packages; none conflicts.
+          libxapian30 libpcre3 libical3 libsasl2-modules libsasl2-modules-db
+          libcourier-unicode4 libgamin0 gamin)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

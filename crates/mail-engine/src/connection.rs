@@ -531,6 +531,13 @@ impl ImapConnection {
         Ok(())
     }
 
+    /// What the server offers in this session (upper case, sorted).
+    pub fn capabilities(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.capabilities.iter().cloned().collect();
+        names.sort();
+        names
+    }
+
     pub fn has_capability(&self, name: &str) -> bool {
         self.capabilities.contains(&name.to_ascii_uppercase())
     }

@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod postfix;
 pub mod proxy;
 pub mod seed;
+pub mod servers;
 pub mod tidy;
 pub mod wait;
 
@@ -23,4 +24,5 @@ pub use account::{
 pub use dovecot::Dovecot;
 pub use postfix::Postfix;
 pub use proxy::Proxy;
+pub use servers::{PrivateServer, ServerKind};
 pub use wait::{poll_until, wait_until};

@@ -203,18 +203,11 @@ pub async fn server_view(
     view
 }
 
-/// Appends a generated message (LITERAL+, one round trip) and returns nothing; the UID is
-/// learned by syncing.
+/// Appends a generated message (with LITERAL+ in one round trip where the server has it)
+/// and returns nothing; the UID is learned by syncing.
 pub async fn append(phone: &mut ImapConnection, folder: &str, index: u64) {
     let bytes = tern_testkit::messages::message(index, 1_800_000_000 + index as i64);
-    let text = String::from_utf8(bytes).expect("generated messages are UTF-8");
-    let command = format!("APPEND \"{folder}\" {{{}+}}\r\n{text}", text.len());
-    phone
-        .execute(&command, |_| Ok(()))
-        .await
-        .expect("append")
-        .require_ok("append")
-        .expect("append ok");
+    phone.append(folder, "()", &bytes).await.expect("append");
 }
 
 /// UID STORE on the phone (it selects read-write itself).
