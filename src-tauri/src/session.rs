@@ -1,5 +1,6 @@
-//! A running account: its engine, the watchers (INBOX always, plus the folder on screen),
-//! and the background work (event forwarding, keepalive, folder checks, body prefetch).
+//! A running account: its engine, the watchers (INBOX and the folder on screen on IDLE; on a
+//! server with NOTIFY one connection for every folder, selecting the folder on screen), and
+//! the background work (event forwarding, keepalive, folder checks, body prefetch).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -20,10 +21,27 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(5 * 60);
 /// How soon a check that could not reach the server is tried again.
 const RETRY_CHECK: Duration = Duration::from_secs(60);
 
+/// How a session's folders are watched.
+enum Watching {
+    /// Without a password or sign-in: nothing reaches the server.
+    Offline,
+    /// INBOX on IDLE, and the folder on screen on a connection of its own.
+    Idle {
+        /// Held: dropping it stops watching INBOX.
+        _inbox: WatchSubscription,
+        visible: Option<(String, WatchSubscription)>,
+    },
+    /// One NOTIFY connection: the folder on screen selected, every other folder reported.
+    Notify {
+        selected: String,
+        watch: WatchSubscription,
+    },
+}
+
 pub struct Session {
     pub engine: Arc<Engine>,
-    inbox: Option<WatchSubscription>,
-    visible: Option<(String, WatchSubscription)>,
+    /// Shared with the folder checker, which switches it to NOTIFY once the server says so.
+    watching: Arc<Mutex<Watching>>,
     /// Wakes the folder checker at once ("Check mail now").
     check: Arc<Notify>,
     /// Sends the outbox (stopped gracefully: a send in progress finishes).
@@ -88,14 +106,17 @@ impl Session {
         }
         let mut session = Self {
             engine: engine.clone(),
-            inbox: None,
-            visible: None,
+            watching: Arc::new(Mutex::new(Watching::Offline)),
             check: Arc::new(Notify::new()),
             outbox: None,
             tasks: Vec::new(),
         };
         if online {
-            session.inbox = Some(engine.watch(INBOX));
+            // NOTIFY, where offered, is learnt at the first folder check (`use_notify`).
+            *lock(&session.watching) = Watching::Idle {
+                _inbox: engine.watch(INBOX),
+                visible: None,
+            };
             if let Some(folder) = visible {
                 session.show_folder(&folder);
             }
@@ -108,6 +129,7 @@ impl Session {
                 app.clone(),
                 engine,
                 session.check.clone(),
+                session.watching.clone(),
             )));
         }
         session.tasks = tasks;
@@ -116,21 +138,25 @@ impl Session {
 
     /// Watches the folder on screen too (INBOX is always watched).
     pub fn show_folder(&mut self, folder: &str) {
-        if self.inbox.is_none() {
-            return;
+        let mut watching = lock(&self.watching);
+        match &mut *watching {
+            Watching::Offline => {}
+            Watching::Idle { visible, .. } => {
+                if folder.eq_ignore_ascii_case(INBOX) {
+                    *visible = None;
+                } else if visible.as_ref().is_none_or(|(name, _)| name != folder) {
+                    *visible = Some((folder.to_string(), self.engine.watch(folder)));
+                }
+            }
+            Watching::Notify { selected, watch } => {
+                if selected != folder {
+                    // The new watcher first, so the account is never left unwatched.
+                    let next = self.engine.watch_with_notify(folder, &[INBOX.to_string()]);
+                    *watch = next;
+                    *selected = folder.to_string();
+                }
+            }
         }
-        if folder.eq_ignore_ascii_case(INBOX) {
-            self.visible = None;
-            return;
-        }
-        if self
-            .visible
-            .as_ref()
-            .is_some_and(|(name, _)| name == folder)
-        {
-            return;
-        }
-        self.visible = Some((folder.to_string(), self.engine.watch(folder)));
     }
 
     /// "Check mail now": sends queued changes, lists the folders again and delta-syncs every
@@ -141,8 +167,7 @@ impl Session {
 
     /// Stops the watchers and background work and logs out.
     pub async fn stop(mut self) {
-        self.inbox = None;
-        self.visible = None;
+        *lock(&self.watching) = Watching::Offline;
         if let Some(outbox) = self.outbox.take() {
             outbox.stop().await;
         }
@@ -188,7 +213,12 @@ async fn keep_new_mail_readable(
 /// round trip, a sync only for those that changed (and, on a server without CONDSTORE, a
 /// sync of every folder now and then and when the person asks); keeps recent INBOX bodies
 /// for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
-async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake: Arc<Notify>) {
+async fn check_folders<R: Runtime>(
+    app: AppHandle<R>,
+    engine: Arc<Engine>,
+    wake: Arc<Notify>,
+    watching: Arc<Mutex<Watching>>,
+) {
     // The window shows the cached folders; it reloads only when the server lists others.
     let mut listed: Option<BTreeSet<String>> = engine.snapshot().ok().map(|snapshot| {
         snapshot
@@ -202,11 +232,24 @@ async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake:
     let mut asked = false;
     loop {
         let full = mail_sync::full_sync_due(pass.condstore, pass.since_full, asked);
-        let checked = check_all(&app, &engine, listed.as_ref(), first, full, &mut pass).await;
+        // With CONDSTORE a STATUS shows every change: no pass needs more.
+        let depth = match (full, asked) {
+            (true, true) => Depth::Thorough,
+            (true, false) => Depth::Usual,
+            (false, _) => Depth::StatusOnly,
+        };
+        let checked = check_all(&app, &engine, listed.as_ref(), first, depth, &mut pass).await;
         let wait = match checked {
             Some(names) => {
                 listed = Some(names);
                 if first {
+                    if engine
+                        .check_capabilities()
+                        .await
+                        .is_ok_and(|offered| offered.notify)
+                    {
+                        use_notify(&engine, &watching);
+                    }
                     if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
                         tracing::info!(%error, "bodies not prefetched");
                     }
@@ -228,6 +271,40 @@ async fn check_folders<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, wake:
     }
 }
 
+/// How deep one pass of the folder checker looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// Every folder's STATUS; only changed folders are synced.
+    StatusOnly,
+    /// A delta sync of every folder (without CONDSTORE: the newest messages' flags, and
+    /// every message's when a folder has not had that for a while).
+    Usual,
+    /// A delta sync of every folder with every message's flags (the person asked).
+    Thorough,
+}
+
+/// The server offers NOTIFY: one connection watches every folder from now on, selecting
+/// the folder on screen (INBOX's arrivals still announced).
+fn use_notify(engine: &Engine, watching: &Mutex<Watching>) {
+    let mut watching = lock(watching);
+    let selected = match &*watching {
+        Watching::Idle { visible, .. } => visible
+            .as_ref()
+            .map_or_else(|| INBOX.to_string(), |(name, _)| name.clone()),
+        Watching::Offline | Watching::Notify { .. } => return,
+    };
+    tracing::info!(account = %engine.account().email, "the server offers NOTIFY: one connection for every folder");
+    let watch = engine.watch_with_notify(&selected, &[INBOX.to_string()]);
+    *watching = Watching::Notify { selected, watch };
+}
+
+/// The watching state (never left half-changed: every change is one assignment).
+fn lock(watching: &Mutex<Watching>) -> std::sync::MutexGuard<'_, Watching> {
+    watching
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// What the folder checker has learned between passes.
 #[derive(Debug, Default)]
 struct Pass {
@@ -238,14 +315,15 @@ struct Pass {
 }
 
 /// One pass: LIST (the window reloads when the folders changed), then every selectable
-/// folder checked — by STATUS, or (`full`) by a sync each; at the first pass INBOX is left to
-/// its watcher. Returns the folder names listed, or None when the server could not be asked.
+/// folder checked — by STATUS, or by a sync each as deep as `depth` says; at the first pass
+/// INBOX is left to its watcher. Returns the folder names listed, or None when the server
+/// could not be asked.
 async fn check_all<R: Runtime>(
     app: &AppHandle<R>,
     engine: &Engine,
     listed_before: Option<&BTreeSet<String>>,
     first: bool,
-    full: bool,
+    depth: Depth,
     pass: &mut Pass,
 ) -> Option<BTreeSet<String>> {
     let folders = match engine.refresh_folders().await {
@@ -264,8 +342,8 @@ async fn check_all<R: Runtime>(
         .filter(|folder| folder.selectable && !(first && folder.name.eq_ignore_ascii_case(INBOX)))
         .map(|folder| folder.name)
         .collect();
-    if full {
-        sync_each(engine, &checked, pass).await;
+    if depth != Depth::StatusOnly {
+        sync_each(engine, &checked, depth, pass).await;
         return Some(names);
     }
     match engine.check_folders(&checked).await {
@@ -290,16 +368,20 @@ async fn check_all<R: Runtime>(
             // The server just answered LIST: a STATUS it cannot give must not leave every
             // folder unchecked. Each folder's own sync says what goes wrong with it.
             tracing::info!(%error, "folders not checked by STATUS; syncing each");
-            sync_each(engine, &checked, pass).await;
+            sync_each(engine, &checked, Depth::Usual, pass).await;
             Some(names)
         }
     }
 }
 
 /// A sync of every folder in `names` (each failure is its own).
-async fn sync_each(engine: &Engine, names: &[String], pass: &mut Pass) {
+async fn sync_each(engine: &Engine, names: &[String], depth: Depth, pass: &mut Pass) {
     for name in names {
-        if let Err(error) = engine.sync_folder(name, None).await {
+        let synced = match depth {
+            Depth::Thorough => engine.sync_folder_thoroughly(name).await,
+            Depth::Usual | Depth::StatusOnly => engine.sync_folder(name, None).await,
+        };
+        if let Err(error) = synced {
             tracing::info!(folder = %name, %error, "folder not synced now");
         }
     }

@@ -1,5 +1,6 @@
-//! Which folders announce new mail: a watcher marks its folder once its first catch-up sync
-//! is done (arrivals before that are the backlog, not news) and unmarks it when it ends.
+//! Which folders announce new mail: a watcher marks its folder (a NOTIFY watcher, each
+//! folder it announces for) once its first catch-up sync is done (arrivals before that are
+//! the backlog, not news) and unmarks them when it ends.
 //! Written by the watchers, read by the folder sync and the arrivals fetch.
 
 use std::collections::HashMap;
@@ -9,14 +10,17 @@ use std::sync::{Arc, Mutex};
 /// (a folder may briefly have an old watcher winding down beside a new one).
 #[derive(Clone, Default)]
 pub(crate) struct Announcing {
-    folders: Arc<Mutex<HashMap<u64, String>>>,
+    folders: Arc<Mutex<HashMap<u64, Vec<String>>>>,
 }
 
 impl Announcing {
-    /// Watcher `watcher`'s folder is caught up: its arrivals are new mail from now on.
+    /// Watcher `watcher`'s `folder` is caught up: its arrivals are new mail from now on.
     pub(crate) fn start(&self, watcher: u64, folder: &str) {
         if let Ok(mut folders) = self.folders.lock() {
-            folders.insert(watcher, folder.to_string());
+            let marked = folders.entry(watcher).or_default();
+            if !marked.iter().any(|known| known == folder) {
+                marked.push(folder.to_string());
+            }
         }
     }
 
@@ -31,7 +35,11 @@ impl Announcing {
     pub(crate) fn announces(&self, folder: &str) -> bool {
         self.folders
             .lock()
-            .map(|folders| folders.values().any(|watched| watched == folder))
+            .map(|folders| {
+                folders
+                    .values()
+                    .any(|watched| watched.iter().any(|known| known == folder))
+            })
             .unwrap_or(false)
     }
 }
@@ -51,5 +59,12 @@ mod tests {
         assert!(!announcing.announces("Archive"));
         announcing.stop(2);
         assert!(!announcing.announces("INBOX"));
+        // A NOTIFY watcher announces for several folders, until it ends.
+        announcing.start(3, "INBOX");
+        announcing.start(3, "Lists");
+        announcing.start(3, "Lists");
+        assert!(announcing.announces("INBOX") && announcing.announces("Lists"));
+        announcing.stop(3);
+        assert!(!announcing.announces("Lists"));
     }
 }

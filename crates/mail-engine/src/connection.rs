@@ -933,6 +933,21 @@ impl ImapConnection {
         Ok(tagged.append_uid)
     }
 
+    /// Asks the server (RFC 5465 NOTIFY) to report changes in every other folder of the
+    /// person's namespace on this connection, as STATUS responses (the selected folder's
+    /// changes come as usual). A server that refuses says NO. Returns what the server
+    /// announced while answering (changes made since the folder was selected).
+    pub async fn notify_set(&mut self) -> Result<Vec<Push>> {
+        let mut pushes = Vec::new();
+        self.execute(mail_sync::NOTIFY_SET, |response| {
+            pushes.extend(Push::from_response(response));
+            Ok(())
+        })
+        .await?
+        .require_ok("NOTIFY SET")?;
+        Ok(pushes)
+    }
+
     /// (UIDVALIDITY, UID) of the newest message in `folder` whose Message-ID is `message_id`
     /// (without angle brackets), EXAMINEd read-only.
     pub async fn find_message_id(

@@ -26,7 +26,7 @@ use crate::identity;
 use crate::options::EngineOptions;
 use crate::outbox::{self, DrainReport, Outbox, OutboxWorker, QueuedMessage};
 use crate::reading::{Conversation, MessagePage, OpenedMessage, PrefetchReport, Reading, Snapshot};
-use crate::sync::{CheckReport, FolderSync, SyncReport};
+use crate::sync::{CheckReport, Depth, FolderSync, SyncReport};
 use crate::watch::{WatchSubscription, Watchers};
 
 /// One account's engine. Cheap to share behind an `Arc`; every method takes `&self`.
@@ -131,6 +131,13 @@ impl Engine {
         self.sync.sync_folder(name, forced).await
     }
 
+    /// A delta sync that, on a server without CONDSTORE, fetches every message's flags
+    /// (a usual one fetches the newest messages' and every message's every
+    /// `mail_sync::FULL_FLAGS_EVERY`): "Check mail now".
+    pub async fn sync_folder_thoroughly(&self, name: &str) -> Result<SyncReport> {
+        self.sync.sync_folder_to(name, None, Depth::Thorough).await
+    }
+
     /// Checks `names` at once (their STATUS in one round trip) and syncs only the folders
     /// whose status changed. Without CONDSTORE a flag change that keeps the unread count is
     /// not seen: sync every folder (`sync_folder`) now and then too.
@@ -146,6 +153,26 @@ impl Engine {
     pub fn watch(&self, folder: &str) -> WatchSubscription {
         self.actions.spawn_replayer();
         self.watchers.watch(folder)
+    }
+
+    /// Watches `selected` (the folder on screen) with IDLE and, where the server offers
+    /// NOTIFY (RFC 5465), every other folder on the same one connection: their changes are
+    /// delta-synced as they are reported, and arrivals in `announced` become `new_mail`.
+    /// Where the server has no NOTIFY this watches `selected` alone (see
+    /// [`Engine::check_capabilities`] to plan for that).
+    pub fn watch_with_notify(&self, selected: &str, announced: &[String]) -> WatchSubscription {
+        self.actions.spawn_replayer();
+        self.watchers.watch_with_notify(selected, announced)
+    }
+
+    /// What the server offers for watching and checking many folders (NOTIFY, LIST-STATUS,
+    /// CONDSTORE), asked on the request connection.
+    pub async fn check_capabilities(&self) -> Result<mail_sync::CheckCapabilities> {
+        self.core
+            .with_retry_for(&(), 2, |_, connection, _| {
+                Box::pin(async move { Ok(crate::folder_status::check_capabilities(connection)) })
+            })
+            .await
     }
 
     /// How many subscribers share the watcher of `folder` (0: not watched).

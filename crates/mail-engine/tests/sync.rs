@@ -146,3 +146,80 @@ async fn folders_are_listed_with_roles() {
     assert_eq!(role("Archive"), Some(Archive));
     assert_eq!(role("Junk"), Some(Junk));
 }
+
+/// The flags a proxy saw the engine ask for since `before` bytes of its sent text.
+fn asked_since(proxy: &tern_testkit::Proxy, before: usize) -> String {
+    proxy.client_text()[before..].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_condstore_a_big_folder_checks_recent_flags_and_finds_old_expunges_by_uid() {
+    let server =
+        tern_testkit::Dovecot::start_without(&["CONDSTORE", "QRESYNC"]).expect("dovecot starts");
+    let harness = Harness::on(server, 3_000);
+    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
+    engine
+        .sync_folder("INBOX", None)
+        .await
+        .expect("initial sync");
+    // The first delta of this process fetches every flag; later ones the newest 1,000's.
+    let first = engine
+        .sync_folder("INBOX", None)
+        .await
+        .expect("first delta");
+    assert_eq!(first.strategy, Strategy::UidFlags);
+    let mut phone = harness.phone().await;
+    store_flag(&mut phone, "INBOX", &[2_990], "$Label9", true).await;
+    store_flag(&mut phone, "INBOX", &[10], "$Label9", true).await;
+
+    let before = proxy.client_text().len();
+    let usual = engine
+        .sync_folder("INBOX", None)
+        .await
+        .expect("usual delta");
+    let asked = asked_since(&proxy, before);
+    assert!(asked.contains("UID FETCH 2001:3000 (UID FLAGS)"), "{asked}");
+    assert!(!asked.contains("UID FETCH 1:3000 (UID FLAGS)"), "{asked}");
+    assert_eq!(
+        (usual.flags_changed, usual.round_trips),
+        (1, 1),
+        "{usual:?}"
+    );
+    assert!(harness.cached("INBOX")[&2_990].0.contains("$Label9"));
+    assert!(
+        !harness.cached("INBOX")[&10].0.contains("$Label9"),
+        "old flags wait"
+    );
+
+    // Asked for ("Check mail now"): every flag.
+    let before = proxy.client_text().len();
+    let thorough = engine
+        .sync_folder_thoroughly("INBOX")
+        .await
+        .expect("thorough delta");
+    assert!(asked_since(&proxy, before).contains("UID FETCH 1:3000 (UID FLAGS)"));
+    assert_eq!(thorough.flags_changed, 1, "{thorough:?}");
+    assert!(harness.cached("INBOX")[&10].0.contains("$Label9"));
+
+    // A recent expunge shows in the window; old ones are found by UIDs in ranges, newest
+    // first — never by fetching every flag or listing every UID.
+    expunge(&mut phone, "INBOX", &[2_995]).await;
+    let recent = engine.sync_folder("INBOX", None).await.expect("delta");
+    assert_eq!(recent.removed, 1, "{recent:?}");
+    expunge(&mut phone, "INBOX", &[5, 1_500]).await;
+    append(&mut phone, "INBOX", 5_000).await;
+    let before = proxy.client_text().len();
+    let old = engine.sync_folder("INBOX", None).await.expect("delta");
+    let asked = asked_since(&proxy, before);
+    assert_eq!((old.removed, old.added), (2, 1), "{old:?}");
+    assert!(
+        asked.contains("UID SEARCH UID 1000:1999") && asked.contains("UID SEARCH UID 1:999"),
+        "{asked}"
+    );
+    assert!(!asked.contains("UID SEARCH ALL"), "{asked}");
+    assert!(!asked.contains("UID FETCH 1:3000"), "{asked}");
+    assert_eq!(
+        harness.cached("INBOX"),
+        server_view(&mut phone, "INBOX").await
+    );
+}

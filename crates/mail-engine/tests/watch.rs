@@ -676,3 +676,89 @@ async fn with_a_budget_of_one_connection_inbox_is_polled_on_the_request_connecti
     );
     assert_eq!(harness.cached("INBOX").len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_notify_one_connection_brings_changes_in_every_folder() {
+    let harness = Harness::new(1);
+    let mut names = vec!["INBOX".to_string()];
+    let mut phone = harness.phone().await;
+    for n in 1..30u64 {
+        let name = format!("Folder {n:02}");
+        common::command(&mut phone, &format!("CREATE \"{name}\"")).await;
+        append(&mut phone, &name, n).await;
+        names.push(name);
+    }
+    // Polling never comes in this test: only NOTIFY can bring the other folders' changes.
+    let engine = harness.engine(
+        None,
+        EngineOptions {
+            poll_interval: Duration::from_secs(3600),
+            ..watch_options()
+        },
+    );
+    engine.refresh_folders().await.expect("folders");
+    for name in &names {
+        engine.sync_folder(name, None).await.expect("first sync");
+    }
+    let offered = engine.check_capabilities().await.expect("capabilities");
+    println!("Dovecot offers {offered:?}");
+    assert!(
+        offered.notify,
+        "Dovecot offers NOTIFY with mailbox_list_index"
+    );
+    let mut events = engine.subscribe();
+    let _watch = engine.watch_with_notify("Folder 05", &["INBOX".to_string()]);
+    expect_event(&mut events, "live", |event| {
+        is_state(event, ConnectivityState::Live)
+    })
+    .await;
+
+    let changed_at = std::time::Instant::now();
+    append(&mut phone, "Folder 17", 117).await;
+    store_flag(&mut phone, "Folder 03", &[1], "\\Flagged", true).await;
+    expunge(&mut phone, "Folder 20", &[1]).await;
+    append(&mut phone, "INBOX", 100).await;
+    append(&mut phone, "Folder 05", 105).await;
+    let mut seen = std::collections::BTreeMap::new();
+    let mut new_mail = Vec::new();
+    while seen.len() < 5 || !new_mail.contains(&"INBOX".to_string()) {
+        let (event, _) = expect_event(&mut events, "the changes", |event| {
+            matches!(
+                event,
+                EngineEvent::FolderChanged { .. } | EngineEvent::NewMail { .. }
+            )
+        })
+        .await;
+        match event {
+            EngineEvent::FolderChanged {
+                folder,
+                added,
+                removed,
+                flags_changed,
+                ..
+            } => {
+                seen.insert(folder, (added, removed, flags_changed));
+            }
+            EngineEvent::NewMail { folder, .. } => new_mail.push(folder),
+            _ => {}
+        }
+    }
+    println!(
+        "NOTIFY: changes in 5 folders reached the cache within {:?}",
+        changed_at.elapsed()
+    );
+    assert_eq!(seen["Folder 17"], (1, 0, 0));
+    assert_eq!(seen["Folder 03"], (0, 0, 1));
+    assert_eq!(seen["Folder 20"], (0, 1, 0));
+    assert_eq!(seen["INBOX"], (1, 0, 0));
+    assert_eq!(seen["Folder 05"], (1, 0, 0));
+    assert!(new_mail.contains(&"INBOX".to_string()), "{new_mail:?}");
+    assert!(!new_mail.contains(&"Folder 17".to_string()), "{new_mail:?}");
+    phone.logout().await;
+    wait_until("the phone has gone", DEADLINE, || async {
+        server_connections(&harness) == 2
+    })
+    .await
+    .expect("the request connection and the one NOTIFY connection");
+    assert_eq!(harness.cached("Folder 17").len(), 2);
+}

@@ -172,6 +172,57 @@ impl Store {
         Ok(all)
     }
 
+    /// The UID of the `n`-th newest cached message of the folder as the server knows it
+    /// (local UIDs left out), if it holds that many: where a flag window starts.
+    pub fn nth_newest_uid(&self, folder: FolderId, n: usize) -> anyhow::Result<Option<Uid>> {
+        let Some(offset) = n.checked_sub(1) else {
+            return Ok(None);
+        };
+        self.conn
+            .query_row(
+                "SELECT uid FROM messages WHERE folder_id = ?1 AND uid < ?2
+                 ORDER BY uid DESC LIMIT 1 OFFSET ?3",
+                params![folder.0, LOCAL_UID_BASE as i64, offset as i64],
+                |row| row.get(0).map(Uid),
+            )
+            .optional()
+            .context("Finding where the newest messages start")
+    }
+
+    /// Cached UIDs of the folder from `low` to `high` as the server knows them (messages
+    /// moved away locally included, local UIDs left out), ascending.
+    pub fn server_uids_between(
+        &self,
+        folder: FolderId,
+        low: Uid,
+        high: Uid,
+    ) -> anyhow::Result<Vec<Uid>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT uid FROM messages WHERE folder_id = ?1 AND uid >= ?2 AND uid <= ?3
+                 AND uid < ?4 ORDER BY uid",
+            )
+            .context("Preparing the UID range lookup")?;
+        let rows = statement
+            .query_map(
+                params![folder.0, low.0, high.0, LOCAL_UID_BASE as i64],
+                |row| row.get(0).map(Uid),
+            )
+            .context("Reading cached UIDs")?;
+        let mut uids: Vec<Uid> = rows
+            .collect::<rusqlite::Result<_>>()
+            .context("Reading cached UIDs")?;
+        uids.extend(
+            overlay::shadows(&self.conn, folder)?
+                .into_keys()
+                .filter(|uid| (low..=high).contains(uid)),
+        );
+        uids.sort_unstable();
+        uids.dedup();
+        Ok(uids)
+    }
+
     /// Starts a fresh initial sync: drops every cached message of the folder and records the
     /// server state it starts from, with nothing below `meta.uid_next` cached yet. Pending
     /// operations on the dropped messages are dropped too (their UIDs mean nothing any more)

@@ -2,6 +2,7 @@
 //! it in one pipeline, for each strategy, from the cached state. The engine writes them after
 //! `EXAMINE folder` and sorts the answers; nothing here knows a socket.
 
+use crate::flag_window::FlagScope;
 use crate::plan::{ServerCapabilities, Strategy};
 use crate::types::{SyncMeta, Uid};
 
@@ -17,13 +18,15 @@ pub struct DeltaCommands {
 }
 
 /// The delta of `strategy` from the cached `meta`; `max_known` is the highest cached UID.
-/// `header_items` is the FETCH item list a cache row is built from.
+/// `header_items` is the FETCH item list a cache row is built from; `scope` which cached
+/// messages' flags the UID+flags method asks for.
 pub fn delta_commands(
     strategy: Strategy,
     meta: &SyncMeta,
     max_known: Option<Uid>,
     capabilities: ServerCapabilities,
     header_items: &str,
+    scope: FlagScope,
 ) -> DeltaCommands {
     let max_known = max_known.map_or(0, |uid| uid.0);
     let new_from = match strategy {
@@ -52,7 +55,11 @@ pub fn delta_commands(
             new_from - 1
         )),
         Strategy::UidFlags if max_known > 0 => {
-            fetches.push(format!("UID FETCH 1:{max_known} (UID FLAGS)"))
+            let from = match scope {
+                FlagScope::From(from) if from.0 <= max_known => from.0.max(1),
+                _ => 1,
+            };
+            fetches.push(format!("UID FETCH {from}:{max_known} (UID FLAGS)"))
         }
         _ => {}
     }
@@ -91,6 +98,7 @@ mod tests {
         select: Option<&'static str>,
         new_from: u32,
         fetches: &'static [&'static str],
+        scope: FlagScope,
     }
 
     #[test]
@@ -104,6 +112,7 @@ mod tests {
                 capabilities: QRESYNC,
                 select: Some("(QRESYNC (42 7))"),
                 new_from: 100,
+                scope: FlagScope::All,
                 fetches: &["UID FETCH 100:* (UID FLAGS) (CHANGEDSINCE 7)"],
             },
             Case {
@@ -114,6 +123,7 @@ mod tests {
                 capabilities: CONDSTORE,
                 select: Some("(CONDSTORE)"),
                 new_from: 100,
+                scope: FlagScope::All,
                 fetches: &[
                     "UID FETCH 100:* (UID FLAGS) (CHANGEDSINCE 7)",
                     "UID FETCH 1:99 (UID FLAGS) (CHANGEDSINCE 7)",
@@ -127,6 +137,7 @@ mod tests {
                 capabilities: QRESYNC,
                 select: None,
                 new_from: 100,
+                scope: FlagScope::All,
                 fetches: &[
                     "UID FETCH 100:* (UID FLAGS) (CHANGEDSINCE 7)",
                     "UID FETCH 1:99 (UID FLAGS) (CHANGEDSINCE 7)",
@@ -140,6 +151,7 @@ mod tests {
                 capabilities: CONDSTORE,
                 select: Some("(CONDSTORE)"),
                 new_from: 1,
+                scope: FlagScope::All,
                 fetches: &["UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE 3)"],
             },
             Case {
@@ -150,6 +162,7 @@ mod tests {
                 capabilities: ServerCapabilities::default(),
                 select: None,
                 new_from: 88,
+                scope: FlagScope::All,
                 fetches: &["UID FETCH 88:* (UID FLAGS)", "UID FETCH 1:87 (UID FLAGS)"],
             },
             Case {
@@ -160,6 +173,7 @@ mod tests {
                 capabilities: ServerCapabilities::default(),
                 select: None,
                 new_from: 1,
+                scope: FlagScope::All,
                 fetches: &["UID FETCH 1:* (UID FLAGS)"],
             },
             Case {
@@ -170,6 +184,7 @@ mod tests {
                 capabilities: CONDSTORE,
                 select: None,
                 new_from: 100,
+                scope: FlagScope::All,
                 fetches: &["UID FETCH 100:* (UID FLAGS)", "UID FETCH 1:99 (UID FLAGS)"],
             },
             Case {
@@ -180,10 +195,47 @@ mod tests {
                 capabilities: ServerCapabilities::default(),
                 select: None,
                 new_from: u32::MAX,
+                scope: FlagScope::All,
                 fetches: &[
                     "UID FETCH 4294967295:* (UID FLAGS)",
                     "UID FETCH 1:4294967295 (UID FLAGS)",
                 ],
+            },
+            Case {
+                name: "UID+flags, newest messages only: their flags from the window's start",
+                strategy: Strategy::UidFlags,
+                meta: meta(100_001, None),
+                max_known: Some(100_000),
+                capabilities: ServerCapabilities::default(),
+                select: None,
+                new_from: 100_001,
+                scope: FlagScope::From(Uid(99_001)),
+                fetches: &[
+                    "UID FETCH 100001:* (UID FLAGS)",
+                    "UID FETCH 99001:100000 (UID FLAGS)",
+                ],
+            },
+            Case {
+                name: "UID+flags, a window starting above the cache: every flag",
+                strategy: Strategy::UidFlags,
+                meta: meta(100, None),
+                max_known: Some(87),
+                capabilities: ServerCapabilities::default(),
+                select: None,
+                new_from: 88,
+                scope: FlagScope::From(Uid(90)),
+                fetches: &["UID FETCH 88:* (UID FLAGS)", "UID FETCH 1:87 (UID FLAGS)"],
+            },
+            Case {
+                name: "QRESYNC ignores a flag window",
+                strategy: Strategy::Qresync,
+                meta: meta(100, Some(7)),
+                max_known: Some(99),
+                capabilities: QRESYNC,
+                select: Some("(QRESYNC (42 7))"),
+                new_from: 100,
+                scope: FlagScope::From(Uid(50)),
+                fetches: &["UID FETCH 100:* (UID FLAGS) (CHANGEDSINCE 7)"],
             },
         ];
         for case in cases {
@@ -193,6 +245,7 @@ mod tests {
                 case.max_known.map(Uid),
                 case.capabilities,
                 ITEMS,
+                case.scope,
             );
             assert_eq!(
                 commands.select_parameters.as_deref(),

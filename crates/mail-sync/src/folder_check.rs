@@ -37,6 +37,14 @@ pub fn check_way(capabilities: CheckCapabilities) -> CheckWay {
     }
 }
 
+/// The NOTIFY SET command (RFC 5465; without its tag) a watch connection sends once its
+/// folder is selected: new, expunged and re-flagged messages of that folder come as they do
+/// in IDLE, and a change in any other folder of the person's own namespace comes as a
+/// `STATUS` response. `personal` rather than `subscribed`: Tern lists and keeps every
+/// folder, subscribed or not.
+pub const NOTIFY_SET: &str = "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) \
+     (personal (MessageNew MessageExpunge FlagChange))";
+
 /// The STATUS items to ask for (HIGHESTMODSEQ only where the server has CONDSTORE: others
 /// answer BAD to it).
 pub fn status_items(capabilities: CheckCapabilities) -> &'static str {
@@ -214,6 +222,11 @@ pub fn judge(known: &KnownFolder, status: &FolderStatus) -> Result<Verdict, Stri
         .uid_validity
         .is_some_and(|validity| validity != meta.uid_validity)
     {
+        // Empty here and there: nothing to fetch, whatever the UIDVALIDITY (Courier gives a
+        // never-selected empty folder a new one every second).
+        if known.total == 0 && status.messages == Some(0) && meta.initial_sync_complete() {
+            return Ok(Verdict::Unchanged);
+        }
         return Ok(Verdict::Resync(Reason::UidValidityChanged));
     }
     if !meta.initial_sync_complete() {

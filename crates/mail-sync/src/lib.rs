@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod delta_commands;
+pub mod flag_window;
 pub mod flags;
 pub mod folder_check;
 pub mod folder_role;
@@ -15,11 +16,14 @@ pub mod uid_set;
 
 pub use chain::{NextStep, StepOutcome, SyncChain};
 pub use delta_commands::{delta_commands, DeltaCommands};
+pub use flag_window::{
+    flag_scope, ExpungeSearch, ExpungesNotFound, FlagScope, FULL_FLAGS_EVERY, RECENT_FLAGS,
+};
 pub use flags::Flags;
 pub use folder_check::{
     check_way, full_sync_due, judge, list_status_command, plan_watch, status_items,
     CheckCapabilities, CheckWay, FolderStatus, KnownFolder, Reason, Verdict, WatchPlan,
-    FULL_SYNC_EVERY,
+    FULL_SYNC_EVERY, NOTIFY_SET,
 };
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};

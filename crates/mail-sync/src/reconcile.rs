@@ -55,8 +55,9 @@ pub enum ReconcileError {
     UidValidityChanged,
     /// The server did not report HIGHESTMODSEQ, or it went backwards: redo the delta with UID+flags.
     ModSeqUnusable,
-    /// The incremental answer cannot account for the message count: list every UID and reconcile again.
-    NeedUidList,
+    /// The incremental answer cannot account for the message count (`expected` messages
+    /// after it, the server counts `exists`): list UIDs and reconcile again.
+    NeedUidList { expected: usize, exists: u32 },
     /// The answer contradicts itself (counts do not add up even with a full listing).
     Inconsistent { expected: usize, exists: u32 },
 }
@@ -71,7 +72,10 @@ impl std::fmt::Display for ReconcileError {
             ReconcileError::ModSeqUnusable => {
                 f.write_str("HIGHESTMODSEQ missing or lower than before")
             }
-            ReconcileError::NeedUidList => f.write_str("message count needs a full UID listing"),
+            ReconcileError::NeedUidList { expected, exists } => write!(
+                f,
+                "{expected} messages expected but the server counts {exists}: UIDs must be listed"
+            ),
             ReconcileError::Inconsistent { expected, exists } => write!(
                 f,
                 "the server's answer is inconsistent: {expected} messages listed, EXISTS {exists}"
@@ -165,7 +169,10 @@ pub fn reconcile(
                 exists: selected.exists,
             }
         } else {
-            ReconcileError::NeedUidList
+            ReconcileError::NeedUidList {
+                expected,
+                exists: selected.exists,
+            }
         });
     }
 

@@ -400,7 +400,8 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
 
 #[test]
 fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status() {
-    let server = Dovecot::start().expect("dovecot");
+    // Without NOTIFY (with it, one connection watches everything: the next test).
+    let server = Dovecot::start_without(&["NOTIFY"]).expect("dovecot");
     server.seed("alice", "INBOX", 0, 2).expect("seed");
     for folder in ["Lists", "Work", "Old"] {
         server.seed("alice", folder, 0, 2).expect("seed folder");
@@ -468,6 +469,49 @@ fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status()
         (2..=3).contains(&connections),
         "{connections} connections for a budget of 3:\n{who}"
     );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn watch_with_notify_holds_one_connection_and_hears_every_folder() {
+    let server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 2).expect("seed");
+    server.seed("alice", "Work", 0, 2).expect("seed folder");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&add_plain(data.path(), &server));
+    common::run(data.path(), &["sync"], &PW);
+    let mut child = common::spawn_tern(
+        data.path(),
+        &["watch", "--json", "--folder", "INBOX"],
+        &PW,
+        Stdio::piped(),
+        Stdio::piped(),
+    );
+    let lines = json_lines(child.stdout.take().expect("stdout"));
+    next_matching(&lines, "live", |value| {
+        value["event"] == "connectivity" && value["state"] == "live"
+    });
+    server
+        .seed("alice", "Work", 2, 1)
+        .expect("deliver to a folder not given");
+    let work = next_matching(&lines, "Work changed", |value| {
+        value["event"] == "folder_changed" && value["folder"] == "Work"
+    });
+    assert_eq!(work["added"], 1);
+    server
+        .seed("alice", "INBOX", 2, 1)
+        .expect("deliver to INBOX");
+    next_matching(&lines, "new mail in INBOX", |value| {
+        value["event"] == "new_mail" && value["folder"] == "INBOX"
+    });
+    let who = server.doveadm(&["who", "-1"]).expect("doveadm who");
+    let connections = who
+        .lines()
+        .filter(|line| line.starts_with("alice") && line.contains("imap"))
+        .count();
+    // The request connection and the one NOTIFY connection.
+    assert_eq!(connections, 2, "{who}");
     let _ = child.kill();
     let _ = child.wait();
 }

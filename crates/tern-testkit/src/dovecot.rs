@@ -229,6 +229,9 @@ impl Dovecot {
             .output()
             .context("Running scripts/dovecot-start.sh")?;
         if !output.status.success() {
+            // A master that did start (a listener failed after it) would make the next
+            // attempt find "Dovecot is already running": stop whatever is there.
+            let _ = stop_with("dovecot-stop.sh", self.dir.path(), &mut true);
             let message = format!(
                 "Dovecot did not start on ports {}/{}: {}{}",
                 self.port,

@@ -25,6 +25,8 @@ struct Control {
     /// Everything clients sent, in arrival order (for tests that check which commands went
     /// out); capped at 16 MiB.
     client_bytes: Mutex<Vec<u8>>,
+    /// Bytes forwarded each way (client->server, server->client), for benchmarks.
+    forwarded: [AtomicU64; 2],
 }
 
 /// A running proxy; stops accepting when dropped.
@@ -47,6 +49,7 @@ impl Proxy {
             stalled: watch::channel(false).0,
             stall_on: Mutex::new(None),
             client_bytes: Mutex::new(Vec::new()),
+            forwarded: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         let accept_control = control.clone();
         let server = Loopback::serve("proxy", move |client| {
@@ -99,6 +102,14 @@ impl Proxy {
     }
 
     /// Whether forwarding is stalled (by [`Proxy::stall`] or a stall-on-command trigger).
+    /// Bytes forwarded so far: (client to server, server to client).
+    pub fn bytes_forwarded(&self) -> (u64, u64) {
+        (
+            self.control.forwarded[0].load(Ordering::SeqCst),
+            self.control.forwarded[1].load(Ordering::SeqCst),
+        )
+    }
+
     pub fn is_stalled(&self) -> bool {
         *self.control.stalled.borrow()
     }
@@ -227,6 +238,8 @@ async fn pump(
             if to.write_all(chunk).await.is_err() {
                 return;
             }
+            control.forwarded[usize::from(server_to_client)]
+                .fetch_add(chunk.len() as u64, Ordering::SeqCst);
             if cut_now {
                 control
                     .cut_generation

@@ -325,7 +325,7 @@ test('settings: an account is edited (name and signature only: no login) and rem
   await expect(form).toHaveCount(0);
   const updates = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'update_account'));
   expect(updates).toEqual([
-    { cmd: 'update_account', args: { account: 'alice@tern.test', edit: { name: 'Alice', signature: 'Alice\nTern team', servers: null } } },
+    { cmd: 'update_account', args: { account: 'alice@tern.test', edit: { name: 'Alice', signature: 'Alice\nTern team', servers: null, max_connections: 4 } } },
   ]);
   // Removing asks first; what exists only here is named before anything is lost.
   const bob = page.locator('[data-testid="settings-account"][data-account="bob@tern.test"]');

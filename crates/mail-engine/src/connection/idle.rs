@@ -13,7 +13,7 @@ use crate::error::{EngineError, ErrorKind, Result};
 
 /// What a push announced. Only hints: pushes can be dropped or coalesced, so a delta sync
 /// of the folder establishes what really changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Push {
     /// `* n EXISTS`: the message count (new mail, usually).
     Exists(u32),
@@ -23,15 +23,20 @@ pub enum Push {
     Vanished,
     /// `* n FETCH (FLAGS …)`: flags changed.
     Flags,
+    /// `* STATUS mailbox (…)` (NOTIFY, RFC 5465): another folder changed.
+    Status { mailbox: String },
 }
 
 impl Push {
-    fn from_response(response: &Response<'_>) -> Option<Push> {
+    pub(crate) fn from_response(response: &Response<'_>) -> Option<Push> {
         match response {
             Response::MailboxData(MailboxDatum::Exists(count)) => Some(Push::Exists(*count)),
             Response::Expunge(_) => Some(Push::Expunge),
             Response::Vanished { .. } => Some(Push::Vanished),
             Response::Fetch(..) => Some(Push::Flags),
+            Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => Some(Push::Status {
+                mailbox: crate::mailbox_name::decode_mailbox_name(mailbox),
+            }),
             _ => None,
         }
     }

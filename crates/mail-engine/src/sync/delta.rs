@@ -6,8 +6,8 @@ use std::ops::RangeInclusive;
 use imap_proto::Response;
 use mail_store::{DeltaWrite, Folder, MessageRow};
 use mail_sync::{
-    compress_uids, delta_commands, reconcile, LocalSnapshot, ReconcileError, Reconciled,
-    ServerAnswer, Strategy, SyncMeta, Uid,
+    compress_uids, delta_commands, reconcile, ExpungeSearch, FlagScope, LocalSnapshot,
+    ReconcileError, Reconciled, ServerAnswer, Strategy, SyncMeta, Uid,
 };
 
 use crate::connection::{ImapConnection, SearchBound, SelectMode};
@@ -34,21 +34,32 @@ pub(crate) enum DeltaOutcome {
     ModSeqUnusable,
 }
 
-/// Runs one delta of `folder` with `strategy` from the complete local state `meta`.
+/// Runs one delta of `folder` with `strategy` from the complete local state `meta`;
+/// `scope` says which cached messages' flags the UID+flags method asks for.
 pub(crate) async fn delta_sync(
     connection: &mut ImapConnection,
     store: &SharedStore,
     folder: &Folder,
     strategy: Strategy,
     meta: &SyncMeta,
+    scope: FlagScope,
 ) -> Result<DeltaOutcome> {
     let counts = with_store(store, |store| store.sync_counts(folder.id))?;
+    // The UID+flags method over the newest messages only: the listing is complete from
+    // `window.0` to the highest cached UID, and says nothing below.
+    let window: Option<(Uid, Uid)> = match (strategy, scope, counts.max_uid) {
+        (Strategy::UidFlags, FlagScope::From(from), Some(max)) if from > Uid(1) && from <= max => {
+            Some((from, max))
+        }
+        _ => None,
+    };
     let planned = delta_commands(
         strategy,
         meta,
         counts.max_uid,
         connection.sync_capabilities(),
         HEADER_ITEMS,
+        scope,
     );
     let new_from = planned.new_from;
     let mut commands = vec![ImapConnection::select_command(
@@ -121,25 +132,52 @@ pub(crate) async fn delta_sync(
     for result in rest {
         result.require_ok(&format!("Fetching changes of {}", folder.name))?;
     }
-    if strategy == Strategy::UidFlags {
+    let everything = strategy == Strategy::UidFlags && window.is_none();
+    if let Some((from, max)) = window {
+        // What is cached in the window and was not listed went.
+        let listed: HashSet<Uid> = listed.into_iter().collect();
+        let cached = with_store(store, |store| {
+            store.server_uids_between(folder.id, from, max)
+        })?;
+        vanished_ranges.extend(
+            cached
+                .into_iter()
+                .filter(|uid| !listed.contains(uid))
+                .map(|uid| uid.0..=uid.0),
+        );
+    } else if everything {
         listed.extend(answer.fetched_new.iter().copied());
         answer.all_uids = Some(listed);
     }
 
-    let mut local = local_snapshot(
-        store,
-        folder,
-        meta,
-        &answer,
-        &vanished_ranges,
-        strategy == Strategy::UidFlags,
-    )?;
+    let mut local = local_snapshot(store, folder, meta, &answer, &vanished_ranges, everything)?;
     answer.vanished = expand_vanished(&vanished_ranges, &local);
     let reconciled = match reconcile(&local, strategy, &answer) {
         Ok(reconciled) => reconciled,
         Err(ReconcileError::UidValidityChanged) => return Ok(DeltaOutcome::UidValidityChanged),
         Err(ReconcileError::ModSeqUnusable) => return Ok(DeltaOutcome::ModSeqUnusable),
-        Err(ReconcileError::NeedUidList) => {
+        Err(ReconcileError::NeedUidList { expected, exists }) => {
+            // Messages went below the flag window: find them by listing UIDs in ranges.
+            if let Some((from, _)) = window {
+                let missing = expected.saturating_sub(exists as usize);
+                match find_expunged(connection, store, folder, &answer, from, missing).await {
+                    Ok(found) => {
+                        tracing::debug!(folder = %folder.name, found = found.len(), "expunges below the flag window");
+                        vanished_ranges.extend(found.into_iter().map(|uid| uid.0..=uid.0));
+                        local =
+                            local_snapshot(store, folder, meta, &answer, &vanished_ranges, false)?;
+                        answer.vanished = expand_vanished(&vanished_ranges, &local);
+                        if let Ok(reconciled) = reconcile(&local, strategy, &answer) {
+                            return apply(connection, store, folder, strategy, reconciled, rows)
+                                .await;
+                        }
+                    }
+                    Err(error) if error.is_connection_failure() => return Err(error),
+                    Err(error) => {
+                        tracing::info!(folder = %folder.name, %error, "listing every UID instead")
+                    }
+                }
+            }
             tracing::debug!(folder = %folder.name, "message count differs; listing every UID");
             answer.all_uids = Some(
                 connection
@@ -160,6 +198,37 @@ pub(crate) async fn delta_sync(
         }
     };
     apply(connection, store, folder, strategy, reconciled, rows).await
+}
+
+/// The `missing` messages expunged below `below` (cached, not in the answer's flag window),
+/// found by listing the server's UIDs in ranges of cached messages, newest first.
+async fn find_expunged(
+    connection: &mut ImapConnection,
+    store: &SharedStore,
+    folder: &Folder,
+    answer: &ServerAnswer,
+    below: Uid,
+    missing: usize,
+) -> Result<Vec<Uid>> {
+    let older = with_store(store, |store| {
+        store.server_uids_between(folder.id, Uid(1), Uid(below.0.saturating_sub(1)))
+    })?;
+    let mut search = ExpungeSearch::new(older, missing);
+    while let Some(range) = search.next_range() {
+        let (low, high) = (*range.start(), *range.end());
+        let listed = connection
+            .uid_search(
+                &format!("UID {low}:{high}"),
+                SearchBound::range(&answer.selected, low, high),
+            )
+            .await?;
+        search.on_listed(&listed).map_err(|error| {
+            EngineError::new(ErrorKind::Protocol, format!("{}: {error}", folder.name))
+        })?;
+    }
+    search
+        .finish()
+        .map_err(|error| EngineError::new(ErrorKind::Protocol, format!("{}: {error}", folder.name)))
 }
 
 /// The cached state the answer is reconciled against. The count and the flags are read

@@ -9,4 +9,4 @@ mod service;
 
 pub use check::CheckReport;
 pub use report::{NewMessage, SyncReport};
-pub(crate) use service::FolderSync;
+pub(crate) use service::{Depth, FolderSync};

@@ -2,11 +2,15 @@
 //! first, then the steps `mail_sync::SyncChain` picks (initial, delta, UID+flags, resync) —
 //! and publishes what changed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mail_store::Folder;
-use mail_sync::{NextStep, StepOutcome, Strategy, SyncChain, SyncMeta, SyncPlan, UidValidity};
+use mail_store::{Folder, FolderId};
+use mail_sync::{
+    flag_scope, FlagScope, NextStep, StepOutcome, Strategy, SyncChain, SyncMeta, SyncPlan,
+    UidValidity, RECENT_FLAGS,
+};
 
 use super::delta::{delta_sync, DeltaOutcome};
 use super::initial::initial_sync;
@@ -24,6 +28,18 @@ pub(crate) struct FolderSync {
     /// Queued actions are replayed before anything is read back from the server.
     actions: Arc<Actions>,
     announcing: Announcing,
+    /// When this process last fetched the flags of every message of each folder with the
+    /// UID+flags method (servers without CONDSTORE fetch the newest messages' in between).
+    full_flags_at: Mutex<HashMap<FolderId, Instant>>,
+}
+
+/// How much a sync looks at on a server without CONDSTORE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// The newest messages' flags, every message's now and then (`mail_sync::flag_scope`).
+    Usual,
+    /// Every message's flags (the person asked).
+    Thorough,
 }
 
 impl FolderSync {
@@ -36,6 +52,7 @@ impl FolderSync {
             core,
             actions,
             announcing,
+            full_flags_at: Mutex::new(HashMap::new()),
         }
     }
 
@@ -45,6 +62,16 @@ impl FolderSync {
         &self,
         name: &str,
         forced: Option<Strategy>,
+    ) -> Result<SyncReport> {
+        self.sync_folder_to(name, forced, Depth::Usual).await
+    }
+
+    /// [`FolderSync::sync_folder`] looking as deep as `depth` says.
+    pub(crate) async fn sync_folder_to(
+        &self,
+        name: &str,
+        forced: Option<Strategy>,
+        depth: Depth,
     ) -> Result<SyncReport> {
         let folder = self.core.folder(name).await?;
         if !folder.selectable {
@@ -67,7 +94,7 @@ impl FolderSync {
                     };
                     let trips_before = connection.round_trips();
                     let wait_before = connection.server_wait();
-                    let mut report = this.sync_on(connection, &folder, forced).await?;
+                    let mut report = this.sync_on(connection, &folder, forced, depth).await?;
                     report.round_trips = connection.round_trips() - trips_before;
                     report.server_wait = connection.server_wait().saturating_sub(wait_before);
                     Ok(report)
@@ -96,6 +123,7 @@ impl FolderSync {
         connection: &mut ImapConnection,
         folder: &Folder,
         forced: Option<Strategy>,
+        depth: Depth,
     ) -> Result<SyncReport> {
         let account = self.core.account().id;
         // What the user did goes to the server before anything is read back from it.
@@ -135,7 +163,7 @@ impl FolderSync {
             match next {
                 NextStep::Run { plan, replacing } => {
                     let outcome = self
-                        .run_step(connection, folder, plan, replacing, &mut report)
+                        .run_step(connection, folder, plan, replacing, depth, &mut report)
                         .await?;
                     next = chain.next(outcome);
                 }
@@ -163,6 +191,7 @@ impl FolderSync {
         folder: &Folder,
         plan: SyncPlan,
         replacing: Option<UidValidity>,
+        depth: Depth,
         report: &mut SyncReport,
     ) -> Result<StepOutcome> {
         let resume: Option<(SyncMeta, _)> = match plan {
@@ -170,7 +199,7 @@ impl FolderSync {
             SyncPlan::ResumeInitial { meta, low_uid } => Some((meta, low_uid)),
             SyncPlan::Delta { strategy, meta } => {
                 return self
-                    .run_delta(connection, folder, strategy, &meta, report)
+                    .run_delta(connection, folder, strategy, &meta, depth, report)
                     .await
             }
         };
@@ -210,9 +239,20 @@ impl FolderSync {
         folder: &Folder,
         strategy: Strategy,
         meta: &SyncMeta,
+        depth: Depth,
         report: &mut SyncReport,
     ) -> Result<StepOutcome> {
-        match delta_sync(connection, self.core.store(), folder, strategy, meta).await? {
+        let scope = self.flag_scope(folder, strategy, depth)?;
+        let outcome =
+            delta_sync(connection, self.core.store(), folder, strategy, meta, scope).await?;
+        if strategy == Strategy::UidFlags && scope == FlagScope::All {
+            if let (DeltaOutcome::Applied { .. }, Ok(mut at)) =
+                (&outcome, self.full_flags_at.lock())
+            {
+                at.insert(folder.id, Instant::now());
+            }
+        }
+        match outcome {
             DeltaOutcome::Applied {
                 added,
                 removed,
@@ -243,6 +283,27 @@ impl FolderSync {
                 Ok(StepOutcome::ModSeqUnusable)
             }
         }
+    }
+
+    /// Which flags a delta of `folder` with `strategy` asks for (only the UID+flags method
+    /// has a choice).
+    fn flag_scope(&self, folder: &Folder, strategy: Strategy, depth: Depth) -> Result<FlagScope> {
+        if strategy != Strategy::UidFlags {
+            return Ok(FlagScope::All);
+        }
+        let window_start = with_store(self.core.store(), |store| {
+            store.nth_newest_uid(folder.id, RECENT_FLAGS)
+        })?;
+        let since_full = self
+            .full_flags_at
+            .lock()
+            .ok()
+            .and_then(|at| at.get(&folder.id).map(Instant::elapsed));
+        Ok(flag_scope(
+            window_start,
+            since_full,
+            depth == Depth::Thorough,
+        ))
     }
 
     /// Tells subscribers what a sync changed (and which new messages arrived while watched).

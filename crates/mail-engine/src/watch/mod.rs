@@ -26,6 +26,10 @@ use crate::sync::FolderSync;
 use clock::JumpDetector;
 use registry::Registry;
 pub use watcher::WatchHandle;
+use watcher::WatchMode;
+
+/// The hub key of a NOTIFY watcher (before its selected folder's name): never a folder name.
+const NOTIFY_KEY: &str = "\u{0}notify:";
 
 /// A subscriber's share of a folder watcher; dropping it stops watching when it was the last.
 pub type WatchSubscription = Subscription<WatchHandle>;
@@ -57,12 +61,7 @@ impl Watchers {
     /// Watches `folder` until the returned subscription is dropped. Subscribers of one
     /// folder share one IDLE connection.
     pub(crate) fn watch(self: &Arc<Self>, folder: &str) -> WatchSubscription {
-        self.clock_watch.get_or_init(|| {
-            spawn_clock_watch(
-                Arc::downgrade(self),
-                self.core.options().clock_check_interval,
-            );
-        });
+        self.start_clock_watch();
         self.hub.subscribe(folder, || {
             watcher::spawn(
                 self.core.clone(),
@@ -70,8 +69,42 @@ impl Watchers {
                 &self.registry,
                 self.slots.clone(),
                 folder,
+                WatchMode::Idle,
             )
         })
+    }
+
+    /// Watches `selected` with IDLE and, where the server offers NOTIFY, every other folder
+    /// on the same connection (changes there are delta-synced; arrivals in `announced` are
+    /// new mail). Without NOTIFY it is a watcher of `selected` alone.
+    pub(crate) fn watch_with_notify(
+        self: &Arc<Self>,
+        selected: &str,
+        announced: &[String],
+    ) -> WatchSubscription {
+        self.start_clock_watch();
+        let mode = WatchMode::Notify {
+            announced: announced.to_vec(),
+        };
+        self.hub.subscribe(&format!("{NOTIFY_KEY}{selected}"), || {
+            watcher::spawn(
+                self.core.clone(),
+                self.sync.clone(),
+                &self.registry,
+                self.slots.clone(),
+                selected,
+                mode,
+            )
+        })
+    }
+
+    fn start_clock_watch(self: &Arc<Self>) {
+        self.clock_watch.get_or_init(|| {
+            spawn_clock_watch(
+                Arc::downgrade(self),
+                self.core.options().clock_check_interval,
+            );
+        });
     }
 
     /// How many subscribers share the watcher of `folder` (0: not watched).

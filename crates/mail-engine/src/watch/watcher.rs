@@ -2,7 +2,11 @@
 //! on its own connection — pushes become arrivals fetched right there and delta syncs on the
 //! request connection — or polls where the server has no IDLE; restarts when told. A
 //! connection of its own needs a slot of the account's budget: without one the watcher polls
-//! on the request connection and takes the first slot that frees up.
+//! on the request connection and takes the first slot that frees up. A NOTIFY watcher also
+//! asks the server (RFC 5465) to report every other folder's changes on its connection and
+//! runs a syncer for each folder that changes.
+
+use std::collections::HashMap;
 
 use std::sync::Arc;
 
@@ -20,6 +24,16 @@ use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::ConnectivityState;
 use crate::hub::Worker;
 use crate::sync::FolderSync;
+
+/// How a watcher learns of changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WatchMode {
+    /// IDLE on its folder.
+    Idle,
+    /// IDLE on its folder and NOTIFY for every other folder where the server offers it
+    /// (IDLE alone where not); arrivals in `announced` are new mail.
+    Notify { announced: Vec<String> },
+}
 
 /// What a watcher can be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,16 +67,31 @@ pub(crate) fn spawn(
     registry: &Arc<Registry>,
     slots: Arc<Semaphore>,
     folder: &str,
+    mode: WatchMode,
 ) -> WatchHandle {
     let (control, receiver) = mpsc::unbounded_channel();
     let folder = folder.to_string();
     let running = registry.started();
+    // A folder announced by a watcher this one replaces (the app switching to NOTIFY, or
+    // to another folder on screen) stays announced: mail arriving between the two is news,
+    // not backlog. The old watcher winds down after this one is registered.
+    let mut covered = vec![folder.clone()];
+    if let WatchMode::Notify { announced } = &mode {
+        covered.extend(announced.iter().cloned());
+    }
+    for each in &covered {
+        if registry.announcing().announces(each) {
+            registry.caught_up(running.id(), each);
+        }
+    }
     let registry = registry.clone();
     tokio::spawn(async move {
         Watcher {
             syncer: Syncer::spawn(core.clone(), sync.clone(), &folder),
             id: running.id(),
             slots,
+            mode,
+            others: HashMap::new(),
             core,
             sync,
             registry,
@@ -120,6 +149,9 @@ struct Watcher {
     slots: Arc<Semaphore>,
     control: mpsc::UnboundedReceiver<Control>,
     syncer: Syncer,
+    mode: WatchMode,
+    /// Syncers of the other folders NOTIFY reported changes in.
+    others: HashMap<String, Syncer>,
 }
 
 /// The state a failure leaves the account in.
@@ -198,6 +230,9 @@ impl Watcher {
             }
         }
         self.syncer.stop();
+        for other in self.others.values() {
+            other.stop();
+        }
     }
 
     fn report(&self, state: ConnectivityState, reason: Option<String>) {
@@ -226,6 +261,10 @@ impl Watcher {
             Err(error) => return Ended::Failed(error),
         };
         backoff.reset();
+        let mut connection = connection;
+        if let Err(error) = self.notify(&mut connection).await {
+            return Ended::Failed(error);
+        }
         if connection.has_capability("IDLE") {
             let watched = Watched {
                 folder,
@@ -239,6 +278,62 @@ impl Watcher {
             drop(slot);
             self.poll(false).await
         }
+    }
+
+    /// In NOTIFY mode on a server that offers it: asks for every other folder's changes on
+    /// this connection, catches up the folders whose arrivals it announces, and marks them
+    /// announcing. A refused NOTIFY leaves IDLE on this folder alone.
+    async fn notify(&mut self, connection: &mut ImapConnection) -> Result<()> {
+        let WatchMode::Notify { announced } = &self.mode else {
+            return Ok(());
+        };
+        let announced = announced.clone();
+        if !connection.has_capability("NOTIFY") {
+            return Ok(());
+        }
+        match connection.notify_set().await {
+            Ok(pushes) => {
+                // Whatever changed since the folder was selected: caught up now.
+                for push in pushes {
+                    match push {
+                        Push::Status { mailbox } if mailbox != self.folder => {
+                            self.other_changed(&mailbox)
+                        }
+                        _ => self.syncer.trigger(),
+                    }
+                }
+            }
+            Err(error) if error.is_connection_failure() => return Err(error),
+            Err(error) => {
+                tracing::warn!(folder = %self.folder, %error, "NOTIFY refused; watching this folder alone");
+                return Ok(());
+            }
+        }
+        tracing::info!(folder = %self.folder, "NOTIFY: changes in every folder come on this connection");
+        for folder in announced {
+            if folder == self.folder {
+                continue;
+            }
+            // What arrived before is the backlog, not news.
+            if let Err(error) = self.sync.sync_folder(&folder, None).await {
+                if error.is_connection_failure() {
+                    return Err(error);
+                }
+                tracing::warn!(%folder, %error, "catching up a folder NOTIFY covers");
+            }
+            self.registry.caught_up(self.id, &folder);
+        }
+        Ok(())
+    }
+
+    /// A NOTIFY STATUS for `mailbox`: its delta sync, on the request connection.
+    fn other_changed(&mut self, mailbox: &str) {
+        self.registry.push_arrived(mailbox);
+        let (core, sync) = (self.core.clone(), self.sync.clone());
+        self.others
+            .entry(mailbox.to_string())
+            .or_insert_with(|| Syncer::spawn(core, sync, mailbox))
+            .trigger();
     }
 
     /// No slot of the connection budget is free: catch up and poll on the request
@@ -287,6 +382,10 @@ impl Watcher {
                 let remaining = renew_at.saturating_duration_since(tokio::time::Instant::now());
                 tokio::select! {
                     push = connection.idle_wait(&idle, remaining) => match push {
+                        Ok(Some(Push::Status { mailbox })) if mailbox != self.folder => {
+                            tracing::debug!(folder = %mailbox, "NOTIFY: changed");
+                            self.other_changed(&mailbox);
+                        }
                         Ok(Some(push)) => {
                             self.registry.push_arrived(&self.folder);
                             tracing::debug!(folder = %self.folder, ?push, "push");

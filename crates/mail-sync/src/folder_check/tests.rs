@@ -177,6 +177,32 @@ fn a_status_answer_says_which_folders_need_a_sync() {
             Verdict::Resync(Reason::UidValidityChanged),
         ),
         (
+            "a new UIDVALIDITY for a folder empty here and there (Courier)",
+            KnownFolder {
+                total: 0,
+                unread: 0,
+                ..synced.clone()
+            },
+            FolderStatus {
+                uid_validity: Some(UidValidity(8)),
+                ..status(0, 11, 0, None)
+            },
+            Verdict::Unchanged,
+        ),
+        (
+            "a new UIDVALIDITY for a folder empty here only",
+            KnownFolder {
+                total: 0,
+                unread: 0,
+                ..synced.clone()
+            },
+            FolderStatus {
+                uid_validity: Some(UidValidity(8)),
+                ..status(1, 12, 1, None)
+            },
+            Verdict::Resync(Reason::UidValidityChanged),
+        ),
+        (
             "new mail",
             synced.clone(),
             status(11, 12, 3, Some(51)),

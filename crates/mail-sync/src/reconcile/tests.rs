@@ -182,7 +182,10 @@ fn condstore_removal_needs_a_uid_listing() {
         &cache,
         Strategy::Condstore,
         incremental.clone(),
-        ReconcileError::NeedUidList,
+        ReconcileError::NeedUidList {
+            expected: 4,
+            exists: 3,
+        },
     );
     let listed = ServerAnswer {
         all_uids: Some(uids(&[1, 3, 4])),
@@ -365,7 +368,10 @@ fn an_empty_answer_from_a_full_mailbox_is_never_read_as_empty() {
         &cache,
         Strategy::Qresync,
         answer,
-        ReconcileError::NeedUidList,
+        ReconcileError::NeedUidList {
+            expected: 2,
+            exists: 0,
+        },
     );
 }
 

@@ -2,7 +2,9 @@
 //! trip of latency (default 20 ms): `Engine::check_folders` by LIST-STATUS (Dovecot as it
 //! is) and by pipelined STATUS (a Dovecot announcing neither LIST-STATUS nor CONDSTORE),
 //! against what the folder checker did before — a delta sync of each folder — on the same
-//! servers in the same run. Prints round trips and times; asserts nothing.
+//! servers in the same run. Then the connections held while watching those 30 folders
+//! (counted by Dovecot): the account's budget of 4 against one IDLE connection per folder
+//! (before). Prints round trips, times and connections; asserts nothing.
 
 use std::time::{Duration, Instant};
 
@@ -68,6 +70,53 @@ async fn measure(
     Ok(measured)
 }
 
+/// Alice's IMAP connections as Dovecot counts them.
+fn connections(server: &Dovecot) -> anyhow::Result<usize> {
+    Ok(server
+        .doveadm(&["who", "-1"])?
+        .lines()
+        .filter(|line| line.starts_with("alice"))
+        .count())
+}
+
+/// Watches the `folders` folders of `server` (seeded by `measure`) with at most `budget`
+/// connections until every watcher has caught up; returns the most connections seen then.
+async fn connections_watching(
+    server: &Dovecot,
+    folders: u64,
+    budget: u16,
+) -> anyhow::Result<usize> {
+    let dir = tempfile::tempdir()?;
+    let (store, mut account) = tern_testkit::store_with_account(dir.path(), "alice", server.port)?;
+    account.max_connections = budget;
+    let engine = std::sync::Arc::new(mail_engine::Engine::new(
+        store,
+        account,
+        mail_engine::Password::new("alice-pw"),
+        tern_bench::options(),
+    ));
+    let mut names = vec!["INBOX".to_string()];
+    names.extend((1..folders).map(|n| format!("Folder{n:02}")));
+    engine.refresh_folders().await?;
+    let watches: Vec<_> = names.iter().map(|name| engine.watch(name)).collect();
+    let wanted = usize::from(budget).min(names.len() + 1);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut most = 0;
+    while Instant::now() < deadline {
+        most = most.max(connections(server)?);
+        if most >= wanted {
+            // Settled: every watcher that can have a connection has one.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            most = most.max(connections(server)?);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(watches);
+    engine.shutdown().await;
+    Ok(most)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let mut runs = 15usize;
@@ -91,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("\n| server offers | check_folders | p50 | p90 | round trips | per-folder deltas (before) p50 | round trips | ratio |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut watched = None;
     for (label, server) in [
         (
             "LIST-STATUS + CONDSTORE/QRESYNC (Dovecot)",
@@ -102,6 +152,11 @@ async fn main() -> anyhow::Result<()> {
         ),
     ] {
         let measured = measure(&server, folders, messages, runs, latency).await?;
+        if watched.is_none() {
+            let budget = connections_watching(&server, folders, 4).await?;
+            let unbounded = connections_watching(&server, folders, 64).await?;
+            watched = Some((budget, unbounded));
+        }
         let check = stats(&measured.check);
         let deltas = stats(&measured.deltas);
         let way = if label.starts_with("LIST") {
@@ -118,6 +173,12 @@ async fn main() -> anyhow::Result<()> {
             measured.delta_trips,
             deltas.p50 / check.p50.max(1e-9),
         );
+    }
+    if let Some((budget, unbounded)) = watched {
+        println!("\n| watching {folders} folders | connections held at the server |");
+        println!("| --- | --- |");
+        println!("| one IDLE connection per folder (before) | {unbounded} |");
+        println!("| the account's budget: 4 (now) | {budget} |");
     }
     Ok(())
 }

@@ -70,16 +70,22 @@ pub async fn run(
     // Subscribe before watching: events sent before subscribing are not replayed.
     let mut events = engine.subscribe();
     let heartbeat = engine.spawn_keepalive();
-    // The request connection plus one IDLE connection per folder, as far as the budget
-    // goes; the other folders are checked by STATUS (NOTIFY is not used yet).
+    // With NOTIFY one connection watches every folder; without, the request connection
+    // plus one IDLE connection per folder as far as the budget goes, the other folders
+    // checked by STATUS. Offline, the plan assumes IDLE (the watchers keep trying).
+    let offered = engine.check_capabilities().await.unwrap_or_default();
     let preferred: Vec<&str> = folders.iter().map(String::as_str).collect();
     let plan = mail_sync::plan_watch(
         usize::from(engine.account().max_connections),
-        mail_sync::CheckCapabilities::default(),
+        offered,
         &folders,
         &preferred,
     );
-    let subscriptions: Vec<_> = plan.idle.iter().map(|name| engine.watch(name)).collect();
+    let mut subscriptions: Vec<_> = plan.idle.iter().map(|name| engine.watch(name)).collect();
+    if let Some(selected) = &plan.notify_selected {
+        tracing::info!(%selected, "NOTIFY: one connection for every folder");
+        subscriptions.push(engine.watch_with_notify(selected, &folders));
+    }
     let checker = (!plan.polled.is_empty()).then(|| {
         tracing::info!(idle = ?plan.idle, checked = ?plan.polled, "more folders than connections");
         tokio::spawn(check_regularly(
