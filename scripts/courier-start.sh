@@ -19,32 +19,11 @@ set -euo pipefail
 
 dir=${1:?usage: courier-start.sh DIR PORT}
 port=${2:?usage: courier-start.sh DIR PORT}
-cache=${TERN_SERVERS_CACHE:-/var/cache/tern-servers}
-root="$cache/courier-root"
 here=$(cd "$(dirname "$0")" && pwd)
-
-# One preparation at a time (tests start servers in parallel; apt allows one install).
-mkdir -p "$cache"
-exec 9>"$cache/.prepare.lock"
-flock 9
-if [ ! -x "$root/usr/bin/imapd" ]; then
-  echo "courier-start: fetching Courier-IMAP into $root" >&2
-  mkdir -p "$cache/debs"
-  (cd "$cache/debs" && apt-get download -qq courier-imap courier-base courier-authlib \
-    courier-authlib-userdb courier-authdaemon 2>/dev/null)
-  rm -rf "$root.new" && mkdir -p "$root.new"
-  for package in courier-imap courier-base courier-authlib courier-authlib-userdb courier-authdaemon; do
-    dpkg -x "$(ls "$cache"/debs/"${package}"_*.deb | tail -n 1)" "$root.new"
-  done
-  rm -rf "$root" && mv "$root.new" "$root"
-fi
-if LD_LIBRARY_PATH="$root/usr/lib" ldd "$root/usr/bin/imapd" | grep -q "not found"; then
-  # Checked: none of these removes or replaces anything (no imap-server among them).
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcourier-unicode4 libgamin0 gamin >/dev/null
-fi
-shim=$("$here/syslog-shim.sh")
-flock -u 9
-exec 9>&-
+# shellcheck source=scripts/unpacked-server.sh
+source "$here/unpacked-server.sh"
+prepare_unpacked courier usr/bin/imapd usr/lib "libcourier-unicode4 libgamin0 gamin" \
+  courier-imap courier-base courier-authlib courier-authlib-userdb courier-authdaemon
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

@@ -17,35 +17,14 @@ set -euo pipefail
 
 dir=${1:?usage: cyrus-start.sh DIR PORT}
 port=${2:?usage: cyrus-start.sh DIR PORT}
-cache=${TERN_SERVERS_CACHE:-/var/cache/tern-servers}
-root="$cache/cyrus-root"
 here=$(cd "$(dirname "$0")" && pwd)
-
-# One preparation at a time (tests start servers in parallel; apt allows one install).
-mkdir -p "$cache"
-exec 9>"$cache/.prepare.lock"
-flock 9
-if [ ! -x "$root/usr/lib/cyrus/bin/master" ]; then
-  echo "cyrus-start: fetching Cyrus IMAP into $root" >&2
-  mkdir -p "$cache/debs"
-  (cd "$cache/debs" && apt-get download -qq cyrus-imapd cyrus-common sasl2-bin 2>/dev/null)
-  rm -rf "$root.new" && mkdir -p "$root.new"
-  for deb in "$cache"/debs/cyrus-imapd_*.deb "$cache"/debs/cyrus-common_*.deb "$cache"/debs/sasl2-bin_*.deb; do
-    dpkg -x "$deb" "$root.new"
-  done
-  rm -rf "$root" && mv "$root.new" "$root"
-fi
+# shellcheck source=scripts/unpacked-server.sh
+source "$here/unpacked-server.sh"
+prepare_unpacked cyrus usr/lib/cyrus/bin/imapd usr/lib/x86_64-linux-gnu \
+  "libxapian30 libpcre3 libical3 libsasl2-modules libsasl2-modules-db" \
+  cyrus-imapd cyrus-common sasl2-bin
 libs="$root/usr/lib/x86_64-linux-gnu"
-missing() { LD_LIBRARY_PATH="$libs" ldd "$root/usr/lib/cyrus/bin/imapd" | grep -q "not found"; }
-if missing; then
-  # Checked: none of these removes or replaces anything (no imap-server among them).
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxapian30 libpcre3 libical3 \
-    libsasl2-modules libsasl2-modules-db >/dev/null
-fi
 id cyrus >/dev/null 2>&1 || useradd --system --gid mail --home-dir /nonexistent --shell /usr/sbin/nologin cyrus
-shim=$("$here/syslog-shim.sh")
-flock -u 9
-exec 9>&-
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

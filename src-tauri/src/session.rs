@@ -357,11 +357,7 @@ async fn check_all<R: Runtime>(
                 status_ms = report.status_time.as_secs_f64() * 1e3,
                 "folders checked"
             );
-            for (folder, reason, outcome) in &report.synced {
-                if let Err(error) = outcome {
-                    tracing::info!(%folder, ?reason, %error, "folder not synced now");
-                }
-            }
+            report.log_failures();
             Some(names)
         }
         Err(error) => {

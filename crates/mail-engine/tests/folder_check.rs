@@ -17,15 +17,7 @@ async fn thirty_synced_folders(
     harness: &Harness,
 ) -> (Vec<String>, std::sync::Arc<mail_engine::Engine>) {
     let mut phone = harness.phone().await;
-    let mut names = vec!["INBOX".to_string()];
-    for n in 1..30u64 {
-        let name = format!("Folder {n:02}");
-        common::command(&mut phone, &format!("CREATE \"{name}\"")).await;
-        for index in 0..2 {
-            append(&mut phone, &name, n * 10 + index).await;
-        }
-        names.push(name);
-    }
+    let names = common::inbox_and_folders(&mut phone, 30, 2).await;
     let engine = harness.engine(None, common::options());
     engine.refresh_folders().await.expect("folders");
     for name in &names {

@@ -84,17 +84,7 @@ fn options() -> EngineOptions {
 
 /// The cache's view of `folder`: UID -> (flags, subject).
 fn cached(engine: &Engine, folder: &str) -> BTreeMap<u32, (String, String)> {
-    let store = engine.store().lock().expect("store");
-    let folder = store
-        .folder_by_name(engine.account().id, folder)
-        .expect("lookup")
-        .expect("folder cached");
-    store
-        .message_rows(folder.id)
-        .expect("rows")
-        .into_iter()
-        .map(|row| (row.uid.0, (row.flags.to_string(), row.subject)))
-        .collect()
+    common::cached_view(engine.store(), engine.account(), folder)
 }
 
 async fn assert_converged(

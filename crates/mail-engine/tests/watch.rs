@@ -513,14 +513,8 @@ fn cached_with(harness: &Harness, folder: &str, count: usize) -> bool {
 async fn thirty_folders_watched_hold_at_most_the_budget_and_a_change_in_any_still_arrives() {
     let mut harness = Harness::new(1);
     harness.account.max_connections = 4;
-    let mut names = vec!["INBOX".to_string()];
     let mut phone = harness.phone().await;
-    for n in 1..30u64 {
-        let name = format!("Folder {n:02}");
-        common::command(&mut phone, &format!("CREATE \"{name}\"")).await;
-        append(&mut phone, &name, n).await;
-        names.push(name);
-    }
+    let names = common::inbox_and_folders(&mut phone, 30, 1).await;
     phone.logout().await;
     wait_until("the phone has gone", DEADLINE, || async {
         server_connections(&harness) == 0
@@ -680,14 +674,8 @@ async fn with_a_budget_of_one_connection_inbox_is_polled_on_the_request_connecti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_notify_one_connection_brings_changes_in_every_folder() {
     let harness = Harness::new(1);
-    let mut names = vec!["INBOX".to_string()];
     let mut phone = harness.phone().await;
-    for n in 1..30u64 {
-        let name = format!("Folder {n:02}");
-        common::command(&mut phone, &format!("CREATE \"{name}\"")).await;
-        append(&mut phone, &name, n).await;
-        names.push(name);
-    }
+    let names = common::inbox_and_folders(&mut phone, 30, 1).await;
     // Polling never comes in this test: only NOTIFY can bring the other folders' changes.
     let engine = harness.engine(
         None,

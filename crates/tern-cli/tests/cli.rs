@@ -332,6 +332,30 @@ fn next_matching(
     }
 }
 
+/// Delivers one message (number `index`) into `folder` and waits for `tern watch` to say
+/// the folder changed; returns that event.
+fn deliver_and_hear(
+    server: &Dovecot,
+    lines: &std::sync::mpsc::Receiver<serde_json::Value>,
+    folder: &str,
+    index: u64,
+) -> serde_json::Value {
+    server.seed("alice", folder, index, 1).expect("deliver");
+    next_matching(lines, &format!("{folder} changed"), |value| {
+        value["event"] == "folder_changed" && value["folder"] == folder
+    })
+}
+
+/// Alice's IMAP connections as Dovecot counts them, and what it said.
+fn alice_connections(server: &Dovecot) -> (usize, String) {
+    let who = server.doveadm(&["who", "-1"]).expect("doveadm who");
+    let connections = who
+        .lines()
+        .filter(|line| line.starts_with("alice") && line.contains("imap"))
+        .count();
+    (connections, who)
+}
+
 #[test]
 fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     let server = Dovecot::start().expect("dovecot");
@@ -445,25 +469,10 @@ fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status()
     next_matching(&lines, "live", |value| {
         value["event"] == "connectivity" && value["state"] == "live"
     });
-    server
-        .seed("alice", "Old", 2, 1)
-        .expect("deliver to a checked folder");
-    let checked = next_matching(&lines, "Old changed", |value| {
-        value["event"] == "folder_changed" && value["folder"] == "Old"
-    });
-    assert_eq!(checked["added"], 1);
-    server
-        .seed("alice", "Lists", 2, 1)
-        .expect("deliver to a watched folder");
-    let pushed = next_matching(&lines, "Lists changed", |value| {
-        value["event"] == "folder_changed" && value["folder"] == "Lists"
-    });
-    assert_eq!(pushed["added"], 1);
-    let who = server.doveadm(&["who", "-1"]).expect("doveadm who");
-    let connections = who
-        .lines()
-        .filter(|line| line.starts_with("alice") && line.contains("imap"))
-        .count();
+    // A checked folder, then a watched one.
+    assert_eq!(deliver_and_hear(&server, &lines, "Old", 2)["added"], 1);
+    assert_eq!(deliver_and_hear(&server, &lines, "Lists", 2)["added"], 1);
+    let (connections, who) = alice_connections(&server);
     assert!(
         // One line per connection: two IDLE (INBOX, Lists) and maybe the request one.
         (2..=3).contains(&connections),
@@ -492,24 +501,15 @@ fn watch_with_notify_holds_one_connection_and_hears_every_folder() {
     next_matching(&lines, "live", |value| {
         value["event"] == "connectivity" && value["state"] == "live"
     });
-    server
-        .seed("alice", "Work", 2, 1)
-        .expect("deliver to a folder not given");
-    let work = next_matching(&lines, "Work changed", |value| {
-        value["event"] == "folder_changed" && value["folder"] == "Work"
-    });
-    assert_eq!(work["added"], 1);
+    // A folder not given is heard too.
+    assert_eq!(deliver_and_hear(&server, &lines, "Work", 2)["added"], 1);
     server
         .seed("alice", "INBOX", 2, 1)
         .expect("deliver to INBOX");
     next_matching(&lines, "new mail in INBOX", |value| {
         value["event"] == "new_mail" && value["folder"] == "INBOX"
     });
-    let who = server.doveadm(&["who", "-1"]).expect("doveadm who");
-    let connections = who
-        .lines()
-        .filter(|line| line.starts_with("alice") && line.contains("imap"))
-        .count();
+    let (connections, who) = alice_connections(&server);
     // The request connection and the one NOTIFY connection.
     assert_eq!(connections, 2, "{who}");
     let _ = child.kill();

@@ -29,6 +29,17 @@ pub struct CheckReport {
     pub synced: Vec<(String, Reason, std::result::Result<SyncReport, String>)>,
 }
 
+impl CheckReport {
+    /// Logs each folder whose sync failed (it stays as cached; the next check tries again).
+    pub fn log_failures(&self) {
+        for (folder, reason, outcome) in &self.synced {
+            if let Err(error) = outcome {
+                tracing::info!(%folder, ?reason, %error, "folder not synced now");
+            }
+        }
+    }
+}
+
 impl FolderSync {
     /// Asks the STATUS of `names` at once and syncs only those it says changed (or that are
     /// new to the cache, or whose answer was missing).

@@ -113,18 +113,27 @@ impl Harness {
 
     /// The cache's view of a folder: UID -> (flags, subject).
     pub fn cached(&self, folder: &str) -> BTreeMap<u32, (String, String)> {
-        let store = self.store.lock().expect("store lock");
-        let folder = store
-            .folder_by_name(self.account.id, folder)
-            .expect("lookup")
-            .expect("folder cached");
-        store
-            .message_rows(folder.id)
-            .expect("rows")
-            .into_iter()
-            .map(|row| (row.uid.0, (row.flags.to_string(), row.subject)))
-            .collect()
+        cached_view(&self.store, &self.account, folder)
     }
+}
+
+/// `account`'s cached `folder` in `store`: UID -> (flags, subject).
+pub fn cached_view(
+    store: &Mutex<Store>,
+    account: &Account,
+    folder: &str,
+) -> BTreeMap<u32, (String, String)> {
+    let store = store.lock().expect("store lock");
+    let folder = store
+        .folder_by_name(account.id, folder)
+        .expect("lookup")
+        .expect("folder cached");
+    store
+        .message_rows(folder.id)
+        .expect("rows")
+        .into_iter()
+        .map(|row| (row.uid.0, (row.flags.to_string(), row.subject)))
+        .collect()
 }
 
 pub fn plain_settings(port: u16, user: &str) -> ConnectSettings {
@@ -208,6 +217,21 @@ pub async fn server_view(
 pub async fn append(phone: &mut ImapConnection, folder: &str, index: u64) {
     let bytes = tern_testkit::messages::message(index, 1_800_000_000 + index as i64);
     phone.append(folder, "()", &bytes).await.expect("append");
+}
+
+/// INBOX and `count - 1` folders `Folder 01`, `Folder 02`, … created through the phone,
+/// each given `each` generated messages; returns their names, INBOX first.
+pub async fn inbox_and_folders(phone: &mut ImapConnection, count: u64, each: u64) -> Vec<String> {
+    let mut names = vec!["INBOX".to_string()];
+    for n in 1..count {
+        let name = format!("Folder {n:02}");
+        command(phone, &format!("CREATE \"{name}\"")).await;
+        for index in 0..each {
+            append(phone, &name, n * 10 + index).await;
+        }
+        names.push(name);
+    }
+    names
 }
 
 /// UID STORE on the phone (it selects read-write itself).

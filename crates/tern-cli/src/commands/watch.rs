@@ -25,13 +25,7 @@ async fn check_regularly(
 ) {
     loop {
         match engine.check_folders(&folders).await {
-            Ok(report) => {
-                for (folder, reason, outcome) in &report.synced {
-                    if let Err(error) = outcome {
-                        tracing::info!(%folder, ?reason, %error, "folder not synced now");
-                    }
-                }
-            }
+            Ok(report) => report.log_failures(),
             Err(error) => tracing::info!(%error, "folders not checked now"),
         }
         tokio::time::sleep(every).await;
