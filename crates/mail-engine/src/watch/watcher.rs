@@ -255,15 +255,21 @@ impl Watcher {
             }
         };
         // Catch up with whatever happened before (or while cut off) before saying live;
-        // changes after this sync are pushed once IDLE starts.
-        let folder = match self.catch_up().await {
+        // changes after this sync are pushed once IDLE starts. A NOTIFY watcher says live
+        // once every folder is covered.
+        let notifying = matches!(self.mode, WatchMode::Notify { .. });
+        let folder = match self.catch_up(!notifying).await {
             Ok(folder) => folder,
             Err(error) => return Ended::Failed(error),
         };
         backoff.reset();
         let mut connection = connection;
         if let Err(error) = self.notify(&mut connection).await {
+            self.report(offline_state(&error), Some(error.to_string()));
             return Ended::Failed(error);
+        }
+        if notifying {
+            self.report(ConnectivityState::Live, None);
         }
         if connection.has_capability("IDLE") {
             let watched = Watched {
@@ -339,16 +345,16 @@ impl Watcher {
     /// No slot of the connection budget is free: catch up and poll on the request
     /// connection until one is.
     async fn without_connection(&mut self) -> Ended {
-        if let Err(error) = self.catch_up().await {
+        if let Err(error) = self.catch_up(true).await {
             return Ended::Failed(error);
         }
         tracing::info!(folder = %self.folder, "the account's connection budget is spent; polling this folder");
         self.poll(true).await
     }
 
-    /// The first sync of a watch session; from then on, arrivals are new mail and the
-    /// watcher says live.
-    async fn catch_up(&mut self) -> Result<Folder> {
+    /// The first sync of a watch session; from then on, arrivals are new mail and (with
+    /// `say_live`) the watcher says live.
+    async fn catch_up(&mut self, say_live: bool) -> Result<Folder> {
         let caught_up = match self.sync.sync_folder(&self.folder, None).await {
             Ok(_) => self.core.folder(&self.folder).await,
             Err(error) => Err(error),
@@ -356,7 +362,9 @@ impl Watcher {
         match caught_up {
             Ok(folder) => {
                 self.registry.caught_up(self.id, &self.folder);
-                self.report(ConnectivityState::Live, None);
+                if say_live {
+                    self.report(ConnectivityState::Live, None);
+                }
                 Ok(folder)
             }
             Err(error) => {
