@@ -538,6 +538,12 @@ impl ImapConnection {
         names
     }
 
+    /// The FETCH items a cache row is built from on this server (Gmail's ids and labels
+    /// too where it offers X-GM-EXT-1).
+    pub fn header_items(&self) -> &'static str {
+        crate::fetch::header_items(self.has_capability("X-GM-EXT-1"))
+    }
+
     pub fn has_capability(&self, name: &str) -> bool {
         self.capabilities.contains(&name.to_ascii_uppercase())
     }

@@ -2,13 +2,25 @@
 
 use imap_proto::{AttributeValue, MessageSection, SectionPath};
 use mail_message::{parse_internal_date, parse_list_headers};
-use mail_store::MessageRow;
+use mail_store::{GmailIds, MessageRow};
 use mail_sync::{Flags, Uid};
 
 /// The FETCH items a cached message row is built from: the list's header fields raw
 /// (`mail_message::LIST_HEADER_FIELDS`) rather than ENVELOPE + References, which costs
 /// Dovecot about a third more per message and decodes less faithfully.
 pub const HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
+
+/// [`HEADER_ITEMS`] with Gmail's message and conversation ids and labels (X-GM-EXT-1).
+pub const GMAIL_HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE X-GM-MSGID X-GM-THRID X-GM-LABELS BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
+
+/// The header items to ask a server for: Gmail's ids and labels too where it offers them.
+pub fn header_items(gmail: bool) -> &'static str {
+    if gmail {
+        GMAIL_HEADER_ITEMS
+    } else {
+        HEADER_ITEMS
+    }
+}
 
 /// Builds a cache row from a FETCH response that carries the `HEADER_ITEMS`.
 /// Returns `None` when the response lacks the UID or the header fields (an unsolicited
@@ -19,8 +31,19 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
     let mut internal_date = None;
     let mut size = 0;
     let mut header: Option<&[u8]> = None;
+    let mut gmail: Option<GmailIds> = None;
     for attribute in attributes {
         match attribute {
+            AttributeValue::GmailMsgId(msgid) => {
+                gmail.get_or_insert_with(Default::default).msgid = *msgid
+            }
+            AttributeValue::GmailThrId(thrid) => {
+                gmail.get_or_insert_with(Default::default).thrid = Some(*thrid)
+            }
+            AttributeValue::GmailLabels(labels) => {
+                gmail.get_or_insert_with(Default::default).labels =
+                    labels.iter().map(|label| label.to_string()).collect()
+            }
             AttributeValue::Uid(value) => uid = Some(Uid(*value)),
             AttributeValue::Flags(list) => flags = Flags::from_server(list.iter()),
             AttributeValue::InternalDate(text) => internal_date = parse_internal_date(text),
@@ -50,6 +73,8 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
         in_reply_to: headers.in_reply_to,
         references: headers.references.join(" "),
         attachments: headers.attachments,
+        // Without X-GM-MSGID the rest identifies nothing.
+        gmail: gmail.filter(|gmail| gmail.msgid != 0),
     })
 }
 

@@ -44,6 +44,7 @@ fn row(uid: u32) -> MessageRow {
         in_reply_to: String::new(),
         references: String::new(),
         attachments: false,
+        gmail: None,
     }
 }
 

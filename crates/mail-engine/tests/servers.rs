@@ -352,3 +352,120 @@ async fn courier_syncs_acts_and_announces() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gmail_like_one_message_in_three_folders_is_one_message() {
+    let server = tern_testkit::GmailLike::start().expect("the Gmail-like server starts");
+    let phone = ImapConnection::connect(
+        &plain_settings(server.port, "alice"),
+        &Password::new("alice-pw"),
+        Timeouts::default(),
+    )
+    .await
+    .expect("phone connects");
+    let offered = phone.capabilities();
+    println!("gmail-like offers: {}", offered.join(" "));
+    assert!(offered.iter().any(|name| name == "X-GM-EXT-1"));
+    phone.logout().await;
+
+    let data = tempfile::tempdir().expect("temp dir");
+    let (store, account) =
+        tern_testkit::store_with_account(data.path(), "alice", server.port).expect("account");
+    let engine = Arc::new(Engine::new(
+        store,
+        account,
+        Password::new("alice-pw"),
+        options(),
+    ));
+    let folders = engine.refresh_folders().await.expect("folders");
+    let all_mail = folders
+        .iter()
+        .find(|folder| folder.role == Some(FolderRole::All))
+        .map(|folder| folder.name.clone());
+    assert_eq!(all_mail.as_deref(), Some("[Gmail]/All Mail"));
+    for name in ["INBOX", "Work", "[Gmail]/All Mail"] {
+        let first = engine.sync_folder(name, None).await.expect("first sync");
+        let again = engine.sync_folder(name, None).await.expect("delta");
+        println!(
+            "gmail-like: {name} first {:?}, then {:?}",
+            first.strategy, again.strategy
+        );
+    }
+
+    // The same X-GM-MSGID (and conversation) in all three folders, its labels read.
+    let shared = tern_testkit::gmail_like::SHARED_MSGID;
+    for name in ["INBOX", "Work", "[Gmail]/All Mail"] {
+        let store = engine.store().lock().expect("store");
+        let folder = store
+            .folder_by_name(engine.account().id, name)
+            .expect("lookup")
+            .expect("cached");
+        let rows = store.message_rows(folder.id).expect("rows");
+        let row = rows
+            .iter()
+            .find(|row| row.subject == "One message, three folders")
+            .unwrap_or_else(|| panic!("{name}: {rows:?}"));
+        let gmail = row.gmail.as_ref().expect("Gmail ids");
+        assert_eq!((gmail.msgid, gmail.thrid), (shared, Some(shared)), "{name}");
+        assert!(
+            gmail.labels.iter().any(|label| label == "Work"),
+            "{gmail:?}"
+        );
+    }
+
+    // Searched, it is one message.
+    engine.index_for_search().expect("index");
+    let hits = engine.search("three folders", 10).expect("search");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].folder, "INBOX");
+    let archived = engine.search("archived", 10).expect("search");
+    assert_eq!(archived.len(), 1, "{archived:?}");
+
+    // X-GM-THRID makes one conversation of messages that do not reference each other, and
+    // the message in three folders is in it once (its INBOX copy).
+    let conversations = engine.threads("INBOX").expect("threads");
+    assert_eq!(conversations.len(), 1, "{conversations:?}");
+    let mut shown: Vec<(String, String)> = conversations[0]
+        .messages
+        .iter()
+        .map(|row| (row.folder.clone(), row.message.subject.clone()))
+        .collect();
+    shown.sort();
+    assert_eq!(
+        shown,
+        vec![
+            (
+                "INBOX".to_string(),
+                "One message, three folders".to_string()
+            ),
+            ("[Gmail]/All Mail".to_string(), "Only archived".to_string()),
+        ]
+    );
+
+    // Its body is fetched once: opened in INBOX, it opens from Work and All Mail with the
+    // server gone, and prefetching finds nothing more to fetch for it.
+    let uid_in = |folder: &str| {
+        cached(&engine, folder)
+            .into_iter()
+            .find(|(_, (_, subject))| subject == "One message, three folders")
+            .map(|(uid, _)| u64::from(uid))
+            .expect("cached")
+    };
+    let opened = engine
+        .open_message("INBOX", uid_in("INBOX"), false)
+        .await
+        .expect("open in INBOX");
+    let text = opened.view.text.clone().unwrap_or_default();
+    assert!(text.contains("The same message"), "{text}");
+    let (work, all) = (uid_in("Work"), uid_in("[Gmail]/All Mail"));
+    drop(server);
+    for (folder, uid) in [("Work", work), ("[Gmail]/All Mail", all)] {
+        let again = engine
+            .open_message(folder, uid, false)
+            .await
+            .unwrap_or_else(|error| panic!("{folder} offline: {error}"));
+        assert!(again.from_cache, "{folder}");
+        assert_eq!(again.view.text.as_deref(), Some(text.as_str()), "{folder}");
+    }
+    engine.shutdown().await;
+}

@@ -42,7 +42,8 @@ impl Store {
         folder: FolderId,
         uid: u64,
     ) -> anyhow::Result<Option<(Vec<u8>, String)>> {
-        self.conn
+        let own = self
+            .conn
             .query_row(
                 "SELECT b.raw, b.remote_parts FROM bodies b JOIN messages m ON m.id = b.message_id
                  WHERE m.folder_id = ?1 AND m.uid = ?2",
@@ -50,7 +51,26 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
-            .context("Reading a cached body")
+            .context("Reading a cached body")?;
+        if own.is_some() {
+            return Ok(own);
+        }
+        // A Gmail message shows in several label folders (one X-GM-MSGID): its body is kept
+        // once, with whichever copy fetched it.
+        self.conn
+            .query_row(
+                "SELECT b.raw, b.remote_parts
+                 FROM messages m JOIN folders f ON f.id = m.folder_id
+                 JOIN messages o ON o.gm_msgid = m.gm_msgid AND o.id != m.id
+                 JOIN folders fo ON fo.id = o.folder_id AND fo.account_id = f.account_id
+                 JOIN bodies b ON b.message_id = o.id
+                 WHERE m.folder_id = ?1 AND m.uid = ?2 AND m.gm_msgid IS NOT NULL
+                 LIMIT 1",
+                params![folder.0, uid as i64],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .context("Reading a Gmail message's body kept with another copy")
     }
 
     /// Keeps a fetched body (and its text for search). Returns false when the message is no
@@ -160,7 +180,8 @@ impl Store {
     }
 
     /// Messages of `folder` that arrived at or after `since` (Unix seconds) and have no cached
-    /// body, newest first, at most `limit`.
+    /// body (nor, on Gmail, a copy in another label folder with one), newest first, at most
+    /// `limit`.
     pub fn messages_without_body(
         &self,
         folder: FolderId,
@@ -173,6 +194,11 @@ impl Store {
                 "SELECT m.uid, m.size FROM messages m
                  WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?4
                    AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
+                   AND (m.gm_msgid IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
+                        JOIN folders fo ON fo.id = o.folder_id
+                        WHERE o.gm_msgid = m.gm_msgid
+                          AND fo.account_id = (SELECT account_id FROM folders WHERE id = ?1)))
                  ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?3",
             )
             .context("Preparing the prefetch list")?;

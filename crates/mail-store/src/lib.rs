@@ -36,7 +36,7 @@ pub use bodies::MissingBody;
 pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};
 pub use drafts::{DraftId, StoredDraft};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};
-pub use messages::{MessageRow, MessageSummary};
+pub use messages::{parse_stored_labels, GmailIds, MessageRow, MessageSummary};
 pub use migrate::{SchemaTooNew, SCHEMA_VERSION};
 pub use outbox::{
     Claimed, KnownAddress, NewOutgoing, OutboxCounts, OutboxEntry, OutboxId, Recovered,

@@ -27,6 +27,35 @@ pub struct MessageRow {
     pub references: String,
     /// Top-level multipart/mixed: likely has attachments (the list's mark).
     pub attachments: bool,
+    /// What Gmail (X-GM-EXT-1) says of it; None on other servers.
+    pub gmail: Option<GmailIds>,
+}
+
+/// A Gmail message's identity across its label folders.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GmailIds {
+    /// X-GM-MSGID: the same in every folder the message shows in.
+    pub msgid: u64,
+    /// X-GM-THRID: its conversation.
+    pub thrid: Option<u64>,
+    /// X-GM-LABELS as the server sent them (`\Inbox`, `\Important`, `Work`, …).
+    pub labels: Vec<String>,
+}
+
+impl GmailIds {
+    /// The labels as stored: one per line (an IMAP string holds no line break).
+    pub fn stored_labels(&self) -> String {
+        self.labels.join("\n")
+    }
+}
+
+/// Reads labels written by [`GmailIds::stored_labels`].
+pub fn parse_stored_labels(stored: &str) -> Vec<String> {
+    stored
+        .split('\n')
+        .filter(|label| !label.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A row of a message list.
@@ -59,8 +88,8 @@ pub(crate) fn upsert_messages(
         .prepare_cached(
             "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
                                    to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_,
-                                   attachments)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                                   attachments, gm_msgid, gm_thrid, gm_labels)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
              ON CONFLICT (folder_id, uid) DO NOTHING",
         )
         .context("Preparing message insert")?;
@@ -68,7 +97,8 @@ pub(crate) fn upsert_messages(
         .prepare_cached(
             "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5, subject = ?6, from_name = ?7,
                from_address = ?8, to_list = ?9, cc_list = ?10, date = ?11, internal_date = ?12,
-               size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16, attachments = ?17
+               size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16, attachments = ?17,
+               gm_msgid = ?18, gm_thrid = ?19, gm_labels = ?20
              WHERE folder_id = ?1 AND uid = ?2",
         )
         .context("Preparing message update")?;
@@ -93,6 +123,12 @@ pub(crate) fn upsert_messages(
             row.in_reply_to,
             row.references,
             row.attachments,
+            row.gmail.as_ref().map(|gmail| gmail.msgid as i64),
+            row.gmail
+                .as_ref()
+                .and_then(|gmail| gmail.thrid)
+                .map(|thrid| thrid as i64),
+            row.gmail.as_ref().map(GmailIds::stored_labels),
         ];
         let added = insert
             .execute(values)
@@ -203,7 +239,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT uid, flags, subject, from_name, from_address, to_list, cc_list, date, internal_date,
-                        size, message_id, in_reply_to, references_, attachments
+                        size, message_id, in_reply_to, references_, attachments,
+                        gm_msgid, gm_thrid, gm_labels
                  FROM messages WHERE folder_id = ?1 AND uid < ?2 ORDER BY uid",
             )
             .context("Reading message rows")?;
@@ -225,6 +262,20 @@ impl Store {
                     in_reply_to: row.get(11)?,
                     references: row.get(12)?,
                     attachments: row.get(13)?,
+                    gmail: row.get::<_, Option<i64>>(14)?.map(|msgid| GmailIds {
+                        msgid: msgid as u64,
+                        thrid: row
+                            .get::<_, Option<i64>>(15)
+                            .ok()
+                            .flatten()
+                            .map(|id| id as u64),
+                        labels: parse_stored_labels(
+                            &row.get::<_, Option<String>>(16)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
+                        ),
+                    }),
                 })
             })
             .context("Reading message rows")?;

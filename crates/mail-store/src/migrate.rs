@@ -57,6 +57,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_account_connections.sql",
         include_str!("../../../migrations/0013_account_connections.sql"),
     ),
+    (
+        "0014_gmail_ids.sql",
+        include_str!("../../../migrations/0014_gmail_ids.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

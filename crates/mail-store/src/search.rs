@@ -223,15 +223,25 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
-                        coalesce(m.date, m.internal_date), m.flags, m.message_id, m.attachments
-                 FROM (SELECT rowid AS doc, round(bm25(search, 4.0, 2.0, 1.0), 1) AS score
-                       FROM search WHERE search MATCH ?1 ORDER BY rowid LIMIT ?4) s
-                 JOIN search_docs d ON d.doc = s.doc
-                 JOIN messages m ON m.id = d.message_id
-                 JOIN folders f ON f.id = m.folder_id
-                 WHERE f.account_id = ?2
-                 ORDER BY s.score, m.internal_date DESC, m.id DESC
+                // A Gmail message shows in several label folders (one X-GM-MSGID): one hit,
+                // from INBOX or a label folder rather than All Mail.
+                "SELECT name, uid, subject, from_name, from_address, shown_date, flags,
+                        message_id, attachments
+                 FROM (SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
+                              coalesce(m.date, m.internal_date) AS shown_date, m.flags,
+                              m.message_id, m.attachments, s.score, m.internal_date AS arrived,
+                              m.id AS row_id,
+                              row_number() OVER (
+                                  PARTITION BY coalesce(m.gm_msgid, -m.id)
+                                  ORDER BY f.role IS 'all', f.role IS NOT 'inbox', m.id) AS copy
+                       FROM (SELECT rowid AS doc, round(bm25(search, 4.0, 2.0, 1.0), 1) AS score
+                             FROM search WHERE search MATCH ?1 ORDER BY rowid LIMIT ?4) s
+                       JOIN search_docs d ON d.doc = s.doc
+                       JOIN messages m ON m.id = d.message_id
+                       JOIN folders f ON f.id = m.folder_id
+                       WHERE f.account_id = ?2)
+                 WHERE copy = 1
+                 ORDER BY score, arrived DESC, row_id DESC
                  LIMIT ?3",
             )
             .context("Preparing a search")?;
@@ -255,6 +265,9 @@ pub struct ThreadRow {
     pub in_reply_to: String,
     /// Message-IDs of References, oldest first.
     pub references: Vec<String>,
+    /// Gmail's X-GM-MSGID (one message in several label folders) and X-GM-THRID.
+    pub gm_msgid: Option<u64>,
+    pub gm_thrid: Option<u64>,
 }
 
 impl Store {
@@ -265,7 +278,7 @@ impl Store {
             .prepare_cached(
                 "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
                         coalesce(m.date, m.internal_date), m.flags, m.message_id, m.attachments,
-                        m.in_reply_to, m.references_
+                        m.in_reply_to, m.references_, m.gm_msgid, m.gm_thrid
                  FROM messages m JOIN folders f ON f.id = m.folder_id
                  WHERE f.account_id = ?1",
             )
@@ -278,6 +291,8 @@ impl Store {
                     message: summary_at(row, 1)?,
                     in_reply_to: row.get(9)?,
                     references: references.split_whitespace().map(str::to_string).collect(),
+                    gm_msgid: row.get::<_, Option<i64>>(11)?.map(|id| id as u64),
+                    gm_thrid: row.get::<_, Option<i64>>(12)?.map(|id| id as u64),
                 })
             })
             .context("Reading messages for threading")?;

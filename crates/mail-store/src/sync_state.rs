@@ -437,6 +437,7 @@ mod tests {
             size: 100,
             flags: Flags::default(),
             attachments: false,
+            gmail: None,
             message_id: format!("<{uid}@example.org>"),
             subject: empty(),
             from_name: empty(),

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod dovecot;
 pub mod fake_imap;
+pub mod gmail_like;
 pub mod hostile;
 pub mod internet;
 pub mod loopback;
@@ -22,6 +23,7 @@ pub use account::{
     store_with_account, TestUser,
 };
 pub use dovecot::Dovecot;
+pub use gmail_like::GmailLike;
 pub use postfix::Postfix;
 pub use proxy::Proxy;
 pub use servers::{PrivateServer, ServerKind};

@@ -16,7 +16,7 @@ use super::Actions;
 use crate::connection::ImapConnection;
 use crate::core_handle::FolderChange;
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::fetch::{message_row, HEADER_ITEMS};
+use crate::fetch::message_row;
 use crate::mailbox_name::wire_argument;
 use crate::profile_lock::ProfileLock;
 use crate::response::copy_uid;
@@ -192,16 +192,14 @@ impl Actions {
     /// A refused expunge removed the row; the message is still on the server: cache it again.
     async fn fetch_again(&self, connection: &mut ImapConnection, batch: &Batch) {
         let mut rows = Vec::new();
+        let items = connection.header_items();
         let fetched = connection
-            .execute(
-                &format!("UID FETCH {} {HEADER_ITEMS}", batch.set()),
-                |response| {
-                    if let Response::Fetch(_, attributes) = response {
-                        rows.extend(message_row(attributes));
-                    }
-                    Ok(())
-                },
-            )
+            .execute(&format!("UID FETCH {} {items}", batch.set()), |response| {
+                if let Response::Fetch(_, attributes) = response {
+                    rows.extend(message_row(attributes));
+                }
+                Ok(())
+            })
             .await;
         let cached = fetched.and_then(|_| {
             with_store(self.core.store(), |store| {

@@ -1,5 +1,6 @@
-//! Conversations from the cache: every folder's messages threaded by their references, the
-//! ones touching a folder kept.
+//! Conversations from the cache: every folder's messages threaded by their references (and
+//! Gmail's X-GM-THRID where the server gives it), the ones touching a folder kept. A Gmail
+//! message that shows in several label folders counts once.
 
 use super::service::Reading;
 use crate::error::Result;
@@ -42,12 +43,17 @@ impl Reading {
 
 /// Threads `rows` and keeps the conversations touching `folder`.
 pub fn conversations(rows: Vec<mail_store::ThreadRow>, folder: &str) -> Vec<Conversation> {
+    let rows = one_copy_each(rows, folder);
     let inputs: Vec<mail_message::ThreadInput> = rows
         .iter()
         .map(|row| {
             let mut parents = row.references.clone();
             if !row.in_reply_to.is_empty() && !parents.contains(&row.in_reply_to) {
                 parents.push(row.in_reply_to.clone());
+            }
+            // Gmail says which conversation: a parent all its messages share.
+            if let Some(thread) = row.gm_thrid {
+                parents.push(format!("x-gm-thrid:{thread}"));
             }
             mail_message::ThreadInput {
                 message_id: row.message.message_id.clone(),
@@ -63,5 +69,26 @@ pub fn conversations(rows: Vec<mail_store::ThreadRow>, folder: &str) -> Vec<Conv
         .map(|group| Conversation {
             messages: group.into_iter().map(|index| rows[index].clone()).collect(),
         })
+        .collect()
+}
+
+/// `rows` with each Gmail message (X-GM-MSGID) once: its copy in `folder` if it has one,
+/// else the first listed. Rows without a Gmail id are all kept.
+fn one_copy_each(rows: Vec<mail_store::ThreadRow>, folder: &str) -> Vec<mail_store::ThreadRow> {
+    let mut chosen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(id) = row.gm_msgid {
+            let keep = chosen
+                .get(&id)
+                .is_none_or(|&kept| rows[kept].folder != folder && row.folder == folder);
+            if keep {
+                chosen.insert(id, index);
+            }
+        }
+    }
+    rows.into_iter()
+        .enumerate()
+        .filter(|(index, row)| row.gm_msgid.is_none_or(|id| chosen.get(&id) == Some(index)))
+        .map(|(_, row)| row)
         .collect()
 }

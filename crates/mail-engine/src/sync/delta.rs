@@ -12,7 +12,7 @@ use mail_sync::{
 
 use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::fetch::{message_row, HEADER_ITEMS};
+use crate::fetch::message_row;
 use crate::response::{apply_count_change, apply_selection_code, fetch_uid_and_flags, range_len};
 use crate::store_access::{unix_now, with_store, SharedStore};
 use crate::sync::report::NewMessage;
@@ -58,7 +58,7 @@ pub(crate) async fn delta_sync(
         meta,
         counts.max_uid,
         connection.sync_capabilities(),
-        HEADER_ITEMS,
+        connection.header_items(),
         scope,
     );
     let new_from = planned.new_from;
@@ -326,8 +326,9 @@ async fn apply(
         // Messages listed by the server but not cached (a hole): fetch their headers too.
         let set = compress_uids(&reconciled.missing_headers);
         let asked: HashSet<Uid> = reconciled.missing_headers.iter().copied().collect();
+        let items = connection.header_items();
         connection
-            .execute(&format!("UID FETCH {set} {HEADER_ITEMS}"), |response| {
+            .execute(&format!("UID FETCH {set} {items}"), |response| {
                 if let Response::Fetch(_, attributes) = response {
                     // Only what was asked for, once each.
                     if let Some(row) = message_row(attributes) {

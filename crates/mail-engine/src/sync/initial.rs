@@ -9,7 +9,7 @@ use mail_sync::{initial_chunks, SelectedState, SyncMeta, Uid, UidValidity};
 
 use crate::connection::{ImapConnection, SearchBound, SelectMode};
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::fetch::{message_row, HEADER_ITEMS};
+use crate::fetch::message_row;
 use crate::response::{apply_mailbox_data, range_len};
 use crate::store_access::{unix_now, with_store, SharedStore};
 
@@ -240,15 +240,15 @@ impl Chunks {
         }
     }
 
-    fn commands(&self) -> Vec<String> {
+    fn commands(&self, items: &str) -> Vec<String> {
         match self {
             Chunks::Uids(chunks) => chunks
                 .iter()
-                .map(|(low, high)| format!("UID FETCH {}:{} {HEADER_ITEMS}", low.0, high.0))
+                .map(|(low, high)| format!("UID FETCH {}:{} {items}", low.0, high.0))
                 .collect(),
             Chunks::Seqs(chunks) => chunks
                 .iter()
-                .map(|(low, high)| format!("FETCH {low}:{high} {HEADER_ITEMS}"))
+                .map(|(low, high)| format!("FETCH {low}:{high} {items}"))
                 .collect(),
         }
     }
@@ -342,7 +342,8 @@ async fn stream_chunks(
     expected: usize,
     sender: &tokio::sync::mpsc::Sender<Batch>,
 ) -> Result<()> {
-    let mut pipeline = connection.start_pipeline(&chunks.commands()).await?;
+    let commands = chunks.commands(connection.header_items());
+    let mut pipeline = connection.start_pipeline(&commands).await?;
     // Rows per chunk (answers may interleave), sent once the chunks above them are done.
     let mut seen = Seen {
         rows: vec![Vec::new(); chunks.len()],

@@ -13,7 +13,7 @@ use crate::announcing::Announcing;
 use crate::connection::{Idle, ImapConnection};
 use crate::core_handle::{Core, FolderChange};
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::fetch::{message_row, HEADER_ITEMS};
+use crate::fetch::message_row;
 use crate::store_access::with_store;
 use crate::sync::NewMessage;
 
@@ -49,7 +49,7 @@ pub(super) async fn fetch(
     uid_validity: u32,
     from: u32,
 ) -> Result<()> {
-    let command = format!("UID FETCH {from}:* {HEADER_ITEMS}");
+    let command = format!("UID FETCH {from}:* {}", connection.header_items());
     let mut rows: Vec<MessageRow> = Vec::new();
     let (_, tagged) = connection
         .idle_done_then(

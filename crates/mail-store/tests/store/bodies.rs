@@ -134,3 +134,59 @@ fn typed_text_becomes_a_safe_fts_query() {
         Some("\"a\"\"b\" \"OR\" \"c\"*")
     );
 }
+
+#[test]
+fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
+    let (_dir, mut store) = temp_store();
+    let account = account(&mut store);
+    let folders = tern_testkit::add_folders(
+        &mut store,
+        account,
+        &[("INBOX", Some(FolderRole::Inbox)), ("Work", None)],
+    )
+    .expect("folders");
+    let gmail = |msgid: u64| {
+        Some(mail_store::GmailIds {
+            msgid,
+            thrid: Some(msgid),
+            labels: vec!["\\Inbox".to_string(), "Work".to_string()],
+        })
+    };
+    for &folder in &folders {
+        store.begin_initial_sync(folder, &meta(3)).unwrap();
+        let rows = vec![
+            MessageRow {
+                gmail: gmail(77),
+                ..row(1, "")
+            },
+            MessageRow {
+                gmail: gmail(78),
+                ..row(2, "")
+            },
+        ];
+        store
+            .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
+            .unwrap();
+    }
+    let (inbox, work) = (folders[0], folders[1]);
+    assert!(store
+        .save_body(inbox, 1, b"the raw bytes", "text", 5)
+        .unwrap());
+    // Read back as stored, labels included.
+    let rows = store.message_rows(work).unwrap();
+    assert_eq!(rows[0].gmail, gmail(77));
+    // The Work copy reads the INBOX copy's body; only message 78 is left to fetch, in each
+    // folder (neither copy has it).
+    assert_eq!(
+        store.body(work, 1).unwrap().as_deref(),
+        Some(&b"the raw bytes"[..])
+    );
+    let missing: Vec<u32> = store
+        .messages_without_body(work, 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|missing| missing.uid.0)
+        .collect();
+    assert_eq!(missing, vec![2]);
+    assert_eq!(store.bodies_size().unwrap(), 13, "one body, kept once");
+}

@@ -47,6 +47,7 @@ fn row(uid: u32, flags: &str) -> MessageRow {
         in_reply_to: String::new(),
         references: String::new(),
         attachments: false,
+        gmail: None,
     }
 }
 
@@ -410,6 +411,7 @@ fn the_attachment_mark_is_kept_and_listed() {
     let rows = vec![
         MessageRow {
             attachments: true,
+            gmail: None,
             ..row(2, "")
         },
         row(1, ""),
