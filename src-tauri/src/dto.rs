@@ -294,6 +294,8 @@ pub struct MessageRowDto {
     pub answered: bool,
     /// Likely has attachments (top-level multipart/mixed).
     pub attachments: bool,
+    /// Gmail labels the person made (X-GM-LABELS without the system ones like `\\Inbox`).
+    pub labels: Vec<String>,
 }
 
 impl MessageRowDto {
@@ -310,8 +312,19 @@ impl MessageRowDto {
             from: message.from_name,
             from_address: message.from_address,
             date: message.date,
+            labels: shown_labels(&message.labels, folder),
         }
     }
+}
+
+/// The Gmail labels a row shows: the person's own (system labels such as `\\Inbox` or
+/// `\\Important` start with a backslash), not the one whose folder is on screen.
+pub fn shown_labels(labels: &[String], folder: &str) -> Vec<String> {
+    labels
+        .iter()
+        .filter(|label| !label.starts_with('\\') && label.as_str() != folder)
+        .cloned()
+        .collect()
 }
 
 /// A window of a folder's newest-first list.
@@ -659,6 +672,17 @@ mod tests {
         let shown = format!("{input:?} {input:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("a@b.c") && shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn a_row_shows_the_persons_own_labels_but_not_the_folder_on_screen() {
+        let labels: Vec<String> = ["\\Inbox", "\\Important", "Work", "Travel/2026"]
+            .iter()
+            .map(|label| label.to_string())
+            .collect();
+        assert_eq!(shown_labels(&labels, "INBOX"), vec!["Work", "Travel/2026"]);
+        assert_eq!(shown_labels(&labels, "Work"), vec!["Travel/2026"]);
+        assert!(shown_labels(&[], "INBOX").is_empty());
     }
 }
 

@@ -73,6 +73,16 @@ pub struct MessageSummary {
     pub message_id: String,
     /// Likely has attachments (see [`MessageRow::attachments`]).
     pub attachments: bool,
+    /// Gmail's labels (X-GM-LABELS); empty on other servers.
+    pub labels: Vec<String>,
+}
+
+/// The labels in column `index` (NULL: none).
+pub(crate) fn labels_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
+    Ok(row
+        .get::<_, Option<String>>(index)?
+        .map(|stored| parse_stored_labels(&stored))
+        .unwrap_or_default())
 }
 
 /// Inserts rows, or updates the ones already cached (keyed on folder and UID), and keeps
@@ -207,7 +217,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id,
-                        attachments
+                        attachments, gm_labels
                  FROM messages WHERE folder_id = ?1
                  ORDER BY internal_date DESC, uid DESC LIMIT ?2 OFFSET ?3",
             )
@@ -225,6 +235,7 @@ impl Store {
                     flags: Flags::parse_stored(&flags),
                     message_id: row.get(6)?,
                     attachments: row.get(7)?,
+                    labels: labels_at(row, 8)?,
                 })
             })
             .context("Listing messages")?;

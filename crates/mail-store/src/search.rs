@@ -11,7 +11,12 @@ use crate::{AccountId, Store};
 
 /// A message summary from the eight columns at `first`: uid, subject, from_name,
 /// from_address, date, flags, message_id, attachments.
-fn summary_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<MessageSummary> {
+/// The summary in columns `first..first + 8`, its labels in column `labels`.
+fn summary_at(
+    row: &rusqlite::Row<'_>,
+    first: usize,
+    labels: usize,
+) -> rusqlite::Result<MessageSummary> {
     let uid: i64 = row.get(first)?;
     let flags: String = row.get(first + 5)?;
     Ok(MessageSummary {
@@ -23,6 +28,7 @@ fn summary_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Message
         flags: mail_sync::Flags::parse_stored(&flags),
         message_id: row.get(first + 6)?,
         attachments: row.get(first + 7)?,
+        labels: crate::messages::labels_at(row, labels)?,
     })
 }
 
@@ -226,10 +232,10 @@ impl Store {
                 // A Gmail message shows in several label folders (one X-GM-MSGID): one hit,
                 // from INBOX or a label folder rather than All Mail.
                 "SELECT name, uid, subject, from_name, from_address, shown_date, flags,
-                        message_id, attachments
+                        message_id, attachments, gm_labels
                  FROM (SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
                               coalesce(m.date, m.internal_date) AS shown_date, m.flags,
-                              m.message_id, m.attachments, s.score, m.internal_date AS arrived,
+                              m.message_id, m.attachments, m.gm_labels, s.score, m.internal_date AS arrived,
                               m.id AS row_id,
                               row_number() OVER (
                                   PARTITION BY coalesce(m.gm_msgid, -m.id)
@@ -249,7 +255,7 @@ impl Store {
             .query_map(params![query, account.0, limit, RANKED_MATCHES], |row| {
                 Ok(SearchHit {
                     folder: row.get(0)?,
-                    message: summary_at(row, 1)?,
+                    message: summary_at(row, 1, 9)?,
                 })
             })
             .context("Searching")?;
@@ -278,7 +284,7 @@ impl Store {
             .prepare_cached(
                 "SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
                         coalesce(m.date, m.internal_date), m.flags, m.message_id, m.attachments,
-                        m.in_reply_to, m.references_, m.gm_msgid, m.gm_thrid
+                        m.in_reply_to, m.references_, m.gm_msgid, m.gm_thrid, m.gm_labels
                  FROM messages m JOIN folders f ON f.id = m.folder_id
                  WHERE f.account_id = ?1",
             )
@@ -288,7 +294,7 @@ impl Store {
                 let references: String = row.get(10)?;
                 Ok(ThreadRow {
                     folder: row.get(0)?,
-                    message: summary_at(row, 1)?,
+                    message: summary_at(row, 1, 13)?,
                     in_reply_to: row.get(9)?,
                     references: references.split_whitespace().map(str::to_string).collect(),
                     gm_msgid: row.get::<_, Option<i64>>(11)?.map(|id| id as u64),

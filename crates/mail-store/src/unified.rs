@@ -43,7 +43,7 @@ impl Store {
         let per_inbox =
             "SELECT * FROM (SELECT m.folder_id, m.uid, m.subject, m.from_name, m.from_address,
                                 coalesce(m.date, m.internal_date), m.flags, m.message_id,
-                                m.attachments, m.internal_date
+                                m.attachments, m.internal_date, m.gm_labels
                          FROM messages m WHERE m.folder_id = ?
                          ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?)";
         let sql = format!(
@@ -67,9 +67,9 @@ impl Store {
                 let flags: String = row.get(6)?;
                 Ok(UnifiedSummary {
                     folder: FolderId(row.get(0)?),
-                    account: AccountId(row.get(10)?),
-                    email: row.get(11)?,
-                    folder_name: row.get(12)?,
+                    account: AccountId(row.get(11)?),
+                    email: row.get(12)?,
+                    folder_name: row.get(13)?,
                     message: MessageSummary {
                         uid: uid as u64,
                         subject: row.get(2)?,
@@ -79,6 +79,7 @@ impl Store {
                         flags: Flags::parse_stored(&flags),
                         message_id: row.get(7)?,
                         attachments: row.get(8)?,
+                        labels: crate::messages::labels_at(row, 10)?,
                     },
                 })
             })

@@ -20,6 +20,9 @@ test('a 100k-message inbox renders only the rows on screen and scrolls to the en
   await expect(page.getByTestId('message-row').first()).toContainText('Message number 100000');
   await expect(page.locator('[data-uid="100000"] [data-testid="has-attachments"]')).toBeVisible();
   await expect(page.locator('[data-uid="99999"] [data-testid="has-attachments"]')).toHaveCount(0);
+  // Gmail labels show as chips on their rows only.
+  await expect(page.locator('[data-uid="100000"] [data-testid="row-label"]')).toHaveText(['Work', 'Travel']);
+  await expect(page.locator('[data-uid="99999"] [data-testid="row-label"]')).toHaveCount(0);
   expect(await page.getByTestId('message-row').count()).toBeLessThan(60);
   await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
   await expect(page.locator('[data-uid="1"]')).toBeVisible();

@@ -60,6 +60,7 @@ export function installStub(options: StubOptions): void {
     flagged: flagged.has(uid),
     answered: false,
     attachments: uid % 10 === 0,
+    labels: uid % 25 === 0 ? ['Work', 'Travel'] : [],
   });
 
   const BOB_INBOX = 3;

@@ -17,6 +17,7 @@ function rows(from: number, count: number): MessageRowDto[] {
     flagged: false,
     answered: false,
     attachments: false,
+    labels: [],
   }));
 }
 

@@ -20,4 +20,8 @@ date: number, seen: boolean, flagged: boolean, answered: boolean,
 /**
  * Likely has attachments (top-level multipart/mixed).
  */
-attachments: boolean, };
+attachments: boolean, 
+/**
+ * Gmail labels the person made (X-GM-LABELS without the system ones like `\\Inbox`).
+ */
+labels: Array<string>, };
