@@ -457,7 +457,69 @@ async fn gmail_like_one_message_in_three_folders_is_one_message() {
         .expect("open in INBOX");
     let text = opened.view.text.clone().unwrap_or_default();
     assert!(text.contains("The same message"), "{text}");
-    let (work, all) = (uid_in("Work"), uid_in("[Gmail]/All Mail"));
+    let (inbox, work, all) = (uid_in("INBOX"), uid_in("Work"), uid_in("[Gmail]/All Mail"));
+
+    // Archived (Gmail has no Archive folder): out of INBOX by removing its \Inbox label —
+    // never \Deleted + EXPUNGE —; All Mail and Work keep it. Deleted: moved to Trash.
+    engine
+        .act("INBOX", &[inbox], &Action::Archive)
+        .expect("archive");
+    let only_archived = cached(&engine, "[Gmail]/All Mail")
+        .into_iter()
+        .find(|(_, (_, subject))| subject == "Only archived")
+        .map(|(uid, _)| u64::from(uid))
+        .expect("cached");
+    let deleted = engine
+        .act("[Gmail]/All Mail", &[only_archived], &Action::Delete)
+        .expect("delete");
+    assert_eq!(deleted.target.as_deref(), Some("[Gmail]/Trash"));
+    engine.replay_pending().await.expect("replay");
+    assert!(engine.pending().expect("pending").is_empty());
+    assert!(!cached(&engine, "INBOX").contains_key(&(inbox as u32)));
+    let mut phone = ImapConnection::connect(
+        &plain_settings(server.port, "alice"),
+        &Password::new("alice-pw"),
+        Timeouts::default(),
+    )
+    .await
+    .expect("phone connects");
+    phone
+        .select("INBOX", mail_engine::SelectMode::ReadOnly)
+        .await
+        .expect("examine");
+    let mut labels = Vec::new();
+    let mut flags = String::new();
+    phone
+        .execute(
+            &format!("UID FETCH {inbox} (FLAGS X-GM-LABELS)"),
+            |response| {
+                if let imap_proto::Response::Fetch(_, attributes) = response {
+                    for attribute in attributes {
+                        match attribute {
+                            imap_proto::AttributeValue::GmailLabels(list) => {
+                                labels = list.iter().map(|label| label.to_string()).collect()
+                            }
+                            imap_proto::AttributeValue::Flags(list) => flags = list.join(" "),
+                            _ => {}
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await
+        .expect("fetch labels");
+    assert_eq!(
+        labels,
+        vec!["Work".to_string()],
+        "\\Inbox removed, Work kept"
+    );
+    assert!(!flags.contains("\\Deleted"), "{flags}");
+    assert_eq!(
+        subjects(&server_view(&mut phone, "[Gmail]/Trash").await),
+        vec!["Only archived".to_string()]
+    );
+    phone.logout().await;
     drop(server);
     for (folder, uid) in [("Work", work), ("[Gmail]/All Mail", all)] {
         let again = engine

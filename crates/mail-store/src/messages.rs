@@ -243,6 +243,19 @@ impl Store {
             .context("Reading messages")
     }
 
+    /// Whether any cached message of the account carries an X-GM-MSGID (its server is
+    /// Gmail).
+    pub fn has_gmail_ids(&self, account: crate::AccountId) -> anyhow::Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM messages m JOIN folders f ON f.id = m.folder_id
+                                WHERE f.account_id = ?1 AND m.gm_msgid IS NOT NULL)",
+                [account.0],
+                |row| row.get(0),
+            )
+            .context("Looking for Gmail messages")
+    }
+
     /// Every cached row of a folder with a server UID, ordered by UID (tests and consistency
     /// checks; messages moved in and not confirmed yet are left out).
     pub fn message_rows(&self, folder: FolderId) -> anyhow::Result<Vec<MessageRow>> {

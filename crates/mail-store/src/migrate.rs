@@ -61,6 +61,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_gmail_ids.sql",
         include_str!("../../../migrations/0014_gmail_ids.sql"),
     ),
+    (
+        "0015_gmail_shared_body.sql",
+        include_str!("../../../migrations/0015_gmail_shared_body.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@ pub mod flag_window;
 pub mod flags;
 pub mod folder_check;
 pub mod folder_role;
+pub mod gmail;
 pub mod plan;
 pub mod reconcile;
 pub mod types;

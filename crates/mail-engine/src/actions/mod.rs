@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use mail_store::{Folder, PendingKind, PendingOp};
 use mail_sync::flags::{FLAGGED, SEEN};
-use mail_sync::FolderRole;
+use mail_sync::{gmail, FolderRole};
 use serde::Serialize;
 
 pub use replay::ReplayReport;
@@ -87,6 +87,12 @@ impl Actions {
         }
     }
 
+    /// Whether the account's server is Gmail (its messages carry X-GM-MSGIDs).
+    fn is_gmail(&self) -> Result<bool> {
+        let account = self.core.account().id;
+        with_store(self.core.store(), |store| store.has_gmail_ids(account))
+    }
+
     fn folder_with_role(&self, role: FolderRole, what: &str) -> Result<Folder> {
         self.core.cached_folder_with_role(role)?.ok_or_else(|| {
             EngineError::new(
@@ -135,10 +141,22 @@ impl Actions {
                 let target = self.core.cached_folder(to)?;
                 (PendingKind::Move { target: target.id }, Some(target))
             }
-            Action::Archive => {
-                let target = self.folder_with_role(FolderRole::Archive, "Archive")?;
-                (PendingKind::Move { target: target.id }, Some(target))
-            }
+            Action::Archive => match self.core.cached_folder_with_role(FolderRole::Archive)? {
+                Some(target) => (PendingKind::Move { target: target.id }, Some(target)),
+                // Gmail has no Archive folder: archiving takes the message out of INBOX (a
+                // label), where All Mail keeps it; the replay removes the label.
+                None if self.is_gmail()?
+                    && gmail::folder_label(&source.name, source.role).is_some() =>
+                {
+                    (PendingKind::Expunge, None)
+                }
+                None => {
+                    return Err(EngineError::new(
+                        ErrorKind::Other,
+                        "The account has no Archive folder; use move with a folder name",
+                    ))
+                }
+            },
             Action::Delete if source.role == Some(FolderRole::Trash) => {
                 (PendingKind::Expunge, None)
             }

@@ -135,7 +135,14 @@ impl Actions {
             Ok(()) => match &batch.kind {
                 BatchKind::Flag { add, flag } => flags(connection, batch, *add, flag).await?,
                 BatchKind::Move { .. } => move_messages(connection, batch).await?,
-                BatchKind::Expunge => expunge(connection, batch).await?,
+                BatchKind::Expunge => {
+                    let role = self
+                        .core
+                        .cached_folder(&batch.folder_name)
+                        .ok()
+                        .and_then(|folder| folder.role);
+                    expunge(connection, batch, role).await?
+                }
             },
         };
         report.round_trips += (connection.round_trips() - before) as usize;
@@ -409,8 +416,27 @@ async fn remove_from_folder(connection: &mut ImapConnection, set: &str) -> Resul
 }
 
 /// Deleting for good: \Deleted + UID EXPUNGE. Messages already gone are what was asked.
-async fn expunge(connection: &mut ImapConnection, batch: &Batch) -> Result<Answer> {
-    match remove_from_folder(connection, &batch.set()).await {
+/// On Gmail, out of a label folder (archiving from INBOX): the label's removal instead
+/// (`mail_sync::gmail`).
+async fn expunge(
+    connection: &mut ImapConnection,
+    batch: &Batch,
+    role: Option<mail_sync::FolderRole>,
+) -> Result<Answer> {
+    let label_removal = connection
+        .has_capability("X-GM-EXT-1")
+        .then(|| {
+            mail_sync::gmail::remove_from_label_command(&batch.folder_name, role, &batch.set())
+        })
+        .flatten();
+    let removed = match label_removal {
+        Some(command) => connection
+            .execute(&command, |_| Ok(()))
+            .await
+            .and_then(|tagged| tagged.require_ok("Removing a Gmail label")),
+        None => remove_from_folder(connection, &batch.set()).await,
+    };
+    match removed {
         Ok(()) => Ok(Answer {
             confirmed: batch.ops.iter().map(|op| op.id).collect(),
             ..Answer::default()

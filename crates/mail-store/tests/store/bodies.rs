@@ -189,4 +189,14 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
         .collect();
     assert_eq!(missing, vec![2]);
     assert_eq!(store.bodies_size().unwrap(), 13, "one body, kept once");
+    // Archived out of INBOX (its row goes), the body stays with the Work copy.
+    store
+        .queue_action(inbox, &[1], &PendingKind::Expunge, 6)
+        .unwrap();
+    assert!(!store.has_message(inbox, 1).unwrap());
+    assert_eq!(
+        store.body(work, 1).unwrap().as_deref(),
+        Some(&b"the raw bytes"[..])
+    );
+    assert_eq!(store.bodies_size().unwrap(), 13);
 }
