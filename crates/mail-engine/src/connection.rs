@@ -544,6 +544,15 @@ impl ImapConnection {
         crate::fetch::header_items(self.has_capability("X-GM-EXT-1"))
     }
 
+    /// The FETCH items a flag update is read from (Gmail's labels too where offered).
+    pub fn flag_items(&self) -> &'static str {
+        if self.has_capability("X-GM-EXT-1") {
+            "(UID FLAGS X-GM-LABELS)"
+        } else {
+            "(UID FLAGS)"
+        }
+    }
+
     pub fn has_capability(&self, name: &str) -> bool {
         self.capabilities.contains(&name.to_ascii_uppercase())
     }

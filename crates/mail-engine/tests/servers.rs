@@ -413,6 +413,33 @@ async fn gmail_like_one_message_in_three_folders_is_one_message() {
         );
     }
 
+    // A label added elsewhere (no flag moves) reaches the cache with the next delta.
+    {
+        let mut phone = ImapConnection::connect(
+            &plain_settings(server.port, "alice"),
+            &Password::new("alice-pw"),
+            Timeouts::default(),
+        )
+        .await
+        .expect("phone connects");
+        common::command(&mut phone, "SELECT Work").await;
+        common::command(&mut phone, "UID STORE 1 +X-GM-LABELS (Travel)").await;
+        phone.logout().await;
+        let relabelled = engine.sync_folder("Work", None).await.expect("delta");
+        assert_eq!(relabelled.flags_changed, 1, "{relabelled:?}");
+        let store = engine.store().lock().expect("store");
+        let work = store
+            .folder_by_name(engine.account().id, "Work")
+            .expect("lookup")
+            .expect("cached");
+        let page = store.message_page(work.id, 0, 10).expect("page");
+        assert!(
+            page.iter()
+                .any(|row| row.labels.iter().any(|label| label == "Travel")),
+            "{page:?}"
+        );
+    }
+
     // Searched, it is one message.
     engine.index_for_search().expect("index");
     let hits = engine.search("three folders", 10).expect("search");

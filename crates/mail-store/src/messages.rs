@@ -243,6 +243,33 @@ impl Store {
             .context("Reading messages")
     }
 
+    /// Stores Gmail labels of cached messages of `folder` (by UID); returns how many rows'
+    /// labels changed.
+    pub fn set_gmail_labels(
+        &mut self,
+        folder: FolderId,
+        labels: &std::collections::HashMap<Uid, Vec<String>>,
+    ) -> anyhow::Result<usize> {
+        let tx = self.conn.transaction().context("Starting a label update")?;
+        let mut changed = 0;
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE messages SET gm_labels = ?3
+                     WHERE folder_id = ?1 AND uid = ?2 AND gm_msgid IS NOT NULL
+                       AND gm_labels IS NOT ?3",
+                )
+                .context("Preparing a label update")?;
+            for (uid, list) in labels {
+                changed += update
+                    .execute(params![folder.0, uid.0, list.join("\n")])
+                    .context("Updating labels")?;
+            }
+        }
+        tx.commit().context("Saving labels")?;
+        Ok(changed)
+    }
+
     /// Whether any cached message of the account carries an X-GM-MSGID (its server is
     /// Gmail).
     pub fn has_gmail_ids(&self, account: crate::AccountId) -> anyhow::Result<bool> {

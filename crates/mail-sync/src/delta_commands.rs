@@ -18,7 +18,8 @@ pub struct DeltaCommands {
 }
 
 /// The delta of `strategy` from the cached `meta`; `max_known` is the highest cached UID.
-/// `header_items` is the FETCH item list a cache row is built from; `scope` which cached
+/// `header_items` is the FETCH item list a cache row is built from, `flag_items` the one a
+/// flag update is (`(UID FLAGS)`, with Gmail's labels where offered); `scope` which cached
 /// messages' flags the UID+flags method asks for.
 pub fn delta_commands(
     strategy: Strategy,
@@ -26,6 +27,7 @@ pub fn delta_commands(
     max_known: Option<Uid>,
     capabilities: ServerCapabilities,
     header_items: &str,
+    flag_items: &str,
     scope: FlagScope,
 ) -> DeltaCommands {
     let max_known = max_known.map_or(0, |uid| uid.0);
@@ -51,7 +53,7 @@ pub fn delta_commands(
     let mut fetches = vec![new_fetch];
     match strategy {
         Strategy::Condstore if new_from > 1 => fetches.push(format!(
-            "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq})",
+            "UID FETCH 1:{} {flag_items} (CHANGEDSINCE {modseq})",
             new_from - 1
         )),
         Strategy::UidFlags if max_known > 0 => {
@@ -59,7 +61,7 @@ pub fn delta_commands(
                 FlagScope::From(from) if from.0 <= max_known => from.0.max(1),
                 _ => 1,
             };
-            fetches.push(format!("UID FETCH {from}:{max_known} (UID FLAGS)"))
+            fetches.push(format!("UID FETCH {from}:{max_known} {flag_items}"))
         }
         _ => {}
     }
@@ -244,6 +246,7 @@ mod tests {
                 &case.meta,
                 case.max_known.map(Uid),
                 case.capabilities,
+                ITEMS,
                 ITEMS,
                 case.scope,
             );

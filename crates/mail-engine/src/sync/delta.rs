@@ -59,6 +59,7 @@ pub(crate) async fn delta_sync(
         counts.max_uid,
         connection.sync_capabilities(),
         connection.header_items(),
+        connection.flag_items(),
         scope,
     );
     let new_from = planned.new_from;
@@ -73,6 +74,8 @@ pub(crate) async fn delta_sync(
     let mut vanished_ranges: Vec<RangeInclusive<u32>> = Vec::new();
     let mut rows: HashMap<Uid, MessageRow> = HashMap::new();
     let mut listed: Vec<Uid> = Vec::new();
+    // Gmail's labels of cached messages, as the flag fetch reported them.
+    let mut labels_seen: HashMap<Uid, Vec<String>> = HashMap::new();
     let mut fetches = 0usize;
     connection.selection_starting();
     let results = connection
@@ -112,6 +115,11 @@ pub(crate) async fn delta_sync(
                     }
                     if let Some(flags) = flags {
                         answer.flags.push((uid, flags));
+                    }
+                    if uid.0 < new_from {
+                        if let Some(labels) = gmail_labels(attributes) {
+                            labels_seen.insert(uid, labels);
+                        }
                     }
                 }
                 _ => {}
@@ -168,8 +176,10 @@ pub(crate) async fn delta_sync(
                             local_snapshot(store, folder, meta, &answer, &vanished_ranges, false)?;
                         answer.vanished = expand_vanished(&vanished_ranges, &local);
                         if let Ok(reconciled) = reconcile(&local, strategy, &answer) {
-                            return apply(connection, store, folder, strategy, reconciled, rows)
-                                .await;
+                            let outcome =
+                                apply(connection, store, folder, strategy, reconciled, rows)
+                                    .await?;
+                            return relabel(store, folder, &labels_seen, outcome);
                         }
                     }
                     Err(error) if error.is_connection_failure() => return Err(error),
@@ -197,7 +207,50 @@ pub(crate) async fn delta_sync(
             ))
         }
     };
-    apply(connection, store, folder, strategy, reconciled, rows).await
+    let outcome = apply(connection, store, folder, strategy, reconciled, rows).await?;
+    relabel(store, folder, &labels_seen, outcome)
+}
+
+/// Keeps the Gmail labels the flag fetch reported (a label change moves no flag); the rows
+/// whose labels changed count as flag changes, so the window shows them.
+fn relabel(
+    store: &SharedStore,
+    folder: &Folder,
+    labels: &HashMap<Uid, Vec<String>>,
+    outcome: DeltaOutcome,
+) -> Result<DeltaOutcome> {
+    if labels.is_empty() {
+        return Ok(outcome);
+    }
+    let changed = with_store(store, |store| store.set_gmail_labels(folder.id, labels))?;
+    Ok(match outcome {
+        DeltaOutcome::Applied {
+            added,
+            removed,
+            flags_changed,
+            uid_validity,
+            new_messages,
+            dropped,
+        } => DeltaOutcome::Applied {
+            added,
+            removed,
+            flags_changed: flags_changed + changed,
+            uid_validity,
+            new_messages,
+            dropped,
+        },
+        other => other,
+    })
+}
+
+/// The X-GM-LABELS of a FETCH answer, if it has them.
+fn gmail_labels(attributes: &[imap_proto::AttributeValue<'_>]) -> Option<Vec<String>> {
+    attributes.iter().find_map(|attribute| match attribute {
+        imap_proto::AttributeValue::GmailLabels(labels) => {
+            Some(labels.iter().map(|label| label.to_string()).collect())
+        }
+        _ => None,
+    })
 }
 
 /// The `missing` messages expunged below `below` (cached, not in the answer's flag window),
