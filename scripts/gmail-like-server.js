@@ -1,9 +1,10 @@
 // A Gmail-like IMAP server for tests (issue 16): hoodiecrow-imap with its X-GM-EXT-1 plugin,
 // made to announce the capability (the plugin does not), to answer X-GM-THRID (it has
-// none), and to give new messages ids above the seeded ones (it would reuse them). The
-// mailbox has Gmail's shape: one message in INBOX, in the label folder "Work" and in
-// "[Gmail]/All Mail" under different UIDs but one X-GM-MSGID; one only in All Mail.
-// Labels have none of Gmail's side effects.
+// none), to give new messages ids above the seeded ones (it would reuse them), and to do
+// what Gmail does when the label of the selected folder is removed: the message leaves that
+// folder (archiving out of INBOX is removing \Inbox). The mailbox has Gmail's shape: one
+// message in INBOX, in the label folder "Work" and in "[Gmail]/All Mail" under different
+// UIDs but one X-GM-MSGID; one only in All Mail. Other label side effects are not modelled.
 //
 //   node scripts/gmail-like-server.js MODULE_DIR PORT      (prints "ready PORT")
 "use strict";
@@ -53,6 +54,21 @@ var server = hoodiecrow({
 server.registerCapability("X-GM-EXT-1");
 server.fetchHandlers["X-GM-THRID"] = function (connection, message) {
   return { type: "ATOM", value: message["X-GM-THRID"] || message["X-GM-MSGID"] };
+};
+var removeLabels = server.storeHandlers["-X-GM-LABELS"];
+server.storeHandlers["-X-GM-LABELS"] = function (connection, message, flags, index, parsed, data) {
+  removeLabels.apply(this, arguments);
+  var mailbox = connection.selectedMailbox;
+  if (!mailbox) {
+    return;
+  }
+  var label = mailbox.path.toUpperCase() === "INBOX" ? "\\Inbox" : mailbox.path;
+  if (message["X-GM-LABELS"].indexOf(label) < 0) {
+    // After the STORE has answered: the message leaves the folder of the removed label.
+    setImmediate(function () {
+      connection.expungeSpecificMessages(mailbox, [message]);
+    });
+  }
 };
 server.listen(port, "127.0.0.1", function () {
   console.log("ready " + port);
