@@ -61,8 +61,13 @@ impl Server {
 }
 
 async fn phone(server: &Server) -> ImapConnection {
+    phone_at(server.port()).await
+}
+
+/// A second client ("the user's phone") logged in as alice at `port`.
+async fn phone_at(port: u16) -> ImapConnection {
     ImapConnection::connect(
-        &plain_settings(server.port(), "alice"),
+        &plain_settings(port, "alice"),
         &Password::new("alice-pw"),
         Timeouts::default(),
     )
@@ -356,13 +361,7 @@ async fn courier_syncs_acts_and_announces() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gmail_like_one_message_in_three_folders_is_one_message() {
     let server = tern_testkit::GmailLike::start().expect("the Gmail-like server starts");
-    let phone = ImapConnection::connect(
-        &plain_settings(server.port, "alice"),
-        &Password::new("alice-pw"),
-        Timeouts::default(),
-    )
-    .await
-    .expect("phone connects");
+    let phone = phone_at(server.port).await;
     let offered = phone.capabilities();
     println!("gmail-like offers: {}", offered.join(" "));
     assert!(offered.iter().any(|name| name == "X-GM-EXT-1"));
@@ -415,13 +414,7 @@ async fn gmail_like_one_message_in_three_folders_is_one_message() {
 
     // A label added elsewhere (no flag moves) reaches the cache with the next delta.
     {
-        let mut phone = ImapConnection::connect(
-            &plain_settings(server.port, "alice"),
-            &Password::new("alice-pw"),
-            Timeouts::default(),
-        )
-        .await
-        .expect("phone connects");
+        let mut phone = phone_at(server.port).await;
         common::command(&mut phone, "SELECT Work").await;
         common::command(&mut phone, "UID STORE 1 +X-GM-LABELS (Travel)").await;
         phone.logout().await;
@@ -503,13 +496,7 @@ async fn gmail_like_one_message_in_three_folders_is_one_message() {
     engine.replay_pending().await.expect("replay");
     assert!(engine.pending().expect("pending").is_empty());
     assert!(!cached(&engine, "INBOX").contains_key(&(inbox as u32)));
-    let mut phone = ImapConnection::connect(
-        &plain_settings(server.port, "alice"),
-        &Password::new("alice-pw"),
-        Timeouts::default(),
-    )
-    .await
-    .expect("phone connects");
+    let mut phone = phone_at(server.port).await;
     // On the server it left INBOX (its \Inbox label removed), and is still in Work and All
     // Mail; nothing was expunged there.
     let inbox_now = subjects(&server_view(&mut phone, "INBOX").await);
