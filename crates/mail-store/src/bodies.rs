@@ -13,6 +13,8 @@ pub struct MissingBody {
     pub uid: Uid,
     /// RFC822.SIZE as the server reported it.
     pub size: u32,
+    /// INTERNALDATE (Unix seconds): with the UID, where the next listing continues.
+    pub internal_date: i64,
 }
 
 impl Store {
@@ -129,14 +131,27 @@ impl Store {
         Ok(())
     }
 
-    /// Bytes of cached bodies, all accounts.
+    /// Bytes of cached bodies, all accounts: a running total kept by triggers (migration
+    /// 0016), so asking costs nothing however many bodies are cached.
     pub fn bodies_size(&self) -> anyhow::Result<u64> {
+        let size: i64 = self
+            .conn
+            .query_row("SELECT bytes FROM bodies_total WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .context("Measuring cached bodies")?;
+        Ok(size.max(0) as u64)
+    }
+
+    /// Bytes of cached bodies counted body by body (what [`Store::bodies_size`] keeps;
+    /// consistency checks and tests).
+    pub fn bodies_size_counted(&self) -> anyhow::Result<u64> {
         let size: i64 = self
             .conn
             .query_row("SELECT coalesce(sum(size), 0) FROM bodies", [], |row| {
                 row.get(0)
             })
-            .context("Measuring cached bodies")?;
+            .context("Counting cached bodies")?;
         Ok(size.max(0) as u64)
     }
 
@@ -181,18 +196,24 @@ impl Store {
 
     /// Messages of `folder` that arrived at or after `since` (Unix seconds) and have no cached
     /// body (nor, on Gmail, a copy in another label folder with one), newest first, at most
-    /// `limit`.
+    /// `limit`; with `below`, only those after that (INTERNALDATE, UID) in that order — a
+    /// prefetch continues where its last batch ended instead of walking past every body it
+    /// already fetched.
     pub fn messages_without_body(
         &self,
         folder: FolderId,
         since: i64,
+        below: Option<(i64, Uid)>,
         limit: usize,
     ) -> anyhow::Result<Vec<MissingBody>> {
+        let (below_date, below_uid) =
+            below.map_or((i64::MAX, u32::MAX), |(date, uid)| (date, uid.0));
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT m.uid, m.size FROM messages m
+                "SELECT m.uid, m.size, m.internal_date FROM messages m
                  WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?4
+                   AND (m.internal_date, m.uid) < (?5, ?6)
                    AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
                    AND (m.gm_msgid IS NULL OR NOT EXISTS (
                         SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
@@ -204,11 +225,19 @@ impl Store {
             .context("Preparing the prefetch list")?;
         let rows = statement
             .query_map(
-                params![folder.0, since, limit as i64, crate::LOCAL_UID_BASE as i64],
+                params![
+                    folder.0,
+                    since,
+                    limit as i64,
+                    crate::LOCAL_UID_BASE as i64,
+                    below_date,
+                    i64::from(below_uid)
+                ],
                 |row| {
                     Ok(MissingBody {
                         uid: Uid(row.get(0)?),
                         size: row.get(1)?,
+                        internal_date: row.get(2)?,
                     })
                 },
             )

@@ -65,6 +65,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_gmail_shared_body.sql",
         include_str!("../../../migrations/0015_gmail_shared_body.sql"),
     ),
+    (
+        "0016_bodies_total.sql",
+        include_str!("../../../migrations/0016_bodies_total.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -177,6 +177,7 @@ impl Reading {
                 let wanted = [MissingBody {
                     uid: Uid(uid as u32),
                     size: size.unwrap_or(0),
+                    internal_date: 0,
                 }];
                 Box::pin(async move { fetch_bodies(connection, &name, &wanted).await })
             })

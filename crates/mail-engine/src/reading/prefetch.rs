@@ -31,10 +31,17 @@ impl Reading {
         let folder = self.core.cached_folder(folder)?;
         let since = unix_now() - i64::from(days) * 86_400;
         let mut report = PrefetchReport::default();
+        // Where the last batch ended (newest first): each listing starts there, so a long
+        // prefetch never walks again past the bodies it already fetched.
+        let mut below = None;
         loop {
             let missing = with_store(self.core.store(), |store| {
-                store.messages_without_body(folder.id, since, 500)
+                store.messages_without_body(folder.id, since, below, 200)
             })?;
+            let Some(last) = missing.last() else {
+                break;
+            };
+            let listed_to = (last.internal_date, last.uid);
             // Too big to keep within the budget: skip (opened on demand instead).
             let budget = self.core.options().body_budget;
             let wanted: Vec<_> = missing
@@ -42,7 +49,8 @@ impl Reading {
                 .filter(|message| u64::from(message.size) <= budget / 10)
                 .collect();
             if wanted.is_empty() {
-                break;
+                below = Some(listed_to);
+                continue;
             }
             let mut batch = Vec::new();
             let mut bytes = 0u64;
@@ -56,6 +64,9 @@ impl Reading {
                 bytes += u64::from(message.size);
                 batch.push(*message);
             }
+            if let Some(end) = batch.last() {
+                below = Some((end.internal_date, end.uid));
+            }
             let name = folder.name.clone();
             let fetched = self
                 .core
@@ -66,8 +77,8 @@ impl Reading {
                 })
                 .await?;
             if fetched.is_empty() {
-                // Gone from the server: the next sync removes them; do not loop on them.
-                break;
+                // Gone from the server: the next sync removes them; the listing goes on past them.
+                continue;
             }
             for (uid, raw) in &fetched {
                 report.bytes += raw.len() as u64;

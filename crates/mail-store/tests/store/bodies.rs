@@ -114,7 +114,7 @@ fn eviction_drops_the_oldest_bodies_first_and_keeps_headers_searchable() {
     assert_eq!(found(&store, account, "bodyword4"), vec![4]);
     assert_eq!(found(&store, account, "message 1"), vec![1], "headers stay");
     let missing: Vec<u32> = store
-        .messages_without_body(folder, 0, 10)
+        .messages_without_body(folder, 0, None, 10)
         .unwrap()
         .iter()
         .map(|m| m.uid.0)
@@ -182,7 +182,7 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
         Some(&b"the raw bytes"[..])
     );
     let missing: Vec<u32> = store
-        .messages_without_body(work, 0, 10)
+        .messages_without_body(work, 0, None, 10)
         .unwrap()
         .into_iter()
         .map(|missing| missing.uid.0)
@@ -199,4 +199,69 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
         Some(&b"the raw bytes"[..])
     );
     assert_eq!(store.bodies_size().unwrap(), 13);
+}
+
+#[test]
+fn the_running_total_of_body_bytes_stays_right_through_every_change() {
+    let (_dir, mut store, account, folder) = synced_inbox(6);
+    let both = |store: &Store| {
+        (
+            store.bodies_size().unwrap(),
+            store.bodies_size_counted().unwrap(),
+        )
+    };
+    assert_eq!(both(&store), (0, 0));
+    for uid in 1..=5u64 {
+        let body = vec![b'x'; 100 * uid as usize];
+        store.save_body(folder, uid, &body, "text", 1).unwrap();
+    }
+    assert_eq!(both(&store), (1500, 1500));
+    // A body saved again (a whole message replacing its text-first part) replaces its size.
+    store.save_body(folder, 5, &[b'y'; 50], "text", 2).unwrap();
+    assert_eq!(both(&store), (1050, 1050));
+    // Eviction removes exactly the oldest beyond the budget.
+    assert_eq!(store.evict_bodies(800).unwrap(), 2);
+    assert!(store.body(folder, 1).unwrap().is_none() && store.body(folder, 2).unwrap().is_none());
+    assert_eq!(both(&store), (750, 750));
+    // A message expunged on the server (its row goes, and its body with it).
+    let new_meta = meta(7);
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &[],
+                removed: &[Uid(3)],
+                flags_changed: &[],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(both(&store), (450, 450));
+    // A UIDVALIDITY reset drops the folder's cache.
+    store.begin_initial_sync(folder, &meta(20)).unwrap();
+    assert_eq!(both(&store), (0, 0));
+    // And removing the account leaves nothing counted.
+    store.save_body(folder, 6, b"late", "text", 3).unwrap();
+    store.remove_account(account).unwrap();
+    assert_eq!(both(&store), (0, 0));
+}
+
+#[test]
+fn the_prefetch_list_continues_where_the_last_batch_ended() {
+    let (_dir, store, _account, folder) = synced_inbox(5);
+    let list = |below: Option<(i64, Uid)>| -> Vec<u32> {
+        store
+            .messages_without_body(folder, 0, below, 2)
+            .unwrap()
+            .iter()
+            .map(|missing| missing.uid.0)
+            .collect()
+    };
+    let first = store.messages_without_body(folder, 0, None, 2).unwrap();
+    assert_eq!(list(None), vec![5, 4]);
+    let end = first.last().map(|last| (last.internal_date, last.uid));
+    assert_eq!(list(end), vec![3, 2]);
+    assert_eq!(list(Some((i64::MIN, Uid(0)))), Vec::<u32>::new());
 }
