@@ -7,6 +7,16 @@ use rusqlite::{params, OptionalExtension};
 use crate::message_column::message_column;
 use crate::{FolderId, Store};
 
+/// A body to keep: the raw message, where its parts left on the server are (JSON, empty for
+/// a whole message) and its text for search.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchedBody<'a> {
+    pub uid: u64,
+    pub raw: &'a [u8],
+    pub remote_parts: &'a str,
+    pub body_text: &'a str,
+}
+
 /// A message without a cached body, for prefetching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissingBody {
@@ -99,23 +109,56 @@ impl Store {
         body_text: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let tx = self.conn.transaction().context("Starting to save a body")?;
-        let id: Option<i64> = message_column(&tx, "id", folder, uid)?;
-        let Some(id) = id else {
-            return Ok(false);
-        };
-        tx.execute(
-            "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, size = excluded.size,
-               body_text = excluded.body_text, fetched_at = excluded.fetched_at,
-               remote_parts = excluded.remote_parts",
-            params![id, raw, raw.len() as i64, body_text, now, remote_parts],
-        )
-        .context("Saving a body")?;
-        crate::search::reindex_if_indexed(&tx, id)?;
-        tx.commit().context("Committing a body")?;
-        Ok(true)
+        let saved = self.save_bodies(
+            folder,
+            &[FetchedBody {
+                uid,
+                raw,
+                remote_parts,
+                body_text,
+            }],
+            now,
+        )?;
+        Ok(saved == 1)
+    }
+
+    /// Keeps several fetched bodies of `folder` in one transaction (a prefetch batch: one
+    /// commit instead of one per body). Messages no longer cached are skipped; returns how
+    /// many were kept.
+    pub fn save_bodies(
+        &mut self,
+        folder: FolderId,
+        bodies: &[FetchedBody<'_>],
+        now: i64,
+    ) -> anyhow::Result<usize> {
+        let tx = self.conn.transaction().context("Starting to save bodies")?;
+        let mut saved = 0;
+        for body in bodies {
+            let id: Option<i64> = message_column(&tx, "id", folder, body.uid)?;
+            let Some(id) = id else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, size = excluded.size,
+                   body_text = excluded.body_text, fetched_at = excluded.fetched_at,
+                   remote_parts = excluded.remote_parts",
+                params![
+                    id,
+                    body.raw,
+                    body.raw.len() as i64,
+                    body.body_text,
+                    now,
+                    body.remote_parts
+                ],
+            )
+            .context("Saving a body")?;
+            crate::search::reindex_if_indexed(&tx, id)?;
+            saved += 1;
+        }
+        tx.commit().context("Committing bodies")?;
+        Ok(saved)
     }
 
     /// Records that the user opened the message (recently read bodies are evicted last).

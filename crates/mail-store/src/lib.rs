@@ -32,7 +32,7 @@ pub use accounts::{
     Account, AccountId, NewAccount, OAuthSettings, PasswordSource, Security,
     DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT,
 };
-pub use bodies::MissingBody;
+pub use bodies::{FetchedBody, MissingBody};
 pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};
 pub use drafts::{DraftId, StoredDraft};
 pub use folders::{Folder, FolderId, FolderSummary, ListedFolder};

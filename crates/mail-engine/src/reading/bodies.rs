@@ -220,6 +220,30 @@ impl Reading {
         .map(|_| ())
     }
 
+    /// Keeps whole fetched bodies of `folder` (a prefetch batch) in one transaction, then
+    /// evicts down to the budget. Their search text is extracted before the cache is locked.
+    pub(super) fn keep_bodies(&self, folder: &Folder, fetched: &[(u32, Vec<u8>)]) -> Result<()> {
+        let texts: Vec<String> = fetched
+            .iter()
+            .map(|(_, raw)| search_text(&parse_message(raw)))
+            .collect();
+        let bodies: Vec<mail_store::FetchedBody<'_>> = fetched
+            .iter()
+            .zip(&texts)
+            .map(|((uid, raw), text)| mail_store::FetchedBody {
+                uid: u64::from(*uid),
+                raw,
+                remote_parts: "",
+                body_text: text,
+            })
+            .collect();
+        with_store(self.core.store(), |store| {
+            store.save_bodies(folder.id, &bodies, unix_now())?;
+            store.evict_bodies(self.core.options().body_budget)
+        })
+        .map(|_| ())
+    }
+
     /// [`Self::keep_body`] for a message being opened: it is shown even when it cannot be
     /// kept (a full disk), just not offline.
     fn keep_opened_body(&self, folder: &Folder, uid: u64, raw: &[u8], remote: &RemoteParts) {

@@ -1,7 +1,6 @@
 //! The prefetcher: bodies of recent messages fetched ahead in small batches (an interactive
 //! request waiting for the connection gets it between them), within the body budget.
 
-use mail_message::RemoteParts;
 use serde::Serialize;
 
 use super::bodies::fetch_bodies;
@@ -80,12 +79,10 @@ impl Reading {
                 // Gone from the server: the next sync removes them; the listing goes on past them.
                 continue;
             }
-            for (uid, raw) in &fetched {
-                report.bytes += raw.len() as u64;
-                // A body that cannot be kept (a full disk) ends the prefetch: fetching it
-                // again and again would only spin.
-                self.keep_body(&folder, u64::from(*uid), raw, &RemoteParts::default())?;
-            }
+            report.bytes += fetched.iter().map(|(_, raw)| raw.len() as u64).sum::<u64>();
+            // Bodies that cannot be kept (a full disk) end the prefetch: fetching them again
+            // and again would only spin.
+            self.keep_bodies(&folder, &fetched)?;
             report.fetched += fetched.len();
             if with_store(self.core.store(), |store| store.bodies_size())? >= budget {
                 break;
