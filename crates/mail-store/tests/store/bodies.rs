@@ -265,3 +265,38 @@ fn the_prefetch_list_continues_where_the_last_batch_ended() {
     assert_eq!(list(end), vec![3, 2]);
     assert_eq!(list(Some((i64::MIN, Uid(0)))), Vec::<u32>::new());
 }
+
+#[test]
+fn a_batch_of_bodies_is_kept_at_once_and_messages_gone_meanwhile_are_skipped() {
+    let (_dir, mut store, account, folder) = synced_inbox(3);
+    store.index_all_for_search().unwrap();
+    let body = |uid: u64, text: &'static str| FetchedBody {
+        uid,
+        raw: text.as_bytes(),
+        remote_parts: "",
+        body_text: text,
+    };
+    let saved = store
+        .save_bodies(
+            folder,
+            &[
+                body(1, "first batchword"),
+                body(9, "never cached"),
+                body(3, "third batchword"),
+            ],
+            5,
+        )
+        .unwrap();
+    assert_eq!(saved, 2);
+    assert!(store.body(folder, 1).unwrap().is_some());
+    assert!(store.body(folder, 2).unwrap().is_none());
+    assert_eq!(
+        found(&store, account, "batchword"),
+        vec![3, 1],
+        "indexed as they land"
+    );
+    assert_eq!(
+        store.bodies_size().unwrap(),
+        store.bodies_size_counted().unwrap()
+    );
+}
