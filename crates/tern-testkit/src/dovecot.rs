@@ -72,6 +72,16 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Why a start failed: a port race (worth retrying with other ports) or anything else.
+/// A free port that is none of `taken`.
+pub(crate) fn free_port_except(taken: &[u16]) -> anyhow::Result<u16> {
+    loop {
+        let port = free_port()?;
+        if !taken.contains(&port) {
+            return Ok(port);
+        }
+    }
+}
+
 enum LaunchError {
     PortTaken(String),
     Other(anyhow::Error),
@@ -137,7 +147,11 @@ impl Dovecot {
         server.oauth2_introspection = oauth2_introspection;
         let mut attempt = 1;
         loop {
-            server.delivery = Some((free_port()?, free_port()?));
+            // Free ports, but not the server's own (free again while it was stopped).
+            let taken = [server.port, server.tls_port];
+            let lmtp = free_port_except(&taken)?;
+            let auth = free_port_except(&[server.port, server.tls_port, lmtp])?;
+            server.delivery = Some((lmtp, auth));
             match server.launch() {
                 Ok(()) => return Ok(server),
                 Err(LaunchError::PortTaken(message)) if attempt < ATTEMPTS => {
