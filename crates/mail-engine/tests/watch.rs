@@ -482,10 +482,12 @@ async fn most_connections_during<T>(
     work: impl std::future::Future<Output = T>,
 ) -> (usize, T) {
     let mut most = 0;
+    // Sampled every 50 ms while `work` runs (a sampling rate, not a wait for anything).
+    let mut every = tokio::time::interval(Duration::from_millis(50));
     let sampling = async {
         loop {
+            every.tick().await;
             most = most.max(server_connections(harness));
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
     let output = tokio::select! {

@@ -43,10 +43,16 @@ pub struct GmailIds {
 }
 
 impl GmailIds {
-    /// The labels as stored: one per line (an IMAP string holds no line break).
+    /// The labels as stored (see [`stored_labels`]).
     pub fn stored_labels(&self) -> String {
-        self.labels.join("\n")
+        stored_labels(&self.labels)
     }
+}
+
+/// Labels as the `gm_labels` column keeps them: one per line (an IMAP string holds no line
+/// break).
+pub(crate) fn stored_labels(labels: &[String]) -> String {
+    labels.join("\n")
 }
 
 /// Reads labels written by [`GmailIds::stored_labels`].
@@ -262,7 +268,7 @@ impl Store {
                 .context("Preparing a label update")?;
             for (uid, list) in labels {
                 changed += update
-                    .execute(params![folder.0, uid.0, list.join("\n")])
+                    .execute(params![folder.0, uid.0, stored_labels(list)])
                     .context("Updating labels")?;
             }
         }

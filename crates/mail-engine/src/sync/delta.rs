@@ -223,24 +223,11 @@ fn relabel(
         return Ok(outcome);
     }
     let changed = with_store(store, |store| store.set_gmail_labels(folder.id, labels))?;
-    Ok(match outcome {
-        DeltaOutcome::Applied {
-            added,
-            removed,
-            flags_changed,
-            uid_validity,
-            new_messages,
-            dropped,
-        } => DeltaOutcome::Applied {
-            added,
-            removed,
-            flags_changed: flags_changed + changed,
-            uid_validity,
-            new_messages,
-            dropped,
-        },
-        other => other,
-    })
+    let mut outcome = outcome;
+    if let DeltaOutcome::Applied { flags_changed, .. } = &mut outcome {
+        *flags_changed += changed;
+    }
+    Ok(outcome)
 }
 
 /// The X-GM-LABELS of a FETCH answer, if it has them.
