@@ -139,11 +139,14 @@ impl Store {
                 continue;
             };
             tx.execute(
-                "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts,
+                                     evict_after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                         (SELECT internal_date FROM messages WHERE id = ?1))
                  ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, size = excluded.size,
                    body_text = excluded.body_text, fetched_at = excluded.fetched_at,
-                   remote_parts = excluded.remote_parts",
+                   remote_parts = excluded.remote_parts,
+                   evict_after = max(evict_after, excluded.evict_after)",
                 params![
                     id,
                     body.raw,
@@ -154,7 +157,7 @@ impl Store {
                 ],
             )
             .context("Saving a body")?;
-            crate::search::reindex_if_indexed(&tx, id)?;
+            crate::search::mark_stale(&tx, id)?;
             saved += 1;
         }
         tx.commit().context("Committing bodies")?;
@@ -166,7 +169,8 @@ impl Store {
         if let Some(id) = self.message_rowid(folder, uid)? {
             self.conn
                 .execute(
-                    "UPDATE bodies SET opened_at = ?2 WHERE message_id = ?1",
+                    "UPDATE bodies SET opened_at = ?2, evict_after = max(evict_after, ?2)
+                     WHERE message_id = ?1",
                     params![id, now],
                 )
                 .context("Recording an opened message")?;
@@ -200,7 +204,8 @@ impl Store {
 
     /// Drops the bodies of the oldest messages (by arrival; opened ones by when they were
     /// opened) until the cache holds at most `budget` bytes of bodies. Headers stay; the
-    /// search index keeps their subject and people. Returns how many were dropped.
+    /// search index keeps their subject and people. Returns how many were dropped. Reads
+    /// only the index entries of the bodies it drops (`bodies_by_age`), however many stay.
     pub fn evict_bodies(&mut self, budget: u64) -> anyhow::Result<usize> {
         let mut total = self.bodies_size()?;
         if total <= budget {
@@ -210,8 +215,8 @@ impl Store {
         let victims: Vec<(i64, i64)> = {
             let mut statement = tx
                 .prepare(
-                    "SELECT b.message_id, b.size FROM bodies b JOIN messages m ON m.id = b.message_id
-                     ORDER BY max(m.internal_date, coalesce(b.opened_at, 0)) ASC",
+                    "SELECT message_id, size FROM bodies INDEXED BY bodies_by_age
+                     ORDER BY evict_after ASC",
                 )
                 .context("Preparing eviction")?;
             let rows = statement
@@ -231,7 +236,7 @@ impl Store {
         for (id, _) in &victims {
             tx.execute("DELETE FROM bodies WHERE message_id = ?1", [id])
                 .context("Evicting a body")?;
-            crate::search::reindex_if_indexed(&tx, *id)?;
+            crate::search::mark_stale(&tx, *id)?;
         }
         tx.commit().context("Committing eviction")?;
         Ok(victims.len())

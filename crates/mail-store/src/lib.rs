@@ -47,7 +47,7 @@ pub use pending_ops::{is_server_uid, PendingKind, PendingOp, Queued, LOCAL_UID_B
 pub use private_files::{private_dir, private_options, tighten_data_dir, tighten_file};
 pub use restored::{Requeued, RestoredDropped};
 pub use salvage::{salvage, Cell, LocalData, Restored, SalvagedAction};
-pub use search::{fts_query, SearchHit, ThreadRow};
+pub use search::{fts_query, IndexProgress, SearchHit, ThreadRow};
 pub use store::{take_cache_alone, Store, DATABASE_FILE};
 pub use sync_state::{DeltaApplied, DeltaWrite, FolderCounts};
 pub use unified::UnifiedSummary;

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_bodies_total.sql",
         include_str!("../../../migrations/0016_bodies_total.sql"),
     ),
+    (
+        "0017_offline_policy.sql",
+        include_str!("../../../migrations/0017_offline_policy.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

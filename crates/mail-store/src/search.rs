@@ -99,19 +99,136 @@ fn index_message(tx: &Transaction<'_>, id: i64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Re-indexes message `id` when the indexer has passed it (its body changed).
-pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, id: i64) -> anyhow::Result<()> {
-    let indexed: i64 = tx
-        .query_row(
-            "SELECT indexed_up_to FROM search_state WHERE id = 1",
-            [],
-            |row| row.get(0),
-        )
-        .context("Reading index progress")?;
-    if id <= indexed {
+/// Marks message `id`'s document out of date when the indexer has passed it (its body
+/// arrived or was evicted): the indexer replaces it with its next batch. Storing a body
+/// never waits for FTS5.
+pub(crate) fn mark_stale(tx: &Transaction<'_>, id: i64) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO search_stale (message_id)
+         SELECT ?1 WHERE ?1 <= (SELECT indexed_up_to FROM search_state WHERE id = 1)
+         ON CONFLICT DO NOTHING",
+        [id],
+    )
+    .context("Marking a document out of date")?;
+    Ok(())
+}
+
+/// The document number of message `m` (the SQL of [`index_message`]'s numbering).
+const DOC_NUMBER: &str =
+    "(((1 << 42) - max(0, min(m.internal_date, 1 << 42))) << 20) | (m.id & 1048575)";
+
+/// The columns FTS5 indexes, from `messages m` joined to `search_docs d` and (left)
+/// `bodies b`.
+const DOC_COLUMNS: &str = "d.doc, m.subject,
+     m.from_name || ' ' || m.from_address || ' ' || m.to_list || ' ' || m.cc_list,
+     coalesce(b.body_text, '')";
+
+/// Indexes the messages with ids in `(from, upto]` in three statements (numbering, the odd
+/// collision one by one, then the documents), not one round of queries per message.
+fn index_range(tx: &Transaction<'_>, from: i64, upto: i64) -> anyhow::Result<usize> {
+    tx.execute(
+        &format!(
+            "INSERT INTO search_docs (doc, message_id)
+             SELECT {DOC_NUMBER}, m.id FROM messages m WHERE m.id > ?1 AND m.id <= ?2
+             ON CONFLICT DO NOTHING"
+        ),
+        params![from, upto],
+    )
+    .context("Numbering documents")?;
+    let unnumbered: Vec<i64> = {
+        let mut statement = tx
+            .prepare_cached(
+                "SELECT m.id FROM messages m WHERE m.id > ?1 AND m.id <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = m.id)",
+            )
+            .context("Finding colliding document numbers")?;
+        let ids = statement
+            .query_map(params![from, upto], |row| row.get(0))
+            .context("Finding colliding document numbers")?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .context("Finding colliding document numbers")?;
+        ids
+    };
+    for id in unnumbered {
         index_message(tx, id)?;
     }
-    Ok(())
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO search (rowid, subject, people, body)
+             SELECT {DOC_COLUMNS}
+             FROM messages m JOIN search_docs d ON d.message_id = m.id
+             LEFT JOIN bodies b ON b.message_id = m.id
+             WHERE m.id > ?1 AND m.id <= ?2"
+        ),
+        params![from, upto],
+    )
+    .context("Indexing messages")
+}
+
+/// Replaces up to `batch` out-of-date documents (bodies arrived or evicted); returns how many.
+fn index_stale(tx: &Transaction<'_>, batch: usize) -> anyhow::Result<usize> {
+    let upto: Option<i64> = tx
+        .query_row(
+            "SELECT max(message_id) FROM
+               (SELECT message_id FROM search_stale ORDER BY message_id LIMIT ?1)",
+            [batch as i64],
+            |row| row.get(0),
+        )
+        .context("Choosing out-of-date documents")?;
+    let Some(upto) = upto else {
+        return Ok(0);
+    };
+    let unnumbered: Vec<i64> = {
+        let mut statement = tx
+            .prepare_cached(
+                "SELECT s.message_id FROM search_stale s WHERE s.message_id <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = s.message_id)",
+            )
+            .context("Finding unnumbered documents")?;
+        let ids = statement
+            .query_map([upto], |row| row.get(0))
+            .context("Finding unnumbered documents")?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .context("Finding unnumbered documents")?;
+        ids
+    };
+    for id in unnumbered {
+        index_message(tx, id)?;
+    }
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO search (rowid, subject, people, body)
+             SELECT {DOC_COLUMNS}
+             FROM search_stale s JOIN messages m ON m.id = s.message_id
+             JOIN search_docs d ON d.message_id = m.id
+             LEFT JOIN bodies b ON b.message_id = m.id
+             WHERE s.message_id <= ?1"
+        ),
+        [upto],
+    )
+    .context("Re-indexing messages")?;
+    tx.execute("DELETE FROM search_stale WHERE message_id <= ?1", [upto])
+        .context("Clearing out-of-date documents")
+}
+
+/// How far the search index is behind the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IndexProgress {
+    /// Messages in the cache (every account).
+    pub messages: u64,
+    /// Messages not yet searchable, or searchable without the body that has since arrived.
+    pub waiting: u64,
+}
+
+impl IndexProgress {
+    pub fn done(&self) -> bool {
+        self.waiting == 0
+    }
+
+    /// Messages whose documents are current.
+    pub fn indexed(&self) -> u64 {
+        self.messages.saturating_sub(self.waiting)
+    }
 }
 
 /// How many of the newest matches a search ranks: a word in nearly every message must not
@@ -151,7 +268,9 @@ pub fn fts_query(typed: &str) -> Option<String> {
 }
 
 impl Store {
-    /// Adds up to `batch` messages not yet indexed; returns how many (0: all done).
+    /// Indexes up to `batch` messages not yet indexed or, when there are none, replaces up
+    /// to `batch` out-of-date documents; returns how many (0: all done). One transaction:
+    /// with small batches, readers never wait long for the cache.
     pub fn index_for_search(&mut self, batch: usize) -> anyhow::Result<usize> {
         let tx = self.conn.transaction().context("Starting to index")?;
         let from: i64 = tx
@@ -168,31 +287,53 @@ impl Store {
                 |row| row.get(0),
             )
             .context("Choosing what to index")?;
-        let Some(upto) = upto else {
-            return Ok(0);
+        let added = match upto {
+            Some(upto) => {
+                let added = index_range(&tx, from, upto)?;
+                tx.execute(
+                    "UPDATE search_state SET indexed_up_to = ?1 WHERE id = 1",
+                    [upto],
+                )
+                .context("Recording index progress")?;
+                added
+            }
+            None => index_stale(&tx, batch)?,
         };
-        let ids: Vec<i64> = {
-            let mut statement = tx
-                .prepare("SELECT id FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id")
-                .context("Listing messages to index")?;
-            let ids = statement
-                .query_map(params![from, upto], |row| row.get(0))
-                .context("Listing messages to index")?
-                .collect::<rusqlite::Result<Vec<i64>>>()
-                .context("Listing messages to index")?;
-            ids
-        };
-        let mut added = 0;
-        for id in ids {
-            added += usize::from(index_message(&tx, id)?);
-        }
-        tx.execute(
-            "UPDATE search_state SET indexed_up_to = ?1 WHERE id = 1",
-            [upto],
-        )
-        .context("Recording index progress")?;
         tx.commit().context("Committing the index")?;
         Ok(added)
+    }
+
+    /// How many messages wait to be indexed (new, or with a body that arrived or went since).
+    pub fn index_progress(&self) -> anyhow::Result<IndexProgress> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM messages),
+                        (SELECT count(*) FROM messages
+                          WHERE id > (SELECT indexed_up_to FROM search_state WHERE id = 1))
+                        + (SELECT count(*) FROM search_stale)",
+                [],
+                |row| {
+                    Ok(IndexProgress {
+                        messages: row.get::<_, i64>(0)?.max(0) as u64,
+                        waiting: row.get::<_, i64>(1)?.max(0) as u64,
+                    })
+                },
+            )
+            .context("Measuring index progress")
+    }
+
+    /// One step of merging the index's segments (about `pages` leaf pages of work), which
+    /// keeps searches fast after many small batches; false when there was nothing to merge.
+    /// Small steps, unlike one `optimize`, never hold the cache long.
+    pub fn merge_search_index(&mut self, pages: u32) -> anyhow::Result<bool> {
+        let before = self.conn.total_changes();
+        self.conn
+            .execute(
+                "INSERT INTO search (search, rank) VALUES ('merge', ?1)",
+                [-i64::from(pages.max(1))],
+            )
+            .context("Merging the search index")?;
+        Ok(self.conn.total_changes() - before >= 2)
     }
 
     /// Indexes everything not yet indexed. After a large batch (a first sync), the index's

@@ -35,10 +35,21 @@ fn subjects_people_and_bodies_are_found_once_indexed() {
     // Newest first among equals.
     assert_eq!(found(&store, account, "message"), vec![3, 2, 1]);
     assert_eq!(found(&store, account, "bob@example"), vec![3, 2, 1]);
-    // A body arriving after indexing is searchable at once.
+    // A body arriving after indexing waits for the indexer's next batch (storing it never
+    // waits for FTS5), then is found.
     assert!(store
         .save_body(folder, 2, b"raw", "Die Grüße aus Köln, Quittung 4711", 5)
         .unwrap());
+    assert_eq!(
+        store.index_progress().unwrap(),
+        IndexProgress {
+            messages: 3,
+            waiting: 1
+        }
+    );
+    assert!(found(&store, account, "quittung").is_empty());
+    assert_eq!(store.index_for_search(100).unwrap(), 1);
+    assert!(store.index_progress().unwrap().done());
     assert_eq!(found(&store, account, "quittung"), vec![2]);
     assert_eq!(
         found(&store, account, "koln quittung"),
@@ -106,7 +117,15 @@ fn eviction_drops_the_oldest_bodies_first_and_keeps_headers_searchable() {
             .unwrap();
     }
     assert_eq!(store.bodies_size().unwrap(), 4000);
+    store.index_all_for_search().unwrap();
+    assert_eq!(found(&store, account, "bodyword1"), vec![1]);
     assert_eq!(store.evict_bodies(2500).unwrap(), 2);
+    assert_eq!(
+        store.index_progress().unwrap().waiting,
+        2,
+        "two documents lost their bodies"
+    );
+    store.index_all_for_search().unwrap();
     assert!(store.body(folder, 1).unwrap().is_none());
     assert!(store.body(folder, 2).unwrap().is_none());
     assert!(store.body(folder, 4).unwrap().is_some());
@@ -290,13 +309,89 @@ fn a_batch_of_bodies_is_kept_at_once_and_messages_gone_meanwhile_are_skipped() {
     assert_eq!(saved, 2);
     assert!(store.body(folder, 1).unwrap().is_some());
     assert!(store.body(folder, 2).unwrap().is_none());
+    assert_eq!(store.index_progress().unwrap().waiting, 2);
+    store.index_all_for_search().unwrap();
     assert_eq!(
         found(&store, account, "batchword"),
         vec![3, 1],
-        "indexed as they land"
+        "indexed with the indexer's next batch"
     );
     assert_eq!(
         store.bodies_size().unwrap(),
         store.bodies_size_counted().unwrap()
     );
+}
+
+#[test]
+fn the_indexer_takes_new_messages_first_then_out_of_date_documents_in_batches() {
+    let (_dir, mut store, account, folder) = synced_inbox(5);
+    assert_eq!(
+        store.index_progress().unwrap(),
+        IndexProgress {
+            messages: 5,
+            waiting: 5
+        }
+    );
+    assert_eq!(store.index_for_search(2).unwrap(), 2);
+    assert_eq!(store.index_progress().unwrap().indexed(), 2);
+    // Bodies for an indexed message (1) and one not yet indexed (5): only 1 goes stale,
+    // 5 is indexed with its body when its turn comes.
+    store.save_body(folder, 1, b"raw", "alphaword", 5).unwrap();
+    store.save_body(folder, 5, b"raw", "omegaword", 5).unwrap();
+    assert_eq!(store.index_progress().unwrap().waiting, 4);
+    assert_eq!(store.index_for_search(2).unwrap(), 2);
+    assert_eq!(store.index_for_search(2).unwrap(), 1);
+    assert_eq!(found(&store, account, "omegaword"), vec![5]);
+    assert!(
+        found(&store, account, "alphaword").is_empty(),
+        "stale still"
+    );
+    assert_eq!(store.index_progress().unwrap().waiting, 1);
+    assert_eq!(store.index_for_search(2).unwrap(), 1, "the stale document");
+    assert_eq!(found(&store, account, "alphaword"), vec![1]);
+    assert_eq!(store.index_for_search(2).unwrap(), 0);
+    assert!(store.index_progress().unwrap().done());
+    // A stale message deleted before its turn leaves nothing behind.
+    store.save_body(folder, 2, b"raw", "betaword", 6).unwrap();
+    let new_meta = meta(10);
+    store
+        .apply_delta(
+            folder,
+            &DeltaWrite {
+                added: &[],
+                removed: &[Uid(2)],
+                flags_changed: &[],
+                new_meta: &new_meta,
+                strategy: Strategy::Qresync,
+                now: 7,
+            },
+        )
+        .unwrap();
+    assert!(store.index_progress().unwrap().done());
+    // Merging steps end.
+    let mut steps = 0;
+    while store.merge_search_index(64).unwrap() {
+        steps += 1;
+        assert!(steps < 1000, "merging never ends");
+    }
+    assert_eq!(found(&store, account, "omegaword"), vec![5]);
+}
+
+#[test]
+fn eviction_keeps_recently_opened_bodies_and_drops_exactly_the_oldest() {
+    let (_dir, mut store, _account, folder) = synced_inbox(6);
+    for uid in 1..=6u64 {
+        store.save_body(folder, uid, &[b'x'; 100], "", 1).unwrap();
+    }
+    // Message 1 arrived first but was opened late: it goes last.
+    store.mark_opened(folder, 1, 1_000_000_000_000).unwrap();
+    assert_eq!(store.evict_bodies(300).unwrap(), 3);
+    let kept: Vec<u64> = (1..=6)
+        .filter(|uid| store.body(folder, *uid).unwrap().is_some())
+        .collect();
+    assert_eq!(kept, vec![1, 5, 6]);
+    assert_eq!(store.bodies_size().unwrap(), 300);
+    assert_eq!(store.evict_bodies(300).unwrap(), 0, "within the budget");
+    assert_eq!(store.evict_bodies(0).unwrap(), 3);
+    assert_eq!(store.bodies_size_counted().unwrap(), 0);
 }
