@@ -366,6 +366,15 @@ pub struct SearchHitDto {
     pub message: MessageRowDto,
 }
 
+/// How far the search index is: `indexed` of `messages` cached messages are searchable
+/// (with the bodies they have).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[ts(export)]
+pub struct IndexProgressDto {
+    pub indexed: u32,
+    pub messages: u32,
+}
+
 /// A conversation touching a folder: its messages from every folder, oldest first.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -537,11 +546,15 @@ pub enum AppEvent {
         state: Connectivity,
         reason: Option<String>,
     },
+    /// `phase`: `headers` (a folder's first sync), `bodies` (kept offline) or `indexing`
+    /// (the whole cache made searchable; `folder` empty); `eta_ms` once there is a pace.
     SyncProgress {
         account: String,
         folder: String,
         synced: u32,
         total: u32,
+        phase: String,
+        eta_ms: Option<u32>,
     },
     /// The outbox changed: `waiting` to be sent, `attention` failed or maybe sent.
     OutboxChanged {
@@ -636,12 +649,15 @@ impl From<EngineEvent> for AppEvent {
                 folder,
                 synced,
                 total,
-                ..
+                phase,
+                eta_ms,
             } => Self::SyncProgress {
                 account,
                 folder,
                 synced: count(synced),
                 total: count(total),
+                phase: phase.as_str().to_string(),
+                eta_ms: eta_ms.map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)),
             },
             EngineEvent::OutboxChanged {
                 account,

@@ -138,6 +138,7 @@ pub fn run() {
             commands::mail::act,
             commands::mail::refresh,
             commands::mail::search,
+            commands::mail::index_progress,
             commands::mail::threads,
             commands::mail::save_attachment,
             commands::mail::allow_remote_from,

@@ -98,10 +98,12 @@ impl Session {
     ) -> Self {
         // Subscribe before anything runs: events sent before subscribing are lost.
         let mut tasks = vec![forward(engine.subscribe())];
+        let keep_offline = Arc::new(Notify::new());
         if online {
-            tasks.push(tokio::spawn(keep_new_mail_readable(
+            tasks.push(tokio::spawn(keep_bodies_offline(
                 engine.clone(),
                 engine.subscribe(),
+                keep_offline.clone(),
             )));
         }
         let mut session = Self {
@@ -130,6 +132,7 @@ impl Session {
                 engine,
                 session.check.clone(),
                 session.watching.clone(),
+                keep_offline,
             )));
         }
         session.tasks = tasks;
@@ -178,13 +181,38 @@ impl Session {
     }
 }
 
-/// Mail arriving in INBOX while the app runs is kept readable offline too: after each burst
-/// of arrivals (quiet for a second), recent INBOX bodies are prefetched again (already
-/// cached ones cost nothing).
-async fn keep_new_mail_readable(
+/// Keeps bodies offline as the account's policy says (newest first; what is kept already
+/// costs nothing), then has the background indexer make them searchable: after each folder
+/// check pass (`wake`) and after each burst of INBOX arrivals (no arrival for a second).
+/// Its own task, so a long download never holds up the checks; watchers bring new mail on
+/// their own connections meanwhile, and a sync waiting for the request connection gets it
+/// between batches.
+async fn keep_bodies_offline(
     engine: Arc<Engine>,
     mut events: tokio::sync::broadcast::Receiver<mail_engine::EngineEvent>,
+    wake: Arc<Notify>,
 ) {
+    loop {
+        tokio::select! {
+            _ = wake.notified() => {}
+            settled = inbox_arrivals_settled(&mut events) => {
+                if settled.is_none() {
+                    return;
+                }
+            }
+        }
+        if let Err(error) = engine.keep_offline(None, None).await {
+            tracing::info!(%error, "bodies not kept offline");
+        }
+        engine.index_in_background();
+    }
+}
+
+/// Waits for mail to arrive in INBOX and then for a second without arrivals (other events,
+/// such as progress, do not prolong the wait); `None` once the engine is gone.
+async fn inbox_arrivals_settled(
+    events: &mut tokio::sync::broadcast::Receiver<mail_engine::EngineEvent>,
+) -> Option<()> {
     use tokio::sync::broadcast::error::RecvError;
     let arrived = |event: &mail_engine::EngineEvent| {
         matches!(event, mail_engine::EngineEvent::FolderChanged { folder, added, .. }
@@ -192,18 +220,20 @@ async fn keep_new_mail_readable(
     };
     loop {
         match events.recv().await {
-            Ok(event) if arrived(&event) => {}
+            Ok(event) if arrived(&event) => break,
             Ok(_) | Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return,
+            Err(RecvError::Closed) => return None,
         }
-        // Wait for the burst to end.
-        while let Ok(next) = tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
-            if matches!(next, Err(RecvError::Closed)) {
-                return;
+    }
+    let mut quiet_from = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        match tokio::time::timeout_at(quiet_from, events.recv()).await {
+            Err(_) => return Some(()),
+            Ok(Err(RecvError::Closed)) => return None,
+            Ok(Ok(event)) if arrived(&event) => {
+                quiet_from = tokio::time::Instant::now() + Duration::from_secs(1);
             }
-        }
-        if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
-            tracing::info!(%error, "new mail not prefetched");
+            Ok(_) => {}
         }
     }
 }
@@ -211,13 +241,14 @@ async fn keep_new_mail_readable(
 /// Lists the folders (telling the window) and checks every folder — INBOX and the folder on
 /// screen are kept current by their watchers, the others only by this —: their STATUS in one
 /// round trip, a sync only for those that changed (and, on a server without CONDSTORE, a
-/// sync of every folder now and then and when the person asks); keeps recent INBOX bodies
-/// for offline reading; then does it again every [`CHECK_EVERY`] or when woken.
+/// sync of every folder now and then and when the person asks); wakes the keeping of
+/// bodies offline (`keep_offline`); then does it again every [`CHECK_EVERY`] or when woken.
 async fn check_folders<R: Runtime>(
     app: AppHandle<R>,
     engine: Arc<Engine>,
     wake: Arc<Notify>,
     watching: Arc<Mutex<Watching>>,
+    keep_offline: Arc<Notify>,
 ) {
     // The window shows the cached folders; it reloads only when the server lists others.
     let mut listed: Option<BTreeSet<String>> = engine.snapshot().ok().map(|snapshot| {
@@ -250,11 +281,9 @@ async fn check_folders<R: Runtime>(
                     {
                         use_notify(&engine, &watching);
                     }
-                    if let Err(error) = engine.prefetch_bodies(INBOX, 30).await {
-                        tracing::info!(%error, "bodies not prefetched");
-                    }
                     first = false;
                 }
+                keep_offline.notify_one();
                 CHECK_EVERY
             }
             // Offline or refused: try again sooner than a full period.

@@ -18,6 +18,7 @@ use crate::credentials::{Credentials, Secret, TokenError};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::events::{EngineEvent, Events};
 use crate::folders::list_folders;
+use crate::indexer::Indexer;
 use crate::options::EngineOptions;
 use crate::store_access::{with_store, SharedStore};
 use crate::sync::NewMessage;
@@ -36,6 +37,8 @@ pub(crate) struct Core {
     events: Events,
     /// The cache says the OAuth2 sign-in is gone (kept in step with it).
     sign_in_needed: std::sync::atomic::AtomicBool,
+    /// The background indexer, started at its first wake inside a Tokio runtime.
+    indexer: std::sync::OnceLock<Indexer>,
 }
 
 impl Core {
@@ -54,6 +57,35 @@ impl Core {
             options,
             connection: tokio::sync::Mutex::new(None),
             events: Events::default(),
+            indexer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Wakes the background indexer (started on first use): new and changed messages
+    /// become searchable soon, in small batches that never hold the cache long.
+    pub(crate) fn index_in_background(&self) {
+        if self.indexer.get().is_none() {
+            // Outside a Tokio runtime (a blocking caller) nothing starts: a later wake will.
+            let Some(started) = Indexer::spawn(
+                self.store.clone(),
+                self.events.clone(),
+                self.account.email.clone(),
+            ) else {
+                return;
+            };
+            if let Err(extra) = self.indexer.set(started) {
+                extra.stop();
+            }
+        }
+        if let Some(indexer) = self.indexer.get() {
+            indexer.wake();
+        }
+    }
+
+    /// Ends the background indexer after its current batch.
+    pub(crate) fn stop_indexer(&self) {
+        if let Some(indexer) = self.indexer.get() {
+            indexer.stop();
         }
     }
 

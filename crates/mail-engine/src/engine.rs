@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use mail_message::{Address, Draft};
 use mail_store::{
-    Account, DraftId, Folder, KnownAddress, ListedFolder, OutboxEntry, OutboxId, PendingOp,
-    SearchHit, SmtpServer, Store,
+    Account, DraftId, Folder, IndexProgress, KnownAddress, ListedFolder, OutboxEntry, OutboxId,
+    PendingOp, SearchHit, SmtpServer, Store,
 };
-use mail_sync::Strategy;
+use mail_sync::{OfflinePolicy, Strategy};
 
 use crate::actions::{Action, ActionReport, Actions, ReplayReport};
 use crate::announcing::Announcing;
@@ -110,6 +110,7 @@ impl Engine {
     pub async fn shutdown(&self) {
         let limit = self.core.options().idle_done_timeout + Duration::from_secs(1);
         self.watchers.stop_all(limit).await;
+        self.core.stop_indexer();
         self.core.close().await;
     }
 
@@ -271,14 +272,45 @@ impl Engine {
         self.reading.prefetch_bodies(folder, days).await
     }
 
-    /// Brings the search index up to date with the cache.
+    /// Keeps bodies offline in every folder (or those named in `only`) as `policy` says
+    /// (`None`: the account's offline policy), INBOX first, newest first in each, with
+    /// `sync_progress` events (phase `bodies`); messages beyond the account's size limit keep
+    /// their text.
+    pub async fn keep_offline(
+        &self,
+        policy: Option<OfflinePolicy>,
+        only: Option<&[String]>,
+    ) -> Result<PrefetchReport> {
+        self.reading.keep_offline(policy, only).await
+    }
+
+    /// Brings the search index up to date with the cache (all of it, now).
     pub fn index_for_search(&self) -> Result<usize> {
         self.reading.index_for_search()
     }
 
+    /// Wakes the background indexer: what syncs and body downloads brought becomes
+    /// searchable in small batches (`sync_progress` events, phase `indexing`). Needs a Tokio
+    /// runtime; outside one nothing starts.
+    pub fn index_in_background(&self) {
+        self.reading.index_in_background();
+    }
+
+    /// How far the search index is behind the cache.
+    pub fn index_progress(&self) -> Result<IndexProgress> {
+        self.reading.index_progress()
+    }
+
     /// Searches the cached messages of the account (offline): every word, the last as a
-    /// prefix; best first, newest first among equals.
+    /// prefix; best first, newest first among equals. Indexes what waits for at most
+    /// `EngineOptions::search_indexes_for` first and leaves the rest to the background indexer:
+    /// [`Engine::index_progress`] says whether the answer covers everything.
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        Ok(self.reading.search(query, limit)?.hits)
+    }
+
+    /// [`Engine::search`] that also says how far the index was when the hits were found.
+    pub fn search_indexed(&self, query: &str, limit: u32) -> Result<crate::Searched> {
         self.reading.search(query, limit)
     }
 

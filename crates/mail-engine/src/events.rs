@@ -61,13 +61,18 @@ pub enum EngineEvent {
         action: String,
         reason: String,
     },
-    /// A first (or resumed, or restarted) sync of a folder committed another batch:
-    /// `synced` of `total` messages are cached (for a progress bar).
+    /// Bringing the cache up to date moved on (for a progress bar): with `phase`
+    /// `headers`, a first (or resumed, or restarted) sync of `folder` has `synced` of `total`
+    /// messages cached; `bodies`, `synced` of `total` bodies of `folder` are kept offline;
+    /// `indexing`, `synced` of `total` cached messages (every folder: `folder` is empty)
+    /// are searchable. `eta_ms`: the time left at the pace so far, once there is one.
     SyncProgress {
         account: String,
         folder: String,
         synced: usize,
         total: usize,
+        phase: mail_sync::ProgressPhase,
+        eta_ms: Option<u64>,
     },
     /// The outbox changed: `waiting` messages are queued or being sent, `attention` failed
     /// or may have been sent (the user decides).

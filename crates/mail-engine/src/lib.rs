@@ -30,6 +30,7 @@ mod folder_status;
 mod folders;
 mod hub;
 mod identity;
+mod indexer;
 mod mailbox_name;
 mod options;
 mod outbox;
@@ -62,12 +63,13 @@ pub use engine::Engine;
 pub use error::{EngineError, ErrorKind};
 pub use events::{ConnectivityState, EngineEvent, Events};
 pub use fetch::HEADER_ITEMS;
+pub use mail_store::IndexProgress;
 pub use mailbox_name::{decode_mailbox_name, encode_mailbox_name};
-pub use options::EngineOptions;
+pub use options::{EngineOptions, SEARCH_INDEXES_FOR};
 pub use outbox::{retry_delay, DrainReport, OutboxWorker, QueuedMessage, SendOutcome};
 pub use reading::{
     conversations, render, Conversation, FolderState, MessagePage, OpenedMessage, PrefetchReport,
-    Snapshot,
+    Searched, Snapshot,
 };
 pub use smtp::{submit, Envelope, Submission, SubmitError};
 pub use structure::{read_structure, RemotePart, Structure};

@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use crate::connection::Timeouts;
 
+/// How long a search indexes what waits before it answers from what is indexed (the first
+/// search after a first sync of 100,000 messages answers within a second).
+pub const SEARCH_INDEXES_FOR: Duration = Duration::from_millis(700);
+
 /// Tunables; the defaults suit real servers, tests shorten them.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineOptions {
@@ -30,6 +34,13 @@ pub struct EngineOptions {
     pub body_budget: u64,
     /// Messages larger than this open text first: their attachments are fetched when saved.
     pub large_message_bytes: u64,
+    /// Bodies kept offline go in batches (one UID FETCH each) of at most this many messages
+    /// and bytes: an interactive request waiting for the connection waits for one batch.
+    pub body_batch_messages: usize,
+    pub body_batch_bytes: u64,
+    /// A search indexes what waits for at most this long before it answers from what is
+    /// indexed (the background indexer does the rest).
+    pub search_indexes_for: Duration,
 }
 
 impl Default for EngineOptions {
@@ -47,6 +58,9 @@ impl Default for EngineOptions {
             clock_check_interval: Duration::from_secs(10),
             body_budget: 1 << 30,
             large_message_bytes: 2 << 20,
+            body_batch_messages: 500,
+            body_batch_bytes: 2 << 20,
+            search_indexes_for: SEARCH_INDEXES_FOR,
         }
     }
 }

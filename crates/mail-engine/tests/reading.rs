@@ -120,17 +120,23 @@ async fn an_attachment_is_saved_decoded_and_never_over_an_existing_file() {
     engine.shutdown().await;
 }
 
-/// The prefetcher works in small batches: a message opened meanwhile gets the connection
-/// between two batches instead of waiting for the whole prefetch.
+/// The prefetcher works in batches: a message opened meanwhile gets the connection
+/// between two round trips of batches instead of waiting for the whole download.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefetching_does_not_starve_opening_a_message() {
     let harness = Harness::new(400);
     let proxy = tern_testkit::Proxy::start(harness.server.port)
         .await
         .expect("proxy");
-    let engine = harness.engine(Some(proxy.port), common::options());
+    let engine = harness.engine(
+        Some(proxy.port),
+        mail_engine::EngineOptions {
+            body_batch_messages: 50,
+            ..common::options()
+        },
+    );
     engine.sync_folder("INBOX", None).await.expect("sync");
-    // 400 bodies in batches of 50 at 100 ms a round trip: eight batches.
+    // 400 bodies in batches of 50, two to a round trip, at 100 ms a round trip: four.
     proxy.set_round_trip(std::time::Duration::from_millis(100));
     let prefetch = tokio::spawn({
         let engine = engine.clone();

@@ -87,16 +87,23 @@ pub struct Account {
     /// The most IMAP connections held at once, the request connection included (at least
     /// 1; default [`DEFAULT_MAX_CONNECTIONS`]).
     pub max_connections: u16,
+    /// Which bodies are kept offline (default: the last 90 days of every folder).
+    pub offline: mail_sync::OfflinePolicy,
+    /// Beyond this many bytes a message kept offline keeps its text; its attachments are
+    /// fetched when saved.
+    pub offline_max_bytes: u64,
 }
 
 /// Connections per account unless the person chose otherwise: the request connection,
 /// INBOX's IDLE and the folder on screen's, and one to spare — well under Gmail's 15 and
 /// Dovecot's 10 per user and address, which the person's other clients share.
 pub const DEFAULT_MAX_CONNECTIONS: u16 = 4;
+/// The smallest size limit for offline bodies.
+pub const MIN_OFFLINE_MAX_BYTES: u64 = 64 << 10;
 /// The most a person may allow (more only burdens the server).
 pub const MAX_CONNECTIONS_LIMIT: u16 = 64;
 
-const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, auth, oauth_issuer, oauth_client_id, sign_in_needed, max_connections";
+const ACCOUNT_COLUMNS: &str = "id, email, imap_host, imap_port, security, username, ca_file, password_source, password_env, allow_plaintext, auth, oauth_issuer, oauth_client_id, sign_in_needed, max_connections, offline_bodies, offline_max_bytes";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let security: String = row.get(4)?;
@@ -130,6 +137,9 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         max_connections: u16::try_from(row.get::<_, i64>(14)?)
             .unwrap_or(DEFAULT_MAX_CONNECTIONS)
             .clamp(1, MAX_CONNECTIONS_LIMIT),
+        offline: row.get::<_, String>(15)?.parse().unwrap_or_default(),
+        offline_max_bytes: u64::try_from(row.get::<_, i64>(16)?)
+            .unwrap_or(mail_sync::offline::DEFAULT_OFFLINE_MAX_BYTES),
     })
 }
 
@@ -217,6 +227,28 @@ impl Store {
                 params![account.0, most],
             )
             .context("Saving the account's connection limit")?;
+        Ok(())
+    }
+
+    /// Sets which bodies the account keeps offline and the size beyond which a message
+    /// keeps only its text (at least 64 KiB: a message's text must fit).
+    pub fn set_offline_policy(
+        &mut self,
+        account: AccountId,
+        policy: mail_sync::OfflinePolicy,
+        max_bytes: u64,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (MIN_OFFLINE_MAX_BYTES..=i64::MAX as u64).contains(&max_bytes),
+            "The size limit for offline bodies must be at least {} KiB",
+            MIN_OFFLINE_MAX_BYTES / 1024
+        );
+        self.conn
+            .execute(
+                "UPDATE accounts SET offline_bodies = ?2, offline_max_bytes = ?3 WHERE id = ?1",
+                params![account.0, policy.to_string(), max_bytes as i64],
+            )
+            .context("Saving the account's offline policy")?;
         Ok(())
     }
 

@@ -242,6 +242,30 @@ impl Store {
         Ok(victims.len())
     }
 
+    /// How many messages of `folder` that arrived at or after `since` have no cached body
+    /// (counted as [`Store::messages_without_body`] lists them; for progress).
+    pub fn count_without_body(&self, folder: FolderId, since: i64) -> anyhow::Result<usize> {
+        let count: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM messages m
+                 WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?3
+                   AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
+                   AND (m.gm_msgid IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
+                        JOIN folders fo ON fo.id = o.folder_id
+                        WHERE o.gm_msgid = m.gm_msgid
+                          AND fo.account_id = (SELECT account_id FROM folders WHERE id = ?1)))",
+            )
+            .context("Preparing the prefetch count")?
+            .query_row(
+                params![folder.0, since, crate::LOCAL_UID_BASE as i64],
+                |row| row.get(0),
+            )
+            .context("Counting messages without bodies")?;
+        Ok(count.max(0) as usize)
+    }
+
     /// Messages of `folder` that arrived at or after `since` (Unix seconds) and have no cached
     /// body (nor, on Gmail, a copy in another label folder with one), newest first, at most
     /// `limit`; with `below`, only those after that (INTERNALDATE, UID) in that order — a

@@ -30,7 +30,7 @@ mod unified;
 pub use account_removal::WaitingChanges;
 pub use accounts::{
     Account, AccountId, NewAccount, OAuthSettings, PasswordSource, Security,
-    DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT,
+    DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MIN_OFFLINE_MAX_BYTES,
 };
 pub use bodies::{FetchedBody, MissingBody};
 pub use damage::{cache_problem, cache_problem_at, check_cache_file, CacheDamaged, CacheProblem};

@@ -303,6 +303,21 @@ impl Store {
         Ok(added)
     }
 
+    /// Indexes in batches of `batch` until done or `deadline` passes (a search that must
+    /// answer soon indexes what it can first); says how far the index got.
+    pub fn index_for_search_until(
+        &mut self,
+        deadline: std::time::Instant,
+        batch: usize,
+    ) -> anyhow::Result<IndexProgress> {
+        while std::time::Instant::now() < deadline {
+            if self.index_for_search(batch)? == 0 {
+                break;
+            }
+        }
+        self.index_progress()
+    }
+
     /// How many messages wait to be indexed (new, or with a body that arrived or went since).
     pub fn index_progress(&self) -> anyhow::Result<IndexProgress> {
         self.conn

@@ -10,7 +10,9 @@ pub mod flags;
 pub mod folder_check;
 pub mod folder_role;
 pub mod gmail;
+pub mod offline;
 pub mod plan;
+pub mod progress;
 pub mod reconcile;
 pub mod types;
 pub mod uid_set;
@@ -27,7 +29,9 @@ pub use folder_check::{
     FULL_SYNC_EVERY, NOTIFY_SET,
 };
 pub use folder_role::{role_from_attributes, role_from_name, FolderRole};
+pub use offline::{keep_body, KeepBody, OfflinePolicy};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};
+pub use progress::{time_left, ProgressPhase};
 pub use reconcile::{reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer};
 pub use types::{ModSeq, SelectedState, SyncMeta, Uid, UidValidity, MAX_FOLDER_MESSAGES};
 pub use uid_set::{compress_uids, initial_chunks};

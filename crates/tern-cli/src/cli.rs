@@ -42,10 +42,15 @@ pub enum Command {
         /// Force a strategy (degraded to what the server supports); `initial` refetches.
         #[arg(long, value_enum)]
         strategy: Option<StrategyArg>,
+        /// Afterwards, keep bodies for offline reading as POLICY says, this once: `none`,
+        /// `days:N` (the last N days of every synced folder) or `all` (default: the
+        /// account's policy, see `tern account offline`).
+        #[arg(long, value_name = "POLICY", value_parser = parse_offline_policy)]
+        bodies: Option<mail_sync::OfflinePolicy>,
         /// Afterwards, fetch the bodies of INBOX messages from the last DAYS days for offline
-        /// reading (0: none).
-        #[arg(long, value_name = "DAYS", default_value_t = 30)]
-        prefetch_days: u32,
+        /// reading, instead of following the account's policy (0: none).
+        #[arg(long, value_name = "DAYS", conflicts_with = "bodies")]
+        prefetch_days: Option<u32>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -128,6 +133,10 @@ pub enum Command {
         query: String,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Index every message that waits first (a search otherwise indexes for under a
+        /// second, answers from what is indexed and says so on stderr).
+        #[arg(long)]
+        wait: bool,
         /// Print JSON (the objects of `tern list`, plus `folder`).
         #[arg(long)]
         json: bool,
@@ -347,6 +356,18 @@ pub enum AccountCommand {
         #[arg(value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
         most: u16,
     },
+    /// Set which message bodies the account keeps for offline reading: `none` (headers
+    /// only; bodies come when opened), `days:N` (the last N days of every folder; the
+    /// default is days:90) or `all`. `tern sync`, `tern watch` and the app follow it.
+    Offline {
+        /// none, days:N or all.
+        #[arg(value_name = "POLICY", value_parser = parse_offline_policy)]
+        policy: mail_sync::OfflinePolicy,
+        /// Messages larger than this many MiB keep their text offline; their attachments
+        /// are fetched when saved (default: the account's setting, 2 MiB at first).
+        #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        max_size: Option<u32>,
+    },
     /// Sign in again (an OAuth2 account whose sign-in expired or was withdrawn).
     Signin {
         /// The account's address.
@@ -502,4 +523,9 @@ pub enum StrategyArg {
     Qresync,
     Condstore,
     UidFlags,
+}
+
+/// Reads an offline policy: `none`, `days:N` or `all`.
+pub fn parse_offline_policy(text: &str) -> Result<mail_sync::OfflinePolicy, String> {
+    text.parse()
 }

@@ -8,6 +8,7 @@ mod commands;
 mod context;
 mod output;
 mod password;
+mod progress;
 
 use clap::Parser;
 

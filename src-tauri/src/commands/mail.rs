@@ -8,7 +8,8 @@ use tauri::State;
 
 use crate::dto::{
     count, ActionInput, ActionResultDto, AddressDto, AttachmentDto, ConversationDto, ErrorCode,
-    IpcError, MessageDto, MessagePageDto, MessageRowDto, SearchHitDto, SyncResultDto,
+    IndexProgressDto, IpcError, MessageDto, MessagePageDto, MessageRowDto, SearchHitDto,
+    SyncResultDto,
 };
 use crate::state::AppState;
 
@@ -185,28 +186,54 @@ pub async fn refresh(
 
 /// Searches the local index of every account (offline): each account's best hits first,
 /// taken in turn, at most `limit` in all.
+/// A search indexes what waits for a moment first (what syncs brought; the rest is left to
+/// the background indexer, see `index_progress`): it runs on a blocking thread, never on
+/// the window's.
 #[tauri::command]
-pub fn search(
+pub async fn search(
     state: State<'_, AppState>,
     query: String,
     limit: u32,
 ) -> Result<Vec<SearchHitDto>, IpcError> {
     let limit = limit.min(MAX_PAGE);
-    let mut lists = Vec::new();
-    for engine in state.all_engines() {
-        let email = engine.account().email.clone();
-        let hits = engine.search(&query, limit)?;
-        lists.push(
-            hits.into_iter()
-                .map(|hit| SearchHitDto {
-                    account: email.clone(),
-                    message: MessageRowDto::of(&email, &hit.folder, hit.message),
-                    folder: hit.folder,
-                })
-                .collect::<Vec<_>>(),
-        );
-    }
+    let engines = state.all_engines();
+    let lists = tokio::task::spawn_blocking(move || {
+        let mut lists = Vec::new();
+        for engine in engines {
+            let email = engine.account().email.clone();
+            let hits = engine.search(&query, limit)?;
+            lists.push(
+                hits.into_iter()
+                    .map(|hit| SearchHitDto {
+                        account: email.clone(),
+                        message: MessageRowDto::of(&email, &hit.folder, hit.message),
+                        folder: hit.folder,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Ok::<_, mail_engine::EngineError>(lists)
+    })
+    .await
+    .map_err(|error| IpcError::new(ErrorCode::Other, format!("Searching stopped: {error}")))??;
     Ok(interleave(lists, limit as usize))
+}
+
+/// How far the search index is behind the cache (all accounts share one index): searches
+/// answer from what is indexed; the window says when indexing continues.
+#[tauri::command]
+pub fn index_progress(state: State<'_, AppState>) -> Result<IndexProgressDto, IpcError> {
+    let Some(engine) = state.all_engines().into_iter().next() else {
+        return Ok(IndexProgressDto {
+            indexed: 0,
+            messages: 0,
+        });
+    };
+    let progress = engine.index_progress()?;
+    Ok(IndexProgressDto {
+        indexed: count(progress.indexed() as usize),
+        messages: count(progress.messages as usize),
+    })
 }
 
 /// The first of each list, then the second of each, … (each list keeps its order).

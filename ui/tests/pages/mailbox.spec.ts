@@ -81,8 +81,26 @@ test('offline: the banner counts waiting changes and the indicator says offline'
 
 test('first sync shows a progress bar', async ({ page }) => {
   await load(page);
-  await page.evaluate(() => window.tern.emit({ event: 'sync_progress', account: 'alice@tern.test', folder: 'INBOX', synced: 2500, total: 10000 }));
+  await page.evaluate(() => window.tern.emit({ event: 'sync_progress', account: 'alice@tern.test', folder: 'INBOX', synced: 2500, total: 10000, phase: 'headers', eta_ms: null }));
   await expect(page.getByTestId('sync-progress')).toContainText('2,500 of 10,000');
+});
+
+test('keeping mail offline and indexing for search show their own progress, gone when done', async ({ page }) => {
+  await load(page);
+  const emit = (phase: string, folder: string, synced: number, total: number, eta_ms: number | null) =>
+    page.evaluate(
+      (event) => window.tern.emit(event),
+      { event: 'sync_progress' as const, account: 'alice@tern.test', folder, synced, total, phase, eta_ms },
+    );
+  await emit('bodies', 'Work', 1200, 5000, 125_000);
+  await expect(page.getByTestId('offline-progress')).toContainText('Keeping Work offline: 1,200 of 5,000 messages about 3 min left');
+  await emit('indexing', '', 42000, 100000, null);
+  await expect(page.getByTestId('index-progress')).toContainText('Indexing for search: 42,000 of 100,000 messages');
+  await expect(page.getByTestId('sync-progress')).toHaveCount(0);
+  await emit('bodies', 'Work', 5000, 5000, 0);
+  await emit('indexing', '', 100000, 100000, 0);
+  await expect(page.getByTestId('offline-progress')).toHaveCount(0);
+  await expect(page.getByTestId('index-progress')).toHaveCount(0);
 });
 
 test('a hostile message runs nothing: the body frame is sandboxed without scripts', async ({ page }) => {

@@ -207,6 +207,8 @@ export function installStub(options: StubOptions): void {
         }
         case 'search':
           return [{ account: ALICE, folder: 'INBOX', message: row(inboxTotal) }];
+        case 'index_progress':
+          return { indexed: inboxTotal, messages: inboxTotal };
         case 'compose': {
           const uid = Number(args.uid);
           if (args.kind === 'new') {

@@ -46,10 +46,26 @@ describe('applyEvent', () => {
     expect(liveLabel(state.connectivity)).toBe('Offline');
     applyEvent(state, { event: 'pending_changed', account: 'alice@tern.test', pending: 4 });
     expect(state.pending).toBe(4);
-    applyEvent(state, { event: 'sync_progress', account: 'alice@tern.test', folder: 'Archive', synced: 500, total: 2000 });
+    applyEvent(state, { event: 'sync_progress', account: 'alice@tern.test', folder: 'Archive', synced: 500, total: 2000, phase: 'headers', eta_ms: null });
     expect(state.progress['Archive']).toEqual({ synced: 500, total: 2000 });
-    applyEvent(state, { event: 'sync_progress', account: 'alice@tern.test', folder: 'Archive', synced: 2000, total: 2000 });
+    applyEvent(state, { event: 'sync_progress', account: 'alice@tern.test', folder: 'Archive', synced: 2000, total: 2000, phase: 'headers', eta_ms: 0 });
     expect(state.progress['Archive']).toBeUndefined();
+  });
+
+  it('tracks bodies kept offline and the search index apart from first syncs', () => {
+    const state = shell();
+    const progress = (phase: string, folder: string, synced: number, total: number, eta_ms: number | null = null) =>
+      applyEvent(state, { event: 'sync_progress', account: 'alice@tern.test', folder, synced, total, phase, eta_ms });
+    progress('bodies', 'Work', 100, 400, 3_000);
+    expect(state.offline).toEqual({ folder: 'Work', synced: 100, total: 400, etaMs: 3_000 });
+    expect(state.progress['Work']).toBeUndefined();
+    progress('indexing', '', 10_000, 100_000);
+    expect(state.indexing).toEqual({ synced: 10_000, total: 100_000, etaMs: null });
+    progress('bodies', 'Work', 400, 400, 0);
+    expect(state.offline).toBeNull();
+    progress('indexing', '', 100_000, 100_000, 0);
+    expect(state.indexing).toBeNull();
+    expect(Object.keys(state.progress)).toEqual([]);
   });
 
   it('tells the person when the server refused a change', () => {

@@ -61,7 +61,7 @@ fn body_data<'a>(attributes: &'a [AttributeValue<'a>]) -> (Option<u32>, Option<&
 }
 
 /// Selects `folder` for reading unless it is already selected (either mode will do).
-async fn ensure_selected(connection: &mut ImapConnection, folder: &str) -> Result<()> {
+pub(super) async fn ensure_selected(connection: &mut ImapConnection, folder: &str) -> Result<()> {
     if connection
         .selected()
         .is_some_and(|selected| selected.name == folder)
@@ -81,25 +81,42 @@ pub(super) async fn fetch_bodies(
     folder: &str,
     wanted: &[MissingBody],
 ) -> Result<Vec<(u32, Vec<u8>)>> {
+    fetch_body_batches(connection, folder, &[wanted]).await
+}
+
+/// [`fetch_bodies`] for several batches at once: one UID FETCH each, all written before
+/// the first answer is read (one round trip for all of them).
+pub(super) async fn fetch_body_batches(
+    connection: &mut ImapConnection,
+    folder: &str,
+    batches: &[&[MissingBody]],
+) -> Result<Vec<(u32, Vec<u8>)>> {
     ensure_selected(connection, folder).await?;
-    let limits: HashMap<u32, u64> = wanted
+    let limits: HashMap<u32, u64> = batches
         .iter()
+        .flat_map(|batch| batch.iter())
         .map(|message| (message.uid.0, body_limit(message.size)))
         .collect();
     let largest = limits.values().copied().max().unwrap_or(0);
     let _raised = connection.expect_responses_up_to(largest + (64 << 10));
-    let uids: Vec<Uid> = wanted.iter().map(|message| message.uid).collect();
+    let commands: Vec<String> = batches
+        .iter()
+        .filter(|batch| !batch.is_empty())
+        .map(|batch| {
+            let uids: Vec<Uid> = batch.iter().map(|message| message.uid).collect();
+            format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(&uids))
+        })
+        .collect();
     let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
-    connection
-        .execute(
-            &format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(&uids)),
-            |response| {
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let answers = connection
+        .pipeline(&commands, |_, response| {
                 if let Response::Fetch(_, attributes) = response {
                     if let (Some(uid), Some(data)) = body_data(attributes) {
                         let Some(limit) = limits.get(&uid) else {
                             return Ok(());
                         };
-                        if bodies.iter().any(|(known, _)| *known == uid) {
+                        if !seen.insert(uid) {
                             return Ok(());
                         }
                         if data.len() as u64 > *limit {
@@ -115,10 +132,11 @@ pub(super) async fn fetch_bodies(
                     }
                 }
                 Ok(())
-            },
-        )
-        .await?
-        .require_ok(&format!("Fetching messages of {folder}"))?;
+        })
+        .await?;
+    for answer in answers {
+        answer.require_ok(&format!("Fetching messages of {folder}"))?;
+    }
     Ok(bodies)
 }
 
@@ -215,30 +233,6 @@ impl Reading {
         let remote = remote_parts_to_json(remote);
         with_store(self.core.store(), |store| {
             store.save_partial_body(folder.id, uid, raw, &remote, &text, unix_now())?;
-            store.evict_bodies(self.core.options().body_budget)
-        })
-        .map(|_| ())
-    }
-
-    /// Keeps whole fetched bodies of `folder` (a prefetch batch) in one transaction, then
-    /// evicts down to the budget. Their search text is extracted before the cache is locked.
-    pub(super) fn keep_bodies(&self, folder: &Folder, fetched: &[(u32, Vec<u8>)]) -> Result<()> {
-        let texts: Vec<String> = fetched
-            .iter()
-            .map(|(_, raw)| search_text(&parse_message(raw)))
-            .collect();
-        let bodies: Vec<mail_store::FetchedBody<'_>> = fetched
-            .iter()
-            .zip(&texts)
-            .map(|((uid, raw), text)| mail_store::FetchedBody {
-                uid: u64::from(*uid),
-                raw,
-                remote_parts: "",
-                body_text: text,
-            })
-            .collect();
-        with_store(self.core.store(), |store| {
-            store.save_bodies(folder.id, &bodies, unix_now())?;
             store.evict_bodies(self.core.options().body_budget)
         })
         .map(|_| ())

@@ -17,5 +17,6 @@ pub use open::OpenedMessage;
 pub use prefetch::PrefetchReport;
 pub use render::render;
 pub(crate) use service::Reading;
+pub use service::Searched;
 pub use snapshot::{FolderState, Snapshot};
 pub use threads::{conversations, Conversation};

@@ -1,12 +1,22 @@
-//! The prefetcher: bodies of recent messages fetched ahead in small batches (an interactive
-//! request waiting for the connection gets it between them), within the body budget.
+//! The prefetcher: bodies kept offline as the account's offline policy says (none, the last
+//! N days of every folder, or all), newest first. Batches go several to a round trip on the
+//! request connection (an interactive request waiting for it gets it between them) and are
+//! written on a blocking thread while the next ones download; messages beyond the size limit
+//! keep their text, their attachments fetched when saved.
 
+use std::time::Instant;
+
+use mail_message::parse_message;
+use mail_store::{Folder, MissingBody};
+use mail_sync::{keep_body, time_left, FolderRole, KeepBody, OfflinePolicy, ProgressPhase};
 use serde::Serialize;
 
-use super::bodies::fetch_bodies;
+use super::bodies::fetch_body_batches;
+use super::render::search_text;
 use super::service::Reading;
-use crate::error::Result;
-use crate::store_access::{unix_now, with_store};
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::events::EngineEvent;
+use crate::store_access::{unix_now, with_store, SharedStore};
 
 /// What one prefetch pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -15,82 +25,363 @@ pub struct PrefetchReport {
     pub bytes: u64,
     /// Bodies evicted to stay within the budget.
     pub evicted: usize,
+    /// Messages beyond the size limit kept text first (counted in `fetched` too).
+    pub text_only: usize,
 }
 
-/// Bodies fetched per command by the prefetcher: small enough that an interactive request
-/// waiting for the connection gets it soon.
-const PREFETCH_BATCH_BYTES: u64 = 2 << 20;
-const PREFETCH_BATCH_MESSAGES: usize = 50;
+/// Batches written before the first answer is read: round trips overlap. (A batch is one
+/// UID FETCH of at most `EngineOptions::body_batch_messages` messages and
+/// `body_batch_bytes` bytes by RFC822.SIZE.)
+const IN_FLIGHT: usize = 2;
+
+/// What to keep of one folder.
+#[derive(Debug, Clone, Copy)]
+struct Want {
+    /// Messages that arrived at or after this (Unix seconds).
+    since: i64,
+    /// Beyond this, text first.
+    max_bytes: u64,
+    /// Stop once the cache holds this many bytes of bodies (`None`: no budget).
+    budget: Option<u64>,
+}
+
+/// The order folders are kept offline in: INBOX, then the other folders, Junk and Trash
+/// last (what the person is least likely to open on a flight).
+fn offline_rank(folder: &Folder) -> u8 {
+    match folder.role {
+        Some(FolderRole::Inbox) => 0,
+        Some(FolderRole::Junk) | Some(FolderRole::Trash) => 3,
+        Some(FolderRole::All) => 2,
+        _ => 1,
+    }
+}
+
+/// How big a batch may be.
+#[derive(Debug, Clone, Copy)]
+struct BatchSize {
+    bytes: u64,
+    messages: usize,
+}
+
+/// Splits `messages` into batches of at most `limit.bytes` (one larger message goes alone)
+/// and `limit.messages`.
+fn batches(messages: &[MissingBody], limit: BatchSize) -> Vec<&[MissingBody]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (index, message) in messages.iter().enumerate() {
+        let size = u64::from(message.size);
+        if index > start && (bytes + size > limit.bytes || index - start >= limit.messages) {
+            out.push(&messages[start..index]);
+            start = index;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < messages.len() {
+        out.push(&messages[start..]);
+    }
+    out
+}
+
+/// Extracts the search text of fetched bodies and keeps them in one transaction (on a
+/// blocking thread: the next batches download meanwhile). Returns how many were kept.
+fn write_bodies(
+    store: &SharedStore,
+    folder: mail_store::FolderId,
+    fetched: &[(u32, Vec<u8>)],
+) -> Result<usize> {
+    let texts: Vec<String> = fetched
+        .iter()
+        .map(|(_, raw)| search_text(&parse_message(raw)))
+        .collect();
+    let bodies: Vec<mail_store::FetchedBody<'_>> = fetched
+        .iter()
+        .zip(&texts)
+        .map(|((uid, raw), text)| mail_store::FetchedBody {
+            uid: u64::from(*uid),
+            raw,
+            remote_parts: "",
+            body_text: text,
+        })
+        .collect();
+    with_store(store, |store| {
+        store.save_bodies(folder, &bodies, unix_now())
+    })
+}
+
+/// A write running on a blocking thread.
+type Writing = tokio::task::JoinHandle<Result<usize>>;
+
+async fn finish(writing: &mut Option<Writing>) -> Result<usize> {
+    match writing.take() {
+        None => Ok(0),
+        Some(handle) => handle.await.map_err(|error| {
+            EngineError::new(ErrorKind::Other, format!("Keeping bodies stopped: {error}"))
+        })?,
+    }
+}
 
 impl Reading {
-    /// Fetches and caches the bodies of `folder`'s messages that arrived in the last `days`
-    /// days, newest first, in small batches (an interactive request waiting for the
-    /// connection gets it between batches), then evicts down to the budget.
+    /// Keeps the bodies of `folder`'s messages that arrived in the last `days` days, newest
+    /// first, then evicts down to the budget (messages beyond the account's size limit keep
+    /// their text).
     pub(crate) async fn prefetch_bodies(&self, folder: &str, days: u32) -> Result<PrefetchReport> {
         let folder = self.core.cached_folder(folder)?;
-        let since = unix_now() - i64::from(days) * 86_400;
         let mut report = PrefetchReport::default();
-        // Where the last batch ended (newest first): each listing starts there, so a long
-        // prefetch never walks again past the bodies it already fetched.
-        let mut below = None;
-        loop {
-            let missing = with_store(self.core.store(), |store| {
-                store.messages_without_body(folder.id, since, below, 200)
-            })?;
-            let Some(last) = missing.last() else {
-                break;
+        let Some(since) = OfflinePolicy::Days(days.max(1)).kept_since(unix_now()) else {
+            return Ok(report);
+        };
+        if days > 0 {
+            let want = Want {
+                since,
+                max_bytes: self.core.account().offline_max_bytes,
+                budget: Some(self.core.options().body_budget),
             };
-            let listed_to = (last.internal_date, last.uid);
-            // Too big to keep within the budget: skip (opened on demand instead).
-            let budget = self.core.options().body_budget;
-            let wanted: Vec<_> = missing
+            self.keep_folder(&folder, want, &mut report).await?;
+        }
+        report.evicted = self.evict()?;
+        Ok(report)
+    }
+
+    /// Keeps bodies offline in every folder (or those named in `only`) as `policy` says
+    /// (default: the account's policy): INBOX first, newest first in each folder. "All" ignores the body budget (the
+    /// disk is the limit); a window of days stays within it.
+    pub(crate) async fn keep_offline(
+        &self,
+        policy: Option<OfflinePolicy>,
+        only: Option<&[String]>,
+    ) -> Result<PrefetchReport> {
+        let policy = policy.unwrap_or(self.core.account().offline);
+        let mut report = PrefetchReport::default();
+        let Some(since) = policy.kept_since(unix_now()) else {
+            return Ok(report);
+        };
+        let account = self.core.account().id;
+        let mut folders: Vec<Folder> =
+            with_store(self.core.store(), |store| store.folders(account))?
                 .into_iter()
-                .filter(|message| u64::from(message.size) <= budget / 10)
+                .filter(|folder| folder.selectable)
+                .filter(|folder| only.is_none_or(|names| names.contains(&folder.name)))
                 .collect();
-            if wanted.is_empty() {
-                below = Some(listed_to);
-                continue;
-            }
-            let mut batch = Vec::new();
-            let mut bytes = 0u64;
-            for message in &wanted {
-                if !batch.is_empty()
-                    && (bytes + u64::from(message.size) > PREFETCH_BATCH_BYTES
-                        || batch.len() >= PREFETCH_BATCH_MESSAGES)
-                {
-                    break;
-                }
-                bytes += u64::from(message.size);
-                batch.push(*message);
-            }
-            if let Some(end) = batch.last() {
-                below = Some((end.internal_date, end.uid));
-            }
-            let name = folder.name.clone();
-            let fetched = self
-                .core
-                .with_retry(2, |connection, _| {
-                    let name = name.clone();
-                    let batch = batch.clone();
-                    Box::pin(async move { fetch_bodies(connection, &name, &batch).await })
-                })
-                .await?;
-            if fetched.is_empty() {
-                // Gone from the server: the next sync removes them; the listing goes on past them.
-                continue;
-            }
-            report.bytes += fetched.iter().map(|(_, raw)| raw.len() as u64).sum::<u64>();
-            // Bodies that cannot be kept (a full disk) end the prefetch: fetching them again
-            // and again would only spin.
-            self.keep_bodies(&folder, &fetched)?;
-            report.fetched += fetched.len();
-            if with_store(self.core.store(), |store| store.bodies_size())? >= budget {
+        folders.sort_by_key(offline_rank);
+        let want = Want {
+            since,
+            max_bytes: self.core.account().offline_max_bytes,
+            budget: policy
+                .within_budget()
+                .then_some(self.core.options().body_budget),
+        };
+        for folder in &folders {
+            if !self.keep_folder(folder, want, &mut report).await? {
                 break;
             }
         }
-        report.evicted = with_store(self.core.store(), |store| {
-            store.evict_bodies(self.core.options().body_budget)
-        })?;
+        if policy.within_budget() {
+            report.evicted = self.evict()?;
+        }
         Ok(report)
+    }
+
+    fn evict(&self) -> Result<usize> {
+        let budget = self.core.options().body_budget;
+        with_store(self.core.store(), |store| store.evict_bodies(budget))
+    }
+
+    /// Keeps the wanted bodies of one folder; false when the budget is full (stop there).
+    async fn keep_folder(
+        &self,
+        folder: &Folder,
+        want: Want,
+        report: &mut PrefetchReport,
+    ) -> Result<bool> {
+        let total = with_store(self.core.store(), |store| {
+            store.count_without_body(folder.id, want.since)
+        })?;
+        if total == 0 {
+            return Ok(true);
+        }
+        let started = Instant::now();
+        let mut done = 0usize;
+        // Where the last listing ended (newest first): each listing starts there, so a long
+        // prefetch never walks again past the bodies it already fetched.
+        let mut below = None;
+        let mut writing: Option<Writing> = None;
+        let mut full = false;
+        let options = self.core.options();
+        let limit = BatchSize {
+            bytes: options.body_batch_bytes,
+            messages: options.body_batch_messages.max(1),
+        };
+        'listing: loop {
+            // One round trip's worth at a time: a body opened meanwhile is not fetched again.
+            let listed = with_store(self.core.store(), |store| {
+                store.messages_without_body(
+                    folder.id,
+                    want.since,
+                    below,
+                    IN_FLIGHT * limit.messages,
+                )
+            })?;
+            let Some(last) = listed.last() else {
+                break;
+            };
+            below = Some((last.internal_date, last.uid));
+            let (whole, text_first): (Vec<MissingBody>, Vec<MissingBody>) =
+                listed.into_iter().partition(|message| {
+                    keep_body(u64::from(message.size), want.max_bytes) == KeepBody::Whole
+                });
+            let whole: Vec<MissingBody> = match want.budget {
+                // Too big to keep within the budget: opened on demand instead.
+                Some(budget) => whole
+                    .into_iter()
+                    .filter(|message| u64::from(message.size) <= budget / 10)
+                    .collect(),
+                None => whole,
+            };
+            let split = batches(&whole, limit);
+            for group in split.chunks(IN_FLIGHT) {
+                let name = folder.name.as_str();
+                let fetched = self
+                    .core
+                    .with_retry_for(group, 2, |group, connection, _| {
+                        Box::pin(fetch_body_batches(connection, name, group))
+                    })
+                    .await?;
+                // Bodies that cannot be kept (a full disk) end the prefetch: fetching them
+                // again and again would only spin.
+                done += finish(&mut writing).await?;
+                report.bytes += fetched.iter().map(|(_, raw)| raw.len() as u64).sum::<u64>();
+                report.fetched += fetched.len();
+                let store = self.core.store().clone();
+                let id = folder.id;
+                writing = Some(tokio::task::spawn_blocking(move || {
+                    write_bodies(&store, id, &fetched)
+                }));
+                self.tell_bodies(folder, done, total, started);
+                if let Some(budget) = want.budget {
+                    if with_store(self.core.store(), |store| store.bodies_size())? >= budget {
+                        full = true;
+                        break 'listing;
+                    }
+                }
+            }
+            done += finish(&mut writing).await?;
+            for message in &text_first {
+                if self.keep_text_first(folder, message.uid.0).await? {
+                    report.fetched += 1;
+                    report.text_only += 1;
+                    done += 1;
+                }
+            }
+        }
+        done += finish(&mut writing).await?;
+        self.tell_bodies(folder, done, total.max(done), started);
+        Ok(!full)
+    }
+
+    /// Keeps one message beyond the size limit text first; false when it is a single part
+    /// (nothing to leave out: it opens on demand) or gone.
+    async fn keep_text_first(&self, folder: &Folder, uid: u32) -> Result<bool> {
+        let name = folder.name.clone();
+        let partial = self
+            .core
+            .with_retry(2, |connection, _| {
+                let name = name.clone();
+                Box::pin(async move {
+                    super::bodies::ensure_selected(connection, &name).await?;
+                    super::partial::fetch_text_first(connection, uid).await
+                })
+            })
+            .await;
+        match partial {
+            Ok(Some((raw, remote))) => {
+                self.keep_body(folder, u64::from(uid), &raw, &remote)?;
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            // Gone from the server meanwhile: the next sync removes it.
+            Err(error) if error.kind == ErrorKind::Protocol => {
+                tracing::info!(%error, uid, folder = %folder.name, "not kept text first");
+                Ok(false)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn tell_bodies(&self, folder: &Folder, done: usize, total: usize, started: Instant) {
+        let remaining = total.saturating_sub(done) as u64;
+        self.core.send(EngineEvent::SyncProgress {
+            account: self.core.account().email.clone(),
+            folder: folder.name.clone(),
+            synced: done,
+            total,
+            phase: ProgressPhase::Bodies,
+            eta_ms: time_left(done as u64, started.elapsed(), remaining)
+                .map(|left| left.as_millis() as u64),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_sync::Uid;
+
+    fn sized(sizes: &[u32]) -> Vec<MissingBody> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(index, size)| MissingBody {
+                uid: Uid(index as u32 + 1),
+                size: *size,
+                internal_date: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_hold_at_most_their_bytes_and_messages_and_never_none() {
+        let mib = 1 << 20;
+        let table: &[(&[u32], &[usize])] = &[
+            (&[], &[]),
+            (&[100], &[1]),
+            (&[mib, mib], &[2]),
+            (&[mib, mib, 1], &[2, 1]),
+            // One message above the batch size still goes (alone).
+            (&[5 * mib, 10, 10], &[1, 2]),
+            (&[10; 1_001], &[500, 500, 1]),
+        ];
+        for (sizes, expected) in table {
+            let messages = sized(sizes);
+            let limit = BatchSize {
+                bytes: 2 * mib as u64,
+                messages: 500,
+            };
+            let lengths: Vec<usize> = batches(&messages, limit).iter().map(|b| b.len()).collect();
+            assert_eq!(lengths, *expected, "{:?}", &sizes[..sizes.len().min(4)]);
+        }
+    }
+
+    #[test]
+    fn inbox_goes_first_and_junk_and_trash_last() {
+        let folder = |name: &str, role: Option<FolderRole>| Folder {
+            id: mail_store::FolderId(0),
+            account_id: mail_store::AccountId(0),
+            name: name.to_string(),
+            delimiter: None,
+            role,
+            selectable: true,
+        };
+        let mut folders = [
+            folder("Trash", Some(FolderRole::Trash)),
+            folder("Work", None),
+            folder("Junk", Some(FolderRole::Junk)),
+            folder("INBOX", Some(FolderRole::Inbox)),
+            folder("Sent", Some(FolderRole::Sent)),
+        ];
+        folders.sort_by_key(offline_rank);
+        let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["INBOX", "Work", "Sent", "Trash", "Junk"]);
     }
 }

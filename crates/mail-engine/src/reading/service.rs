@@ -4,11 +4,16 @@
 
 use std::sync::Arc;
 
-use mail_store::SearchHit;
+use std::time::Instant;
+
+use mail_store::{IndexProgress, SearchHit};
 
 use crate::core_handle::Core;
 use crate::error::Result;
 use crate::store_access::with_store;
+
+/// Messages per indexing batch during a search.
+const SEARCH_BATCH: usize = 200;
 
 pub(crate) struct Reading {
     pub(super) core: Arc<Core>,
@@ -24,13 +29,47 @@ impl Reading {
         with_store(self.core.store(), |store| store.index_all_for_search())
     }
 
+    pub(crate) fn index_in_background(&self) {
+        self.core.index_in_background();
+    }
+
+    pub(crate) fn index_progress(&self) -> Result<IndexProgress> {
+        with_store(self.core.store(), |store| store.index_progress())
+    }
+
     /// Searches the cached messages of the account (offline): every word, the last as a
-    /// prefix; best first, newest first among equals.
-    pub(crate) fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
-        self.index_for_search()?;
+    /// prefix; best first, newest first among equals. What waits to be indexed is indexed
+    /// first for at most `EngineOptions::search_indexes_for` (in batches: other readers get the cache
+    /// between them); the rest is left to the background indexer.
+    pub(crate) fn search(&self, query: &str, limit: u32) -> Result<Searched> {
+        let deadline = Instant::now() + self.core.options().search_indexes_for;
+        loop {
+            let added = with_store(self.core.store(), |store| {
+                store.index_for_search(SEARCH_BATCH)
+            })?;
+            if added == 0 {
+                break;
+            }
+            if Instant::now() >= deadline {
+                self.core.index_in_background();
+                break;
+            }
+        }
         let account = self.core.account().id;
+        // The hits and how far the index is, read together: they describe the same index.
         with_store(self.core.store(), |store| {
-            store.search(account, query, limit)
+            Ok(Searched {
+                hits: store.search(account, query, limit)?,
+                index: store.index_progress()?,
+            })
         })
     }
+}
+
+/// A search's answer: the hits, and how far the index was when they were found (not
+/// `done()`: messages not yet indexed may match too, and indexing continues).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Searched {
+    pub hits: Vec<SearchHit>,
+    pub index: IndexProgress,
 }

@@ -205,12 +205,17 @@ impl FolderSync {
         };
         let events = self.core.events().clone();
         let (account, folder_name) = (self.core.account().email.clone(), folder.name.clone());
-        let progress = Box::new(move |synced, total| {
+        let started = std::time::Instant::now();
+        let progress = Box::new(move |synced: usize, total: usize| {
+            let remaining = total.saturating_sub(synced) as u64;
             events.send(EngineEvent::SyncProgress {
                 account: account.clone(),
                 folder: folder_name.clone(),
                 synced,
                 total,
+                phase: mail_sync::ProgressPhase::Headers,
+                eta_ms: mail_sync::time_left(synced as u64, started.elapsed(), remaining)
+                    .map(|left| left.as_millis() as u64),
             })
         });
         let outcome = initial_sync(

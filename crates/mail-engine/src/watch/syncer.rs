@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::core_handle::Core;
-use crate::store_access::with_store;
 use crate::sync::FolderSync;
 
 /// Runs the folder's delta syncs, one at a time, on the request connection. Triggers that
@@ -37,11 +36,7 @@ impl Syncer {
                     match sync.sync_folder(&folder, None).await {
                         Ok(_) => {
                             // New arrivals become searchable while watching.
-                            if let Err(error) =
-                                with_store(core.store(), |store| store.index_all_for_search())
-                            {
-                                tracing::warn!(%folder, %error, "updating the search index");
-                            }
+                            core.index_in_background();
                             break;
                         }
                         Err(error) => {

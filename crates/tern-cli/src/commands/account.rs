@@ -374,6 +374,10 @@ struct AccountJson {
     sign_in_needed: bool,
     /// The most IMAP connections held at once, the request connection included.
     max_connections: u16,
+    /// Which bodies are kept offline: `none`, `days:N` or `all`.
+    offline_bodies: String,
+    /// Beyond this many bytes a message kept offline keeps its text only.
+    offline_max_bytes: u64,
 }
 
 pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
@@ -394,6 +398,8 @@ pub fn list(target: &Target, json: bool) -> anyhow::Result<()> {
             oauth2_issuer: account.oauth.as_ref().map(|oauth| oauth.issuer.clone()),
             sign_in_needed: account.sign_in_needed,
             max_connections: account.max_connections,
+            offline_bodies: account.offline.to_string(),
+            offline_max_bytes: account.offline_max_bytes,
             smtp_host: smtp.as_ref().map(|server| server.host.clone()),
             smtp_port: smtp.as_ref().map(|server| server.port),
             smtp_security: smtp.as_ref().map(|server| server.security.as_str()),
@@ -461,6 +467,28 @@ pub fn connections(target: &Target, most: u16) -> anyhow::Result<()> {
     say_err!(
         "{} holds at most {most} IMAP connection(s) at once",
         account.email
+    );
+    Ok(())
+}
+
+/// `tern account offline POLICY [--max-size MIB]`.
+pub fn offline(
+    target: &Target,
+    policy: mail_sync::OfflinePolicy,
+    max_size_mib: Option<u32>,
+) -> anyhow::Result<()> {
+    let (mut store, account) = target.cached()?;
+    let max_bytes = max_size_mib.map_or(account.offline_max_bytes, |mib| u64::from(mib) << 20);
+    store.set_offline_policy(account.id, policy, max_bytes)?;
+    let kept = match policy {
+        mail_sync::OfflinePolicy::None => "no bodies (headers only)".to_string(),
+        mail_sync::OfflinePolicy::Days(days) => format!("the bodies of the last {days} days"),
+        mail_sync::OfflinePolicy::All => "every body".to_string(),
+    };
+    say_err!(
+        "{} keeps {kept} offline; messages over {} KiB keep their text",
+        account.email,
+        max_bytes / 1024
     );
     Ok(())
 }

@@ -41,6 +41,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Connections { most }) => {
             account::connections(&target, most)
         }
+        Command::Account(AccountCommand::Offline { policy, max_size }) => {
+            account::offline(&target, policy, max_size)
+        }
         Command::Account(AccountCommand::Remove { email, force }) => {
             account::remove(&target, &email, force).await
         }
@@ -57,9 +60,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Sync {
             folders,
             strategy,
+            bodies,
             prefetch_days,
             json,
-        } => sync::run(&target, folders, strategy, prefetch_days, json).await,
+        } => {
+            let bodies = match prefetch_days {
+                Some(days) => sync::Bodies::InboxDays(days),
+                None => sync::Bodies::Policy(bodies),
+            };
+            sync::run(&target, folders, strategy, bodies, json).await
+        }
         Command::Show {
             folder,
             uid,
@@ -88,7 +98,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             limit,
             json,
         } => reading::threads(&target, &folder, limit, json),
-        Command::Search { query, limit, json } => reading::search(&target, &query, limit, json),
+        Command::Search {
+            query,
+            limit,
+            wait,
+            json,
+        } => reading::search(&target, &query, limit, wait, json),
         Command::Watch {
             folders,
             json,

@@ -165,10 +165,30 @@ struct HitJson {
     message: MessageJson,
 }
 
-pub fn search(target: &Target, query: &str, limit: u32, json: bool) -> anyhow::Result<()> {
+pub fn search(
+    target: &Target,
+    query: &str,
+    limit: u32,
+    wait: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     // The cache only: no password, no network.
     let (mut store, account) = target.cached()?;
-    store.index_all_for_search()?;
+    // What a sync brought is indexed here, not by the sync: for a moment at most (the
+    // answer covers what is indexed by then), or all of it with --wait.
+    if wait {
+        store.index_all_for_search()?;
+    } else {
+        let deadline = std::time::Instant::now() + mail_engine::SEARCH_INDEXES_FOR;
+        let progress = store.index_for_search_until(deadline, 500)?;
+        if !progress.done() {
+            eprintln!(
+                "Indexing continues: {} of {} cached messages are searchable so far; search again, or use --wait to index the rest first.",
+                progress.indexed(),
+                progress.messages
+            );
+        }
+    }
     let hits: Vec<HitJson> = store
         .search(account.id, query, limit)?
         .into_iter()

@@ -2,7 +2,8 @@
 
 use crate::output::say;
 
-use mail_sync::Strategy;
+use mail_engine::PrefetchReport;
+use mail_sync::{OfflinePolicy, Strategy};
 use serde::Serialize;
 
 use crate::cli::StrategyArg;
@@ -23,14 +24,25 @@ struct SyncJson {
     round_trips: u64,
 }
 
+/// Which bodies to keep offline after syncing.
+pub enum Bodies {
+    /// As `--bodies` says, or the account's policy.
+    Policy(Option<OfflinePolicy>),
+    /// `--prefetch-days N`: INBOX's last N days only (0: none).
+    InboxDays(u32),
+}
+
 pub async fn run(
     target: &Target,
     folders: Vec<String>,
     strategy: Option<StrategyArg>,
-    prefetch_days: u32,
+    bodies: Bodies,
     json: bool,
 ) -> anyhow::Result<()> {
     let engine = target.engine().await?;
+    let progress = (!json)
+        .then(|| crate::progress::spawn(engine.subscribe()))
+        .flatten();
     let forced = strategy.map(|strategy| match strategy {
         StrategyArg::Initial => Strategy::Initial,
         StrategyArg::Qresync => Strategy::Qresync,
@@ -52,6 +64,7 @@ pub async fn run(
             );
         }
     }
+    let named = !folders.is_empty();
     let names: Vec<String> = if folders.is_empty() {
         engine.refresh_folders().await?;
         // INBOX first, then the other roles, then the rest: what the user looks at first.
@@ -103,21 +116,53 @@ pub async fn run(
             Err(error) => failures.push(format!("{name}: {error}")),
         }
     }
-    if prefetch_days > 0 && names.iter().any(|name| name.eq_ignore_ascii_case("INBOX")) {
-        match engine.prefetch_bodies("INBOX", prefetch_days).await {
-            Ok(report) if !json && report.fetched > 0 => say!(
-                "Kept {} message bodies ({} KiB) for offline reading",
-                report.fetched,
-                report.bytes / 1024
-            ),
-            Ok(_) => {}
-            Err(error) => failures.push(format!("fetching bodies for offline reading: {error}")),
+    let kept = match bodies {
+        Bodies::InboxDays(0) => Ok(PrefetchReport::default()),
+        Bodies::InboxDays(days) => {
+            if names.iter().any(|name| name.eq_ignore_ascii_case("INBOX")) {
+                engine.prefetch_bodies("INBOX", days).await
+            } else {
+                Ok(PrefetchReport::default())
+            }
+        }
+        Bodies::Policy(policy) => {
+            engine
+                .keep_offline(policy, named.then_some(names.as_slice()))
+                .await
+        }
+    };
+    crate::progress::clear();
+    match kept {
+        Ok(report) if !json && report.fetched > 0 => say!(
+            "Kept {} message bodies ({} KiB) for offline reading{}",
+            report.fetched,
+            report.bytes / 1024,
+            match report.text_only {
+                0 => String::new(),
+                n => format!(
+                    " ({n} beyond the size limit kept their text; attachments come when saved)"
+                ),
+            }
+        ),
+        Ok(_) => {}
+        Err(error) => failures.push(format!("fetching bodies for offline reading: {error}")),
+    }
+    // The search index is brought up to date by the next search (or `tern watch`), not
+    // here: a first sync returns as soon as the mail is in the cache.
+    if !json {
+        if let Ok(progress) = engine.index_progress() {
+            if progress.waiting >= 1_000 {
+                say!(
+                    "{} messages wait to be indexed for search: `tern search` indexes them as it goes.",
+                    progress.waiting
+                );
+            }
         }
     }
-    if let Err(error) = engine.index_for_search() {
-        failures.push(format!("updating the search index: {error}"));
-    }
     engine.shutdown().await;
+    if let Some(progress) = progress {
+        progress.abort();
+    }
     if json {
         print_json(&reports)?;
     }

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use crate::context::Target;
 use mail_engine::{ConnectivityState, EngineEvent, ErrorKind};
+use mail_sync::ProgressPhase;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -185,8 +186,15 @@ fn describe(event: &EngineEvent) -> String {
             folder,
             synced,
             total,
+            phase,
             ..
-        } => format!("{folder}: first sync, {synced} of {total} messages"),
+        } => match phase {
+            ProgressPhase::Headers => format!("{folder}: first sync, {synced} of {total} messages"),
+            ProgressPhase::Bodies => {
+                format!("{folder}: {synced} of {total} bodies kept for offline reading")
+            }
+            ProgressPhase::Indexing => format!("search index: {synced} of {total} messages"),
+        },
         EngineEvent::OutboxChanged {
             waiting, attention, ..
         } => match (waiting, attention) {

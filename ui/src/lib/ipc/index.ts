@@ -14,6 +14,7 @@ import type { MessagePageDto } from './bindings/MessagePageDto';
 import type { ProviderDto } from './bindings/ProviderDto';
 import type { DiscoveredDto } from './bindings/DiscoveredDto';
 import type { SearchHitDto } from './bindings/SearchHitDto';
+import type { IndexProgressDto } from './bindings/IndexProgressDto';
 import type { SettingsDto } from './bindings/SettingsDto';
 import type { SyncResultDto } from './bindings/SyncResultDto';
 import type { AddressDto } from './bindings/AddressDto';
@@ -39,6 +40,7 @@ export type {
   ProviderDto,
   DiscoveredDto,
   SearchHitDto,
+  IndexProgressDto,
   SettingsDto,
   SyncResultDto,
   AddressDto,
@@ -108,6 +110,8 @@ export const ipc = {
   /** Checks a folder now; without an account, every account's INBOX. */
   refresh: (account: string | null, folder: string) => call<SyncResultDto>('refresh', { account, folder }),
   search: (query: string, limit: number) => call<SearchHitDto[]>('search', { query, limit }),
+  /** How far the search index is behind the cache (a search answers from what is indexed). */
+  indexProgress: () => call<IndexProgressDto>('index_progress', {}),
   threads: (account: string, folder: string, limit: number) =>
     call<ConversationDto[]>('threads', { account, folder, limit }),
   saveAttachment: (account: string, folder: string, uid: number, index: number, name: string) =>

@@ -127,6 +127,9 @@ export class AppModel {
 
   onEvent(event: AppEvent): void {
     const effects = this.shell.apply(event);
+    if (event.event === 'sync_progress' && event.phase === 'indexing') {
+      this.search.indexed({ indexed: event.synced, messages: event.total });
+    }
     if (effects.reload) {
       void this.load();
       return;

@@ -40,3 +40,10 @@ export function fileSize(bytes: number): string {
 export function person(name: string, address: string): string {
   return name.trim() || address;
 }
+
+/** The time left of a long task in words ("about 3 min left"); empty without an estimate. */
+export function timeLeft(ms: number | null): string {
+  if (ms === null) return '';
+  if (ms >= 60_000) return `about ${Math.ceil(ms / 60_000)} min left`;
+  return `about ${Math.max(1, Math.ceil(ms / 1000))} s left`;
+}

@@ -21,6 +21,10 @@ export interface Shell {
   pending: number;
   /** First syncs in progress, by folder. */
   progress: Record<string, Progress>;
+  /** Bodies being kept for offline reading (the folder being downloaded), if any. */
+  offline: (Progress & { folder: string; etaMs: number | null }) | null;
+  /** The search index being built (the whole cache), if it is behind. */
+  indexing: (Progress & { etaMs: number | null }) | null;
   /** Things to tell the person once (a change the server refused, …). */
   notices: string[];
   /** Messages waiting in the outbox, and those that failed or may have been sent. */
@@ -47,6 +51,8 @@ export function shellFrom(state: AccountStateDto): Shell {
     reason: snapshot.connectivity_reason,
     pending: snapshot.pending,
     progress: {},
+    offline: null,
+    indexing: null,
     notices: [],
     outbox: { ...state.outbox },
   };
@@ -69,6 +75,18 @@ export function applyEvent(shell: Shell, event: AppEvent): Effects {
       break;
     }
     case 'sync_progress':
+      if (event.phase === 'bodies') {
+        shell.offline =
+          event.synced >= event.total
+            ? null
+            : { folder: event.folder, synced: event.synced, total: event.total, etaMs: event.eta_ms };
+        break;
+      }
+      if (event.phase === 'indexing') {
+        shell.indexing =
+          event.synced >= event.total ? null : { synced: event.synced, total: event.total, etaMs: event.eta_ms };
+        break;
+      }
       if (event.synced >= event.total) {
         delete shell.progress[event.folder];
       } else {

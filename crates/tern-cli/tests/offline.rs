@@ -1,0 +1,110 @@
+//! `tern account offline`, `tern sync --bodies` and `tern search` against a real Dovecot
+//! (issue 17): the account's policy decides which bodies `tern sync` keeps, in every folder;
+//! `--bodies` overrides it once; a sync leaves indexing to the next search; everything kept
+//! reads with the server stopped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{ok, tern};
+use tern_testkit::Dovecot;
+
+const PW: [(&str, &str); 1] = common::ALICE_PW;
+
+fn offline_policy(data: &std::path::Path) -> (String, u64) {
+    let accounts: serde_json::Value = common::json(data, &["account", "list", "--json"], &[]);
+    (
+        accounts[0]["offline_bodies"].as_str().unwrap().to_string(),
+        accounts[0]["offline_max_bytes"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn the_accounts_offline_policy_decides_which_bodies_sync_keeps_in_every_folder() {
+    let mut server = Dovecot::start().expect("dovecot");
+    // Seeded mail is from 2023: beyond the default 90 days.
+    server.seed("alice", "INBOX", 0, 10).expect("seed");
+    server.seed("alice", "Work", 100, 5).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&common::add_alice(data.path(), server.port, &[]));
+    assert_eq!(
+        offline_policy(data.path()),
+        ("days:90".to_string(), 2 << 20)
+    );
+
+    let synced = common::run(data.path(), &["sync"], &PW);
+    assert!(!synced.contains("Kept"), "nothing that recent: {synced}");
+    assert!(synced.contains("INBOX"), "{synced}");
+
+    // Once, everything: both folders.
+    let synced = common::run(data.path(), &["sync", "--bodies", "all"], &PW);
+    assert!(synced.contains("Kept 15 message bodies"), "{synced}");
+    let again = common::run(data.path(), &["sync", "--bodies", "all"], &PW);
+    assert!(!again.contains("Kept"), "nothing left to fetch: {again}");
+
+    // The account's own policy.
+    let set = tern(
+        data.path(),
+        &["account", "offline", "all", "--max-size", "5"],
+        &[],
+        None,
+    );
+    ok(&set);
+    let said = String::from_utf8_lossy(&set.stderr);
+    assert!(said.contains("keeps every body offline"), "{said}");
+    assert_eq!(offline_policy(data.path()), ("all".to_string(), 5 << 20));
+    ok(&tern(
+        data.path(),
+        &["account", "offline", "days:30"],
+        &[],
+        None,
+    ));
+    assert_eq!(
+        offline_policy(data.path()),
+        ("days:30".to_string(), 5 << 20)
+    );
+    let refused = tern(data.path(), &["account", "offline", "sometimes"], &[], None);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not none, all or days:N"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let both = tern(
+        data.path(),
+        &["sync", "--bodies", "all", "--prefetch-days", "3"],
+        &PW,
+        None,
+    );
+    assert!(
+        !both.status.success(),
+        "--bodies and --prefetch-days conflict"
+    );
+
+    // Read with the server gone: every body of Work is here.
+    server.stop().expect("stop");
+    for uid in 1..=5 {
+        let shown: serde_json::Value = common::json(
+            data.path(),
+            &[
+                "show",
+                "--folder",
+                "Work",
+                "--uid",
+                &uid.to_string(),
+                "--json",
+            ],
+            &PW,
+        );
+        assert_eq!(
+            shown["subject"],
+            tern_testkit::messages::subject(99 + uid).as_str()
+        );
+    }
+    // The sync left indexing to the search, which finds body text offline.
+    let found = common::run(data.path(), &["search", "reply number 103", "--json"], &[]);
+    let hits: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(hits[0]["folder"], "Work");
+}
