@@ -215,6 +215,10 @@ pub struct AccountSettingsDto {
     pub sign_in_needed: bool,
     /// The most IMAP connections held at once, the request connection included.
     pub max_connections: u16,
+    /// Which bodies are kept for offline reading: `none`, `days:N` or `all`.
+    pub offline_bodies: String,
+    /// Messages larger than this many MiB keep only their text offline.
+    pub offline_max_mib: u32,
 }
 
 /// What the edit form saves.
@@ -229,6 +233,10 @@ pub struct AccountEditDto {
     /// The most IMAP connections held at once (1–64); a change restarts the account's
     /// watchers within it.
     pub max_connections: u16,
+    /// Which bodies to keep for offline reading: `none`, `days:N` or `all`.
+    pub offline_bodies: String,
+    /// Messages larger than this many MiB (at least 1) keep only their text offline.
+    pub offline_max_mib: u32,
 }
 
 /// A well-known provider's servers, to fill the setup form.

@@ -56,6 +56,10 @@ pub fn account_settings(
         oauth2: stored.oauth.is_some(),
         sign_in_needed: stored.sign_in_needed,
         max_connections: stored.max_connections,
+        offline_bodies: stored.offline.to_string(),
+        offline_max_mib: u32::try_from(stored.offline_max_bytes >> 20)
+            .unwrap_or(u32::MAX)
+            .max(1),
         email: stored.email,
     })
 }
@@ -71,7 +75,16 @@ pub async fn update_account<R: Runtime>(
     edit: AccountEditDto,
 ) -> Result<(), IpcError> {
     let current = stored(&state, &account)?;
-    if edit.max_connections != current.max_connections {
+    let policy: mail_sync::OfflinePolicy = edit
+        .offline_bodies
+        .parse()
+        .map_err(|error: String| IpcError::new(ErrorCode::Invalid, error))?;
+    let max_bytes = u64::from(edit.offline_max_mib.max(1)) << 20;
+    let offline_changed = policy != current.offline || max_bytes != current.offline_max_bytes;
+    if offline_changed {
+        state.with_cache(|store| store.set_offline_policy(current.id, policy, max_bytes))?;
+    }
+    if edit.max_connections != current.max_connections || offline_changed {
         if !(1..=mail_store::MAX_CONNECTIONS_LIMIT).contains(&edit.max_connections) {
             return Err(IpcError::new(
                 ErrorCode::Invalid,
@@ -83,7 +96,8 @@ pub async fn update_account<R: Runtime>(
         }
         state.with_cache(|store| store.set_max_connections(current.id, edit.max_connections))?;
         if edit.servers.is_none() {
-            // The watchers start again within the new budget.
+            // The watchers start again within the new budget, the keeping of bodies with the
+            // new policy.
             let mut sessions = state.sessions.lock().await;
             stop_one(&state, &mut sessions, &current.email).await;
             start(&app, &state, &mut sessions).await?;

@@ -334,6 +334,22 @@ test('two accounts: the sidebar lists each with its state, the unified inbox mer
   expect(shown).toEqual({ cmd: 'show_folder', args: { account: 'bob@tern.test', folder: 'INBOX' } });
 });
 
+test('settings: the offline policy is shown as stored and saved as chosen', async ({ page }) => {
+  await load(page, { inbox: 5 });
+  await page.getByTestId('open-settings').click();
+  await page.locator('[data-testid="settings-account"][data-account="alice@tern.test"]').getByTestId('account-edit-open').click();
+  const form = page.getByTestId('account-edit');
+  await expect(form.getByTestId('offline-policy')).toHaveValue('days');
+  await expect(form.getByTestId('offline-days')).toHaveValue('30');
+  await form.getByTestId('offline-policy').selectOption('all');
+  await expect(form.getByTestId('offline-days')).toHaveCount(0);
+  await page.getByTestId('account-save').click();
+  await expect(form).toHaveCount(0);
+  const updates = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'update_account'));
+  expect(updates).toHaveLength(1);
+  expect(updates[0]?.args).toMatchObject({ edit: { offline_bodies: 'all', offline_max_mib: 5, max_connections: 4 } });
+});
+
 test('settings: an account is edited (name and signature only: no login) and removed after naming what would be lost', async ({ page }) => {
   await load(page, { inbox: 5, second: true });
   await page.getByTestId('open-settings').click();
@@ -346,7 +362,7 @@ test('settings: an account is edited (name and signature only: no login) and rem
   await expect(form).toHaveCount(0);
   const updates = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'update_account'));
   expect(updates).toEqual([
-    { cmd: 'update_account', args: { account: 'alice@tern.test', edit: { name: 'Alice', signature: 'Alice\nTern team', servers: null, max_connections: 4 } } },
+    { cmd: 'update_account', args: { account: 'alice@tern.test', edit: { name: 'Alice', signature: 'Alice\nTern team', servers: null, max_connections: 4, offline_bodies: 'days:30', offline_max_mib: 5 } } },
   ]);
   // Removing asks first; what exists only here is named before anything is lost.
   const bob = page.locator('[data-testid="settings-account"][data-account="bob@tern.test"]');

@@ -249,7 +249,7 @@ export function installStub(options: StubOptions): void {
         case 'account_settings':
           return {
             email: args.account, name: 'Alice', signature: '', imap_host: '127.0.0.1', imap_port: 143, security: 'plain',
-            username: 'alice', smtp_host: '127.0.0.1', smtp_port: 587, smtp_security: 'plain', oauth2: false, sign_in_needed: false, max_connections: 4,
+            username: 'alice', smtp_host: '127.0.0.1', smtp_port: 587, smtp_security: 'plain', oauth2: false, sign_in_needed: false, max_connections: 4, offline_bodies: 'days:30', offline_max_mib: 5,
           };
         case 'update_account':
           return null;

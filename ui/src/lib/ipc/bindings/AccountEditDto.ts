@@ -14,4 +14,12 @@ servers: AccountInput | null,
  * The most IMAP connections held at once (1–64); a change restarts the account's
  * watchers within it.
  */
-max_connections: number, };
+max_connections: number, 
+/**
+ * Which bodies to keep for offline reading: `none`, `days:N` or `all`.
+ */
+offline_bodies: string, 
+/**
+ * Messages larger than this many MiB (at least 1) keep only their text offline.
+ */
+offline_max_mib: number, };

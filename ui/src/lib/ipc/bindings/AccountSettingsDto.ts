@@ -20,4 +20,12 @@ smtp_host: string, smtp_port: number, smtp_security: SecurityDto, oauth2: boolea
 /**
  * The most IMAP connections held at once, the request connection included.
  */
-max_connections: number, };
+max_connections: number, 
+/**
+ * Which bodies are kept for offline reading: `none`, `days:N` or `all`.
+ */
+offline_bodies: string, 
+/**
+ * Messages larger than this many MiB keep only their text offline.
+ */
+offline_max_mib: number, };
