@@ -11,9 +11,14 @@ pid=$(cat "$pidfile")
 pkill -TERM -P "$pid" 2>/dev/null || true
 kill -TERM "$pid" 2>/dev/null || exit 0
 alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat"; }
-deadline=$((SECONDS + 10))
+# Beyond 10 s (a loaded machine), SIGKILL; then wait for that too (up to 10 s more): a
+# start in the same directory right after must not find the old master still running.
+deadline=$((SECONDS + 10)); killed=no
 while alive "$pid"; do
-  if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+  if [ $SECONDS -ge $deadline ]; then
+    [ $killed = yes ] && { echo "dovecot-stop: $pid outlived SIGKILL" >&2; exit 1; }
+    kill -KILL "$pid" 2>/dev/null || true; killed=yes; deadline=$((SECONDS + 10))
+  fi
   sleep 0.05
 done
 rm -f "$pidfile"

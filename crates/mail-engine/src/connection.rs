@@ -172,6 +172,13 @@ pub struct Pipeline {
     sorter: Sorter,
 }
 
+impl Pipeline {
+    /// Whether every command written has its answer (the stream is between commands).
+    pub fn finished(&self) -> bool {
+        self.sorter.finished()
+    }
+}
+
 struct PlainAuthenticator<'a> {
     username: &'a str,
     password: &'a str,
@@ -672,6 +679,13 @@ impl ImapConnection {
         Ok(Pipeline {
             sorter: Sorter::new(tags),
         })
+    }
+
+    /// Writes one more command into a running pipeline (a sliding window: the next batch
+    /// goes out as soon as one is answered); returns its index among the pipeline's commands.
+    pub async fn pipeline_more(&mut self, pending: &mut Pipeline, command: &str) -> Result<usize> {
+        let tag = self.send(command).await?;
+        Ok(pending.sorter.add(tag))
     }
 
     /// Reads a pipeline's responses up to the next tagged answer (in whatever order the server

@@ -23,6 +23,23 @@ use crate::options::EngineOptions;
 use crate::store_access::{with_store, SharedStore};
 use crate::sync::NewMessage;
 
+/// Counts one request waiting for the request connection while it lives (a request given
+/// up while waiting is no longer counted).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a std::sync::atomic::AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// A unit of work on the request connection: attempt number `u32` (1, 2, …) on a connection
 /// known alive, with a context `S` the work may borrow.
 pub(crate) type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
@@ -39,6 +56,8 @@ pub(crate) struct Core {
     sign_in_needed: std::sync::atomic::AtomicBool,
     /// The background indexer, started at its first wake inside a Tokio runtime.
     indexer: std::sync::OnceLock<Indexer>,
+    /// Requests waiting for the request connection (a long download yields to them).
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Core {
@@ -58,7 +77,14 @@ impl Core {
             connection: tokio::sync::Mutex::new(None),
             events: Events::default(),
             indexer: std::sync::OnceLock::new(),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Whether another request waits for the request connection: work that holds it long
+    /// (a body download) finishes what is in flight and lets it go.
+    pub(crate) fn others_wait(&self) -> bool {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 
     /// Wakes the background indexer (started on first use): new and changed messages
@@ -229,7 +255,9 @@ impl Core {
     /// The request connection, connected and known alive: used without a probe when it
     /// answered within the freshness window, otherwise probed with NOOP and replaced if dead.
     async fn request_connection(&self) -> Result<MutexGuard<'_, Option<ImapConnection>>> {
+        let waiting = Waiting::on(&self.waiting);
         let mut guard = self.connection.lock().await;
+        drop(waiting);
         let usable = match guard.as_mut() {
             Some(connection) if connection.is_broken() => false,
             Some(connection) if connection.idle_for() <= self.options.freshness => true,

@@ -38,6 +38,9 @@ pub struct EngineOptions {
     /// and bytes: an interactive request waiting for the connection waits for one batch.
     pub body_batch_messages: usize,
     pub body_batch_bytes: u64,
+    /// Batches in flight at once while keeping bodies (a sliding window of UID FETCHes):
+    /// enough to keep a slow link busy, what an interactive request waits for at most.
+    pub body_batches_in_flight: usize,
     /// A search indexes what waits for at most this long before it answers from what is
     /// indexed (the background indexer does the rest).
     pub search_indexes_for: Duration,
@@ -58,8 +61,9 @@ impl Default for EngineOptions {
             clock_check_interval: Duration::from_secs(10),
             body_budget: 1 << 30,
             large_message_bytes: 2 << 20,
-            body_batch_messages: 500,
-            body_batch_bytes: 2 << 20,
+            body_batch_messages: 250,
+            body_batch_bytes: 1 << 20,
+            body_batches_in_flight: 8,
             search_indexes_for: SEARCH_INDEXES_FOR,
         }
     }

@@ -251,6 +251,7 @@ async fn a_download_cut_short_resumes_without_fetching_a_stored_body_again() {
     let harness = Harness::new(600);
     let options = EngineOptions {
         body_batch_messages: 50,
+        body_batches_in_flight: 2,
         ..common::options()
     };
     let (proxy, engine) = harness.engine_via_proxy(options).await;

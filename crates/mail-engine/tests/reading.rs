@@ -120,8 +120,9 @@ async fn an_attachment_is_saved_decoded_and_never_over_an_existing_file() {
     engine.shutdown().await;
 }
 
-/// The prefetcher works in batches: a message opened meanwhile gets the connection
-/// between two round trips of batches instead of waiting for the whole download.
+/// The prefetcher streams batches on the request connection: a message opened meanwhile
+/// gets the connection once the batches in flight are answered, instead of waiting for the
+/// whole download.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefetching_does_not_starve_opening_a_message() {
     let harness = Harness::new(400);
@@ -132,11 +133,12 @@ async fn prefetching_does_not_starve_opening_a_message() {
         Some(proxy.port),
         mail_engine::EngineOptions {
             body_batch_messages: 50,
+            body_batches_in_flight: 2,
             ..common::options()
         },
     );
     engine.sync_folder("INBOX", None).await.expect("sync");
-    // 400 bodies in batches of 50, two to a round trip, at 100 ms a round trip: four.
+    // 400 bodies in batches of 50, two in flight, at 100 ms a round trip.
     proxy.set_round_trip(std::time::Duration::from_millis(100));
     let prefetch = tokio::spawn({
         let engine = engine.clone();

@@ -242,6 +242,31 @@ impl Store {
         Ok(victims.len())
     }
 
+    /// Which of `uids` in `folder` have a cached body.
+    pub fn with_body(
+        &self,
+        folder: FolderId,
+        uids: &[u64],
+    ) -> anyhow::Result<std::collections::HashSet<u64>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM messages m JOIN bodies b ON b.message_id = m.id
+                                WHERE m.folder_id = ?1 AND m.uid = ?2)",
+            )
+            .context("Preparing a body lookup")?;
+        let mut kept = std::collections::HashSet::new();
+        for uid in uids {
+            let has: bool = statement
+                .query_row(params![folder.0, *uid as i64], |row| row.get(0))
+                .context("Looking up a body")?;
+            if has {
+                kept.insert(*uid);
+            }
+        }
+        Ok(kept)
+    }
+
     /// How many messages of `folder` that arrived at or after `since` have no cached body
     /// (counted as [`Store::messages_without_body`] lists them; for progress).
     pub fn count_without_body(&self, folder: FolderId, since: i64) -> anyhow::Result<usize> {

@@ -67,6 +67,13 @@ impl Sorter {
         }
     }
 
+    /// Takes one more command in flight (written after the others); returns its index.
+    pub fn add(&mut self, tag: RequestId) -> usize {
+        self.tags.push(tag);
+        self.answered.push(false);
+        self.tags.len() - 1
+    }
+
     /// How many commands have their answer.
     pub fn answered(&self) -> usize {
         self.done
@@ -222,5 +229,25 @@ mod tests {
             Step::Answered { tagged, .. } => assert_eq!(tagged.append_uid, Some((9, 12))),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_command_added_in_flight_keeps_the_pipeline_going_until_it_is_answered() {
+        let mut sorter = Sorter::new(vec![tag("A1")]);
+        let answer = |sorter: &mut Sorter, line: &str| {
+            let (_, response) = Response::parse(line.as_bytes()).expect("parses");
+            brief(&sorter.on_response(&response))
+        };
+        assert_eq!(sorter.add(tag("A2")), 1);
+        assert_eq!(answer(&mut sorter, "A1 OK\r\n"), "answered 0 Ok ro=None");
+        assert!(!sorter.finished(), "A2 is still in flight");
+        assert_eq!(sorter.add(tag("A3")), 2);
+        assert_eq!(answer(&mut sorter, "A3 OK\r\n"), "answered 2 Ok ro=None");
+        assert_eq!(
+            answer(&mut sorter, "A2 NO gone\r\n"),
+            "answered 1 No ro=None"
+        );
+        assert!(sorter.finished());
+        assert!(answer(&mut sorter, "A2 OK\r\n").starts_with("stray"));
     }
 }

@@ -81,16 +81,67 @@ pub(super) async fn fetch_bodies(
     folder: &str,
     wanted: &[MissingBody],
 ) -> Result<Vec<(u32, Vec<u8>)>> {
-    fetch_body_batches(connection, folder, &[wanted]).await
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
+    let batches = [wanted];
+    let fetching = async move {
+        let stream = Stream {
+            depth: 1,
+            yield_now: &|| false,
+            still_missing: &|batch: &[MissingBody]| batch.to_vec(),
+            deliver: &sender,
+        };
+        let fetched = stream_body_batches(connection, folder, &batches, stream).await;
+        // Nothing more comes: an answer without bodies ends the wait too.
+        drop(sender);
+        fetched
+    };
+    // One batch: its bodies are delivered once, after its answer.
+    let (fetched, delivered) = tokio::join!(fetching, receiver.recv());
+    fetched?;
+    Ok(delivered.unwrap_or_default())
 }
 
-/// [`fetch_bodies`] for several batches at once: one UID FETCH each, all written before
-/// the first answer is read (one round trip for all of them).
-pub(super) async fn fetch_body_batches(
+/// Where a download's bodies go: each answered batch's bodies, to be kept.
+pub(super) type Delivery = tokio::sync::mpsc::Sender<Vec<(u32, Vec<u8>)>>;
+
+/// The UID FETCH of one batch of whole messages.
+fn body_command(batch: &[MissingBody]) -> String {
+    let uids: Vec<Uid> = batch.iter().map(|message| message.uid).collect();
+    format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(&uids))
+}
+
+/// How a download streams: batches in flight, when to yield the connection, which of a
+/// batch's messages still need their body when it is written, where bodies go.
+#[derive(Clone, Copy)]
+pub(super) struct Stream<'a> {
+    pub depth: usize,
+    pub yield_now: &'a (dyn Fn() -> bool + Sync),
+    pub still_missing: &'a (dyn Fn(&[MissingBody]) -> Vec<MissingBody> + Sync),
+    pub deliver: &'a Delivery,
+}
+
+/// [`fetch_bodies`] for a download: `batches` (one UID FETCH each) go out as a sliding
+/// window of `depth` commands in flight — as each is answered, the bodies received so far go
+/// to `deliver` and the next batch is written — until every batch is written or `yield_now`
+/// says another request waits for the connection (what is in flight is then read to the end,
+/// so the connection is handed over between commands). Returns how many batches were written,
+/// each answered and delivered. Bodies are bounded by their announced sizes as in
+/// [`fetch_bodies`]; answers for UIDs not asked for, and second answers, are dropped unread.
+pub(super) async fn stream_body_batches(
     connection: &mut ImapConnection,
     folder: &str,
     batches: &[&[MissingBody]],
-) -> Result<Vec<(u32, Vec<u8>)>> {
+    stream: Stream<'_>,
+) -> Result<usize> {
+    let Stream {
+        depth,
+        yield_now,
+        still_missing,
+        deliver,
+    } = stream;
+    if batches.is_empty() {
+        return Ok(0);
+    }
     ensure_selected(connection, folder).await?;
     let limits: HashMap<u32, u64> = batches
         .iter()
@@ -99,18 +150,15 @@ pub(super) async fn fetch_body_batches(
         .collect();
     let largest = limits.values().copied().max().unwrap_or(0);
     let _raised = connection.expect_responses_up_to(largest + (64 << 10));
-    let commands: Vec<String> = batches
-        .iter()
-        .filter(|batch| !batch.is_empty())
-        .map(|batch| {
-            let uids: Vec<Uid> = batch.iter().map(|message| message.uid).collect();
-            format!("UID FETCH {} (UID BODY.PEEK[])", compress_uids(&uids))
-        })
-        .collect();
-    let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
+    let first = batches.len().min(depth.max(1));
+    let commands: Vec<String> = batches[..first].iter().map(|b| body_command(b)).collect();
+    let mut pending = connection.start_pipeline(&commands).await?;
+    let mut written = first;
+    let mut collected: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
-    let answers = connection
-        .pipeline(&commands, |_, response| {
+    let outcome: Result<()> = async {
+        loop {
+            let mut handler = |_: usize, response: &Response<'_>| -> Result<()> {
                 if let Response::Fetch(_, attributes) = response {
                     if let (Some(uid), Some(data)) = body_data(attributes) {
                         let Some(limit) = limits.get(&uid) else {
@@ -128,16 +176,44 @@ pub(super) async fn fetch_body_batches(
                                 ),
                             ));
                         }
-                        bodies.push((uid, data.to_vec()));
+                        collected.push((uid, data.to_vec()));
                     }
                 }
                 Ok(())
-        })
-        .await?;
-    for answer in answers {
-        answer.require_ok(&format!("Fetching messages of {folder}"))?;
+            };
+            let Some((_, tagged)) = connection.next_tagged(&mut pending, &mut handler).await?
+            else {
+                return Ok(());
+            };
+            tagged.require_ok(&format!("Fetching messages of {folder}"))?;
+            if !collected.is_empty() {
+                deliver
+                    .send(std::mem::take(&mut collected))
+                    .await
+                    .map_err(|_| EngineError::new(ErrorKind::Other, "Keeping bodies stopped"))?;
+            }
+            // The next batch with something still missing (an empty one is written off).
+            while written < batches.len() && !yield_now() {
+                let batch = still_missing(batches[written]);
+                written += 1;
+                if !batch.is_empty() {
+                    connection
+                        .pipeline_more(&mut pending, &body_command(&batch))
+                        .await?;
+                    break;
+                }
+            }
+        }
     }
-    Ok(bodies)
+    .await;
+    if let Err(error) = outcome {
+        // Answers may still be on their way: the stream cannot serve the next command.
+        if !pending.finished() {
+            connection.abandon(&format!("A download stopped mid-answer: {error}"));
+        }
+        return Err(error);
+    }
+    Ok(written)
 }
 
 impl Reading {

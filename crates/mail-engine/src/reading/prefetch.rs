@@ -1,9 +1,12 @@
 //! The prefetcher: bodies kept offline as the account's offline policy says (none, the last
-//! N days of every folder, or all), newest first. Batches go several to a round trip on the
-//! request connection (an interactive request waiting for it gets it between them) and are
-//! written on a blocking thread while the next ones download; messages beyond the size limit
-//! keep their text, their attachments fetched when saved.
+//! N days of every folder, or all), newest first. Batches stream on the request connection
+//! as a sliding window of UID FETCHes (an interactive request waiting for the connection
+//! gets it once what is in flight is answered) and are written by a blocking thread while
+//! the next ones download; messages beyond the size limit keep their text, their attachments
+//! fetched when saved.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use mail_message::parse_message;
@@ -11,7 +14,7 @@ use mail_store::{Folder, MissingBody};
 use mail_sync::{keep_body, time_left, FolderRole, KeepBody, OfflinePolicy, ProgressPhase};
 use serde::Serialize;
 
-use super::bodies::fetch_body_batches;
+use super::bodies::{stream_body_batches, Delivery, Stream};
 use super::render::search_text;
 use super::service::Reading;
 use crate::error::{EngineError, ErrorKind, Result};
@@ -29,10 +32,11 @@ pub struct PrefetchReport {
     pub text_only: usize,
 }
 
-/// Batches written before the first answer is read: round trips overlap. (A batch is one
-/// UID FETCH of at most `EngineOptions::body_batch_messages` messages and
-/// `body_batch_bytes` bytes by RFC822.SIZE.)
-const IN_FLIGHT: usize = 2;
+/// Messages listed from the cache at a time.
+const LISTING: usize = 4_000;
+
+/// Delivered batches waiting for the writer at most (the download waits beyond).
+const WRITE_QUEUE: usize = 4;
 
 /// What to keep of one folder.
 #[derive(Debug, Clone, Copy)]
@@ -84,8 +88,8 @@ fn batches(messages: &[MissingBody], limit: BatchSize) -> Vec<&[MissingBody]> {
     out
 }
 
-/// Extracts the search text of fetched bodies and keeps them in one transaction (on a
-/// blocking thread: the next batches download meanwhile). Returns how many were kept.
+/// Extracts the search text of fetched bodies and keeps them in one transaction. Returns
+/// how many were kept.
 fn write_bodies(
     store: &SharedStore,
     folder: mail_store::FolderId,
@@ -110,16 +114,11 @@ fn write_bodies(
     })
 }
 
-/// A write running on a blocking thread.
-type Writing = tokio::task::JoinHandle<Result<usize>>;
-
-async fn finish(writing: &mut Option<Writing>) -> Result<usize> {
-    match writing.take() {
-        None => Ok(0),
-        Some(handle) => handle.await.map_err(|error| {
-            EngineError::new(ErrorKind::Other, format!("Keeping bodies stopped: {error}"))
-        })?,
-    }
+/// What the writer kept.
+#[derive(Debug, Default)]
+struct Written {
+    kept: usize,
+    bytes: u64,
 }
 
 impl Reading {
@@ -201,32 +200,104 @@ impl Reading {
         if total == 0 {
             return Ok(true);
         }
-        let started = Instant::now();
-        let mut done = 0usize;
-        // Where the last listing ended (newest first): each listing starts there, so a long
-        // prefetch never walks again past the bodies it already fetched.
-        let mut below = None;
-        let mut writing: Option<Writing> = None;
-        let mut full = false;
+        let progress = Progress {
+            started: Instant::now(),
+            total,
+            done: Arc::new(AtomicUsize::new(0)),
+        };
+        let (sender, receiver) = tokio::sync::mpsc::channel(WRITE_QUEUE);
+        let writer = self.spawn_writer(folder, receiver, progress.clone());
+        let downloaded = self
+            .download(folder, want, &sender, &progress, report)
+            .await;
+        drop(sender);
+        // Whatever was delivered is kept, even when the download failed.
+        let written = writer.await.map_err(|error| {
+            EngineError::new(ErrorKind::Other, format!("Keeping bodies stopped: {error}"))
+        })?;
+        let written = written?;
+        report.fetched += written.kept;
+        report.bytes += written.bytes;
+        let full = downloaded?;
+        let done = progress.done.load(Ordering::SeqCst);
+        self.tell_bodies(folder, done, total.max(done), progress.started);
+        Ok(!full)
+    }
+
+    /// The writer of one folder's download: each delivered batch parsed and kept in one
+    /// transaction on a blocking thread, with a progress event after each.
+    fn spawn_writer(
+        &self,
+        folder: &Folder,
+        mut receiver: tokio::sync::mpsc::Receiver<Vec<(u32, Vec<u8>)>>,
+        progress: Progress,
+    ) -> tokio::task::JoinHandle<Result<Written>> {
+        let core = self.core.clone();
+        let folder = folder.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut written = Written::default();
+            while let Some(fetched) = receiver.blocking_recv() {
+                // Bodies that cannot be kept (a full disk) end the download: fetching them
+                // again and again would only spin.
+                let kept = write_bodies(core.store(), folder.id, &fetched)?;
+                written.kept += kept;
+                written.bytes += fetched.iter().map(|(_, raw)| raw.len() as u64).sum::<u64>();
+                let done = progress.done.fetch_add(kept, Ordering::SeqCst) + kept;
+                core.send(bodies_event(
+                    &core.account().email,
+                    &folder.name,
+                    done,
+                    &progress,
+                ));
+            }
+            Ok(written)
+        })
+    }
+
+    /// Streams the wanted bodies of one folder to the writer, newest first; true when the
+    /// budget filled up. Messages beyond the size limit are kept text first as they come.
+    async fn download(
+        &self,
+        folder: &Folder,
+        want: Want,
+        deliver: &Delivery,
+        progress: &Progress,
+        report: &mut PrefetchReport,
+    ) -> Result<bool> {
         let options = self.core.options();
         let limit = BatchSize {
             bytes: options.body_batch_bytes,
             messages: options.body_batch_messages.max(1),
         };
+        let depth = options.body_batches_in_flight.max(1);
+        let core = self.core.clone();
+        let yield_now = move || core.others_wait();
+        // A batch written late leaves out what was kept meanwhile (a message opened while
+        // the download yielded).
+        let store = self.core.store().clone();
+        let folder_id = folder.id;
+        let still_missing = move |batch: &[MissingBody]| -> Vec<MissingBody> {
+            let uids: Vec<u64> = batch.iter().map(|m| u64::from(m.uid.0)).collect();
+            match with_store(&store, |store| store.with_body(folder_id, &uids)) {
+                Ok(kept) => batch
+                    .iter()
+                    .filter(|m| !kept.contains(&u64::from(m.uid.0)))
+                    .copied()
+                    .collect(),
+                Err(_) => batch.to_vec(),
+            }
+        };
+        // Where the last listing ended (newest first): each listing starts there, so a long
+        // download never walks again past the bodies it already has.
+        let mut below = None;
         'listing: loop {
-            // One round trip's worth at a time: a body opened meanwhile is not fetched again.
             let listed = with_store(self.core.store(), |store| {
-                store.messages_without_body(
-                    folder.id,
-                    want.since,
-                    below,
-                    IN_FLIGHT * limit.messages,
-                )
+                store.messages_without_body(folder.id, want.since, below, LISTING)
             })?;
             let Some(last) = listed.last() else {
-                break;
+                return Ok(false);
             };
-            below = Some((last.internal_date, last.uid));
+            let listed_to = (last.internal_date, last.uid);
             let (whole, text_first): (Vec<MissingBody>, Vec<MissingBody>) =
                 listed.into_iter().partition(|message| {
                     keep_body(u64::from(message.size), want.max_bytes) == KeepBody::Whole
@@ -240,44 +311,76 @@ impl Reading {
                 None => whole,
             };
             let split = batches(&whole, limit);
-            for group in split.chunks(IN_FLIGHT) {
+            let mut next = 0;
+            while next < split.len() {
+                let rest = &split[next..];
                 let name = folder.name.as_str();
-                let fetched = self
+                let (yielding, missing) = (&yield_now, &still_missing);
+                next += self
                     .core
-                    .with_retry_for(group, 2, |group, connection, _| {
-                        Box::pin(fetch_body_batches(connection, name, group))
+                    .with_retry_for(rest, 2, |rest, connection, _| {
+                        Box::pin(stream_body_batches(
+                            connection,
+                            name,
+                            rest,
+                            Stream {
+                                depth,
+                                yield_now: yielding,
+                                still_missing: missing,
+                                deliver,
+                            },
+                        ))
                     })
                     .await?;
-                // Bodies that cannot be kept (a full disk) end the prefetch: fetching them
-                // again and again would only spin.
-                done += finish(&mut writing).await?;
-                report.bytes += fetched.iter().map(|(_, raw)| raw.len() as u64).sum::<u64>();
-                report.fetched += fetched.len();
-                let store = self.core.store().clone();
-                let id = folder.id;
-                writing = Some(tokio::task::spawn_blocking(move || {
-                    write_bodies(&store, id, &fetched)
-                }));
-                self.tell_bodies(folder, done, total, started);
                 if let Some(budget) = want.budget {
                     if with_store(self.core.store(), |store| store.bodies_size())? >= budget {
-                        full = true;
-                        break 'listing;
+                        return Ok(true);
                     }
                 }
-            }
-            done += finish(&mut writing).await?;
-            for message in &text_first {
-                if self.keep_text_first(folder, message.uid.0).await? {
-                    report.fetched += 1;
-                    report.text_only += 1;
-                    done += 1;
+                if next < split.len() {
+                    // Another request took the connection: list again from what was
+                    // delivered (a body it opened meanwhile is not fetched again).
+                    let Some(end) = split[next - 1].last() else {
+                        break;
+                    };
+                    let cursor = (end.internal_date, end.uid);
+                    for message in text_first
+                        .iter()
+                        .filter(|message| (message.internal_date, message.uid) > cursor)
+                    {
+                        self.keep_large(folder, message, progress, report).await?;
+                    }
+                    below = Some(cursor);
+                    continue 'listing;
                 }
             }
+            for message in &text_first {
+                self.keep_large(folder, message, progress, report).await?;
+            }
+            below = Some(listed_to);
         }
-        done += finish(&mut writing).await?;
-        self.tell_bodies(folder, done, total.max(done), started);
-        Ok(!full)
+    }
+
+    /// Keeps a message beyond the size limit text first, counted in the progress.
+    async fn keep_large(
+        &self,
+        folder: &Folder,
+        message: &MissingBody,
+        progress: &Progress,
+        report: &mut PrefetchReport,
+    ) -> Result<()> {
+        if self.keep_text_first(folder, message.uid.0).await? {
+            report.fetched += 1;
+            report.text_only += 1;
+            let done = progress.done.fetch_add(1, Ordering::SeqCst) + 1;
+            self.core.send(bodies_event(
+                &self.core.account().email,
+                &folder.name,
+                done,
+                progress,
+            ));
+        }
+        Ok(())
     }
 
     /// Keeps one message beyond the size limit text first; false when it is a single part
@@ -310,16 +413,44 @@ impl Reading {
     }
 
     fn tell_bodies(&self, folder: &Folder, done: usize, total: usize, started: Instant) {
-        let remaining = total.saturating_sub(done) as u64;
-        self.core.send(EngineEvent::SyncProgress {
-            account: self.core.account().email.clone(),
-            folder: folder.name.clone(),
-            synced: done,
+        let progress = Progress {
+            started,
             total,
-            phase: ProgressPhase::Bodies,
-            eta_ms: time_left(done as u64, started.elapsed(), remaining)
-                .map(|left| left.as_millis() as u64),
-        });
+            done: Arc::new(AtomicUsize::new(done)),
+        };
+        self.core.send(bodies_event(
+            &self.core.account().email,
+            &folder.name,
+            done,
+            &progress,
+        ));
+    }
+}
+
+/// How far one folder's download is.
+#[derive(Debug, Clone)]
+struct Progress {
+    started: Instant,
+    total: usize,
+    /// Bodies kept so far (by the writer, and large messages text first).
+    done: Arc<AtomicUsize>,
+}
+
+/// The `sync_progress` event (phase `bodies`) for `done` of a folder's download.
+fn bodies_event(account: &str, folder: &str, done: usize, progress: &Progress) -> EngineEvent {
+    let total = progress.total.max(done);
+    EngineEvent::SyncProgress {
+        account: account.to_string(),
+        folder: folder.to_string(),
+        synced: done,
+        total,
+        phase: ProgressPhase::Bodies,
+        eta_ms: time_left(
+            done as u64,
+            progress.started.elapsed(),
+            (total - done) as u64,
+        )
+        .map(|left| left.as_millis() as u64),
     }
 }
 
