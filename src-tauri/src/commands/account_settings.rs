@@ -75,6 +75,13 @@ pub async fn update_account<R: Runtime>(
     edit: AccountEditDto,
 ) -> Result<(), IpcError> {
     let current = stored(&state, &account)?;
+    tracing::info!(
+        account = %current.email,
+        servers = edit.servers.is_some(),
+        max_connections = edit.max_connections,
+        offline = %edit.offline_bodies,
+        "saving account settings"
+    );
     let policy: mail_sync::OfflinePolicy = edit
         .offline_bodies
         .parse()
@@ -99,6 +106,7 @@ pub async fn update_account<R: Runtime>(
             // The watchers start again within the new budget, the keeping of bodies with the
             // new policy.
             let mut sessions = state.sessions.lock().await;
+            tracing::info!(account = %current.email, "restarting the account's session under its new settings");
             stop_one(&state, &mut sessions, &current.email).await;
             start(&app, &state, &mut sessions).await?;
         }
