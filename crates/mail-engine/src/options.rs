@@ -61,7 +61,7 @@ impl Default for EngineOptions {
             clock_check_interval: Duration::from_secs(10),
             body_budget: 1 << 30,
             large_message_bytes: 2 << 20,
-            body_batch_messages: 250,
+            body_batch_messages: 1_000,
             body_batch_bytes: 1 << 20,
             body_batches_in_flight: 8,
             search_indexes_for: SEARCH_INDEXES_FOR,
