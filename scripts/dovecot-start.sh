@@ -241,4 +241,12 @@ until listening; do
   fi
   sleep 0.05
 done
+# The master writes its pid file on its own time: a stop right after a start must find it.
+until [ -s "$dir/run/master.pid" ]; do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "dovecot-start: no $dir/run/master.pid after 15 s" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
 echo "ready $port $tls_port"

@@ -4,8 +4,13 @@
 set -euo pipefail
 dir=${1:?usage: dovecot-stop.sh DIR}
 pidfile="$dir/run/master.pid"
-[ -f "$pidfile" ] || exit 0
-pid=$(cat "$pidfile")
+if [ -s "$pidfile" ]; then
+  pid=$(cat "$pidfile")
+else
+  # No pid file (yet): a master started for this directory is found by its command line.
+  pid=$(pgrep -o -f "dovecot -c $dir/dovecot.conf" || true)
+  [ -n "$pid" ] || exit 0
+fi
 # The master alone waits for busy clients (an IDLE connection kept it up 10 s); ending its
 # children too is what a server restart looks like to a client: BYE, then a closed socket.
 pkill -TERM -P "$pid" 2>/dev/null || true
