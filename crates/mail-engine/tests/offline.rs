@@ -185,15 +185,7 @@ async fn a_message_beyond_the_size_limit_keeps_its_text_and_fetches_its_attachme
         tern_testkit::messages::base64_lines(&payload)
     );
     let mut phone = harness.phone().await;
-    phone
-        .execute(
-            &format!("APPEND INBOX {{{}+}}\r\n{message}", message.len()),
-            |_| Ok(()),
-        )
-        .await
-        .unwrap()
-        .require_ok("append")
-        .unwrap();
+    common::append_raw(&mut phone, "INBOX", &message).await;
     let mut account = harness.account.clone();
     account.offline_max_bytes = 64 << 10;
     let engine = Arc::new(Engine::new(

@@ -191,15 +191,7 @@ async fn a_large_message_opens_text_first_and_fetches_its_attachment_when_saved(
         tern_testkit::messages::base64_lines(&payload)
     );
     let mut phone = harness.phone().await;
-    phone
-        .execute(
-            &format!("APPEND INBOX {{{}+}}\r\n{message}", message.len()),
-            |_| Ok(()),
-        )
-        .await
-        .unwrap()
-        .require_ok("append")
-        .unwrap();
+    common::append_raw(&mut phone, "INBOX", &message).await;
     let engine = harness.engine(None, common::options());
     engine.sync_folder("INBOX", None).await.expect("sync");
 

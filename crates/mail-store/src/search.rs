@@ -123,6 +123,30 @@ const DOC_COLUMNS: &str = "d.doc, m.subject,
      m.from_name || ' ' || m.from_address || ' ' || m.to_list || ' ' || m.cc_list,
      coalesce(b.body_text, '')";
 
+/// Indexes one by one the messages `query` lists (those without a document number: the
+/// odd collision, which the set-wise numbering skipped).
+fn index_unnumbered(
+    tx: &Transaction<'_>,
+    query: &str,
+    arguments: impl rusqlite::Params,
+) -> anyhow::Result<()> {
+    let ids: Vec<i64> = {
+        let mut statement = tx
+            .prepare_cached(query)
+            .context("Finding unnumbered documents")?;
+        let ids = statement
+            .query_map(arguments, |row| row.get(0))
+            .context("Finding unnumbered documents")?
+            .collect::<rusqlite::Result<_>>()
+            .context("Finding unnumbered documents")?;
+        ids
+    };
+    for id in ids {
+        index_message(tx, id)?;
+    }
+    Ok(())
+}
+
 /// Indexes the messages with ids in `(from, upto]` in three statements (numbering, the odd
 /// collision one by one, then the documents), not one round of queries per message.
 fn index_range(tx: &Transaction<'_>, from: i64, upto: i64) -> anyhow::Result<usize> {
@@ -135,23 +159,12 @@ fn index_range(tx: &Transaction<'_>, from: i64, upto: i64) -> anyhow::Result<usi
         params![from, upto],
     )
     .context("Numbering documents")?;
-    let unnumbered: Vec<i64> = {
-        let mut statement = tx
-            .prepare_cached(
-                "SELECT m.id FROM messages m WHERE m.id > ?1 AND m.id <= ?2
-                   AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = m.id)",
-            )
-            .context("Finding colliding document numbers")?;
-        let ids = statement
-            .query_map(params![from, upto], |row| row.get(0))
-            .context("Finding colliding document numbers")?
-            .collect::<rusqlite::Result<Vec<i64>>>()
-            .context("Finding colliding document numbers")?;
-        ids
-    };
-    for id in unnumbered {
-        index_message(tx, id)?;
-    }
+    index_unnumbered(
+        tx,
+        "SELECT m.id FROM messages m WHERE m.id > ?1 AND m.id <= ?2
+           AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = m.id)",
+        params![from, upto],
+    )?;
     tx.execute(
         &format!(
             "INSERT OR REPLACE INTO search (rowid, subject, people, body)
@@ -178,23 +191,12 @@ fn index_stale(tx: &Transaction<'_>, batch: usize) -> anyhow::Result<usize> {
     let Some(upto) = upto else {
         return Ok(0);
     };
-    let unnumbered: Vec<i64> = {
-        let mut statement = tx
-            .prepare_cached(
-                "SELECT s.message_id FROM search_stale s WHERE s.message_id <= ?1
-                   AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = s.message_id)",
-            )
-            .context("Finding unnumbered documents")?;
-        let ids = statement
-            .query_map([upto], |row| row.get(0))
-            .context("Finding unnumbered documents")?
-            .collect::<rusqlite::Result<Vec<i64>>>()
-            .context("Finding unnumbered documents")?;
-        ids
-    };
-    for id in unnumbered {
-        index_message(tx, id)?;
-    }
+    index_unnumbered(
+        tx,
+        "SELECT s.message_id FROM search_stale s WHERE s.message_id <= ?1
+           AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = s.message_id)",
+        params![upto],
+    )?;
     tx.execute(
         &format!(
             "INSERT OR REPLACE INTO search (rowid, subject, people, body)

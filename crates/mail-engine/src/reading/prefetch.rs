@@ -220,7 +220,12 @@ impl Reading {
         report.bytes += written.bytes;
         let full = downloaded?;
         let done = progress.done.load(Ordering::SeqCst);
-        self.tell_bodies(folder, done, total.max(done), progress.started);
+        self.core.send(bodies_event(
+            &self.core.account().email,
+            &folder.name,
+            done,
+            &progress,
+        ));
         Ok(!full)
     }
 
@@ -410,20 +415,6 @@ impl Reading {
             }
             Err(error) => Err(error),
         }
-    }
-
-    fn tell_bodies(&self, folder: &Folder, done: usize, total: usize, started: Instant) {
-        let progress = Progress {
-            started,
-            total,
-            done: Arc::new(AtomicUsize::new(done)),
-        };
-        self.core.send(bodies_event(
-            &self.core.account().email,
-            &folder.name,
-            done,
-            &progress,
-        ));
     }
 }
 

@@ -219,6 +219,19 @@ pub async fn append(phone: &mut ImapConnection, folder: &str, index: u64) {
     phone.append(folder, "()", &bytes).await.expect("append");
 }
 
+/// Appends `message` as it is to `folder` (LITERAL+, one round trip).
+pub async fn append_raw(phone: &mut ImapConnection, folder: &str, message: &str) {
+    phone
+        .execute(
+            &format!("APPEND {folder} {{{}+}}\r\n{message}", message.len()),
+            |_| Ok(()),
+        )
+        .await
+        .expect("append")
+        .require_ok("append")
+        .expect("appended");
+}
+
 /// INBOX and `count - 1` folders `Folder 01`, `Folder 02`, … created through the phone,
 /// each given `each` generated messages; returns their names, INBOX first.
 pub async fn inbox_and_folders(phone: &mut ImapConnection, count: u64, each: u64) -> Vec<String> {
