@@ -138,7 +138,7 @@ impl Store {
             let Some(id) = id else {
                 continue;
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO bodies (message_id, raw, size, body_text, fetched_at, remote_parts,
                                      evict_after)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6,
@@ -147,15 +147,17 @@ impl Store {
                    body_text = excluded.body_text, fetched_at = excluded.fetched_at,
                    remote_parts = excluded.remote_parts,
                    evict_after = max(evict_after, excluded.evict_after)",
-                params![
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
                     id,
                     body.raw,
                     body.raw.len() as i64,
                     body.body_text,
                     now,
                     body.remote_parts
-                ],
-            )
+                ])
+            })
             .context("Saving a body")?;
             crate::search::mark_stale(&tx, id)?;
             saved += 1;
@@ -248,20 +250,28 @@ impl Store {
         folder: FolderId,
         uids: &[u64],
     ) -> anyhow::Result<std::collections::HashSet<u64>> {
+        let (Some(low), Some(high)) = (uids.iter().min(), uids.iter().max()) else {
+            return Ok(std::collections::HashSet::new());
+        };
+        // One range scan (a download's batch is a run of nearby UIDs), then the asked ones.
+        let wanted: std::collections::HashSet<u64> = uids.iter().copied().collect();
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM messages m JOIN bodies b ON b.message_id = m.id
-                                WHERE m.folder_id = ?1 AND m.uid = ?2)",
+                "SELECT m.uid FROM messages m JOIN bodies b ON b.message_id = m.id
+                 WHERE m.folder_id = ?1 AND m.uid BETWEEN ?2 AND ?3",
             )
             .context("Preparing a body lookup")?;
         let mut kept = std::collections::HashSet::new();
-        for uid in uids {
-            let has: bool = statement
-                .query_row(params![folder.0, *uid as i64], |row| row.get(0))
-                .context("Looking up a body")?;
-            if has {
-                kept.insert(*uid);
+        let rows = statement
+            .query_map(params![folder.0, *low as i64, *high as i64], |row| {
+                row.get::<_, i64>(0)
+            })
+            .context("Looking up bodies")?;
+        for uid in rows {
+            let uid = uid.context("Reading a body lookup")? as u64;
+            if wanted.contains(&uid) {
+                kept.insert(uid);
             }
         }
         Ok(kept)

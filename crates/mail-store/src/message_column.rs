@@ -15,11 +15,13 @@ pub(crate) fn message_column<T: FromSql>(
     folder: FolderId,
     uid: u64,
 ) -> anyhow::Result<Option<T>> {
-    conn.query_row(
-        &format!("SELECT {column} FROM messages WHERE folder_id = ?1 AND uid = ?2"),
-        params![folder.0, uid as i64],
-        |row| row.get(0),
-    )
-    .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {column} FROM messages WHERE folder_id = ?1 AND uid = ?2"
+    ))
+    .and_then(|mut statement| {
+        statement
+            .query_row(params![folder.0, uid as i64], |row| row.get(0))
+            .optional()
+    })
     .with_context(|| format!("Reading a message's {column}"))
 }

@@ -103,12 +103,12 @@ fn index_message(tx: &Transaction<'_>, id: i64) -> anyhow::Result<bool> {
 /// arrived or was evicted): the indexer replaces it with its next batch. Storing a body
 /// never waits for FTS5.
 pub(crate) fn mark_stale(tx: &Transaction<'_>, id: i64) -> anyhow::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO search_stale (message_id)
          SELECT ?1 WHERE ?1 <= (SELECT indexed_up_to FROM search_state WHERE id = 1)
          ON CONFLICT DO NOTHING",
-        [id],
     )
+    .and_then(|mut statement| statement.execute([id]))
     .context("Marking a document out of date")?;
     Ok(())
 }

@@ -114,6 +114,9 @@ impl Store {
         // b-trees stay in memory instead of temp files: a quarter of the write cost.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .context("Setting temp_store=MEMORY")?;
+        // Hot statements (a body or header batch's, with the triggers they compile in) are
+        // prepared once per connection: more than rusqlite's default of 16 are in use.
+        conn.set_prepared_statement_cache_capacity(64);
         damage::check_whole(&conn, path)?;
         migrate::migrate(&mut conn)
             .with_context(|| format!("Migrating the cache {}", path.display()))?;

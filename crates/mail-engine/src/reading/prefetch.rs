@@ -32,8 +32,9 @@ pub struct PrefetchReport {
     pub text_only: usize,
 }
 
-/// Messages listed from the cache at a time.
-const LISTING: usize = 4_000;
+/// Messages listed from the cache at a time (~1 MiB of listing): the window of batches in
+/// flight drains at the end of each listing, one round trip lost per listing.
+const LISTING: usize = 50_000;
 
 /// Delivered batches waiting for the writer at most (the download waits beyond).
 const WRITE_QUEUE: usize = 4;

@@ -320,6 +320,17 @@ fn a_batch_of_bodies_is_kept_at_once_and_messages_gone_meanwhile_are_skipped() {
         store.bodies_size().unwrap(),
         store.bodies_size_counted().unwrap()
     );
+    // A download's check before each batch: exactly the asked messages that have a body
+    // (UID 2 has none, 3 was not asked, 9 is not cached), whatever the order asked in.
+    assert_eq!(
+        store.with_body(folder, &[9, 2, 1]).unwrap(),
+        std::collections::HashSet::from([1])
+    );
+    assert_eq!(
+        store.with_body(folder, &[3, 1]).unwrap(),
+        std::collections::HashSet::from([1, 3])
+    );
+    assert!(store.with_body(folder, &[]).unwrap().is_empty());
 }
 
 #[test]
