@@ -1,9 +1,11 @@
 //! `wire-floor`: the raw FETCH a sync cannot beat, for benchmarks that compare whole
 //! processes with it (`scripts/bench-offline.sh`): connects and logs in as alice on a
 //! loopback server (or a delay proxy in front of it), EXAMINEs INBOX, streams `UID FETCH 1:*`
-//! of the list headers Tern fetches (`headers`) or of every whole message (`bodies`) through
-//! the same IMAP parser, keeps nothing, logs out, and prints `seconds messages bytes` — the
-//! seconds from connecting to logging out, what any client must spend. Asserts nothing.
+//! of the list headers Tern fetches (`headers`), of every whole message (`bodies`), or of
+//! both in one pass (`everything`: what a first sync that keeps every body must fetch, as
+//! mbsync does) through the same IMAP parser, keeps nothing, logs out, and prints `seconds
+//! messages bytes` — the seconds from connecting to logging out, what any client must
+//! spend. Asserts nothing.
 
 use std::time::Instant;
 
@@ -18,13 +20,20 @@ async fn main() -> anyhow::Result<()> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = args.next().and_then(|p| p.parse().ok()),
-            "headers" | "bodies" => what = arg,
-            other => anyhow::bail!("usage: wire-floor --port PORT headers|bodies (not {other})"),
+            "headers" | "bodies" | "everything" => what = arg,
+            other => anyhow::bail!(
+                "usage: wire-floor --port PORT headers|bodies|everything (not {other})"
+            ),
         }
     }
     let port = port.ok_or_else(|| anyhow::anyhow!("--port PORT is required"))?;
+    let everything = format!(
+        "{} BODY.PEEK[])",
+        mail_engine::HEADER_ITEMS.trim_end_matches(')')
+    );
     let items = match what.as_str() {
         "bodies" => "(UID BODY.PEEK[])",
+        "everything" => everything.as_str(),
         _ => mail_engine::HEADER_ITEMS,
     };
     let started = Instant::now();
