@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole mailboxes offline, side by side in one run (issue 17): for each INBOX size, on one
 # freshly seeded private Dovecot (loopback, plaintext), whole processes each:
-#   - the wire floor: `UID FETCH 1:*` of Tern's list headers, and of every whole message
-#     (`wire-floor`: the same IMAP parser, nothing kept);
+#   - the wire floor: `UID FETCH 1:*` of Tern's list headers, of every whole message, and of
+#     both in one pass (`wire-floor`: the same IMAP parser, nothing kept);
 #   - `tern sync --folder INBOX --bodies none` into a fresh cache (headers only), until it
 #     returns; and the same with a baseline tern (BASELINE=path, optional);
 #   - `tern sync --folder INBOX --bodies all` into a fresh cache (headers and every body);
@@ -11,7 +11,8 @@
 #     second run (the first, into a throwaway Maildir, has Dovecot cache the fields mbsync
 #     asks for; up to MBSYNC_MAX messages, default 100,000);
 #   - with RTT_MS (default 50) of round trip added by `delay-proxy`: the wire floor for every
-#     body, and tern's full sync, through the same proxy (counts up to PROXY_MAX, 100,000);
+#     body and for headers and bodies in one pass, and tern's full sync, through the same
+#     proxy (counts up to PROXY_MAX, 100,000);
 #   - `tern search --wait` right after the full sync: the whole index built (messages with
 #     bodies per second).
 # Seconds are wall time; RSS is the peak resident set of the process (GNU time).
@@ -74,8 +75,8 @@ SyncState *
 EOF
 }
 
-printf '| messages | wire headers | tern headers (RSS) | baseline headers | ratio | wire bodies | tern everything (RSS) | mbsync (RSS) | tern / mbsync | wire bodies @%s ms | tern @%s ms | ratio | index msgs/s |\n' "$rtt" "$rtt"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '| messages | wire headers | tern headers (RSS) | baseline headers | ratio | wire bodies | wire both | tern everything (RSS) | mbsync (RSS) | tern / mbsync | wire bodies @%s ms | wire both @%s ms | tern @%s ms | / bodies | / both | index msgs/s |\n' "$rtt" "$rtt" "$rtt"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for count in "$@"; do
   dir=$(mktemp -d /var/tmp/tern-offline-XXXX); chmod 755 "$dir"
   port=$((20000 + RANDOM % 20000))
@@ -97,6 +98,7 @@ for count in "$@"; do
   fi
 
   wire_b=$("$bin/wire-floor" --port $port bodies | cut -d' ' -f1)
+  wire_e=$("$bin/wire-floor" --port $port everything | cut -d' ' -f1)
   add_account "$dir/a" $port
   read -r tern_a tern_a_rss <<<"$(timed env TERN_PW=alice-pw "$bin/tern" --data-dir "$dir/a" sync --folder INBOX --bodies all)"
   kept=$(TERN_PW=alice-pw "$bin/tern" --data-dir "$dir/a" folders --json | python3 -c 'import json,sys; print(sum(f["total"] for f in json.load(sys.stdin) if f["name"]=="INBOX"))')
@@ -116,14 +118,16 @@ for count in "$@"; do
     got=$(ls "$dir/m/maildir/INBOX/cur" "$dir/m/maildir/INBOX/new" 2>/dev/null | grep -c , || true)
   fi
 
-  slow_wire=-; slow_tern=-; slow_ratio=-
+  slow_wire=-; slow_both=-; slow_tern=-; slow_ratio=-; slow_ratio_e=-
   if [ "$count" -le "$proxy_max" ]; then
     coproc PROXY { "$bin/delay-proxy" --to $port --rtt-ms "$rtt"; }
     read -r proxy_port <&"${PROXY[0]}"
     slow_wire=$("$bin/wire-floor" --port "$proxy_port" bodies | cut -d' ' -f1)
+    slow_both=$("$bin/wire-floor" --port "$proxy_port" everything | cut -d' ' -f1)
     add_account "$dir/s" "$proxy_port"
     read -r slow_tern _ <<<"$(timed env TERN_PW=alice-pw "$bin/tern" --data-dir "$dir/s" sync --folder INBOX --bodies all)"
     slow_ratio=$(echo "scale=2; $slow_tern / $slow_wire" | bc)
+    slow_ratio_e=$(echo "scale=2; $slow_tern / $slow_both" | bc)
     exec {PROXY[1]}>&-
     wait "$PROXY_PID" 2>/dev/null || true
   fi
@@ -131,7 +135,7 @@ for count in "$@"; do
   ratio_h=$(echo "scale=2; $tern_h / $wire_h" | bc)
   [ "$mb" = - ] || ratio_m=$(echo "scale=2; $tern_a / $mb" | bc)
   rate=$(echo "scale=0; $kept / $index_s" | bc)
-  echo "| $count | $wire_h | $tern_h ($tern_h_rss MiB) | $base_h | ${ratio_h}x | $wire_b | $tern_a ($tern_a_rss MiB) | $mb ($mb_rss MiB, $got files) | ${ratio_m}x | $slow_wire | $slow_tern | ${slow_ratio}x | $rate |"
+  echo "| $count | $wire_h | $tern_h ($tern_h_rss MiB) | $base_h | ${ratio_h}x | $wire_b | $wire_e | $tern_a ($tern_a_rss MiB) | $mb ($mb_rss MiB, $got files) | ${ratio_m}x | $slow_wire | $slow_both | $slow_tern | ${slow_ratio}x | ${slow_ratio_e}x | $rate |"
   bash "$repo/scripts/dovecot-stop.sh" "$dir/dovecot" >/dev/null 2>&1 || true
   rm -rf "$dir"
 done
