@@ -17,6 +17,7 @@
 mod account;
 mod actions;
 mod announcing;
+mod body_keeper;
 mod compose;
 mod connection;
 mod core_handle;
@@ -50,6 +51,7 @@ mod watch;
 
 pub use account::{ConnectSettings, Password};
 pub use actions::{action_name, Action, ActionReport, ReplayReport};
+pub use body_keeper::keep_bodies_offline;
 pub use compose::DraftStart;
 pub use connection::{
     panic_is_contained, FlagOperation, Idle, ImapConnection, Push, SearchBound, SelectMode,

@@ -108,3 +108,66 @@ fn the_accounts_offline_policy_decides_which_bodies_sync_keeps_in_every_folder()
     assert_eq!(hits.as_array().unwrap().len(), 1, "{found}");
     assert_eq!(hits[0]["folder"], "Work");
 }
+
+#[test]
+fn tern_watch_keeps_bodies_as_the_policy_says_and_new_mail_too() {
+    let mut server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 3).expect("seed");
+    server.seed("alice", "Work", 100, 2).expect("seed");
+    let data = tempfile::tempdir().expect("temp");
+    ok(&common::add_alice(data.path(), server.port, &[]));
+    common::run(data.path(), &["sync", "--bodies", "none"], &PW);
+    ok(&tern(
+        data.path(),
+        &["account", "offline", "all"],
+        &[],
+        None,
+    ));
+
+    let mut child = common::spawn_tern(
+        data.path(),
+        &["watch", "--json"],
+        &PW,
+        std::process::Stdio::piped(),
+        std::process::Stdio::null(),
+    );
+    let lines = common::json_lines(child.stdout.take().expect("stdout"));
+    let kept_all = |folder: &'static str, total: u64| {
+        move |value: &serde_json::Value| {
+            value["event"] == "sync_progress"
+                && value["phase"] == "bodies"
+                && value["folder"] == folder
+                && value["synced"] == total
+                && value["total"] == total
+        }
+    };
+    // Every folder the cache holds, not INBOX's last 30 days (what `tern watch` used to keep).
+    common::next_matching(&lines, "INBOX's bodies kept", kept_all("INBOX", 3));
+    common::next_matching(&lines, "Work's bodies kept", kept_all("Work", 2));
+    // New mail is kept too, once it has arrived.
+    server.seed("alice", "INBOX", 3, 1).expect("deliver");
+    common::next_matching(&lines, "the new message's body kept", kept_all("INBOX", 1));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    server.stop().expect("stop");
+    for (folder, uid, index) in [("INBOX", 4, 3), ("Work", 2, 101)] {
+        let shown: serde_json::Value = common::json(
+            data.path(),
+            &[
+                "show",
+                "--folder",
+                folder,
+                "--uid",
+                &uid.to_string(),
+                "--json",
+            ],
+            &PW,
+        );
+        assert_eq!(
+            shown["subject"],
+            tern_testkit::messages::subject(index).as_str(),
+            "{folder} {uid} opens offline"
+        );
+    }
+}

@@ -18,15 +18,20 @@ pub struct Budget {
     pub check_every: std::time::Duration,
 }
 
-/// Checks `folders` by STATUS now and every `every` (changes become the usual events).
+/// Checks `folders` by STATUS now and every `every` (changes become the usual events), then
+/// wakes the body keeper (`checked`).
 async fn check_regularly(
     engine: std::sync::Arc<mail_engine::Engine>,
     folders: Vec<String>,
     every: std::time::Duration,
+    checked: std::sync::Arc<tokio::sync::Notify>,
 ) {
     loop {
         match engine.check_folders(&folders).await {
-            Ok(report) => report.log_failures(),
+            Ok(report) => {
+                report.log_failures();
+                checked.notify_one();
+            }
             Err(error) => tracing::info!(%error, "folders not checked now"),
         }
         tokio::time::sleep(every).await;
@@ -81,22 +86,23 @@ pub async fn run(
         tracing::info!(%selected, "NOTIFY: one connection for every folder");
         subscriptions.push(engine.watch_with_notify(selected, &folders));
     }
+    // Bodies are kept offline as the account's policy says (see `tern account offline`): from
+    // the start, after each check of the other folders and after each burst of INBOX mail.
+    let keep_offline = std::sync::Arc::new(tokio::sync::Notify::new());
+    keep_offline.notify_one();
+    let keeper = tokio::spawn(mail_engine::keep_bodies_offline(
+        engine.clone(),
+        engine.subscribe(),
+        keep_offline.clone(),
+    ));
     let checker = (!plan.polled.is_empty()).then(|| {
         tracing::info!(idle = ?plan.idle, checked = ?plan.polled, "more folders than connections");
         tokio::spawn(check_regularly(
             engine.clone(),
             plan.polled.clone(),
             budget.check_every,
+            keep_offline.clone(),
         ))
-    });
-    // Recent INBOX mail is kept readable offline, in the background.
-    let prefetch = tokio::spawn({
-        let engine = engine.clone();
-        async move {
-            if let Err(error) = engine.prefetch_bodies("INBOX", 30).await {
-                tracing::info!(%error, "bodies not prefetched");
-            }
-        }
     });
     // Mail written offline goes out while watching (when the account can send).
     let outbox = engine.smtp_server().is_ok().then(|| engine.spawn_outbox());
@@ -138,7 +144,7 @@ pub async fn run(
     if let Some(outbox) = outbox {
         outbox.stop().await; // a send in progress finishes first
     }
-    prefetch.abort();
+    keeper.abort();
     heartbeat.abort();
     engine.shutdown().await;
     Ok(())

@@ -181,3 +181,39 @@ done
         .output()
         .expect("dbus-run-session runs")
 }
+
+/// Reads `tern watch --json` lines on a thread, so the test can wait with deadlines.
+pub fn json_lines(
+    stdout: std::process::ChildStdout,
+) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    use std::io::BufRead;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            let value: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if sender.send(value).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+pub fn next_matching(
+    lines: &std::sync::mpsc::Receiver<serde_json::Value>,
+    what: &str,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(value) if matches(&value) => return value,
+            Ok(value) => seen.push(value),
+            Err(_) => panic!("no {what} from tern watch; saw {seen:?}"),
+        }
+    }
+}
