@@ -27,6 +27,17 @@ pub struct MissingBody {
     pub internal_date: i64,
 }
 
+/// The messages `m` of folder ?1 that arrived at or after ?2 (Unix seconds) and want a body:
+/// not a local placeholder (UID below ?3), no body cached, nor — on Gmail — a copy in another
+/// label folder of the account with one. What the prefetcher counts and lists.
+const WANTS_BODY: &str = "m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?3
+    AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
+    AND (m.gm_msgid IS NULL OR NOT EXISTS (
+         SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
+         JOIN folders fo ON fo.id = o.folder_id
+         WHERE o.gm_msgid = m.gm_msgid
+           AND fo.account_id = (SELECT account_id FROM folders WHERE id = ?1)))";
+
 impl Store {
     fn message_rowid(&self, folder: FolderId, uid: u64) -> anyhow::Result<Option<i64>> {
         message_column(&self.conn, "id", folder, uid)
@@ -282,16 +293,9 @@ impl Store {
     pub fn count_without_body(&self, folder: FolderId, since: i64) -> anyhow::Result<usize> {
         let count: i64 = self
             .conn
-            .prepare_cached(
-                "SELECT count(*) FROM messages m
-                 WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?3
-                   AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
-                   AND (m.gm_msgid IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
-                        JOIN folders fo ON fo.id = o.folder_id
-                        WHERE o.gm_msgid = m.gm_msgid
-                          AND fo.account_id = (SELECT account_id FROM folders WHERE id = ?1)))",
-            )
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM messages m WHERE {WANTS_BODY}"
+            ))
             .context("Preparing the prefetch count")?
             .query_row(
                 params![folder.0, since, crate::LOCAL_UID_BASE as i64],
@@ -317,28 +321,21 @@ impl Store {
             below.map_or((i64::MAX, u32::MAX), |(date, uid)| (date, uid.0));
         let mut statement = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT m.uid, m.size, m.internal_date FROM messages m
-                 WHERE m.folder_id = ?1 AND m.internal_date >= ?2 AND m.uid < ?4
-                   AND (m.internal_date, m.uid) < (?5, ?6)
-                   AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)
-                   AND (m.gm_msgid IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM messages o JOIN bodies b ON b.message_id = o.id
-                        JOIN folders fo ON fo.id = o.folder_id
-                        WHERE o.gm_msgid = m.gm_msgid
-                          AND fo.account_id = (SELECT account_id FROM folders WHERE id = ?1)))
-                 ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?3",
-            )
+                 WHERE {WANTS_BODY} AND (m.internal_date, m.uid) < (?4, ?5)
+                 ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?6"
+            ))
             .context("Preparing the prefetch list")?;
         let rows = statement
             .query_map(
                 params![
                     folder.0,
                     since,
-                    limit as i64,
                     crate::LOCAL_UID_BASE as i64,
                     below_date,
-                    i64::from(below_uid)
+                    i64::from(below_uid),
+                    limit as i64
                 ],
                 |row| {
                     Ok(MissingBody {

@@ -73,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_offline_policy.sql",
         include_str!("../../../migrations/0017_offline_policy.sql"),
     ),
+    (
+        "0018_moved_body_reindexed.sql",
+        include_str!("../../../migrations/0018_moved_body_reindexed.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -188,8 +188,9 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
             .unwrap();
     }
     let (inbox, work) = (folders[0], folders[1]);
+    store.index_all_for_search().unwrap();
     assert!(store
-        .save_body(inbox, 1, b"the raw bytes", "text", 5)
+        .save_body(inbox, 1, b"the raw bytes", "movingword", 5)
         .unwrap());
     // Read back as stored, labels included.
     let rows = store.message_rows(work).unwrap();
@@ -218,6 +219,16 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
         Some(&b"the raw bytes"[..])
     );
     assert_eq!(store.bodies_size().unwrap(), 13);
+    // And its text is found with the Work copy once the indexer has been by (the copy was
+    // indexed without it).
+    store.index_all_for_search().unwrap();
+    let found: Vec<(String, u64)> = store
+        .search(account, "movingword", 10)
+        .unwrap()
+        .into_iter()
+        .map(|hit| (hit.folder, hit.message.uid))
+        .collect();
+    assert_eq!(found, vec![("Work".to_string(), 1)]);
 }
 
 #[test]
