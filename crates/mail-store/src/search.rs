@@ -365,11 +365,18 @@ impl Store {
             total += added;
         }
         if total >= 10_000 {
-            self.conn
-                .execute("INSERT INTO search (search) VALUES ('optimize')", [])
-                .context("Merging the search index")?;
+            self.optimize_search_index()?;
         }
         Ok(total)
+    }
+
+    /// Merges the search index's segments into one (FTS5 `optimize`): the fastest queries,
+    /// at the cost of rewriting the whole index at once.
+    pub fn optimize_search_index(&mut self) -> anyhow::Result<()> {
+        self.conn
+            .execute("INSERT INTO search (search) VALUES ('optimize')", [])
+            .context("Merging the search index")?;
+        Ok(())
     }
 
     /// The account's messages matching `typed` (every word, the last as a prefix): of the

@@ -161,9 +161,17 @@ fn search_latency(
     account: &mail_store::Account,
     count: u32,
 ) -> anyhow::Result<()> {
+    // Indexed as the app's background indexer does it (`mail-engine`'s indexer.rs): batches
+    // of 200, then FTS5 merge steps of 200 pages until a step merges nothing (at most 2,000).
     let started = Instant::now();
-    store.index_all_for_search()?;
+    while store.index_for_search(200)? > 0 {}
     let indexing = started.elapsed();
+    let started = Instant::now();
+    let mut steps = 0;
+    while steps < 2_000 && store.merge_search_index(200)? {
+        steps += 1;
+    }
+    let merging = started.elapsed();
     let mut words = Words::new(42);
     let queries: Vec<String> = (0..200)
         .map(|n| match n % 4 {
@@ -174,12 +182,19 @@ fn search_latency(
             _ => words.next().chars().take(3).collect(),
         })
         .collect();
-    let mut fts = Vec::new();
-    for query in &queries {
-        let started = Instant::now();
-        std::hint::black_box(store.search(account.id, query, 50)?);
-        fts.push(started.elapsed());
-    }
+    let timed = |store: &Store| -> anyhow::Result<Vec<std::time::Duration>> {
+        let mut took = Vec::new();
+        for query in &queries {
+            let started = Instant::now();
+            std::hint::black_box(store.search(account.id, query, 50)?);
+            took.push(started.elapsed());
+        }
+        Ok(took)
+    };
+    let background = stats(&timed(store)?);
+    // Then merged into one segment (what `index_all_for_search` does after a large batch).
+    store.optimize_search_index()?;
+    let fts = timed(store)?;
     // Baseline: the same words found by scanning the text (what search costs without an index).
     let db = rusqlite::Connection::open(store.path())?;
     let mut scans = Vec::new();
@@ -231,13 +246,18 @@ fn search_latency(
     println!("\n| search over {count} cached messages with bodies (200 queries, top 50) | p50 | p95 | p99 |");
     println!("| --- | --- | --- | --- |");
     println!(
-        "| FTS5 (`Store::search`) | {:.2} ms | {:.2} ms | {:.2} ms |",
+        "| FTS5 (`Store::search`), as the background indexer leaves it ({steps} merge steps) | {:.2} ms | {:.2} ms | {:.2} ms |",
+        background.p50, background.p95, background.p99
+    );
+    println!(
+        "| FTS5 (`Store::search`), merged into one segment | {:.2} ms | {:.2} ms | {:.2} ms |",
         fts.p50, fts.p95, fts.p99
     );
     println!("| baseline: LIKE scan of subjects and bodies (20 queries) | {:.0} ms | {:.0} ms | {:.0} ms |", scan.p50, scan.p95, scan.p99);
     println!(
-        "| indexing all {count} messages (once, after sync) | {:.1} s | | |",
-        indexing.as_secs_f64()
+        "| indexing all {count} messages in batches of 200, then merge steps | {:.1} s + {:.1} s | | |",
+        indexing.as_secs_f64(),
+        merging.as_secs_f64()
     );
     Ok(())
 }
