@@ -1,7 +1,7 @@
 //! A full disk stops a sync or a send with a clear error and loses nothing: the data
 //! directory lives on a small tmpfs (mounted by the test, as root or with passwordless
-//! sudo), which fills up in the middle of a first sync, and before a queued message is
-//! sent. The cache stays sound and shows what was saved; the outbox keeps the message, which
+//! sudo), which fills up in the middle of a first sync, in the middle of keeping bodies
+//! offline, and before a queued message is sent. The cache stays sound and shows what was saved; the outbox keeps the message, which
 //! goes out exactly once when there is room again.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -145,6 +145,61 @@ fn a_full_disk_stops_a_first_sync_cleanly_and_the_next_one_finishes() {
     );
     assert_eq!(listed.as_array().map(Vec::len), Some(8000));
     common::run(&data, &["cache", "check"], &[]);
+}
+
+#[test]
+fn a_full_disk_stops_keeping_bodies_cleanly_and_the_next_run_fetches_only_the_rest() {
+    let mut server = Dovecot::start().expect("dovecot");
+    server.seed("alice", "INBOX", 0, 6000).expect("seed");
+    let disk = SmallDisk::mount("8m");
+    let data = disk.path().join("profile");
+    ok(&common::add_alice(&data, server.port, &[]));
+    // The headers fit (1.3 MB); the bodies, their search text and the journal of their
+    // writes (~7 MB more) do not.
+    common::run(&data, &["sync", "--bodies", "none"], &PW);
+    let line = fails(&tern(&data, &["sync", "--bodies", "all"], &PW, None));
+    assert!(is_disk_full(&line), "{line}");
+    common::run(&data, &["cache", "check"], &[]);
+
+    // With room again, the next run fetches the bodies still missing, and only those.
+    disk.resize("64m");
+    let synced = common::run(&data, &["sync", "--bodies", "all"], &PW);
+    let kept: usize = synced
+        .lines()
+        .find_map(|line| line.strip_prefix("Kept ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no bodies kept: {synced}"));
+    assert!(
+        kept > 0 && kept < 6000,
+        "the disk was to fill up in the middle of the download: {kept} left"
+    );
+    eprintln!(
+        "{} of 6000 bodies were kept before the disk filled up",
+        6000 - kept
+    );
+    common::run(&data, &["cache", "check"], &[]);
+    let again = common::run(&data, &["sync", "--bodies", "all"], &PW);
+    assert!(!again.contains("Kept"), "nothing left: {again}");
+
+    // Every body reads with the server gone.
+    server.stop().expect("stop");
+    for uid in [1u32, 3000, 6000] {
+        let shown: serde_json::Value = common::json(
+            &data,
+            &[
+                "show",
+                "--folder",
+                "INBOX",
+                "--uid",
+                &uid.to_string(),
+                "--json",
+            ],
+            &PW,
+        );
+        assert_eq!(
+            shown["subject"],
+            tern_testkit::messages::subject(u64::from(uid) - 1).as_str()
+        );
+    }
 }
 
 #[test]
