@@ -27,17 +27,16 @@ pub fn document_urls(domain: &str, email: &str, allow_http: bool) -> Vec<String>
     urls
 }
 
+/// Everything but unreserved URL characters (RFC 3986) is percent-encoded.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `text` with everything but unreserved URL characters percent-encoded.
 fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
 }
 
 /// What a document says.

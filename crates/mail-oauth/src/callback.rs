@@ -13,32 +13,6 @@ pub enum Callback {
     Stray,
 }
 
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'+' => out.push(b' '),
-            b'%' if index + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[index + 1..index + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
-                    Some(byte) => {
-                        out.push(byte);
-                        index += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Reads the request line `GET /path?query HTTP/1.1`, expecting `state`.
 pub fn parse(request_line: &str, state: &str) -> Callback {
     let Some(target) = request_line
@@ -52,13 +26,12 @@ pub fn parse(request_line: &str, state: &str) -> Callback {
     let mut error = None;
     let mut description = String::new();
     let mut got_state = None;
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            "code" => code = Some(decode(value)),
-            "error" => error = Some(decode(value)),
-            "error_description" => description = decode(value),
-            "state" => got_state = Some(decode(value)),
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "code" => code = Some(value.into_owned()),
+            "error" => error = Some(value.into_owned()),
+            "error_description" => description = value.into_owned(),
+            "state" => got_state = Some(value.into_owned()),
             _ => {}
         }
     }

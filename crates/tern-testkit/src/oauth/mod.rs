@@ -11,7 +11,6 @@ mod state;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use http::{decode as percent_decode, encode as percent_encode};
 pub use state::{Grant, MockConfig};
 
 use crate::loopback::Loopback;
