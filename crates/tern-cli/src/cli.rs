@@ -358,7 +358,7 @@ pub enum AccountCommand {
     },
     /// Set which message bodies the account keeps for offline reading: `none` (headers
     /// only; bodies come when opened), `days:N` (the last N days of every folder; the
-    /// default is days:90) or `all`. `tern sync` and the app follow it.
+    /// default is days:90) or `all`. `tern sync`, `tern watch` and the app follow it.
     Offline {
         /// none, days:N or all.
         #[arg(value_name = "POLICY", value_parser = parse_offline_policy)]

@@ -17,15 +17,6 @@ fn add_plain(data: &Path, server: &Dovecot) -> Output {
 
 const PW: [(&str, &str); 1] = common::ALICE_PW;
 
-/// `tern show --json` of INBOX's message `uid`.
-fn show_json(data: &Path, uid: &str) -> serde_json::Value {
-    common::json(
-        data,
-        &["show", "--folder", "INBOX", "--uid", uid, "--json"],
-        &PW,
-    )
-}
-
 #[test]
 fn add_sync_folders_and_list_then_work_offline() {
     let mut server = Dovecot::start().expect("dovecot");
@@ -660,7 +651,7 @@ fn show_search_and_save_attachment() {
     let synced = common::run(data.path(), &["sync", "--prefetch-days", "10000"], &PW);
     assert!(synced.contains("Kept 10 message bodies"), "{synced}");
 
-    let shown = show_json(data.path(), "5");
+    let shown = common::show_json(data.path(), "INBOX", "5");
     assert_eq!(
         shown["subject"],
         tern_testkit::messages::subject(4).as_str()
@@ -681,7 +672,7 @@ fn show_search_and_save_attachment() {
     let images =
         |args: &[&str]| common::run(data.path(), &[&["remote-images"], args].concat(), &[]);
     images(&["allow", "News@Example.org"]);
-    let allowed = show_json(data.path(), "5");
+    let allowed = common::show_json(data.path(), "INBOX", "5");
     assert_eq!(allowed["remote_blocked"], 0);
     assert!(allowed["html"]
         .as_str()
@@ -690,7 +681,7 @@ fn show_search_and_save_attachment() {
     let listed = images(&["list"]);
     assert_eq!(listed.trim(), "news@example.org");
     images(&["block", "news@example.org"]);
-    let blocked = show_json(data.path(), "5");
+    let blocked = common::show_json(data.path(), "INBOX", "5");
     assert_eq!(blocked["remote_blocked"], 1);
 
     let text = common::run(
@@ -699,7 +690,7 @@ fn show_search_and_save_attachment() {
         &PW,
     );
     assert!(text.contains("See the attached report 2."), "{text}");
-    let listed: serde_json::Value = show_json(data.path(), "3");
+    let listed: serde_json::Value = common::show_json(data.path(), "INBOX", "3");
     assert_eq!(listed["attachments"][0]["name"], "report-2.bin");
     assert_eq!(
         listed["attachments"][0]["content_type"],

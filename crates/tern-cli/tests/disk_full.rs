@@ -183,18 +183,7 @@ fn a_full_disk_stops_keeping_bodies_cleanly_and_the_next_run_fetches_only_the_re
     // Every body reads with the server gone.
     server.stop().expect("stop");
     for uid in [1u32, 3000, 6000] {
-        let shown: serde_json::Value = common::json(
-            &data,
-            &[
-                "show",
-                "--folder",
-                "INBOX",
-                "--uid",
-                &uid.to_string(),
-                "--json",
-            ],
-            &PW,
-        );
+        let shown = common::show_json(&data, "INBOX", &uid.to_string());
         assert_eq!(
             shown["subject"],
             tern_testkit::messages::subject(u64::from(uid) - 1).as_str()

@@ -85,18 +85,7 @@ fn the_accounts_offline_policy_decides_which_bodies_sync_keeps_in_every_folder()
     // Read with the server gone: every body of Work is here.
     server.stop().expect("stop");
     for uid in 1..=5 {
-        let shown: serde_json::Value = common::json(
-            data.path(),
-            &[
-                "show",
-                "--folder",
-                "Work",
-                "--uid",
-                &uid.to_string(),
-                "--json",
-            ],
-            &PW,
-        );
+        let shown = common::show_json(data.path(), "Work", &uid.to_string());
         assert_eq!(
             shown["subject"],
             tern_testkit::messages::subject(99 + uid).as_str()
@@ -152,18 +141,7 @@ fn tern_watch_keeps_bodies_as_the_policy_says_and_new_mail_too() {
 
     server.stop().expect("stop");
     for (folder, uid, index) in [("INBOX", 4, 3), ("Work", 2, 101)] {
-        let shown: serde_json::Value = common::json(
-            data.path(),
-            &[
-                "show",
-                "--folder",
-                folder,
-                "--uid",
-                &uid.to_string(),
-                "--json",
-            ],
-            &PW,
-        );
+        let shown = common::show_json(data.path(), folder, &uid.to_string());
         assert_eq!(
             shown["subject"],
             tern_testkit::messages::subject(index).as_str(),

@@ -87,20 +87,21 @@ pub async fn update_account<R: Runtime>(
         .parse()
         .map_err(|error: String| IpcError::new(ErrorCode::Invalid, error))?;
     let max_bytes = u64::from(edit.offline_max_mib.max(1)) << 20;
+    // Checked before anything is saved: a refused edit changes nothing.
+    if !(1..=mail_store::MAX_CONNECTIONS_LIMIT).contains(&edit.max_connections) {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            format!(
+                "An account holds between 1 and {} connections",
+                mail_store::MAX_CONNECTIONS_LIMIT
+            ),
+        ));
+    }
     let offline_changed = policy != current.offline || max_bytes != current.offline_max_bytes;
     if offline_changed {
         state.with_cache(|store| store.set_offline_policy(current.id, policy, max_bytes))?;
     }
     if edit.max_connections != current.max_connections || offline_changed {
-        if !(1..=mail_store::MAX_CONNECTIONS_LIMIT).contains(&edit.max_connections) {
-            return Err(IpcError::new(
-                ErrorCode::Invalid,
-                format!(
-                    "An account holds between 1 and {} connections",
-                    mail_store::MAX_CONNECTIONS_LIMIT
-                ),
-            ));
-        }
         state.with_cache(|store| store.set_max_connections(current.id, edit.max_connections))?;
         if edit.servers.is_none() {
             // The watchers start again within the new budget, the keeping of bodies with the

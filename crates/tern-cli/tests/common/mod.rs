@@ -217,3 +217,12 @@ pub fn next_matching(
         }
     }
 }
+
+/// `tern show --json` of message `uid` of `folder` (alice's password given).
+pub fn show_json(data: &Path, folder: &str, uid: &str) -> serde_json::Value {
+    json(
+        data,
+        &["show", "--folder", folder, "--uid", uid, "--json"],
+        &ALICE_PW,
+    )
+}
