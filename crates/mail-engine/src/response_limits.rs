@@ -131,7 +131,17 @@ impl Default for ResponseScanner {
 
 impl ResponseScanner {
     /// Takes the next bytes of the stream; fails as soon as they exceed `max_response`.
-    pub fn feed(&mut self, mut bytes: &[u8], max_response: u64) -> Result<(), LimitExceeded> {
+    pub fn feed(&mut self, bytes: &[u8], max_response: u64) -> Result<(), LimitExceeded> {
+        self.feed_skipping(bytes, max_response, true)
+    }
+
+    /// [`Self::feed`]; with `skip_ordinary` off, one byte at a time (the tests' reference).
+    fn feed_skipping(
+        &mut self,
+        mut bytes: &[u8],
+        max_response: u64,
+        skip_ordinary: bool,
+    ) -> Result<(), LimitExceeded> {
         while !bytes.is_empty() {
             match &mut self.state {
                 State::Literal(remaining) => {
@@ -147,6 +157,23 @@ impl ResponseScanner {
                     }
                 }
                 State::Line { brace, closed, cr } => {
+                    if skip_ordinary && brace.is_none() {
+                        // Outside a `{digits}` only `{` and LF change anything but `cr`:
+                        // skip to the next of them in one search, not a match per byte.
+                        let ordinary = memchr::memchr2(b'{', b'\n', bytes).unwrap_or(bytes.len());
+                        if ordinary > 0 {
+                            self.response += ordinary as u64;
+                            if self.response > max_response {
+                                return Err(LimitExceeded::Response {
+                                    limit: max_response,
+                                });
+                            }
+                            *closed = false;
+                            *cr = bytes[ordinary - 1] == b'\r';
+                            bytes = &bytes[ordinary..];
+                            continue;
+                        }
+                    }
                     let byte = bytes[0];
                     bytes = &bytes[1..];
                     self.response += 1;
@@ -303,6 +330,41 @@ mod tests {
             scan(&[b"* 1 FETCH (BODY[] {8}\r\n{9999}\r\n)\r\n"], 100),
             Ok(())
         );
+    }
+
+    /// The scanner without its fast path: one byte at a time.
+    fn scan_bytewise(stream: &[u8], limit: u64) -> Result<(), LimitExceeded> {
+        let mut scanner = ResponseScanner::default();
+        scanner.feed_skipping(stream, limit, false)
+    }
+
+    #[test]
+    fn skipping_ordinary_bytes_decides_as_byte_by_byte() {
+        // Random streams over the bytes that matter, cut in chunks of several sizes: the same
+        // verdict as the byte-by-byte path.
+        let alphabet: &[u8] = b"{}1\r\nx";
+        let mut seed = 0x9e37_79b9_u32;
+        for _ in 0..3000 {
+            let mut stream = Vec::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                stream.push(alphabet[(seed % alphabet.len() as u32) as usize]);
+            }
+            for limit in [3, 12, 64] {
+                let expected = scan_bytewise(&stream, limit);
+                for chunk_size in [2, 3, 5, 64] {
+                    let chunks: Vec<&[u8]> = stream.chunks(chunk_size).collect();
+                    assert_eq!(
+                        scan(&chunks, limit),
+                        expected,
+                        "{:?} in chunks of {chunk_size}, limit {limit}",
+                        String::from_utf8_lossy(&stream)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The header fields a message list needs (subject, from, to, cc, date, threading ids),
 //! decoded from the raw header block a server returns for `BODY.PEEK[HEADER.FIELDS (…)]`.
 
-use mail_parser::{Address, MessageParser, MimeHeaders};
+use std::sync::LazyLock;
+
+use mail_parser::{Address, HeaderName, MessageParser, MimeHeaders};
 
 use crate::{format_address, parse_message_ids};
 
@@ -30,10 +32,22 @@ pub struct ListHeaders {
     pub attachments: bool,
 }
 
+/// Parses only the fields [`ListHeaders`] decodes; the message ids stay raw (they are read by
+/// [`parse_message_ids`], once) and so does anything else a server adds.
+static LIST_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .header_date(HeaderName::Date)
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::To)
+        .header_address(HeaderName::Cc)
+        .header_text(HeaderName::Subject)
+        .header_content_type(HeaderName::ContentType)
+});
+
 /// Decodes a raw header block (RFC 5322 fields, RFC 2047 encoded words in any charset).
 /// Never panics; anything unreadable decodes to empty fields.
 pub fn parse_list_headers(raw: &[u8]) -> ListHeaders {
-    let Some(message) = MessageParser::new().parse_headers(raw) else {
+    let Some(message) = LIST_PARSER.parse_headers(raw) else {
         return ListHeaders::default();
     };
     let raw_field = |name: &'static str| message.header_raw(name).unwrap_or_default();
