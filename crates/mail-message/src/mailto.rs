@@ -4,6 +4,9 @@
 //! file attached without asking), `from=`, `reply-to=`, anything unknown — so a link in a
 //! message can fill in a reply but never send a file or change who the mail is from.
 
+use crate::compose::{parse_address_list, Draft};
+use crate::view::Address;
+
 /// What a `mailto:` URI may fill in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mailto {
@@ -59,6 +62,41 @@ pub fn parse_mailto(uri: &str) -> Option<Mailto> {
 }
 
 impl Mailto {
+    /// Fills a new draft from the link: its recipients added to the draft's, its subject and
+    /// In-Reply-To (with References) set, its body (line ends made `\n`) put above what the
+    /// draft already holds (the signature). A recipient that does not read as an address is
+    /// kept as written, for the form (or the send) to refuse with its name.
+    pub fn fill(&self, draft: &mut Draft) {
+        for (list, addresses) in [
+            (&mut draft.to, &self.to),
+            (&mut draft.cc, &self.cc),
+            (&mut draft.bcc, &self.bcc),
+        ] {
+            for address in addresses {
+                match parse_address_list(address) {
+                    Ok(parsed) => list.extend(parsed),
+                    Err(_) => list.push(Address {
+                        name: String::new(),
+                        address: address.clone(),
+                    }),
+                }
+            }
+        }
+        if let Some(subject) = &self.subject {
+            draft.subject = subject.clone();
+        }
+        if let Some(body) = &self.body {
+            let body = body.replace("\r\n", "\n").replace('\r', "\n");
+            draft.text = format!("{body}{}", draft.text);
+        }
+        if let Some(parent) = &self.in_reply_to {
+            draft.in_reply_to = Some(parent.clone());
+            if draft.references.is_empty() {
+                draft.references.push(parent.clone());
+            }
+        }
+    }
+
     /// The URI again, holding only these fields (what may be handed to another program).
     pub fn to_uri(&self) -> String {
         let mut uri = String::from("mailto:");
@@ -174,6 +212,149 @@ mod tests {
         // A subject cannot smuggle a header line in.
         let mailto = parse_mailto("mailto:a@b?subject=hi%0D%0ABcc:%20x@y").expect("a mailto");
         assert_eq!(mailto.subject.as_deref(), Some("hi  Bcc: x@y"));
+    }
+
+    /// RFC 6068's own examples (sections 6.1 and 6.2): what each fills in.
+    #[test]
+    fn the_rfc_examples_read_as_the_rfc_says() {
+        struct Case {
+            uri: &'static str,
+            to: &'static [&'static str],
+            cc: &'static [&'static str],
+            subject: Option<&'static str>,
+            body: Option<&'static str>,
+            in_reply_to: Option<&'static str>,
+        }
+        const NONE: Case = Case {
+            uri: "",
+            to: &[],
+            cc: &[],
+            subject: None,
+            body: None,
+            in_reply_to: None,
+        };
+        let cases = [
+            Case {
+                uri: "mailto:chris@example.com",
+                to: &["chris@example.com"],
+                ..NONE
+            },
+            Case {
+                uri: "mailto:infobot@example.com?subject=current-issue",
+                to: &["infobot@example.com"],
+                subject: Some("current-issue"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:infobot@example.com?body=send%20current-issue%0D%0Asend%20index",
+                to: &["infobot@example.com"],
+                body: Some("send current-issue\r\nsend index"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:list@example.org?In-Reply-To=%3C3469A91.D10AF4C@example.com%3E",
+                to: &["list@example.org"],
+                in_reply_to: Some("3469A91.D10AF4C@example.com"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:joe@example.com?cc=bob@example.com&body=hello",
+                to: &["joe@example.com"],
+                cc: &["bob@example.com"],
+                body: Some("hello"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:?to=joe@example.com&cc=bob@example.com&body=hello",
+                to: &["joe@example.com"],
+                cc: &["bob@example.com"],
+                body: Some("hello"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:gorby%25kremvax@example.com",
+                to: &["gorby%kremvax@example.com"],
+                ..NONE
+            },
+            Case {
+                uri: "mailto:unlikely%3Faddress@example.com?blat=foop",
+                to: &["unlikely?address@example.com"],
+                ..NONE
+            },
+            Case {
+                uri: "mailto:Mike%26family@example.org",
+                to: &["Mike&family@example.org"],
+                ..NONE
+            },
+            Case {
+                uri: "mailto:%22not%40me%22@example.org",
+                to: &["\"not@me\"@example.org"],
+                ..NONE
+            },
+            Case {
+                uri: "mailto:user@example.org?subject=caf%C3%A9",
+                to: &["user@example.org"],
+                subject: Some("café"),
+                ..NONE
+            },
+            Case {
+                uri: "mailto:user@%E7%B4%8D%E8%B1%86.example.org?subject=Test&body=NATTO",
+                to: &["user@納豆.example.org"],
+                subject: Some("Test"),
+                body: Some("NATTO"),
+                ..NONE
+            },
+        ];
+        for case in cases {
+            let mailto = parse_mailto(case.uri).expect("a mailto");
+            assert_eq!(mailto.to, case.to, "{}", case.uri);
+            assert_eq!(mailto.cc, case.cc, "{}", case.uri);
+            assert_eq!(mailto.subject.as_deref(), case.subject, "{}", case.uri);
+            assert_eq!(mailto.body.as_deref(), case.body, "{}", case.uri);
+            assert_eq!(
+                mailto.in_reply_to.as_deref(),
+                case.in_reply_to,
+                "{}",
+                case.uri
+            );
+        }
+    }
+
+    #[test]
+    fn a_link_fills_a_new_draft_above_its_signature() {
+        let mut draft = Draft {
+            to: vec![Address {
+                name: String::new(),
+                address: "first@example.org".into(),
+            }],
+            text: "\n\n-- \nAlice\n".into(),
+            ..Draft::default()
+        };
+        parse_mailto(
+            "mailto:bob@tern.test,Carol%20%3Ccarol@tern.test%3E?subject=Hi%20there&body=Line%201%0D%0ALine%202&bcc=not%20an%20address&in-reply-to=%3Cp@x%3E&attach=/etc/passwd",
+        )
+        .expect("a mailto")
+        .fill(&mut draft);
+        let addresses = |list: &[Address]| {
+            list.iter()
+                .map(|a| format!("{}|{}", a.name, a.address))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            addresses(&draft.to),
+            [
+                "|first@example.org",
+                "|bob@tern.test",
+                "Carol|carol@tern.test"
+            ]
+        );
+        // Kept as written: the send refuses it by name.
+        assert_eq!(addresses(&draft.bcc), ["|not an address"]);
+        assert_eq!(draft.subject, "Hi there");
+        assert_eq!(draft.text, "Line 1\nLine 2\n\n-- \nAlice\n");
+        assert_eq!(draft.in_reply_to.as_deref(), Some("p@x"));
+        assert_eq!(draft.references, ["p@x"]);
+        assert!(draft.attachments.is_empty());
     }
 
     #[test]

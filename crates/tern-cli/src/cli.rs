@@ -238,6 +238,11 @@ pub struct SendArgs {
     /// Forward this message (with --folder): its text inline, its attachments attached.
     #[arg(long, value_name = "U", requires = "folder")]
     pub forward_uid: Option<u64>,
+    /// Fill the message from a `mailto:` link (RFC 6068): its recipients, subject, body and
+    /// In-Reply-To. Anything else the link holds (`attach=`, `from=`, other headers) is
+    /// ignored. --to/--cc/--bcc add to its recipients; --subject and --body-file replace its own.
+    #[arg(long, value_name = "URI", conflicts_with_all = ["reply_uid", "forward_uid"])]
+    pub mailto: Option<String>,
     /// Leave the account's signature out.
     #[arg(long)]
     pub no_signature: bool,

@@ -294,6 +294,72 @@ Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nYes, at noon.\r\n"
 }
 
 #[test]
+fn a_mailto_link_fills_the_message_and_nothing_else() {
+    let setup = setup();
+    let data = setup.data.path();
+    let sent = send_json(
+        data,
+        &[
+            "--mailto",
+            "mailto:bob@tern.test?cc=carol@tern.test&subject=Hi%20there&body=Line%201%0D%0ALine%202\
+             &In-Reply-To=%3Cparent@tern.test%3E&attach=/etc/passwd&from=evil@tern.test",
+            "--no-signature",
+        ],
+    );
+    went_out(data, &sent);
+    let message_id = sent["message_id"].as_str().unwrap().to_string();
+    wait_for("delivery to bob", Duration::from_secs(20), || {
+        delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
+    });
+    let raw = setup
+        .dovecot
+        .doveadm(&[
+            "fetch",
+            "-u",
+            "bob",
+            "text",
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            &message_id,
+        ])
+        .unwrap();
+    assert!(raw.contains("Subject: Hi there"), "{raw}");
+    assert!(raw.contains("To: bob@tern.test"), "{raw}");
+    assert!(raw.contains("Cc: carol@tern.test"), "{raw}");
+    assert!(raw.contains("In-Reply-To: <parent@tern.test>"), "{raw}");
+    assert!(
+        raw.contains("From: \"Alice Example\" <alice@tern.test>"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("Line 1\r\nLine 2") || raw.contains("Line 1\nLine 2"),
+        "{raw}"
+    );
+    // Neither the file the link named nor the sender it asked for.
+    assert!(!raw.contains("root:"), "{raw}");
+    assert!(!raw.contains("evil@"), "{raw}");
+    assert!(
+        !raw.to_ascii_lowercase().contains("multipart/mixed"),
+        "{raw}"
+    );
+    assert_eq!(delivered(&setup.dovecot, "carol", "INBOX", &message_id), 1);
+
+    let refused = tern(
+        data,
+        &["send", "--mailto", "https://example.org/"],
+        &PW,
+        None,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is not a mailto: link"),
+        "{refused:?}"
+    );
+}
+
+#[test]
 fn written_offline_it_waits_in_the_outbox_and_goes_out_once() {
     let mut setup = setup();
     let data = setup.data.path();

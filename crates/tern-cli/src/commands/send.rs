@@ -106,7 +106,20 @@ pub async fn run(target: &Target, args: SendArgs) -> anyhow::Result<()> {
         (_, Some(uid), Some(folder)) => DraftStart::Forward { folder, uid },
         _ => DraftStart::New,
     };
+    let link = match &args.mailto {
+        Some(uri) => Some(
+            mail_message::parse_mailto(uri)
+                .with_context(|| format!("--mailto {uri:?} is not a mailto: link"))?,
+        ),
+        None => None,
+    };
     let mut draft = engine.start_draft(&start, !args.no_signature).await?;
+    if let Some(mut link) = link {
+        if args.body_file.is_some() {
+            link.body = None;
+        }
+        link.fill(&mut draft);
+    }
     // The person's text goes above the signature and the quote (or the forwarded message).
     draft.text = format!("{}{}", body, draft.text);
     draft.to.extend(addresses(&args.to)?);
