@@ -572,6 +572,9 @@ pub enum AppEvent {
     },
     /// Reload the app state (account added, folders listed, events missed).
     Reload,
+    /// Tern was started for a `mailto:` link: the window takes it (`take_mailto`) into a
+    /// compose form.
+    MailtoOpened,
     /// The cache turned out damaged (a background check, or a command that met it): the
     /// window offers to rebuild it.
     CacheDamaged {

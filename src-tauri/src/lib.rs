@@ -9,6 +9,7 @@ mod demo;
 pub mod dto;
 mod error;
 mod forward;
+mod launch;
 mod links;
 pub mod notify;
 mod session;
@@ -116,8 +117,20 @@ pub fn run() {
         }
     };
     let settings = settings::load(&data_dir);
+    let instance = launch::instance_id(&data_dir);
+    let link = launch::mailto_argument(&std::env::args().collect::<Vec<_>>());
     let state = AppState::new(data_dir, settings, demo::DemoAccount::from_env());
+    if let (Some(link), Ok(mut pending)) = (link, state.pending_mailto.lock()) {
+        *pending = Some(link);
+    }
     let result = tauri::Builder::default()
+        // First: a second start on this profile hands its arguments over and exits here.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, args, _cwd| launch::second_start(app, args))
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -146,6 +159,7 @@ pub fn run() {
             commands::view::show_folder,
             commands::view::painted,
             commands::compose::compose,
+            commands::compose::take_mailto,
             commands::compose::send_message,
             commands::compose::outbox,
             commands::compose::retry_outgoing,
@@ -157,6 +171,20 @@ pub fn run() {
             commands::compose::edit_outgoing,
         ])
         .setup(|app| {
+            // Where no session bus tells two starts apart, the profile's lock does.
+            let data_dir = app.state::<AppState>().data_dir.clone();
+            match launch::hold_profile(&data_dir)? {
+                Some(held) => {
+                    app.manage(held);
+                }
+                None => {
+                    eprintln!(
+                        "tern-app: Tern is already running on {} (quit it first, or use another --data-dir)",
+                        data_dir.display()
+                    );
+                    std::process::exit(1);
+                }
+            }
             // The window is made here (not in tauri.conf.json) to give it its navigation
             // policy: links from messages open outside, nothing else loads.
             tauri::WebviewWindowBuilder::new(

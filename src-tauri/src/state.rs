@@ -26,6 +26,9 @@ pub struct AppState {
     cache: Mutex<Option<Arc<Mutex<mail_store::Store>>>>,
     pub demo: Option<DemoAccount>,
     pub startup_error: Mutex<Option<IpcError>>,
+    /// A `mailto:` link the app was started for (or handed by a second start), until the
+    /// window takes it into a compose form.
+    pub pending_mailto: Mutex<Option<mail_message::Mailto>>,
     /// Becomes true once the profile's account has been opened (or found absent) at start;
     /// commands that read the account wait for it.
     started: tokio::sync::watch::Sender<bool>,
@@ -95,6 +98,7 @@ impl AppState {
             cache: Mutex::new(None),
             demo,
             startup_error: Mutex::new(None),
+            pending_mailto: Mutex::new(None),
             started: tokio::sync::watch::Sender::new(false),
             painted: tokio::sync::watch::Sender::new(false),
         }

@@ -45,6 +45,27 @@ pub async fn compose(
     Ok(DraftDto::of(&engine.account().email, draft))
 }
 
+/// The `mailto:` link Tern was started for (once): a new message from `account`, filled
+/// from it. `None` when there is none, or it was taken.
+#[tauri::command]
+pub async fn take_mailto(
+    state: State<'_, AppState>,
+    account: String,
+) -> Result<Option<DraftDto>, IpcError> {
+    let link = state
+        .pending_mailto
+        .lock()
+        .map_err(|_| IpcError::new(ErrorCode::Other, "The link's lock was poisoned"))?
+        .take();
+    let Some(link) = link else {
+        return Ok(None);
+    };
+    let engine = state.engine_of(&account)?;
+    let mut draft = engine.start_draft(&DraftStart::New, true).await?;
+    link.fill(&mut draft);
+    Ok(Some(DraftDto::of(&engine.account().email, draft)))
+}
+
 /// Writes the message to the outbox of the draft's account (and drops its draft); the
 /// session sends it (at once when online).
 #[tauri::command]

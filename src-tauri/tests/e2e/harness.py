@@ -324,7 +324,7 @@ class Window:
         """Asks the window to close (WM_DELETE_WINDOW), as the title bar's close button does."""
         screen = display.Display()
         try:
-            window = screen.create_resource_object("window", self._id())
+            window = screen.create_resource_object("window", self._id(visible_only=True))
             protocols = screen.intern_atom("WM_PROTOCOLS")
             delete = screen.intern_atom("WM_DELETE_WINDOW")
             event = protocol.event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))

@@ -488,6 +488,32 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: not self.dovecot.messages("alice", "Re: Plans for Saturday", folder="Drafts"),
                    "the sent draft gone from Drafts", timeout=30)
 
+    def test_5h_a_mailto_link_comes_to_the_running_window_as_a_compose_form(self):
+        app = self.app
+        # Hidden in the tray first: the link must bring the window back.
+        self.window.close()
+        wait_until(lambda: not self.window.visible(), "the window hidden")
+        link = "mailto:bob@tern.test?subject=Hi%20there&body=Line%201%0ALine%202&attach=/etc/passwd"
+        started = time.monotonic()
+        second = subprocess.run([str(APP), "--data-dir", str(self.temp / "data"), link],
+                                capture_output=True, text=True, timeout=60)
+        # The second start handed the link over and left; it opened no window of its own.
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertLess(time.monotonic() - started, 30)
+        wait_until(lambda: self.window.visible(), "the running window brought back")
+        form = wait_until(lambda: app.testid("compose"), "the compose form")
+        field = lambda name: form.find_element("css selector", f"[name={name}]").get_attribute("value")
+        self.assertEqual(field("to"), "bob@tern.test")
+        self.assertEqual(field("subject"), "Hi there")
+        self.assertTrue(field("body").startswith("Line 1\nLine 2"), repr(field("body")))
+        # attach= is never honoured.
+        self.assertFalse(form.find_elements("css selector", '[data-testid="compose-attachments"] li'))
+        app.testid("discard").click()
+        wait_until(lambda: not app.find_all('[data-testid="compose"]'), "the form closed")
+        # Only one app ran on the profile throughout.
+        apps = subprocess.run(["pgrep", "-f", f"^{APP}"], capture_output=True, text=True).stdout.split()
+        self.assertEqual(len(apps), 1, apps)
+
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"
         before = len(log.read_text(errors="replace").splitlines())

@@ -25,6 +25,32 @@ describe('Composer', () => {
     expect(form.draftId).toBeNull();
   });
 
+  it('opens a mailto: link once; with a form open, when that form closes', async () => {
+    const linked = { ...DRAFT, to: 'bob@tern.test', subject: 'From a link' };
+    const { fake, composer: form } = composer({ takeMailto: linked });
+    await form.fromLink(ALICE);
+    expect(fake.calls.takeMailto).toEqual([[ALICE]]);
+    expect(form.draft?.subject).toBe('From a link');
+    expect(form.draftId).toBeNull();
+    // No link waiting: nothing opens.
+    fake.answers.takeMailto = null;
+    form.close();
+    await form.fromLink(ALICE);
+    expect(form.draft).toBeNull();
+    // A link while a message is being written waits for the form to close.
+    await form.start('new', null, ALICE);
+    fake.answers.takeMailto = linked;
+    const asked = fake.calls.takeMailto?.length;
+    await form.fromLink(BOB);
+    expect(fake.calls.takeMailto?.length).toBe(asked);
+    expect(form.draft?.subject).toBe('Hi');
+    expect(await form.send(DRAFT)).toBe(true);
+    await Promise.resolve();
+    expect(fake.calls.takeMailto?.at(-1)).toEqual([BOB]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(form.draft?.subject).toBe('From a link');
+  });
+
   it('autosaves under one draft id, and shows a failed save in the form', async () => {
     const { fake, composer: form } = composer();
     await form.start('new', null, ALICE);

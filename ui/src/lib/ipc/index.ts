@@ -123,6 +123,8 @@ export const ipc = {
   showFolder: (account: string | null, folder: string) => call<null>('show_folder', { account, folder }),
   compose: (account: string, kind: ComposeKind, folder: string | null, uid: number | null) =>
     call<DraftDto>('compose', { account, kind, folder, uid }),
+  /** The `mailto:` link Tern was started for, as a new message from `account` (once). */
+  takeMailto: (account: string) => call<DraftDto | null>('take_mailto', { account }),
   sendMessage: (draft: DraftDto, draftId: number | null) => call<QueuedDto>('send_message', { draft, draftId }),
   saveDraft: (id: number | null, draft: DraftDto) => call<number>('save_draft', { id, draft }),
   discardDraft: (account: string, id: number) => call<null>('discard_draft', { account, id }),

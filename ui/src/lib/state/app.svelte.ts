@@ -112,6 +112,15 @@ export class AppModel {
     }
     // The list draws only now, with its folder chosen (its first paint is timed).
     this.loaded = true;
+    // Started for a `mailto:` link: its compose form.
+    await this.takeMailto();
+  }
+
+  /** Opens the compose form for the `mailto:` link Tern was started (or started again)
+   *  for, from the account a new message is written from. */
+  async takeMailto(): Promise<void> {
+    const from = this.composeAccount();
+    if (from) await this.composer.fromLink(from);
   }
 
   /** The cached count of `place`'s messages. */
@@ -127,6 +136,10 @@ export class AppModel {
 
   onEvent(event: AppEvent): void {
     const effects = this.shell.apply(event);
+    if (event.event === 'mailto_opened') {
+      void this.takeMailto();
+      return;
+    }
     if (event.event === 'sync_progress' && event.phase === 'indexing') {
       this.search.indexed({ indexed: event.synced, messages: event.total });
     }

@@ -13,6 +13,9 @@ export class Composer {
   sending = $state(false);
   /** The account the saved draft (`draftId`) belongs to. */
   private savedUnder: string | null = null;
+  /** A `mailto:` link came while the form was open: it opens (from this account) when the
+   *  form closes, so no words being written are lost. */
+  private linkWaiting: string | null = null;
 
   constructor(
     private readonly ipc: Ipc,
@@ -34,6 +37,24 @@ export class Composer {
       this.onError,
     );
     if (draft) this.opened(null, draft);
+  }
+
+  /** Opens the form filled from the `mailto:` link Tern was started for, if one waits;
+   *  with a form open, once it closes. */
+  async fromLink(account: string): Promise<void> {
+    if (this.draft) {
+      this.linkWaiting = account;
+      return;
+    }
+    const draft = await guard(() => this.ipc.takeMailto(account), this.onError);
+    if (draft) this.opened(null, draft);
+  }
+
+  /** The form closed: a link that waited opens now. */
+  private closed(): void {
+    const account = this.linkWaiting;
+    this.linkWaiting = null;
+    if (account) void this.fromLink(account);
   }
 
   /** Continues `message`, which is in a Drafts folder. */
@@ -76,6 +97,7 @@ export class Composer {
   /** Closes the form; the draft stays saved. */
   close(): void {
     this.draft = null;
+    this.closed();
   }
 
   /** Closes the form and drops its draft. */
@@ -85,6 +107,7 @@ export class Composer {
     this.draft = null;
     this.draftId = null;
     this.savedUnder = null;
+    this.closed();
     if (id !== null && account) await this.ipc.discardDraft(account, id).catch(() => {});
   }
 
@@ -97,6 +120,7 @@ export class Composer {
     if (queued === undefined) return false;
     this.draft = null;
     this.draftId = null;
+    this.closed();
     return true;
   }
 }

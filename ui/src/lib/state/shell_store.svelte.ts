@@ -120,6 +120,7 @@ export class ShellStore {
       return { reload: false, listChanged: null };
     }
     if (event.event === 'reload') return { reload: true, listChanged: null };
+    if (event.event === 'mailto_opened') return { reload: false, listChanged: null };
     const shell = this.shellOf(event.account);
     // An account this window does not know yet (added meanwhile): load it.
     if (!shell) return { reload: this.app !== null, listChanged: null };

@@ -1,0 +1,138 @@
+//! What one start of `tern-app` asks for, and one running app per profile: the `mailto:`
+//! link among the arguments (the desktop's mail handler starts `tern-app mailto:…`), the
+//! single-instance name of the profile on the session bus (a second start hands its
+//! arguments to the running app and exits), and the profile lock that keeps a second app
+//! off a profile where no session bus could tell them apart.
+
+use std::fs::{File, TryLockError};
+use std::path::Path;
+
+use anyhow::Context;
+use mail_message::Mailto;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::dto::AppEvent;
+use crate::state::AppState;
+
+/// The first argument that is a `mailto:` link (the program's own name skipped).
+pub fn mailto_argument<S: AsRef<str>>(args: &[S]) -> Option<Mailto> {
+    args.iter()
+        .skip(1)
+        .find_map(|arg| mail_message::parse_mailto(arg.as_ref()))
+}
+
+/// The D-Bus name stem of the app running on `data_dir`: one per profile, so a start for
+/// another data directory is an app of its own. (`.SingleInstance` is added by the plugin.)
+pub fn instance_id(data_dir: &Path) -> String {
+    let canonical = data_dir
+        .canonicalize()
+        .unwrap_or_else(|_| data_dir.to_path_buf());
+    format!(
+        "org.tern.app.profile_{:016x}",
+        fnv1a(canonical.as_os_str().as_encoded_bytes())
+    )
+}
+
+/// FNV-1a, 64 bits: stable across builds and Rust versions (the name must match between the
+/// running app and a newer binary started beside it).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The lock file only a running app holds (`tern` commands and `tern watch` do not take it).
+const APP_LOCK: &str = "tern.db.app-lock";
+
+/// The profile lock, held for the app's life (kept in its state).
+pub struct ProfileHeld {
+    _lock: File,
+}
+
+/// Holds the profile for this app while the returned file is open; `None` when another app
+/// has it (released by the OS however that app ends).
+pub fn hold_profile(data_dir: &Path) -> anyhow::Result<Option<ProfileHeld>> {
+    mail_store::private_dir(data_dir)?;
+    let path = data_dir.join(APP_LOCK);
+    let file = mail_store::private_options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("Opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(ProfileHeld { _lock: file })),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("Locking {}", path.display()))
+        }
+    }
+}
+
+/// Keeps `link` for the window, which takes it (`take_mailto`) when it is told, or at load.
+pub fn offer_mailto<R: Runtime>(app: &AppHandle<R>, link: Mailto) {
+    if let Ok(mut pending) = app.state::<AppState>().pending_mailto.lock() {
+        *pending = Some(link);
+    }
+    let _ = app.emit(crate::forward::EVENT, AppEvent::MailtoOpened);
+}
+
+/// Another start of the app on this profile: its window comes forward, with a compose form
+/// when it was started for a link.
+pub fn second_start<R: Runtime>(app: &AppHandle<R>, args: Vec<String>) {
+    tracing::info!("tern-app started again: the running window comes forward");
+    crate::tray::open_window(app);
+    if let Some(link) = mailto_argument(&args) {
+        offer_mailto(app, link);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_is_found_among_the_arguments() {
+        let found = mailto_argument(&[
+            "tern-app",
+            "--data-dir",
+            "/x",
+            "MAILTO:bob@tern.test?subject=Hi&attach=/etc/passwd",
+        ])
+        .expect("a link");
+        assert_eq!(found.to, ["bob@tern.test"]);
+        assert_eq!(found.subject.as_deref(), Some("Hi"));
+        assert_eq!(mailto_argument(&["tern-app", "--data-dir", "/x"]), None);
+        // The program's own path is never taken for a link.
+        assert_eq!(mailto_argument(&["mailto:x@y"]), None);
+    }
+
+    #[test]
+    fn each_profile_has_its_own_bus_name() {
+        let one = tempfile::tempdir().expect("dir");
+        let two = tempfile::tempdir().expect("dir");
+        let id = instance_id(one.path());
+        assert_eq!(id, instance_id(&one.path().join(".")), "the same directory");
+        assert_ne!(id, instance_id(two.path()));
+        // A valid D-Bus name: elements of letters, digits and `_`, none starting with a digit.
+        for element in id.split('.') {
+            assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{id}");
+            assert!(
+                element
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{id}"
+            );
+        }
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c, "FNV-1a as published");
+    }
+
+    #[test]
+    fn one_app_holds_a_profile() {
+        let dir = tempfile::tempdir().expect("dir");
+        let first = hold_profile(dir.path()).expect("lock").expect("free");
+        assert!(hold_profile(dir.path()).expect("lock").is_none());
+        drop(first);
+        assert!(hold_profile(dir.path()).expect("lock").is_some());
+    }
+}
