@@ -16,6 +16,9 @@ packages=(build-essential pkg-config ca-certificates curl openssl
           dovecot-imapd procps dbus dbus-x11 gnome-keyring libsecret-tools chromium
           libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
           xvfb xauth x11-utils webkit2gtk-driver imagemagick
+          # Checking the packages (scripts/package.sh): the desktop entry, the AppStream
+          # metainfo, the .rpm's file list.
+          desktop-file-utils appstream rpm
           xdotool python3 python3-venv python3-dbus python3-gi python3-xlib gir1.2-webkit2-4.1
           dovecot-lmtpd postfix
           # What the private Cyrus and Courier servers (scripts/cyrus-start.sh,

@@ -2,7 +2,8 @@
 # Sets everything up and runs every test: Rust unit and integration tests (against private
 # Dovecot instances the tests start and stop themselves), the UI's unit tests (Vitest) and
 # pages in headless Chromium (Playwright, stubbed IPC), and the end-to-end tests of the real
-# app window (scripts/e2e.sh). Ends with one summary line: "tests: N passed, M failed".
+# app window (scripts/e2e.sh), and the .deb and .rpm as installed files (scripts/package-test.sh).
+# Ends with one summary line: "tests: N passed, M failed".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bash "$repo/scripts/setup.sh"
@@ -29,6 +30,7 @@ fi
 run ui-unit npm --prefix ui run --silent test
 run ui-pages env CI=1 npm --prefix ui run --silent test:pages
 run e2e bash scripts/e2e.sh
+run packages bash scripts/package-test.sh
 set -e
 passed=0
 failed=0
@@ -39,8 +41,10 @@ read -r p f < <(sed 's/\x1b\[[0-9;]*m//g' "$logs/ui-unit.log" | awk '/^ *Tests /
 add "$p" "$f"
 read -r p f < <(awk '/^ *[0-9]+ passed/ { p += $1 } /^ *[0-9]+ failed/ { f += $1 } END { print p+0, f+0 }' "$logs/ui-pages.log")
 add "$p" "$f"
-read -r p f < <(awk '/ \.\.\. ok$/ { p++ } / \.\.\. (FAIL|ERROR)$/ { f++ } /^ERROR: setUpClass/ { f++ } END { print p+0, f+0 }' "$logs/e2e.log")
-add "$p" "$f"
+for suite in e2e packages; do
+  read -r p f < <(awk '/ \.\.\. ok$/ { p++ } / \.\.\. (FAIL|ERROR)$/ { f++ } /^ERROR: setUpClass/ { f++ } END { print p+0, f+0 }' "$logs/$suite.log")
+  add "$p" "$f"
+done
 echo "tests: $passed passed, $failed failed"
 if [ ${#failed_suites[@]} -gt 0 ]; then
   echo "failed suites: ${failed_suites[*]}" >&2

@@ -14,6 +14,35 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::dto::AppEvent;
 use crate::state::AppState;
 
+/// What `tern-app --version` and `--help` print (no window opens); `None` for a start.
+pub fn answer_without_window<S: AsRef<str>>(args: &[S]) -> Option<String> {
+    let asked = |flags: &[&str]| args.iter().skip(1).any(|arg| flags.contains(&arg.as_ref()));
+    if asked(&["--version", "-V"]) {
+        return Some(format!("tern-app {}", env!("CARGO_PKG_VERSION")));
+    }
+    if asked(&["--help", "-h"]) {
+        return Some(
+            "Tern, the mail app.\n\n\
+             Usage: tern-app [--data-dir DIR] [mailto:LINK]\n\n\
+             \x20 --data-dir DIR  the profile (default: $TERN_DATA_DIR, else the user's data directory)\n\
+             \x20 mailto:LINK     open a message to write, filled from the link (RFC 6068)\n\n\
+             Started while Tern runs on the same profile, the running window comes forward.\n\
+             The command-line client is `tern` (tern --help)."
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// Why no window can open here (no display server to draw on), said before GTK would panic.
+pub fn no_display(display: Option<&str>, wayland: Option<&str>) -> Option<&'static str> {
+    let set = |value: Option<&str>| value.is_some_and(|value| !value.is_empty());
+    (!set(display) && !set(wayland)).then_some(
+        "tern-app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set); \
+         the command-line client `tern` works without one",
+    )
+}
+
 /// The first argument that is a `mailto:` link (the program's own name skipped).
 pub fn mailto_argument<S: AsRef<str>>(args: &[S]) -> Option<Mailto> {
     args.iter()
@@ -90,6 +119,26 @@ pub fn second_start<R: Runtime>(app: &AppHandle<R>, args: Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_and_help_answer_without_a_window() {
+        assert_eq!(
+            answer_without_window(&["tern-app", "--version"]),
+            Some(format!("tern-app {}", env!("CARGO_PKG_VERSION")))
+        );
+        assert!(answer_without_window(&["tern-app", "-h"])
+            .is_some_and(|help| help.contains("mailto:LINK")));
+        assert_eq!(answer_without_window(&["tern-app", "mailto:a@b"]), None);
+        assert_eq!(answer_without_window(&["--version"]), None);
+    }
+
+    #[test]
+    fn without_a_display_the_app_says_so() {
+        assert!(no_display(None, None).is_some());
+        assert!(no_display(Some(""), None).is_some());
+        assert_eq!(no_display(Some(":0"), None), None);
+        assert_eq!(no_display(None, Some("wayland-0")), None);
+    }
 
     #[test]
     fn the_link_is_found_among_the_arguments() {

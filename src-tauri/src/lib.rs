@@ -107,9 +107,20 @@ fn check_now<R: Runtime>(app: &AppHandle<R>) {
 }
 
 pub fn run() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(answer) = launch::answer_without_window(&args) {
+        println!("{answer}");
+        return;
+    }
+    let display = std::env::var("DISPLAY").ok();
+    let wayland = std::env::var("WAYLAND_DISPLAY").ok();
+    if let Some(reason) = launch::no_display(display.as_deref(), wayland.as_deref()) {
+        eprintln!("{reason}");
+        std::process::exit(1);
+    }
     timing::mark_start();
     tern_profile::init_logging();
-    let data_dir = match tern_profile::data_dir(data_dir_argument(std::env::args())) {
+    let data_dir = match tern_profile::data_dir(data_dir_argument(args.iter().cloned())) {
         Ok(dir) => dir,
         Err(error) => {
             eprintln!("tern-app: {error:#}");
@@ -118,7 +129,7 @@ pub fn run() {
     };
     let settings = settings::load(&data_dir);
     let instance = launch::instance_id(&data_dir);
-    let link = launch::mailto_argument(&std::env::args().collect::<Vec<_>>());
+    let link = launch::mailto_argument(&args);
     let state = AppState::new(data_dir, settings, demo::DemoAccount::from_env());
     if let (Some(link), Ok(mut pending)) = (link, state.pending_mailto.lock()) {
         *pending = Some(link);
