@@ -120,6 +120,12 @@ pub struct SettingsDto {
     pub last_account: Option<String>,
     /// The unified inbox was on screen.
     pub last_unified: bool,
+    /// Tern starts hidden in the tray at login (an XDG autostart entry; what the window gets
+    /// is whether that entry exists).
+    pub start_at_login: bool,
+    /// The folder and message-list panes' widths in pixels as last dragged (0: never).
+    pub folder_pane: u32,
+    pub list_pane: u32,
 }
 
 impl Default for SettingsDto {
@@ -130,6 +136,9 @@ impl Default for SettingsDto {
             last_folder: None,
             last_account: None,
             last_unified: false,
+            start_at_login: false,
+            folder_pane: 0,
+            list_pane: 0,
         }
     }
 }
@@ -575,6 +584,14 @@ pub enum AppEvent {
     /// Tern was started for a `mailto:` link: the window takes it (`take_mailto`) into a
     /// compose form.
     MailtoOpened,
+    /// Show this (a notification was clicked): the message `uid` of `folder`, or without a
+    /// uid the folder; without an account, the unified inbox.
+    Open {
+        account: Option<String>,
+        folder: String,
+        #[ts(type = "number | null")]
+        uid: Option<u64>,
+    },
     /// The cache turned out damaged (a background check, or a command that met it): the
     /// window offers to rebuild it.
     CacheDamaged {

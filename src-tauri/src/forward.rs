@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use mail_engine::EngineEvent;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -69,6 +68,7 @@ fn deliver<R: Runtime>(
                 state.update_view(|view| view.account(account).inbox_unread = *unread as u64);
             let (shown, unread) = view.tray();
             tray::show(app, shown, unread);
+            state.tray_menu_stale.notify_one();
         }
         EngineEvent::NewMail {
             account,
@@ -76,6 +76,7 @@ fn deliver<R: Runtime>(
             from,
             from_address,
             subject,
+            uid,
             ..
         } => {
             let attention = state.attention();
@@ -88,6 +89,7 @@ fn deliver<R: Runtime>(
                 },
                 subject: subject.clone(),
                 account: account.clone(),
+                uid: u64::from(*uid),
             };
             if notify::wanted(&arrival, &attention) {
                 let _ = arrivals.send(arrival);
@@ -97,6 +99,54 @@ fn deliver<R: Runtime>(
     }
     if let Err(error) = app.emit(EVENT, AppEvent::from(event)) {
         tracing::warn!(%error, "could not send an event to the window");
+    }
+}
+
+/// Keeps the tray's menu listing the newest unread mail of every INBOX: read again from the
+/// cache after INBOX changes, at most every `SETTLE`.
+pub async fn keep_tray_menu<R: Runtime>(app: AppHandle<R>) {
+    const SETTLE: Duration = Duration::from_millis(300);
+    let stale = app.state::<AppState>().tray_menu_stale.clone();
+    loop {
+        stale.notified().await;
+        tokio::time::sleep(SETTLE).await;
+        let reader = app.clone();
+        let rows = tokio::task::spawn_blocking(move || {
+            reader
+                .state::<AppState>()
+                .with_cache(|store| store.newest_unread(tray::MENU_MESSAGES))
+        })
+        .await;
+        let rows = match rows {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(error)) => {
+                tracing::warn!(message = %error.message, "the tray's unread mail was not read");
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the tray's unread mail was not read");
+                continue;
+            }
+        };
+        let listed = rows
+            .into_iter()
+            .map(|row| {
+                let from = if row.message.from_name.is_empty() {
+                    &row.message.from_address
+                } else {
+                    &row.message.from_name
+                };
+                tray::MenuMessage {
+                    label: tray::message_label(from, &row.message.subject),
+                    opens: notify::Target::Message {
+                        account: row.email,
+                        folder: row.folder_name,
+                        uid: row.message.uid,
+                    },
+                }
+            })
+            .collect();
+        tray::list_messages(&app, listed);
     }
 }
 
@@ -115,17 +165,23 @@ async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedRe
             }
         }
         let several = app.state::<AppState>().attention().several_accounts;
-        for notice in notify::notices(&burst, several) {
-            let notice = notice.for_server();
-            let shown = app
-                .notification()
-                .builder()
-                .title(&notice.title)
-                .body(&notice.body)
-                .show();
-            if let Err(error) = shown {
-                tracing::warn!(%error, "could not show a notification");
+        let Some(notifier) = app.state::<AppState>().notifier() else {
+            continue;
+        };
+        let notices: Vec<_> = notify::notices(&burst, several)
+            .iter()
+            .map(notify::Notice::for_server)
+            .collect();
+        let shown = tokio::task::spawn_blocking(move || {
+            notices.iter().try_for_each(|notice| notifier.show(notice))
+        })
+        .await;
+        match shown {
+            Ok(Err(error)) => {
+                tracing::warn!(error = %format!("{error:#}"), "could not show a notification")
             }
+            Err(error) => tracing::warn!(%error, "could not show a notification"),
+            Ok(Ok(())) => {}
         }
     }
 }

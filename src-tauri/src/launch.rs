@@ -23,8 +23,9 @@ pub fn answer_without_window<S: AsRef<str>>(args: &[S]) -> Option<String> {
     if asked(&["--help", "-h"]) {
         return Some(
             "Tern, the mail app.\n\n\
-             Usage: tern-app [--data-dir DIR] [mailto:LINK]\n\n\
+             Usage: tern-app [--data-dir DIR] [--hidden] [mailto:LINK]\n\n\
              \x20 --data-dir DIR  the profile (default: $TERN_DATA_DIR, else the user's data directory)\n\
+             \x20 --hidden        start in the tray, the window closed (as at login)\n\
              \x20 mailto:LINK     open a message to write, filled from the link (RFC 6068)\n\n\
              Started while Tern runs on the same profile, the running window comes forward.\n\
              The command-line client is `tern` (tern --help)."
@@ -41,6 +42,11 @@ pub fn no_display(display: Option<&str>, wayland: Option<&str>) -> Option<&'stat
         "tern-app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set); \
          the command-line client `tern` works without one",
     )
+}
+
+/// `--hidden`: start in the tray without showing the window (the autostart entry's start).
+pub fn hidden_argument<S: AsRef<str>>(args: &[S]) -> bool {
+    args.iter().skip(1).any(|arg| arg.as_ref() == "--hidden")
 }
 
 /// The first argument that is a `mailto:` link (the program's own name skipped).
@@ -152,6 +158,8 @@ mod tests {
         assert_eq!(found.to, ["bob@tern.test"]);
         assert_eq!(found.subject.as_deref(), Some("Hi"));
         assert_eq!(mailto_argument(&["tern-app", "--data-dir", "/x"]), None);
+        assert!(hidden_argument(&["tern-app", "--hidden"]));
+        assert!(!hidden_argument(&["tern-app", "mailto:a@b"]));
         // The program's own path is never taken for a link.
         assert_eq!(mailto_argument(&["mailto:x@y"]), None);
     }

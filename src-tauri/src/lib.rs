@@ -6,11 +6,13 @@
 pub mod commands;
 pub mod compose_dto;
 mod demo;
+mod desktop;
 pub mod dto;
 mod error;
 mod forward;
 mod launch;
 mod links;
+pub mod notifier;
 pub mod notify;
 mod session;
 mod settings;
@@ -87,6 +89,46 @@ async fn check_cache_later<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
+/// What a person invoked on a notification: its message or folder shown (the window comes
+/// forward), or its message marked read through the action path (queued when offline).
+fn invoked<R: Runtime>(app: &AppHandle<R>, invoked: notify::Invoked) {
+    match invoked {
+        notify::Invoked::Open(target) => {
+            tray::open_window(app);
+            let (account, folder, uid) = match target {
+                notify::Target::Message {
+                    account,
+                    folder,
+                    uid,
+                } => (Some(account), folder, Some(uid)),
+                notify::Target::Folder { account, folder } => (account, folder, None),
+            };
+            let _ = tauri::Emitter::emit(
+                app,
+                forward::EVENT,
+                dto::AppEvent::Open {
+                    account,
+                    folder,
+                    uid,
+                },
+            );
+        }
+        notify::Invoked::MarkRead {
+            account,
+            folder,
+            uid,
+        } => {
+            let Some(engine) = app.state::<AppState>().engine_for(&account) else {
+                tracing::warn!("mark as read from a notification: the account is gone");
+                return;
+            };
+            if let Err(error) = engine.act(&folder, &[uid], &mail_engine::Action::MarkRead) {
+                tracing::warn!(%error, "mark as read from a notification failed");
+            }
+        }
+    }
+}
+
 /// "Check mail now": starts sessions for accounts added meanwhile (by `tern account add`),
 /// then wakes every session's folder check (queued changes, LIST, every folder).
 fn check_now<R: Runtime>(app: &AppHandle<R>) {
@@ -130,6 +172,7 @@ pub fn run() {
     let settings = settings::load(&data_dir);
     let instance = launch::instance_id(&data_dir);
     let link = launch::mailto_argument(&args);
+    let hidden = launch::hidden_argument(&args);
     let state = AppState::new(data_dir, settings, demo::DemoAccount::from_env());
     if let (Some(link), Ok(mut pending)) = (link, state.pending_mailto.lock()) {
         *pending = Some(link);
@@ -142,7 +185,16 @@ pub fn run() {
                 .callback(|app, args, _cwd| launch::second_start(app, args))
                 .build(),
         )
-        .plugin(tauri_plugin_notification::init())
+        // Size, position and maximized state come back at the next start; whether the window
+        // shows is the start's to decide (`--hidden`).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::account::app_state,
@@ -167,6 +219,8 @@ pub fn run() {
             commands::mail::save_attachment,
             commands::mail::allow_remote_from,
             commands::view::set_settings,
+            commands::desktop::mail_handler,
+            commands::desktop::make_default_mail_app,
             commands::view::show_folder,
             commands::view::painted,
             commands::compose::compose,
@@ -181,7 +235,7 @@ pub fn run() {
             commands::compose::open_draft,
             commands::compose::edit_outgoing,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             // Where no session bus tells two starts apart, the profile's lock does.
             let data_dir = app.state::<AppState>().data_dir.clone();
             match launch::hold_profile(&data_dir)? {
@@ -207,10 +261,32 @@ pub fn run() {
             .inner_size(1200.0, 760.0)
             .min_inner_size(720.0, 480.0)
             .on_navigation(links::allow_navigation)
+            .visible(!hidden)
             .build()?;
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
-            if let Err(error) = tray::build(app.handle()) {
+            match notifier::Notifier::connect() {
+                Ok(notifier) => {
+                    let handle = app.handle().clone();
+                    if let Err(error) = notifier.listen(move |what| invoked(&handle, what)) {
+                        tracing::warn!(error = %format!("{error:#}"), "notifications will not act when clicked");
+                    }
+                    app.state::<AppState>().set_notifier(notifier);
+                }
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "no notifications");
+                }
+            }
+            match tray::build(app.handle()) {
+                Ok(_) => {
+                    tauri::async_runtime::spawn(forward::keep_tray_menu(app.handle().clone()));
+                }
+                Err(error) => {
                 tracing::warn!(%error, "no tray icon");
+                // Nothing would show that Tern runs: the window does.
+                if hidden {
+                    tray::open_window(app.handle());
+                }
+                }
             }
             let handle = app.handle().clone();
             // The account opens (cache, keyring) off the main thread while the window loads;
@@ -221,6 +297,7 @@ pub fn run() {
                 let state = handle.state::<AppState>();
                 let opened = commands::account::open(&handle, &state).await;
                 state.mark_started();
+                state.tray_menu_stale.notify_one();
                 tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "account opened");
                 match opened {
                     Ok(engines) if !engines.is_empty() => {
@@ -244,7 +321,11 @@ pub fn run() {
             tray::MENU_OPEN => tray::open_window(app),
             tray::MENU_CHECK => check_now(app),
             tray::MENU_QUIT => quit(app),
-            _ => {}
+            id => {
+                if let Some(target) = tray::listed_target(app, id) {
+                    invoked(app, notify::Invoked::Open(target));
+                }
+            }
         })
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { api, .. } => {

@@ -2,6 +2,8 @@
 //! engine announces only mail that arrived while watched and is not already \Seen (never an
 //! initial sync or a resync), so the rules here are the window's: INBOX only, not while the
 //! window shows INBOX, not when turned off; more than a few at once become one summary.
+//! Clicking a notice opens what it tells about (the message, or for a summary the folder);
+//! a notice of one message also offers "Mark as read" where the server shows actions.
 
 use std::time::Duration;
 
@@ -13,6 +15,22 @@ pub struct Arrival {
     pub subject: String,
     /// The account it came to.
     pub account: String,
+    pub uid: u64,
+}
+
+/// What a notice is about: what clicking it opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Message {
+        account: String,
+        folder: String,
+        uid: u64,
+    },
+    /// A folder; no account: the unified inbox.
+    Folder {
+        account: Option<String>,
+        folder: String,
+    },
 }
 
 /// One OS notification.
@@ -20,6 +38,45 @@ pub struct Arrival {
 pub struct Notice {
     pub title: String,
     pub body: String,
+    pub opens: Target,
+}
+
+/// The action key the specification gives a click on the notice itself.
+pub const OPEN: &str = "default";
+/// "Mark as read".
+pub const MARK_READ: &str = "mark-read";
+
+/// What a person asked for from a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invoked {
+    Open(Target),
+    MarkRead {
+        account: String,
+        folder: String,
+        uid: u64,
+    },
+}
+
+impl Target {
+    /// What invoking `key` on a notice about this asks for; `None` for a key it never offered.
+    pub fn invoked(&self, key: &str) -> Option<Invoked> {
+        match (key, self) {
+            (OPEN, target) => Some(Invoked::Open(target.clone())),
+            (
+                MARK_READ,
+                Target::Message {
+                    account,
+                    folder,
+                    uid,
+                },
+            ) => Some(Invoked::MarkRead {
+                account: account.clone(),
+                folder: folder.clone(),
+                uid: *uid,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Notice {
@@ -32,7 +89,18 @@ impl Notice {
         Notice {
             title: plain_line(&self.title),
             body: escape_markup(&plain_line(&self.body)),
+            opens: self.opens.clone(),
         }
+    }
+
+    /// The actions (key, label) to offer: opening it always; marking a single message read
+    /// where the server shows buttons (`actions` among its capabilities).
+    pub fn actions(&self, server_has_actions: bool) -> Vec<(&'static str, &'static str)> {
+        let mut actions = vec![(OPEN, "Open")];
+        if server_has_actions && matches!(self.opens, Target::Message { .. }) {
+            actions.push((MARK_READ, "Mark as read"));
+        }
+        actions
     }
 }
 
@@ -111,6 +179,11 @@ pub fn notices(burst: &[Arrival], several_accounts: bool) -> Vec<Notice> {
                         subject.to_string()
                     }
                 },
+                opens: Target::Message {
+                    account: arrival.account.clone(),
+                    folder: arrival.folder.clone(),
+                    uid: arrival.uid,
+                },
             })
             .collect();
     }
@@ -137,7 +210,16 @@ pub fn notices(burst: &[Arrival], several_accounts: bool) -> Vec<Notice> {
         [account] => format!("{} new messages for {account}", burst.len()),
         several => format!("{} new messages in {} accounts", burst.len(), several.len()),
     };
-    vec![Notice { title, body }]
+    // The summary opens the INBOX they came to: one account's, or the unified inbox.
+    let first = &burst[0];
+    let one_account = burst
+        .iter()
+        .all(|arrival| arrival.account.eq_ignore_ascii_case(&first.account));
+    let opens = Target::Folder {
+        account: one_account.then(|| first.account.clone()),
+        folder: first.folder.clone(),
+    };
+    vec![Notice { title, body, opens }]
 }
 
 #[cfg(test)]
@@ -150,6 +232,15 @@ mod tests {
             from: from.into(),
             subject: subject.into(),
             account: "me@x.test".into(),
+            uid: 7,
+        }
+    }
+
+    fn message(account: &str, uid: u64) -> Target {
+        Target::Message {
+            account: account.into(),
+            folder: "INBOX".into(),
+            uid,
         }
     }
 
@@ -166,7 +257,8 @@ mod tests {
             notices(&[to("work@x.test", arrival("Ann", "Lunch?"))], true),
             vec![Notice {
                 title: "Ann".into(),
-                body: "Lunch? (to work@x.test)".into()
+                body: "Lunch? (to work@x.test)".into(),
+                opens: message("work@x.test", 7),
             }]
         );
         let one: Vec<_> = (0..5)
@@ -181,6 +273,48 @@ mod tests {
             .map(|n| to(["work@x.test", "home@y.test"][n % 2], arrival("Ann", "x")))
             .collect();
         assert_eq!(notices(&two, true)[0].title, "5 new messages in 2 accounts");
+        // A summary opens the INBOX: that account's, or with several the unified inbox.
+        assert_eq!(
+            notices(&one, true)[0].opens,
+            Target::Folder {
+                account: Some("work@x.test".into()),
+                folder: "INBOX".into()
+            }
+        );
+        assert_eq!(
+            notices(&two, true)[0].opens,
+            Target::Folder {
+                account: None,
+                folder: "INBOX".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_notice_opens_what_it_tells_of_and_marks_one_message_read() {
+        let single = &notices(&[arrival("Ann", "Lunch?")], false)[0];
+        assert_eq!(
+            single.actions(true),
+            vec![(OPEN, "Open"), (MARK_READ, "Mark as read")]
+        );
+        assert_eq!(single.actions(false), vec![(OPEN, "Open")]);
+        assert_eq!(
+            single.opens.invoked(OPEN),
+            Some(Invoked::Open(message("me@x.test", 7)))
+        );
+        assert_eq!(
+            single.opens.invoked(MARK_READ),
+            Some(Invoked::MarkRead {
+                account: "me@x.test".into(),
+                folder: "INBOX".into(),
+                uid: 7
+            })
+        );
+        assert_eq!(single.opens.invoked("delete-everything"), None);
+        let burst: Vec<_> = (0..5).map(|_| arrival("Ann", "x")).collect();
+        let summary = &notices(&burst, false)[0];
+        assert_eq!(summary.actions(true), vec![(OPEN, "Open")]);
+        assert_eq!(summary.opens.invoked(MARK_READ), None);
     }
 
     #[test]
@@ -191,11 +325,13 @@ mod tests {
             vec![
                 Notice {
                     title: "Ann".into(),
-                    body: "Lunch?".into()
+                    body: "Lunch?".into(),
+                    opens: message("me@x.test", 7),
                 },
                 Notice {
                     title: "New message".into(),
-                    body: "(no subject)".into()
+                    body: "(no subject)".into(),
+                    opens: message("me@x.test", 7),
                 }
             ]
         );
@@ -206,6 +342,7 @@ mod tests {
         let notice = Notice {
             title: "Eve <eve@x>\u{1b}]0;t\u{7}".into(),
             body: "<a href=\"http://x/\">Win</a> & <img src=http://x/p.gif>\nnext".into(),
+            opens: message("me@x.test", 1),
         }
         .for_server();
         assert_eq!(notice.title, "Eve <eve@x> ]0;t ");
@@ -224,7 +361,11 @@ mod tests {
             notices(&burst, false),
             vec![Notice {
                 title: "12 new messages".into(),
-                body: "From Ann, Bob and others".into()
+                body: "From Ann, Bob and others".into(),
+                opens: Target::Folder {
+                    account: Some("me@x.test".into()),
+                    folder: "INBOX".into()
+                },
             }]
         );
     }

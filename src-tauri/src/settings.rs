@@ -61,6 +61,9 @@ mod tests {
             last_folder: Some("Archive".into()),
             last_account: Some("me@tern.test".into()),
             last_unified: false,
+            start_at_login: true,
+            folder_pane: 240,
+            list_pane: 410,
         };
         save(dir.path(), &settings).expect("save");
         assert_eq!(load(dir.path()), settings);

@@ -29,6 +29,10 @@ pub struct AppState {
     /// A `mailto:` link the app was started for (or handed by a second start), until the
     /// window takes it into a compose form.
     pub pending_mailto: Mutex<Option<mail_message::Mailto>>,
+    /// Wakes the task that lists the newest unread mail in the tray's menu.
+    pub tray_menu_stale: Arc<tokio::sync::Notify>,
+    /// The OS notifications (none without a session bus).
+    notifier: Mutex<Option<Arc<crate::notifier::Notifier>>>,
     /// Becomes true once the profile's account has been opened (or found absent) at start;
     /// commands that read the account wait for it.
     started: tokio::sync::watch::Sender<bool>,
@@ -99,9 +103,21 @@ impl AppState {
             demo,
             startup_error: Mutex::new(None),
             pending_mailto: Mutex::new(None),
+            notifier: Mutex::new(None),
+            tray_menu_stale: Arc::new(tokio::sync::Notify::new()),
             started: tokio::sync::watch::Sender::new(false),
             painted: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    pub fn set_notifier(&self, notifier: Arc<crate::notifier::Notifier>) {
+        if let Ok(mut slot) = self.notifier.lock() {
+            *slot = Some(notifier);
+        }
+    }
+
+    pub fn notifier(&self) -> Option<Arc<crate::notifier::Notifier>> {
+        self.notifier.lock().ok().and_then(|slot| slot.clone())
     }
 
     pub fn mark_started(&self) {

@@ -24,6 +24,20 @@ impl Store {
     /// `limit` rows of the unified inbox from position `offset` (newest first by arrival;
     /// ties by account, then UID, newest first).
     pub fn unified_inbox(&self, offset: u32, limit: u32) -> anyhow::Result<Vec<UnifiedSummary>> {
+        self.inbox_rows(offset, limit, false)
+    }
+
+    /// The `limit` newest unread messages of every INBOX, newest first (the tray's menu).
+    pub fn newest_unread(&self, limit: u32) -> anyhow::Result<Vec<UnifiedSummary>> {
+        self.inbox_rows(0, limit, true)
+    }
+
+    fn inbox_rows(
+        &self,
+        offset: u32,
+        limit: u32,
+        unread_only: bool,
+    ) -> anyhow::Result<Vec<UnifiedSummary>> {
         let inboxes: Vec<i64> = {
             let mut statement = self
                 .conn
@@ -40,17 +54,21 @@ impl Store {
         }
         let window = i64::from(offset) + i64::from(limit);
         // One index-ordered, limited read per inbox, merged.
-        let per_inbox =
+        // Unread only: still read in arrival order (the index), skipping read rows until the
+        // limit; no index of its own (each costs every sync its writes).
+        let per_inbox = format!(
             "SELECT * FROM (SELECT m.folder_id, m.uid, m.subject, m.from_name, m.from_address,
                                 coalesce(m.date, m.internal_date), m.flags, m.message_id,
                                 m.attachments, m.internal_date, m.gm_labels
-                         FROM messages m WHERE m.folder_id = ?
-                         ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?)";
+                         FROM messages m WHERE m.folder_id = ? {}
+                         ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?)",
+            if unread_only { "AND m.seen = 0" } else { "" }
+        );
         let sql = format!(
             "SELECT u.*, f.account_id, a.email, f.name FROM ({}) u
              JOIN folders f ON f.id = u.folder_id JOIN accounts a ON a.id = f.account_id
              ORDER BY u.internal_date DESC, f.account_id, u.uid DESC LIMIT ? OFFSET ?",
-            vec![per_inbox; inboxes.len()].join(" UNION ALL ")
+            vec![per_inbox.as_str(); inboxes.len()].join(" UNION ALL ")
         );
         let mut values: Vec<i64> = Vec::with_capacity(inboxes.len() * 2 + 2);
         for inbox in &inboxes {

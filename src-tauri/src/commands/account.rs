@@ -51,7 +51,7 @@ pub async fn app_state(state: State<'_, AppState>) -> Result<AppStateDto, IpcErr
     tracing::debug!(target: "tern_app::startup", since_start_ms = crate::timing::since_start_ms(), "app state served");
     Ok(AppStateDto {
         accounts,
-        settings: state.settings(),
+        settings: crate::commands::desktop::with_autostart(state.settings()),
         demo: state.demo.as_ref().map(|demo| demo.email.clone()),
         startup_error: state
             .startup_error

@@ -4,5 +4,6 @@
 pub mod account;
 pub mod account_settings;
 pub mod compose;
+pub mod desktop;
 pub mod mail;
 pub mod view;

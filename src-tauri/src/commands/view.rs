@@ -9,7 +9,10 @@ use crate::state::AppState;
 /// Saves the person's choices (the last folder is kept by `show_folder`, not taken from here).
 #[tauri::command]
 pub fn set_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result<(), IpcError> {
-    let current = state.settings();
+    let current = crate::commands::desktop::with_autostart(state.settings());
+    if settings.start_at_login != current.start_at_login {
+        crate::commands::desktop::set_autostart(&state, settings.start_at_login)?;
+    }
     let settings = SettingsDto {
         last_folder: current.last_folder,
         last_account: current.last_account,

@@ -221,15 +221,34 @@ class Notifications:
     """python-dbusmock's notification daemon: records every Notify call."""
 
     def __init__(self):
-        self.daemon = Background([sys.executable, "-m", "dbusmock", "--session", "--template", "notification_daemon"])
+        # A server that shows buttons (the `actions` capability), as GNOME's and KDE's do.
+        self.daemon = Background([sys.executable, "-m", "dbusmock", "--session", "--template", "notification_daemon",
+                                  "-p", '{"capabilities": "body body-markup actions"}'])
         self.bus = dbus.SessionBus()
         wait_until(lambda: self.bus.name_has_owner("org.freedesktop.Notifications"), "the notification daemon")
 
+    def _mock(self):
+        return self.bus.get_object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
+
+    def _calls(self):
+        return self._mock().GetMethodCalls("Notify", dbus_interface="org.freedesktop.DBus.Mock")
+
     def shown(self):
         """(summary, body) of every notification so far."""
-        mock = self.bus.get_object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
-        calls = mock.GetMethodCalls("Notify", dbus_interface="org.freedesktop.DBus.Mock")
-        return [(str(args[3]), str(args[4])) for _, args in calls]
+        return [(str(args[3]), str(args[4])) for _, args in self._calls()]
+
+    def find(self, summary, body):
+        """(id, action keys) of the notification shown with this summary and body: the mock
+        numbers them 1, 2, … in the order of the Notify calls."""
+        for number, (_, args) in enumerate(self._calls(), start=1):
+            if (str(args[3]), str(args[4])) == (summary, body):
+                return number, [str(key) for key in list(args[5])[0::2]]
+        return None
+
+    def invoke(self, notification_id, key):
+        """What the server says when a person clicks the notice ("default") or a button."""
+        self._mock().EmitSignal("org.freedesktop.Notifications", "ActionInvoked", "us",
+                                [dbus.UInt32(notification_id), key], dbus_interface="org.freedesktop.DBus.Mock")
 
     def stop(self):
         self.daemon.stop()
@@ -279,6 +298,26 @@ class Tray:
             raise AssertionError(f"no tray menu item {label!r}")
         menu.Event(dbus.Int32(item), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0),
                    dbus_interface="com.canonical.dbusmenu")
+
+    def menu_labels(self):
+        """The labels of the tray menu's items, top to bottom (separators left out; a doubled
+        `_` read as the one it stands for)."""
+        items = self.items()
+        name, _ = items[-1].split("/", 1)
+        menu = self.bus.get_object(name, str(self.properties()["Menu"]))
+        _, layout = menu.GetLayout(0, -1, dbus.Array([], signature="s"), dbus_interface="com.canonical.dbusmenu")
+        labels = []
+
+        def walk(node):
+            _, props, children = node
+            label = str(props.get("label", ""))
+            if label:
+                labels.append(label.replace("__", "\0").replace("_", "").replace("\0", "_"))
+            for child in children:
+                walk(child)
+
+        walk(layout)
+        return labels
 
     def owner_alive(self):
         """Whether the process that registered the tray item is still on the bus."""

@@ -166,6 +166,45 @@ class DesktopApp(unittest.TestCase):
         self.assertNotIn(("Fay Focus", "Seen as it came"), self.notifications.shown())
         self.window.focus()
 
+    def test_2e_clicking_a_notification_opens_its_message(self):
+        app = self.app
+        app.find('[data-folder="Archive"]').click()
+        self.dovecot.append("Open me from the notice", sender="Nia Notice <nia@tern.test>")
+        found = wait_until(lambda: self.notifications.find("Nia Notice", "Open me from the notice"), "the notification")
+        notification_id, actions = found
+        self.assertEqual(actions, ["default", "mark-read"])
+        self.notifications.invoke(notification_id, "default")
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Open me from the notice", "the message opened")
+        self.assertEqual(app.find('[data-folder="INBOX"]').get_attribute("aria-current"), "page")
+        wait_until(lambda: "\\Seen" in self.dovecot.flags("Open me from the notice"), "read on the server")
+
+    def test_2f_mark_as_read_from_a_notification_reaches_the_server(self):
+        app = self.app
+        app.find('[data-folder="Archive"]').click()
+        self.dovecot.append("Mark me from the notice", sender="Nia Notice <nia@tern.test>")
+        notification_id, _ = wait_until(lambda: self.notifications.find("Nia Notice", "Mark me from the notice"),
+                                        "the notification")
+        self.assertNotIn("\\Seen", self.dovecot.flags("Mark me from the notice"))
+        self.notifications.invoke(notification_id, "mark-read")
+        wait_until(lambda: "\\Seen" in self.dovecot.flags("Mark me from the notice"), "read on the server")
+        # Another program's signal for an id Tern never showed does nothing.
+        self.notifications.invoke(9999, "default")
+        self.assertEqual(app.find('[data-folder="Archive"]').get_attribute("aria-current"), "page")
+
+    def test_2g_the_tray_lists_the_newest_unread_mail_and_opens_it(self):
+        app = self.app
+        app.find('[data-folder="Archive"]').click()
+        self.dovecot.append("Pick me from the tray", sender="Tia Tray <tia@tern.test>")
+        line = "Tia Tray: Pick me from the tray"
+        wait_until(lambda: line in self.tray.menu_labels(), "the message in the tray's menu")
+        labels = self.tray.menu_labels()
+        self.assertEqual(labels[0], line, "newest first")
+        self.assertEqual(labels[-3:], ["Open Tern", "Check mail now", "Quit"])
+        self.assertEqual(len(labels), 5 + 3, "five messages at most")
+        self.tray.click(line)
+        wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Pick me from the tray", "the message opened")
+        wait_until(lambda: line not in self.tray.menu_labels(), "read: gone from the menu")
+
     def test_3_clicking_a_message_marks_it_seen_on_the_server(self):
         app = self.app
         self.assertNotIn("\\Seen", self.dovecot.flags("Lunch on Friday?") or "")
@@ -513,6 +552,46 @@ class DesktopApp(unittest.TestCase):
         # Only one app ran on the profile throughout.
         apps = subprocess.run(["pgrep", "-f", f"^{APP}"], capture_output=True, text=True).stdout.split()
         self.assertEqual(len(apps), 1, apps)
+
+    def test_5i_start_at_login_and_the_default_mail_app_from_the_settings(self):
+        app = self.app
+        home = Path(os.environ["HOME"])
+        autostart = home / ".config/autostart/tern-app.desktop"
+        self.assertFalse(autostart.exists())
+        app.testid("open-settings").click()
+        box = wait_until(lambda: app.testid("setting-autostart"), "the autostart setting")
+        self.assertFalse(box.is_selected())
+        box.click()
+        entry = wait_until(lambda: autostart.is_file() and autostart.read_text(), "the autostart entry written")
+        self.assertRegex(entry, r"\nExec=\S*tern-app --data-dir \S+ --hidden\n")
+        self.assertIn(str(self.temp / "data"), entry)
+        app.testid("setting-autostart").click()
+        wait_until(lambda: not autostart.exists(), "the autostart entry removed")
+
+        query = lambda: subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/mailto"],
+                                       capture_output=True, text=True).stdout.strip()
+        self.assertNotIn("tern", query().lower())
+        wait_until(lambda: app.testid("make-default"), "the default-mail-app button").click()
+        said = wait_until(lambda: app.text('[data-testid="make-default-said"]'), "what the desktop answered")
+        self.assertIn("Tern now opens mailto: links", said)
+        self.assertEqual(query(), "org.tern.app.desktop")
+        handler = (home / ".local/share/applications/org.tern.app.desktop").read_text()
+        self.assertIn(f"Exec={APP} --data-dir", handler)
+        self.assertIn("MimeType=x-scheme-handler/mailto;", handler)
+        wait_until(lambda: app.text('[data-testid="mail-handler"]') == "Tern opens mailto: links.", "the settings saying so")
+        app.find('[data-testid="settings"] button.done').click()
+
+    def test_5j_pane_widths_are_kept(self):
+        app = self.app
+        settings_file = self.temp / "data" / "app-settings.json"
+        edge = app.testid("edge-list")
+        before = int(edge.get_attribute("aria-valuenow"))
+        edge.click()
+        from selenium.webdriver.common.keys import Keys
+        edge.send_keys(Keys.ARROW_RIGHT)
+        edge.send_keys(Keys.ARROW_RIGHT)
+        wait_until(lambda: json.loads(settings_file.read_text()).get("list_pane") == before + 32, "the width kept")
+        self.assertEqual(int(app.testid("edge-list").get_attribute("aria-valuenow")), before + 32)
 
     def test_6_quit_from_the_tray_logs_out_and_exits(self):
         log = self.dovecot.directory / "dovecot.log"

@@ -205,7 +205,7 @@ test('settings: notifications and close-to-tray are saved through the backend', 
   await page.getByTestId('setting-notifications').uncheck();
   const calls = await page.evaluate(() => window.tern.calls.filter((call) => call.cmd === 'set_settings'));
   expect(calls.at(-1)?.args).toEqual({
-    settings: { notifications: false, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
+    settings: { notifications: false, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, start_at_login: false, folder_pane: 0, list_pane: 0 },
   });
 });
 

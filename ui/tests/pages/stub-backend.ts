@@ -101,7 +101,7 @@ export function installStub(options: StubOptions): void {
             : []),
         ]
       : [],
-    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
+    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, start_at_login: false, folder_pane: 0, list_pane: 0 },
     demo: null,
     startup_error: damaged
       ? { code: 'cache_damaged', message: 'The cache in /home/alice/.local/share/tern is damaged (database disk image is malformed); run `tern cache rebuild`' }

@@ -57,6 +57,25 @@ describe('AppModel', () => {
     expect(fake.calls.act).toHaveLength(1);
   });
 
+  it('a clicked notification shows its message (read) or its folder, and a link opens a compose form', async () => {
+    const { fake, model } = await loaded();
+    model.setFolder(ALICE, 'Archive');
+    model.onEvent({ event: 'open', account: ALICE, folder: 'INBOX', uid: 2 });
+    await settle();
+    expect(model.folder.place).toEqual({ account: ALICE, folder: 'INBOX' });
+    expect(model.reader.message?.uid).toBe(2);
+    expect(fake.calls.act?.at(-1)).toEqual([ALICE, 'INBOX', [2], { kind: 'mark_read' }]);
+    // A summary: the folder, nothing opened.
+    model.onEvent({ event: 'open', account: null, folder: 'INBOX', uid: null });
+    await settle();
+    expect(model.folder.place.account).toBeNull();
+    expect(model.reader.message).toBeNull();
+    fake.answers.takeMailto = { account: ALICE, to: 'bob@x', cc: '', bcc: '', subject: 'From a link', text: '', in_reply_to: null, references: [], attachments: [], with_html: false };
+    model.onEvent({ event: 'mailto_opened' });
+    await settle();
+    expect(model.composer.draft?.subject).toBe('From a link');
+  });
+
   it('a moved message closes in the reader; a refused one stays', async () => {
     const { fake, model } = await loaded();
     await model.open(at(2));

@@ -85,7 +85,7 @@ export function accountState(email = ALICE, inbox = 3, extra: Partial<AccountSta
 export function appState(inbox = 3, extra: Partial<AppStateDto> = {}): AppStateDto {
   return {
     accounts: [accountState(ALICE, inbox)],
-    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false },
+    settings: { notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, start_at_login: false, folder_pane: 0, list_pane: 0 },
     demo: null,
     startup_error: null,
     ...extra,

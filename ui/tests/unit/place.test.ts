@@ -3,7 +3,7 @@ import { byFolder, sameRow, shows, startPlace, UNIFIED } from '../../src/lib/sta
 import type { SettingsDto } from '../../src/lib/ipc';
 
 const settings = (extra: Partial<SettingsDto> = {}): SettingsDto => ({
-  notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, ...extra,
+  notifications: true, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, start_at_login: false, folder_pane: 0, list_pane: 0, ...extra,
 });
 const ONE = [{ email: 'a@x', folders: ['INBOX', 'Archive'] }];
 const TWO = [...ONE, { email: 'b@y', folders: ['INBOX', 'Lists'] }];

@@ -111,7 +111,7 @@ describe('ShellStore', () => {
     expect(store.refreshing).toBe(false);
     expect(store.error?.message).toBe('offline');
     expect(fake.calls.refresh).toEqual([[null, 'INBOX']]);
-    await store.saveSettings({ notifications: false, close_to_tray: true, last_folder: null, last_account: null, last_unified: false });
+    await store.saveSettings({ notifications: false, close_to_tray: true, last_folder: null, last_account: null, last_unified: false, start_at_login: false, folder_pane: 0, list_pane: 0 });
     expect(store.settings.notifications).toBe(false);
     expect(fake.calls.setSettings).toHaveLength(1);
   });

@@ -144,8 +144,29 @@ fn the_unified_inbox_merges_every_inbox_newest_first_page_by_page() {
         .collect();
     assert_eq!(paged, expected[3..7].to_vec());
     assert!(store.unified_inbox(10, 5).unwrap().is_empty());
-    // Unread: UIDs 1, 3, 5 of each inbox.
+    // Unread: UIDs 1, 3, 5 of each inbox; the newest of them, for the tray.
     assert_eq!(store.unified_unread().unwrap(), 6);
+    let unread: Vec<(String, u64)> = store
+        .newest_unread(4)
+        .unwrap()
+        .iter()
+        .map(|row| (row.email.clone(), row.message.uid))
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            ("bob@tern.test", 5),
+            ("alice@tern.test", 5),
+            ("bob@tern.test", 3),
+            ("alice@tern.test", 3)
+        ]
+        .map(|(email, uid)| (email.to_string(), uid))
+    );
+    assert!(store
+        .newest_unread(10)
+        .unwrap()
+        .iter()
+        .all(|row| !row.message.flags.is_seen()));
     assert_eq!(store.unified_counts().unwrap(), (expected.len() as u64, 6));
 }
 

@@ -119,6 +119,10 @@ export const ipc = {
   allowRemoteFrom: (account: string, sender: string, allowed: boolean) =>
     call<null>('allow_remote_from', { account, sender, allowed }),
   setSettings: (settings: SettingsDto) => call<null>('set_settings', { settings }),
+  /** Whether the desktop hands `mailto:` links to Tern. */
+  mailHandler: () => call<boolean>('mail_handler'),
+  /** Makes Tern the desktop's mail app (xdg-mime); what the desktop answers. */
+  makeDefaultMailApp: () => call<string>('make_default_mail_app'),
   /** The window shows `folder` of `account`, or (no account) the unified inbox. */
   showFolder: (account: string | null, folder: string) => call<null>('show_folder', { account, folder }),
   compose: (account: string, kind: ComposeKind, folder: string | null, uid: number | null) =>

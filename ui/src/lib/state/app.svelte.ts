@@ -140,6 +140,10 @@ export class AppModel {
       void this.takeMailto();
       return;
     }
+    if (event.event === 'open') {
+      void this.show(event.account, event.folder, event.uid);
+      return;
+    }
     if (event.event === 'sync_progress' && event.phase === 'indexing') {
       this.search.indexed({ indexed: event.synced, messages: event.total });
     }
@@ -179,6 +183,19 @@ export class AppModel {
       this.conversations.threads?.flatMap((thread) => thread.messages).find((hit) => sameRow(hit.message, ref))
         ?.message
     );
+  }
+
+  /** Shows what a clicked notification tells of: its message, opened (and so read), or its
+   *  folder; without an account, the unified inbox. */
+  async show(account: string | null, folder: string, uid: number | null): Promise<void> {
+    if (account === null) this.showUnified();
+    else this.setFolder(account, folder);
+    if (account === null || uid === null) return;
+    const ref = { account, folder, uid };
+    const opened = await this.reader.open(ref, false);
+    // New mail is unread; its row may not be on the page yet.
+    const row = opened ? this.rowOf(ref) : undefined;
+    if (opened && !row?.seen) await this.act({ kind: 'mark_read' }, [ref]);
   }
 
   /** Selects and opens a message; opening marks it read (through the action path). */

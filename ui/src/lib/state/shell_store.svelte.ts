@@ -11,6 +11,9 @@ const DEFAULT_SETTINGS: SettingsDto = {
   last_folder: null,
   last_account: null,
   last_unified: false,
+  start_at_login: false,
+  folder_pane: 0,
+  list_pane: 0,
 };
 
 export class ShellStore {
@@ -120,7 +123,8 @@ export class ShellStore {
       return { reload: false, listChanged: null };
     }
     if (event.event === 'reload') return { reload: true, listChanged: null };
-    if (event.event === 'mailto_opened') return { reload: false, listChanged: null };
+    // Not about an account's state: the model acts on them.
+    if (event.event === 'mailto_opened' || event.event === 'open') return { reload: false, listChanged: null };
     const shell = this.shellOf(event.account);
     // An account this window does not know yet (added meanwhile): load it.
     if (!shell) return { reload: this.app !== null, listChanged: null };

@@ -23,4 +23,13 @@ last_account: string | null,
 /**
  * The unified inbox was on screen.
  */
-last_unified: boolean, };
+last_unified: boolean, 
+/**
+ * Tern starts hidden in the tray at login (an XDG autostart entry; what the window gets
+ * is whether that entry exists).
+ */
+start_at_login: boolean, 
+/**
+ * The folder and message-list panes' widths in pixels as last dragged (0: never).
+ */
+folder_pane: number, list_pane: number, };
