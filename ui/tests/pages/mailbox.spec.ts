@@ -23,6 +23,12 @@ test('a 100k-message inbox renders only the rows on screen and scrolls to the en
   // Gmail labels show as chips on their rows only.
   await expect(page.locator('[data-uid="100000"] [data-testid="row-label"]')).toHaveText(['Work', 'Travel']);
   await expect(page.locator('[data-uid="99999"] [data-testid="row-label"]')).toHaveCount(0);
+  // Each row has its sender's initials in a circle of the sender's own color.
+  await expect(page.locator('[data-uid="100000"] [data-testid="row-avatar"]')).toHaveText('S5');
+  const color = (uid: number) =>
+    page.locator(`[data-uid="${uid}"] [data-testid="row-avatar"]`).evaluate((element) => getComputedStyle(element).backgroundColor);
+  expect(await color(100000)).toBe(await color(100000 - 7));
+  expect(await color(100000)).not.toBe(await color(99999));
   expect(await page.getByTestId('message-row').count()).toBeLessThan(60);
   await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
   await expect(page.locator('[data-uid="1"]')).toBeVisible();
