@@ -313,6 +313,8 @@ pub struct MessageRowDto {
     pub attachments: bool,
     /// Gmail labels the person made (X-GM-LABELS without the system ones like `\\Inbox`).
     pub labels: Vec<String>,
+    /// The beginning of the sender's words (empty until the body has been cached).
+    pub preview: String,
 }
 
 impl MessageRowDto {
@@ -330,6 +332,7 @@ impl MessageRowDto {
             from_address: message.from_address,
             date: message.date,
             labels: shown_labels(&message.labels, folder),
+            preview: message.preview,
         }
     }
 }

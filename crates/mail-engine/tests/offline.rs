@@ -162,6 +162,21 @@ async fn everything_kept_offline_opens_and_is_found_with_the_server_stopped() {
             assert!(opened.from_cache);
         }
     }
+    // Every row of the list now has its preview: the beginning of the body's text.
+    let page = engine.message_page("Work", 0, 50).expect("page");
+    assert!(!page.rows.is_empty());
+    for message in &page.rows {
+        assert!(
+            !message.preview.is_empty(),
+            "no preview for {}",
+            message.uid
+        );
+        assert!(message.preview.chars().count() <= mail_message::PREVIEW_CHARS);
+    }
+    assert!(page
+        .rows
+        .iter()
+        .any(|message| message.preview.contains("Reply number 103.")));
     // Body text is searchable offline ("Reply number 103." is in a Work body only).
     engine.index_for_search().expect("index");
     let hits = engine.search("reply number 103", 10).expect("search");

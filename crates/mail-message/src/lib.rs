@@ -11,6 +11,7 @@ mod dates;
 mod headers;
 mod list_headers;
 mod mailto;
+mod preview;
 mod reply;
 mod sanitize;
 mod signature;
@@ -25,6 +26,7 @@ pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, header_value, parse_message_ids};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use mailto::{parse_mailto, Mailto};
+pub use preview::{preview, PREVIEW_CHARS};
 pub use reply::{
     format_address_list, format_date, forward_draft, forward_draft_with, forward_subject, quoted,
     reply_draft, reply_recipients, reply_subject, thread_headers,

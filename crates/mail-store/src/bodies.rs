@@ -15,6 +15,8 @@ pub struct FetchedBody<'a> {
     pub raw: &'a [u8],
     pub remote_parts: &'a str,
     pub body_text: &'a str,
+    /// The message list's preview (`mail_message::preview`); empty: keep the row's.
+    pub preview: &'a str,
 }
 
 /// A message without a cached body, for prefetching.
@@ -106,31 +108,28 @@ impl Store {
         body_text: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
-        self.save_partial_body(folder, uid, raw, "", body_text, now)
-    }
-
-    /// [`Store::save_body`] for a message fetched text first: `remote_parts` says where its
-    /// attachments are on the server (kept beside the bytes, which a sender writes).
-    pub fn save_partial_body(
-        &mut self,
-        folder: FolderId,
-        uid: u64,
-        raw: &[u8],
-        remote_parts: &str,
-        body_text: &str,
-        now: i64,
-    ) -> anyhow::Result<bool> {
-        let saved = self.save_bodies(
+        self.save_fetched(
             folder,
-            &[FetchedBody {
+            &FetchedBody {
                 uid,
                 raw,
-                remote_parts,
+                remote_parts: "",
                 body_text,
-            }],
+                preview: "",
+            },
             now,
-        )?;
-        Ok(saved == 1)
+        )
+    }
+
+    /// Keeps one fetched body (a message fetched text first: its `remote_parts` say where
+    /// its attachments are on the server). False when the message is no longer cached.
+    pub fn save_fetched(
+        &mut self,
+        folder: FolderId,
+        body: &FetchedBody<'_>,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        Ok(self.save_bodies(folder, std::slice::from_ref(body), now)? == 1)
     }
 
     /// Keeps several fetched bodies of `folder` in one transaction (a prefetch batch: one
@@ -170,6 +169,13 @@ impl Store {
                 ])
             })
             .context("Saving a body")?;
+            if !body.preview.is_empty() {
+                tx.prepare_cached(
+                    "UPDATE messages SET preview = ?2 WHERE id = ?1 AND preview <> ?2",
+                )
+                .and_then(|mut statement| statement.execute(params![id, body.preview]))
+                .context("Keeping a message's preview")?;
+            }
             crate::search::mark_stale(&tx, id)?;
             saved += 1;
         }

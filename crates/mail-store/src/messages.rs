@@ -81,6 +81,8 @@ pub struct MessageSummary {
     pub attachments: bool,
     /// Gmail's labels (X-GM-LABELS); empty on other servers.
     pub labels: Vec<String>,
+    /// The beginning of the sender's words (empty until the body has been cached).
+    pub preview: String,
 }
 
 /// The labels in column `index` (NULL: none).
@@ -223,7 +225,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT uid, subject, from_name, from_address, coalesce(date, internal_date), flags, message_id,
-                        attachments, gm_labels
+                        attachments, gm_labels, preview
                  FROM messages WHERE folder_id = ?1
                  ORDER BY internal_date DESC, uid DESC LIMIT ?2 OFFSET ?3",
             )
@@ -242,6 +244,7 @@ impl Store {
                     message_id: row.get(6)?,
                     attachments: row.get(7)?,
                     labels: labels_at(row, 8)?,
+                    preview: row.get(9)?,
                 })
             })
             .context("Listing messages")?;

@@ -77,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0018_moved_body_reindexed.sql",
         include_str!("../../../migrations/0018_moved_body_reindexed.sql"),
     ),
+    (
+        "0019_message_preview.sql",
+        include_str!("../../../migrations/0019_message_preview.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

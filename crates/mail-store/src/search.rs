@@ -10,12 +10,13 @@ use crate::messages::MessageSummary;
 use crate::{AccountId, Store};
 
 /// A message summary from the eight columns at `first`: uid, subject, from_name,
-/// from_address, date, flags, message_id, attachments.
-/// The summary in columns `first..first + 8`, its labels in column `labels`.
+/// from_address, date, flags, message_id, attachments; its labels in column `labels`, its
+/// preview in column `preview` (none: left empty).
 fn summary_at(
     row: &rusqlite::Row<'_>,
     first: usize,
     labels: usize,
+    preview: Option<usize>,
 ) -> rusqlite::Result<MessageSummary> {
     let uid: i64 = row.get(first)?;
     let flags: String = row.get(first + 5)?;
@@ -29,6 +30,10 @@ fn summary_at(
         message_id: row.get(first + 6)?,
         attachments: row.get(first + 7)?,
         labels: crate::messages::labels_at(row, labels)?,
+        preview: match preview {
+            Some(column) => row.get(column)?,
+            None => String::new(),
+        },
     })
 }
 
@@ -397,10 +402,10 @@ impl Store {
                 // A Gmail message shows in several label folders (one X-GM-MSGID): one hit,
                 // from INBOX or a label folder rather than All Mail.
                 "SELECT name, uid, subject, from_name, from_address, shown_date, flags,
-                        message_id, attachments, gm_labels
+                        message_id, attachments, gm_labels, preview
                  FROM (SELECT f.name, m.uid, m.subject, m.from_name, m.from_address,
                               coalesce(m.date, m.internal_date) AS shown_date, m.flags,
-                              m.message_id, m.attachments, m.gm_labels, s.score, m.internal_date AS arrived,
+                              m.message_id, m.attachments, m.gm_labels, m.preview, s.score, m.internal_date AS arrived,
                               m.id AS row_id,
                               row_number() OVER (
                                   PARTITION BY coalesce(m.gm_msgid, -m.id)
@@ -420,7 +425,7 @@ impl Store {
             .query_map(params![query, account.0, limit, RANKED_MATCHES], |row| {
                 Ok(SearchHit {
                     folder: row.get(0)?,
-                    message: summary_at(row, 1, 9)?,
+                    message: summary_at(row, 1, 9, Some(10))?,
                 })
             })
             .context("Searching")?;
@@ -459,7 +464,8 @@ impl Store {
                 let references: String = row.get(10)?;
                 Ok(ThreadRow {
                     folder: row.get(0)?,
-                    message: summary_at(row, 1, 13)?,
+                    // Threading reads every message: no previews (the rows show none).
+                    message: summary_at(row, 1, 13, None)?,
                     in_reply_to: row.get(9)?,
                     references: references.split_whitespace().map(str::to_string).collect(),
                     gm_msgid: row.get::<_, Option<i64>>(11)?.map(|id| id as u64),

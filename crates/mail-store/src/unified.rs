@@ -59,7 +59,7 @@ impl Store {
         let per_inbox = format!(
             "SELECT * FROM (SELECT m.folder_id, m.uid, m.subject, m.from_name, m.from_address,
                                 coalesce(m.date, m.internal_date), m.flags, m.message_id,
-                                m.attachments, m.internal_date, m.gm_labels
+                                m.attachments, m.internal_date, m.gm_labels, m.preview
                          FROM messages m WHERE m.folder_id = ? {}
                          ORDER BY m.internal_date DESC, m.uid DESC LIMIT ?)",
             if unread_only { "AND m.seen = 0" } else { "" }
@@ -85,9 +85,9 @@ impl Store {
                 let flags: String = row.get(6)?;
                 Ok(UnifiedSummary {
                     folder: FolderId(row.get(0)?),
-                    account: AccountId(row.get(11)?),
-                    email: row.get(12)?,
-                    folder_name: row.get(13)?,
+                    account: AccountId(row.get(12)?),
+                    email: row.get(13)?,
+                    folder_name: row.get(14)?,
                     message: MessageSummary {
                         uid: uid as u64,
                         subject: row.get(2)?,
@@ -98,6 +98,7 @@ impl Store {
                         message_id: row.get(7)?,
                         attachments: row.get(8)?,
                         labels: crate::messages::labels_at(row, 10)?,
+                        preview: row.get(11)?,
                     },
                 })
             })

@@ -78,6 +78,8 @@ pub struct MessageJson {
     pub message_id: String,
     /// Likely has attachments (top-level multipart/mixed).
     pub attachments: bool,
+    /// The beginning of the sender's words, once the body has been kept (else empty).
+    pub preview: String,
 }
 
 impl MessageJson {
@@ -90,6 +92,7 @@ impl MessageJson {
             flags: message.flags.iter().map(str::to_string).collect(),
             message_id: message.message_id,
             attachments: message.attachments,
+            preview: message.preview,
         }
     }
 }

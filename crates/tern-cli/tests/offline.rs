@@ -36,10 +36,21 @@ fn the_accounts_offline_policy_decides_which_bodies_sync_keeps_in_every_folder()
     let synced = common::run(data.path(), &["sync"], &PW);
     assert!(!synced.contains("Kept"), "nothing that recent: {synced}");
     assert!(synced.contains("INBOX"), "{synced}");
+    let listed = |data: &std::path::Path| -> Vec<serde_json::Value> {
+        common::json(data, &["list", "--folder", "INBOX", "--json"], &[])
+    };
+    assert!(
+        listed(data.path()).iter().all(|row| row["preview"] == ""),
+        "no bodies, no previews"
+    );
 
     // Once, everything: both folders.
     let synced = common::run(data.path(), &["sync", "--bodies", "all"], &PW);
     assert!(synced.contains("Kept 15 message bodies"), "{synced}");
+    // With its body kept, every row has its preview.
+    assert!(listed(data.path())
+        .iter()
+        .all(|row| !row["preview"].as_str().unwrap().is_empty()));
     let again = common::run(data.path(), &["sync", "--bodies", "all"], &PW);
     assert!(!again.contains("Kept"), "nothing left to fetch: {again}");
 

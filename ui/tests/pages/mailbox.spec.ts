@@ -23,6 +23,12 @@ test('a 100k-message inbox renders only the rows on screen and scrolls to the en
   // Gmail labels show as chips on their rows only.
   await expect(page.locator('[data-uid="100000"] [data-testid="row-label"]')).toHaveText(['Work', 'Travel']);
   await expect(page.locator('[data-uid="99999"] [data-testid="row-label"]')).toHaveCount(0);
+  // Each row shows the beginning of the sender's words, on one line, cut with an ellipsis.
+  const preview = page.locator('[data-uid="100000"] [data-testid="row-preview"]');
+  await expect(preview).toContainText('Hello, this is message 100000.');
+  expect(await preview.evaluate((element) => element.scrollWidth > element.clientWidth)).toBe(true);
+  expect(await preview.evaluate((element) => getComputedStyle(element).textOverflow)).toBe('ellipsis');
+  await expect(page.locator('[data-uid="99999"] [data-testid="row-preview"]')).toHaveText('');
   // Each row has its sender's initials in a circle of the sender's own color.
   await expect(page.locator('[data-uid="100000"] [data-testid="row-avatar"]')).toHaveText('S5');
   const color = (uid: number) =>

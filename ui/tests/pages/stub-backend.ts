@@ -61,6 +61,7 @@ export function installStub(options: StubOptions): void {
     answered: false,
     attachments: uid % 10 === 0,
     labels: uid % 25 === 0 ? ['Work', 'Travel'] : [],
+    preview: uid % 3 === 0 ? '' : `Hello, this is message ${uid}. ${'And it goes on. '.repeat(12)}`,
   });
 
   const BOB_INBOX = 3;

@@ -51,7 +51,7 @@ globalThis.requestAnimationFrame ??= ((callback: FrameRequestCallback) =>
   setTimeout(() => callback(0), 0) as unknown as number) as typeof requestAnimationFrame;
 
 export function row(uid: number, seen = false, account = ALICE, folder = 'INBOX'): MessageRowDto {
-  return { account, folder, uid, subject: `m${uid}`, from: 'Ann', from_address: 'ann@x', date: uid, seen, flagged: false, answered: false, attachments: false, labels: [] };
+  return { account, folder, uid, subject: `m${uid}`, from: 'Ann', from_address: 'ann@x', date: uid, seen, flagged: false, answered: false, attachments: false, labels: [], preview: '' };
 }
 
 export function message(folder: string, uid: number, account = ALICE): MessageDto {

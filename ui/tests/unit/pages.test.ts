@@ -18,6 +18,7 @@ function rows(from: number, count: number): MessageRowDto[] {
     answered: false,
     attachments: false,
     labels: [],
+    preview: "",
   }));
 }
 

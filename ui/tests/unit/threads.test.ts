@@ -6,7 +6,7 @@ function hit(uid: number, from: string): SearchHitDto {
   return {
     account: 'alice@tern.test',
     folder: 'INBOX',
-    message: { account: 'alice@tern.test', folder: 'INBOX', uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false, attachments: false, labels: [] },
+    message: { account: 'alice@tern.test', folder: 'INBOX', uid, subject: 'Plans', from, from_address: `${from.toLowerCase()}@x`, date: uid, seen: true, flagged: false, answered: false, attachments: false, labels: [], preview: '' },
   };
 }
 

@@ -305,10 +305,19 @@ impl Reading {
         raw: &[u8],
         remote: &RemoteParts,
     ) -> Result<()> {
-        let text = search_text(&parse_message(raw));
+        let view = parse_message(raw);
+        let text = search_text(&view);
+        let preview = mail_message::preview(view.text.as_deref().unwrap_or_default());
         let remote = remote_parts_to_json(remote);
+        let body = mail_store::FetchedBody {
+            uid,
+            raw,
+            remote_parts: &remote,
+            body_text: &text,
+            preview: &preview,
+        };
         with_store(self.core.store(), |store| {
-            store.save_partial_body(folder.id, uid, raw, &remote, &text, unix_now())?;
+            store.save_fetched(folder.id, &body, unix_now())?;
             store.evict_bodies(self.core.options().body_budget)
         })
         .map(|_| ())

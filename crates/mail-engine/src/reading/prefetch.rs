@@ -96,18 +96,24 @@ fn write_bodies(
     folder: mail_store::FolderId,
     fetched: &[(u32, Vec<u8>)],
 ) -> Result<usize> {
-    let texts: Vec<String> = fetched
+    // The search text and the list's preview of each, from one parse.
+    let texts: Vec<(String, String)> = fetched
         .iter()
-        .map(|(_, raw)| search_text(&parse_message(raw)))
+        .map(|(_, raw)| {
+            let view = parse_message(raw);
+            let preview = mail_message::preview(view.text.as_deref().unwrap_or_default());
+            (search_text(&view), preview)
+        })
         .collect();
     let bodies: Vec<mail_store::FetchedBody<'_>> = fetched
         .iter()
         .zip(&texts)
-        .map(|((uid, raw), text)| mail_store::FetchedBody {
+        .map(|((uid, raw), (text, preview))| mail_store::FetchedBody {
             uid: u64::from(*uid),
             raw,
             remote_parts: "",
             body_text: text,
+            preview,
         })
         .collect();
     with_store(store, |store| {

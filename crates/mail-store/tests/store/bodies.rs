@@ -305,6 +305,7 @@ fn a_batch_of_bodies_is_kept_at_once_and_messages_gone_meanwhile_are_skipped() {
         raw: text.as_bytes(),
         remote_parts: "",
         body_text: text,
+        preview: text,
     };
     let saved = store
         .save_bodies(
@@ -342,6 +343,24 @@ fn a_batch_of_bodies_is_kept_at_once_and_messages_gone_meanwhile_are_skipped() {
         std::collections::HashSet::from([1, 3])
     );
     assert!(store.with_body(folder, &[]).unwrap().is_empty());
+    // The list shows each kept body's preview with its row; a row without a body has none.
+    let previews: Vec<(u64, String)> = store
+        .message_page(folder, 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|message| (message.uid, message.preview))
+        .collect();
+    assert_eq!(
+        previews,
+        [(3, "third batchword"), (2, ""), (1, "first batchword")]
+            .map(|(uid, text)| (uid, text.to_string()))
+    );
+    // A body kept again without a preview (a test's plain save) leaves the row's as it was.
+    store.save_body(folder, 1, b"again", "again", 6).unwrap();
+    assert_eq!(
+        store.message_page(folder, 2, 1).unwrap()[0].preview,
+        "first batchword"
+    );
 }
 
 #[test]

@@ -24,4 +24,8 @@ attachments: boolean,
 /**
  * Gmail labels the person made (X-GM-LABELS without the system ones like `\\Inbox`).
  */
-labels: Array<string>, };
+labels: Array<string>, 
+/**
+ * The beginning of the sender's words (empty until the body has been cached).
+ */
+preview: string, };
