@@ -158,28 +158,12 @@ fn send_delivers_and_a_reply_threads_and_quotes() {
     );
     went_out(data, &sent);
     let message_id = sent["message_id"].as_str().unwrap().to_string();
-    wait_for("delivery to bob", Duration::from_secs(20), || {
-        delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
-    });
+    let raw = delivered_copy(&setup.dovecot, "bob", &message_id);
     assert_eq!(
         delivered(&setup.dovecot, "alice", "Sent", &message_id),
         1,
         "one copy in Sent"
     );
-    let raw = setup
-        .dovecot
-        .doveadm(&[
-            "fetch",
-            "-u",
-            "bob",
-            "text",
-            "mailbox",
-            "INBOX",
-            "header",
-            "Message-ID",
-            &message_id,
-        ])
-        .unwrap();
     assert!(
         raw.contains("From: \"Alice Example\" <alice@tern.test>"),
         "{raw}"
@@ -308,23 +292,7 @@ fn a_mailto_link_fills_the_message_and_nothing_else() {
     );
     went_out(data, &sent);
     let message_id = sent["message_id"].as_str().unwrap().to_string();
-    wait_for("delivery to bob", Duration::from_secs(20), || {
-        delivered(&setup.dovecot, "bob", "INBOX", &message_id) == 1
-    });
-    let raw = setup
-        .dovecot
-        .doveadm(&[
-            "fetch",
-            "-u",
-            "bob",
-            "text",
-            "mailbox",
-            "INBOX",
-            "header",
-            "Message-ID",
-            &message_id,
-        ])
-        .unwrap();
+    let raw = delivered_copy(&setup.dovecot, "bob", &message_id);
     assert!(raw.contains("Subject: Hi there"), "{raw}");
     assert!(raw.contains("To: bob@tern.test"), "{raw}");
     assert!(raw.contains("Cc: carol@tern.test"), "{raw}");
