@@ -74,7 +74,8 @@ pub struct MenuMessage {
 }
 
 /// A message's line in the menu: "Sender: Subject" on one line, at most `MAX` characters,
-/// with `_` doubled (GTK menus read a single one as a keyboard mnemonic).
+/// with `&` doubled (the menu library reads a single one as a keyboard mnemonic; it escapes
+/// GTK's `_` itself).
 pub fn message_label(from: &str, subject: &str) -> String {
     const MAX: usize = 60;
     let subject = if subject.trim().is_empty() {
@@ -100,7 +101,7 @@ pub fn message_label(from: &str, subject: &str) -> String {
             .to_string()
             + "…";
     }
-    line.replace('_', "__")
+    line.replace('&', "&&")
 }
 
 /// The menu: the listed messages (each `message:N`), then Open / Check / Quit.
@@ -216,7 +217,8 @@ mod tests {
     fn a_listed_message_is_one_short_line() {
         assert_eq!(message_label("Ann", "Lunch?"), "Ann: Lunch?");
         assert_eq!(message_label("", " "), "(no subject)");
-        assert_eq!(message_label("snake_case", "a_b"), "snake__case: a__b");
+        assert_eq!(message_label("snake_case", "a_b"), "snake_case: a_b");
+        assert_eq!(message_label("Tom & Jerry", "R&D"), "Tom && Jerry: R&&D");
         assert_eq!(message_label("Eve", "line\nbreak"), "Eve: line break");
         let long = message_label("Ann", &"x".repeat(100));
         assert_eq!(long.chars().count(), 60);
