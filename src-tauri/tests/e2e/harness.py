@@ -339,10 +339,13 @@ class Window:
     def __init__(self, title="Tern"):
         self.title = title
 
-    def _id(self, visible_only=False):
+    def _ids(self, visible_only=False):
         args = ["xdotool", "search"] + (["--onlyvisible"] if visible_only else []) + ["--name", f"^{self.title}$"]
-        found = subprocess.run(args, capture_output=True, text=True).stdout.split()
-        return int(found[0]) if found else None
+        return [int(found) for found in subprocess.run(args, capture_output=True, text=True).stdout.split()]
+
+    def _id(self, visible_only=False):
+        found = self._ids(visible_only)
+        return found[0] if found else None
 
     def visible(self):
         return self._id(visible_only=True) is not None
@@ -360,17 +363,32 @@ class Window:
             screen.close()
 
     def close(self):
-        """Asks the window to close (WM_DELETE_WINDOW), as the title bar's close button does."""
+        """Asks the window to close (WM_DELETE_WINDOW), as the title bar's close button does: every
+        shown window with the title gets the request (xdotool's order is not the stacking order)."""
         screen = display.Display()
         try:
-            window = screen.create_resource_object("window", self._id(visible_only=True))
             protocols = screen.intern_atom("WM_PROTOCOLS")
             delete = screen.intern_atom("WM_DELETE_WINDOW")
-            event = protocol.event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
-            window.send_event(event, event_mask=X.NoEventMask)
+            for window_id in self._ids(visible_only=True):
+                window = screen.create_resource_object("window", window_id)
+                event = protocol.event.ClientMessage(window=window, client_type=protocols,
+                                                     data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+                window.send_event(event, event_mask=X.NoEventMask)
             screen.flush()
         finally:
             screen.close()
+
+    def close_to_tray(self):
+        """Closes the window and waits until it is hidden; asks a second time if the first request
+        went unanswered (Xvfb runs no window manager to repeat it)."""
+        for attempt in range(2):
+            self.close()
+            try:
+                wait_until(lambda: not self.visible(), "the window hidden", timeout=10)
+                return
+            except AssertionError:
+                if attempt == 1:
+                    raise
 
 
 class App:

@@ -530,8 +530,7 @@ class DesktopApp(unittest.TestCase):
     def test_5h_a_mailto_link_comes_to_the_running_window_as_a_compose_form(self):
         app = self.app
         # Hidden in the tray first: the link must bring the window back.
-        self.window.close()
-        wait_until(lambda: not self.window.visible(), "the window hidden")
+        self.window.close_to_tray()
         link = "mailto:bob@tern.test?subject=Hi%20there&body=Line%201%0ALine%202&attach=/etc/passwd"
         started = time.monotonic()
         second = subprocess.run([str(APP), "--data-dir", str(self.temp / "data"), link],
