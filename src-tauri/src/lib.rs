@@ -129,22 +129,6 @@ fn invoked<R: Runtime>(app: &AppHandle<R>, invoked: notify::Invoked) {
     }
 }
 
-/// Connects the OS notifications and listens for what is invoked on them.
-fn connect_notifier<R: Runtime>(app: &AppHandle<R>) {
-    match notifier::Notifier::connect() {
-        Ok(notifier) => {
-            let handle = app.clone();
-            if let Err(error) = notifier.listen(move |what| invoked(&handle, what)) {
-                tracing::warn!(error = %format!("{error:#}"), "notifications will not act when clicked");
-            }
-            app.state::<AppState>().set_notifier(notifier);
-        }
-        Err(error) => {
-            tracing::warn!(error = %format!("{error:#}"), "no notifications");
-        }
-    }
-}
-
 /// "Check mail now": starts sessions for accounts added meanwhile (by `tern account add`),
 /// then wakes every session's folder check (queued changes, LIST, every folder).
 fn check_now<R: Runtime>(app: &AppHandle<R>) {
@@ -280,10 +264,18 @@ pub fn run() {
             .visible(!hidden)
             .build()?;
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
-            // The notifications' bus connection is made off the main thread: the window's
-            // start does not wait for it (the first notification comes much later).
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn_blocking(move || connect_notifier(&handle));
+            match notifier::Notifier::connect() {
+                Ok(notifier) => {
+                    let handle = app.handle().clone();
+                    if let Err(error) = notifier.listen(move |what| invoked(&handle, what)) {
+                        tracing::warn!(error = %format!("{error:#}"), "notifications will not act when clicked");
+                    }
+                    app.state::<AppState>().set_notifier(notifier);
+                }
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "no notifications");
+                }
+            }
             match tray::build(app.handle()) {
                 Ok(_) => {
                     tauri::async_runtime::spawn(forward::keep_tray_menu(app.handle().clone()));
