@@ -287,8 +287,7 @@ class DesktopApp(unittest.TestCase):
 
     def test_5d_closing_the_window_keeps_tern_in_the_tray(self):
         self.assertTrue(self.window.visible())
-        self.window.close()
-        wait_until(lambda: not self.window.visible(), "the window hidden")
+        self.window.close_to_tray()
         self.assertTrue(self.tray.owner_alive())
         # Still live in the background: new mail still counts in the tray.
         before = self._tray_unread()
