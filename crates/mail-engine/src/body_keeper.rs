@@ -1,6 +1,6 @@
 //! The body keeper of a long-running session (the app, `tern watch`): bodies kept offline as
-//! the account's policy says whenever woken and after each burst of INBOX arrivals, then
-//! made searchable by the background indexer.
+//! the account's policy says whenever woken and after each burst of INBOX arrivals, previews
+//! for the rest, then made searchable by the background indexer.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +32,10 @@ pub async fn keep_bodies_offline(
         }
         if let Err(error) = engine.keep_offline(None, None).await {
             tracing::info!(%error, "bodies not kept offline");
+        }
+        // What has no body kept gets its list preview from the first bytes of its text.
+        if let Err(error) = engine.fill_previews(None, None).await {
+            tracing::info!(%error, "previews not fetched");
         }
         engine.index_in_background();
     }

@@ -284,6 +284,18 @@ impl Engine {
         self.reading.keep_offline(policy, only).await
     }
 
+    /// Gives cached messages without a kept body the message list's preview (the first bytes
+    /// of their text, never marking them read), newest first, INBOX first; at most
+    /// `per_folder` of each folder (`None`: all), only the folders in `only` if given.
+    /// Returns how many got one.
+    pub async fn fill_previews(
+        &self,
+        per_folder: Option<usize>,
+        only: Option<&[String]>,
+    ) -> Result<usize> {
+        self.reading.fill_all_previews(per_folder, only).await
+    }
+
     /// Brings the search index up to date with the cache (all of it, now).
     pub fn index_for_search(&self) -> Result<usize> {
         self.reading.index_for_search()

@@ -2,7 +2,9 @@
 //! exactly the bodies it names across folders; "all" makes every message readable with the
 //! server stopped; a message beyond the size limit keeps its text and fetches its attachment
 //! when saved; a download cut short resumes without fetching a stored body again; the first
-//! search while the index is built answers from what is indexed and the rest follows.
+//! search while the index is built answers from what is indexed and the rest follows; with
+//! headers only, every row still gets its list preview from the first bytes of its text
+//! (issue 18), nothing marked read.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -357,5 +359,103 @@ async fn the_first_search_answers_from_what_is_indexed_and_the_rest_follows() {
     assert!(engine.index_progress().unwrap().done());
     let oldest = engine.search("message 2 ", 10).expect("search");
     assert!(oldest.iter().any(|hit| hit.message.uid == 3), "{oldest:?}");
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_only_still_gives_every_row_a_preview_from_the_first_bytes_without_reading_it() {
+    let harness = Harness::new(1);
+    let mut phone = harness.phone().await;
+    let head = |subject: &str, kind: &str| {
+        format!(
+            "From: Ann <ann@example.org>\r\nTo: alice@tern.test\r\nSubject: {subject}\r\n\
+             Message-ID: <{subject}@example.org>\r\nMIME-Version: 1.0\r\n{kind}\r\n\r\n"
+        )
+    };
+    let messages = [
+        format!(
+            "{}Gr=FC=DFe aus K=F6ln, bis=\r\n bald.\r\n",
+            head(
+                "qp",
+                "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable"
+            )
+        ),
+        format!(
+            "{}--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p>The plan</p>\r\n--alt--\r\n",
+            head("alt", "Content-Type: multipart/alternative; boundary=\"alt\""),
+            tern_testkit::messages::base64_lines(
+                format!("The plan for Monday is ready.\n{}", "Details follow. ".repeat(200))
+                    .as_bytes()
+            )
+        ),
+        format!(
+            "{}<html><head><style>{}</style></head><body><p>Hi <b>Alice</b>, the room is booked.</p></body></html>\r\n",
+            head("html", "Content-Type: text/html; charset=utf-8"),
+            "p { margin: 0 } ".repeat(40)
+        ),
+        format!(
+            "{}--mix\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--mix--\r\n",
+            head("pdf", "Content-Type: multipart/mixed; boundary=\"mix\""),
+            tern_testkit::messages::base64_lines(&[7u8; 4000])
+        ),
+    ];
+    for message in &messages {
+        common::append_raw(&mut phone, "INBOX", message).await;
+    }
+    let mut account = harness.account.clone();
+    account.offline = OfflinePolicy::None;
+    let engine = Arc::new(Engine::new(
+        harness.store.clone(),
+        account,
+        Password::new("alice-pw"),
+        common::options(),
+    ));
+    let mut events = engine.subscribe();
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    let kept = engine.keep_offline(None, None).await.expect("policy");
+    assert_eq!(kept.fetched, 0, "headers only");
+    assert_eq!(engine.fill_previews(None, None).await.expect("previews"), 5);
+    // The list learns of them.
+    let mut changed = false;
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::FolderChanged {
+            folder,
+            added: 0,
+            total: 5,
+            ..
+        } = event
+        {
+            changed |= folder == "INBOX";
+        }
+    }
+    assert!(changed, "no folder_changed for the previews");
+    let page = engine.message_page("INBOX", 0, 50).expect("page");
+    let preview = |subject: &str| {
+        page.rows
+            .iter()
+            .find(|row| row.subject == subject)
+            .map(|row| row.preview.clone())
+            .unwrap_or_else(|| panic!("no row {subject}"))
+    };
+    assert_eq!(preview("qp"), "Grüße aus Köln, bis bald.");
+    assert!(
+        preview("alt").starts_with("The plan for Monday is ready. Details follow."),
+        "{}",
+        preview("alt")
+    );
+    assert!(preview("alt").ends_with('…'));
+    assert_eq!(preview("html"), "Hi Alice, the room is booked.");
+    assert_eq!(preview("pdf"), "");
+    // No body kept, nothing read on the server, nothing fetched twice.
+    assert!(with_body(&harness, "INBOX").is_empty());
+    let server = common::server_view(&mut phone, "INBOX").await;
+    assert!(
+        server
+            .values()
+            .filter(|(_, subject)| subject != "Test message 0")
+            .all(|(flags, _)| !flags.contains("Seen")),
+        "{server:?}"
+    );
+    assert_eq!(engine.fill_previews(None, None).await.expect("again"), 0);
     engine.shutdown().await;
 }

@@ -26,7 +26,7 @@ pub use dates::{parse_header_date, parse_internal_date};
 pub use headers::{decode_header_text, format_address, header_value, parse_message_ids};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use mailto::{parse_mailto, Mailto};
-pub use preview::{preview, PREVIEW_CHARS};
+pub use preview::{preview, preview_of_start, PREVIEW_CHARS, PREVIEW_SOURCE_BYTES};
 pub use reply::{
     format_address_list, format_date, forward_draft, forward_draft_with, forward_subject, quoted,
     reply_draft, reply_recipients, reply_subject, thread_headers,

@@ -169,13 +169,14 @@ impl Store {
                 ])
             })
             .context("Saving a body")?;
-            if !body.preview.is_empty() {
-                tx.prepare_cached(
-                    "UPDATE messages SET preview = ?2 WHERE id = ?1 AND preview <> ?2",
-                )
-                .and_then(|mut statement| statement.execute(params![id, body.preview]))
-                .context("Keeping a message's preview")?;
-            }
+            // A kept body's preview is the whole text's; an empty one keeps the row's.
+            tx.prepare_cached(
+                "UPDATE messages
+                 SET preview = CASE WHEN ?2 <> '' THEN ?2 ELSE preview END, preview_known = 1
+                 WHERE id = ?1 AND (preview_known = 0 OR (?2 <> '' AND preview <> ?2))",
+            )
+            .and_then(|mut statement| statement.execute(params![id, body.preview]))
+            .context("Keeping a message's preview")?;
             crate::search::mark_stale(&tx, id)?;
             saved += 1;
         }

@@ -19,6 +19,7 @@ mod outbox_state;
 mod overlay;
 mod pending;
 mod pending_ops;
+mod previews;
 mod private_files;
 mod restored;
 mod salvage;

@@ -81,6 +81,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0019_message_preview.sql",
         include_str!("../../../migrations/0019_message_preview.sql"),
     ),
+    (
+        "0020_preview_known.sql",
+        include_str!("../../../migrations/0020_preview_known.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

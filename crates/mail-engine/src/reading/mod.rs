@@ -7,6 +7,7 @@ mod listing;
 mod open;
 mod partial;
 mod prefetch;
+mod previews;
 mod render;
 mod service;
 mod snapshot;

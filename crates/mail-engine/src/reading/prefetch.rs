@@ -52,7 +52,7 @@ struct Want {
 
 /// The order folders are kept offline in: INBOX, then the other folders, Junk and Trash
 /// last (what the person is least likely to open on a flight).
-fn offline_rank(folder: &Folder) -> u8 {
+pub(super) fn offline_rank(folder: &Folder) -> u8 {
     match folder.role {
         Some(FolderRole::Inbox) => 0,
         Some(FolderRole::Junk) | Some(FolderRole::Trash) => 3,

@@ -436,3 +436,67 @@ fn eviction_keeps_recently_opened_bodies_and_drops_exactly_the_oldest() {
     assert_eq!(store.evict_bodies(0).unwrap(), 3);
     assert_eq!(store.bodies_size_counted().unwrap(), 0);
 }
+
+#[test]
+fn previews_are_wanted_newest_first_until_known_from_a_body_or_the_first_bytes() {
+    let (_dir, mut store, _account, folder) = synced_inbox(5);
+    assert_eq!(
+        store.previews_wanted(folder, None, 10).unwrap(),
+        vec![5, 4, 3, 2, 1]
+    );
+    // A pass continues below where its last batch ended.
+    assert_eq!(store.previews_wanted(folder, None, 2).unwrap(), vec![5, 4]);
+    assert_eq!(
+        store.previews_wanted(folder, Some(4), 2).unwrap(),
+        vec![3, 2]
+    );
+    // A kept body makes its own preview known, even an empty one (only an attachment).
+    assert!(store.save_body(folder, 4, b"raw", "", 5).unwrap());
+    assert_eq!(
+        store.previews_wanted(folder, None, 10).unwrap(),
+        vec![5, 3, 2, 1]
+    );
+    let kept = store
+        .save_bodies(
+            folder,
+            &[FetchedBody {
+                uid: 3,
+                raw: b"raw",
+                remote_parts: "",
+                body_text: "the whole text",
+                preview: "From the whole body",
+            }],
+            5,
+        )
+        .unwrap();
+    assert_eq!(kept, 1);
+    // Previews from the first bytes: the body's stays; unknown UIDs change nothing.
+    let saved = store
+        .save_previews(
+            folder,
+            &[
+                (5, "Lunch on Friday?".to_string()),
+                (3, "From the first bytes".to_string()),
+                (2, String::new()),
+                (99, "gone".to_string()),
+            ],
+        )
+        .unwrap();
+    assert_eq!(saved, 2);
+    assert_eq!(store.previews_wanted(folder, None, 10).unwrap(), vec![1]);
+    let previews: Vec<(u64, String)> = store
+        .list_messages(folder, 10)
+        .unwrap()
+        .into_iter()
+        .map(|message| (message.uid, message.preview))
+        .collect();
+    assert!(
+        previews.contains(&(5, "Lunch on Friday?".to_string())),
+        "{previews:?}"
+    );
+    assert!(
+        previews.contains(&(3, "From the whole body".to_string())),
+        "{previews:?}"
+    );
+    assert!(previews.contains(&(2, String::new())), "{previews:?}");
+}

@@ -32,6 +32,9 @@ pub enum Bodies {
     InboxDays(u32),
 }
 
+/// Messages of each synced folder given their list preview before `tern sync` returns.
+const PREVIEWS_AT_ONCE: usize = 1_000;
+
 pub async fn run(
     target: &Target,
     folders: Vec<String>,
@@ -131,7 +134,16 @@ pub async fn run(
                 .await
         }
     };
+    // The newest messages without a kept body get their list preview now; `tern watch` and
+    // the app give the rest theirs in the background.
+    let previews = engine
+        .fill_previews(Some(PREVIEWS_AT_ONCE), Some(names.as_slice()))
+        .await;
     crate::progress::clear();
+    // The mail is in the cache; a missing preview is only cosmetic.
+    if let Err(error) = previews {
+        crate::output::say_err!("Previews not fetched (the next sync tries again): {error}");
+    }
     match kept {
         Ok(report) if !json && report.fetched > 0 => say!(
             "Kept {} message bodies ({} KiB) for offline reading{}",

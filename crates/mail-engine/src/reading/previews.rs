@@ -1,0 +1,205 @@
+//! Previews for messages whose bodies are not kept: the MIME header fields and the first
+//! bytes of each one's text, a batch per UID FETCH, newest first, decoded by
+//! `mail_message::preview_of_start`. BODY.PEEK: nothing is marked read.
+//!
+//! Why not RFC 8970's PREVIEW, which Dovecot offers: imap-proto 0.17 parses an unknown FETCH
+//! item into `AttributeValue::Unknown` and drops its value, so async-imap never hands it
+//! over; the first bytes work on every server and give the same text.
+
+use std::collections::HashSet;
+
+use imap_proto::{AttributeValue, MessageSection, Response, SectionPath};
+use mail_message::{preview_of_start, PREVIEW_SOURCE_BYTES};
+use mail_store::Folder;
+use mail_sync::{compress_uids, Uid};
+
+use super::bodies::ensure_selected;
+use super::service::Reading;
+use crate::connection::ImapConnection;
+use crate::core_handle::FolderChange;
+use crate::error::Result;
+use crate::store_access::with_store;
+
+/// Messages per UID FETCH (~450 KiB of answer at most).
+const PREVIEW_BATCH: usize = 200;
+
+/// What is fetched of each message for its preview.
+fn preview_command(uids: &[u64]) -> String {
+    let uids: Vec<Uid> = uids.iter().map(|&uid| Uid(uid as u32)).collect();
+    format!(
+        "UID FETCH {} (UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.{PREVIEW_SOURCE_BYTES}>)",
+        compress_uids(&uids)
+    )
+}
+
+/// The preview a FETCH answer carries for one of the `asked` UIDs; `None` for anything else
+/// (an unsolicited flag update, a UID not asked for, an answer without the text).
+fn preview_answer(
+    attributes: &[AttributeValue<'_>],
+    asked: &HashSet<u64>,
+) -> Option<(u64, String)> {
+    let mut uid = None;
+    let mut header: &[u8] = &[];
+    let mut text = None;
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(value) => uid = Some(u64::from(*value)),
+            AttributeValue::BodySection {
+                section: Some(SectionPath::Full(MessageSection::Header)),
+                data,
+                ..
+            } => header = data.as_deref().unwrap_or_default(),
+            AttributeValue::BodySection {
+                section: Some(SectionPath::Full(MessageSection::Text)),
+                data,
+                ..
+            } => text = Some(data.as_deref().unwrap_or_default()),
+            _ => {}
+        }
+    }
+    let uid = uid.filter(|uid| asked.contains(uid))?;
+    let text = text?;
+    // As much as was asked for came: the text goes on beyond it.
+    let cut = text.len() >= PREVIEW_SOURCE_BYTES;
+    Some((uid, preview_of_start(header, text, cut)))
+}
+
+/// Fetches the previews of `uids` (of the selected folder); answers for UIDs not asked for,
+/// and second answers, are dropped.
+async fn fetch_previews(
+    connection: &mut ImapConnection,
+    folder: &str,
+    uids: &[u64],
+) -> Result<Vec<(u64, String)>> {
+    let asked: HashSet<u64> = uids.iter().copied().collect();
+    let mut previews: Vec<(u64, String)> = Vec::with_capacity(uids.len());
+    let mut answered: HashSet<u64> = HashSet::with_capacity(uids.len());
+    connection
+        .execute(&preview_command(uids), |response| {
+            if let Response::Fetch(_, attributes) = response {
+                if let Some((uid, preview)) = preview_answer(attributes, &asked) {
+                    if answered.insert(uid) {
+                        previews.push((uid, preview));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?
+        .require_ok(&format!("Fetching previews of {folder}"))?;
+    Ok(previews)
+}
+
+impl Reading {
+    /// Gives messages without a kept body their preview, newest first: INBOX, then the other
+    /// folders, Junk and Trash last (as bodies are kept); at most `per_folder` of each
+    /// (`None`: every one), only the folders named in `only` if given. Returns how many.
+    pub(crate) async fn fill_all_previews(
+        &self,
+        per_folder: Option<usize>,
+        only: Option<&[String]>,
+    ) -> Result<usize> {
+        let account = self.core.account().id;
+        let mut folders: Vec<Folder> =
+            with_store(self.core.store(), |store| store.folders(account))?
+                .into_iter()
+                .filter(|folder| folder.selectable)
+                .filter(|folder| only.is_none_or(|names| names.contains(&folder.name)))
+                .collect();
+        folders.sort_by_key(super::prefetch::offline_rank);
+        let mut filled = 0;
+        for folder in &folders {
+            filled += self
+                .fill_previews(folder, per_folder.unwrap_or(usize::MAX))
+                .await?;
+        }
+        Ok(filled)
+    }
+
+    /// Gives up to `limit` messages of `folder` without a known preview theirs, newest first,
+    /// a batch per round trip (the request connection is free between batches); a
+    /// `folder_changed` event once any came, so the list shows them. Returns how many.
+    pub(crate) async fn fill_previews(&self, folder: &Folder, limit: usize) -> Result<usize> {
+        let mut filled = 0;
+        let mut left = limit;
+        let mut below = None;
+        while left > 0 {
+            let uids = with_store(self.core.store(), |store| {
+                store.previews_wanted(folder.id, below, left.min(PREVIEW_BATCH))
+            })?;
+            let Some(&last) = uids.last() else {
+                break;
+            };
+            below = Some(last);
+            left = left.saturating_sub(uids.len());
+            let asked = (folder.name.clone(), uids);
+            let previews = self
+                .core
+                .with_retry_for(&asked, 2, |(name, uids), connection, _| {
+                    Box::pin(async move {
+                        ensure_selected(connection, name).await?;
+                        fetch_previews(connection, name, uids).await
+                    })
+                })
+                .await?;
+            filled += with_store(self.core.store(), |store| {
+                store.save_previews(folder.id, &previews)
+            })?;
+        }
+        if filled > 0 {
+            let counts = with_store(self.core.store(), |store| store.folder_counts(folder.id))?;
+            self.core
+                .folder_changed(&folder.name, FolderChange::counted(counts));
+        }
+        Ok(filled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(line: &str) -> Option<(u64, String)> {
+        let asked: HashSet<u64> = [7, 8].into_iter().collect();
+        match Response::parse(line.as_bytes()) {
+            Ok((_, Response::Fetch(_, attributes))) => preview_answer(&attributes, &asked),
+            other => panic!("not a FETCH: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_asks_for_the_type_and_the_first_bytes_only() {
+        assert_eq!(
+            preview_command(&[9, 8, 7, 3]),
+            "UID FETCH 3,7:9 (UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.2048>)"
+        );
+    }
+
+    #[test]
+    fn an_answer_gives_the_preview_of_an_asked_message_only() {
+        let header = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+        let text = "Gr=C3=BC=C3=9Fe, see you at 10=2E\r\n";
+        let line = |uid: u32| {
+            format!(
+                "* 1 FETCH (UID {uid} BODY[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] {{{}}}\r\n{header} BODY[TEXT]<0> {{{}}}\r\n{text})\r\n",
+                header.len(),
+                text.len()
+            )
+        };
+        assert_eq!(
+            answer(&line(7)),
+            Some((7, "Grüße, see you at 10.".to_string()))
+        );
+        // Not asked for: dropped.
+        assert_eq!(answer(&line(9)), None);
+        // A flag update between the answers carries no preview.
+        assert_eq!(answer("* 1 FETCH (UID 8 FLAGS (\\Seen))\r\n"), None);
+        // An empty text is a known, empty preview.
+        assert_eq!(
+            answer(
+                "* 2 FETCH (UID 8 BODY[HEADER.FIELDS (CONTENT-TYPE)] NIL BODY[TEXT]<0> \"\")\r\n"
+            ),
+            Some((8, String::new()))
+        );
+    }
+}
