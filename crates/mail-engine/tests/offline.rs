@@ -457,5 +457,19 @@ async fn headers_only_still_gives_every_row_a_preview_from_the_first_bytes_witho
         "{server:?}"
     );
     assert_eq!(engine.fill_previews(None, None).await.expect("again"), 0);
+    // New mail: only it is asked for.
+    common::append_raw(
+        &mut phone,
+        "INBOX",
+        &format!(
+            "{}See you there.\r\n",
+            head("new", "Content-Type: text/plain")
+        ),
+    )
+    .await;
+    engine.sync_folder("INBOX", None).await.expect("sync");
+    assert_eq!(engine.fill_previews(None, None).await.expect("new"), 1);
+    let page = engine.message_page("INBOX", 0, 50).expect("page");
+    assert_eq!(page.rows[0].preview, "See you there.");
     engine.shutdown().await;
 }

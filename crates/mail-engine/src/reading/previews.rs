@@ -118,16 +118,33 @@ impl Reading {
 
     /// Gives up to `limit` messages of `folder` without a known preview theirs, newest first,
     /// a batch per round trip (the request connection is free between batches); a
-    /// `folder_changed` event once any came, so the list shows them. Returns how many.
+    /// `folder_changed` event once any came, so the list shows them. Returns how many. A pass
+    /// that went through the whole folder is remembered (with its UIDVALIDITY), so the next
+    /// looks only above it: new mail, not every row again.
     pub(crate) async fn fill_previews(&self, folder: &Folder, limit: usize) -> Result<usize> {
+        let (validity, top, complete) = with_store(self.core.store(), |store| {
+            let meta = store.sync_meta(folder.id)?;
+            Ok((
+                meta.as_ref().map(|meta| meta.uid_validity),
+                store.highest_server_uid(folder.id)?,
+                // An initial sync still going adds rows below the ones cached.
+                meta.is_some_and(|meta| meta.initial_low_uid.is_none()),
+            ))
+        })?;
+        let above = self
+            .previews_done(folder.id)
+            .filter(|(done, _)| Some(*done) == validity)
+            .map_or(0, |(_, done_to)| done_to);
         let mut filled = 0;
         let mut left = limit;
         let mut below = None;
+        let mut finished = false;
         while left > 0 {
             let uids = with_store(self.core.store(), |store| {
-                store.previews_wanted(folder.id, below, left.min(PREVIEW_BATCH))
+                store.previews_wanted(folder.id, above, below, left.min(PREVIEW_BATCH))
             })?;
             let Some(&last) = uids.last() else {
+                finished = true;
                 break;
             };
             below = Some(last);
@@ -145,6 +162,9 @@ impl Reading {
             filled += with_store(self.core.store(), |store| {
                 store.save_previews(folder.id, &previews)
             })?;
+        }
+        if let (true, true, Some(validity)) = (finished, complete, validity) {
+            self.set_previews_done(folder.id, validity, top);
         }
         if filled > 0 {
             let counts = with_store(self.core.store(), |store| store.folder_counts(folder.id))?;

@@ -2,11 +2,13 @@
 //! of the server — list pages, the start-up snapshot, opening, attachments, prefetching,
 //! threads and local search (split over the files of `reading/`).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use std::time::Instant;
 
-use mail_store::{IndexProgress, SearchHit};
+use mail_store::{FolderId, IndexProgress, SearchHit};
+use mail_sync::UidValidity;
 
 use crate::core_handle::Core;
 use crate::error::Result;
@@ -17,11 +19,30 @@ const SEARCH_BATCH: usize = 200;
 
 pub(crate) struct Reading {
     pub(super) core: Arc<Core>,
+    /// Per folder, the UIDVALIDITY and highest UID of the last preview pass that went
+    /// through the whole folder: every message up to it has its preview (or is gone).
+    previews_done: Mutex<HashMap<FolderId, (UidValidity, u64)>>,
 }
 
 impl Reading {
     pub(crate) fn new(core: Arc<Core>) -> Self {
-        Reading { core }
+        Reading {
+            core,
+            previews_done: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(super) fn previews_done(&self, folder: FolderId) -> Option<(UidValidity, u64)> {
+        self.previews_done
+            .lock()
+            .ok()
+            .and_then(|done| done.get(&folder).copied())
+    }
+
+    pub(super) fn set_previews_done(&self, folder: FolderId, validity: UidValidity, top: u64) {
+        if let Ok(mut done) = self.previews_done.lock() {
+            done.insert(folder, (validity, top));
+        }
     }
 
     /// Brings the search index up to date with the cache.

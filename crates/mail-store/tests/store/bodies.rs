@@ -441,19 +441,28 @@ fn eviction_keeps_recently_opened_bodies_and_drops_exactly_the_oldest() {
 fn previews_are_wanted_newest_first_until_known_from_a_body_or_the_first_bytes() {
     let (_dir, mut store, _account, folder) = synced_inbox(5);
     assert_eq!(
-        store.previews_wanted(folder, None, 10).unwrap(),
+        store.previews_wanted(folder, 0, None, 10).unwrap(),
         vec![5, 4, 3, 2, 1]
     );
     // A pass continues below where its last batch ended.
-    assert_eq!(store.previews_wanted(folder, None, 2).unwrap(), vec![5, 4]);
     assert_eq!(
-        store.previews_wanted(folder, Some(4), 2).unwrap(),
+        store.previews_wanted(folder, 0, None, 2).unwrap(),
+        vec![5, 4]
+    );
+    assert_eq!(
+        store.previews_wanted(folder, 0, Some(4), 2).unwrap(),
         vec![3, 2]
     );
+    // A later pass starts above what an earlier one finished.
+    assert_eq!(
+        store.previews_wanted(folder, 3, None, 10).unwrap(),
+        vec![5, 4]
+    );
+    assert_eq!(store.highest_server_uid(folder).unwrap(), 5);
     // A kept body makes its own preview known, even an empty one (only an attachment).
     assert!(store.save_body(folder, 4, b"raw", "", 5).unwrap());
     assert_eq!(
-        store.previews_wanted(folder, None, 10).unwrap(),
+        store.previews_wanted(folder, 0, None, 10).unwrap(),
         vec![5, 3, 2, 1]
     );
     let kept = store
@@ -483,7 +492,7 @@ fn previews_are_wanted_newest_first_until_known_from_a_body_or_the_first_bytes()
         )
         .unwrap();
     assert_eq!(saved, 2);
-    assert_eq!(store.previews_wanted(folder, None, 10).unwrap(), vec![1]);
+    assert_eq!(store.previews_wanted(folder, 0, None, 10).unwrap(), vec![1]);
     let previews: Vec<(u64, String)> = store
         .list_messages(folder, 10)
         .unwrap()

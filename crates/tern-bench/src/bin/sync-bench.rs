@@ -2,6 +2,7 @@
 //! strategy, round trips and time at 50 ms RTT through a delay proxy, peak RSS.
 //!
 //!   cargo run --release -p tern-bench --bin sync-bench -- [--messages 100000] [--repeats 3]
+//!   [--initial-only | --previews | --items-breakdown]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     let mut repeats: usize = 3;
     let mut items_breakdown = false;
     let mut initial_only = false;
+    let mut previews = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -58,6 +60,8 @@ async fn main() -> anyhow::Result<()> {
             "--items-breakdown" => items_breakdown = true,
             // Stop after the initial-sync table (for profiling the initial sync alone).
             "--initial-only" => initial_only = true,
+            // After the initial-sync table: previews of every message without its body.
+            "--previews" => previews = true,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -175,6 +179,9 @@ async fn main() -> anyhow::Result<()> {
         rss_mib().unwrap_or(f64::NAN)
     );
 
+    if previews {
+        return preview_table(server.port, &engine, messages, repeats).await;
+    }
     if initial_only {
         return Ok(());
     }
@@ -305,6 +312,82 @@ fn ms(duration: Duration) -> f64 {
 }
 
 /// A second engine over a copy of the synced cache, talking through `port`.
+/// What the engine fetches of a message without a kept body for its list preview.
+const PREVIEW_ITEMS: &str = "(UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.2048>)";
+
+/// Every message's preview filled (`Engine::fill_previews`) on a copy of the synced cache,
+/// against the same items fetched raw in one stream and in the engine's batches, and against
+/// Dovecot's own RFC 8970 PREVIEW (which imap-proto cannot hand over), interleaved. Run with
+/// `TERN_DOVECOT_VERY_DIRTY_SYNCS=no`: else every command that opens message files rescans
+/// the seeded cur/ directory (see scripts/dovecot-start.sh), which no real server does.
+async fn preview_table(
+    port: u16,
+    synced: &Engine,
+    messages: u64,
+    repeats: usize,
+) -> anyhow::Result<()> {
+    // The server reads every message once first (its page cache), for all alike.
+    raw_fetch(port, PREVIEW_ITEMS).await?;
+    raw_fetch(port, "(UID PREVIEW)").await?;
+    let (mut raw, mut dovecot, mut filled) = (Vec::new(), Vec::new(), Vec::new());
+    let mut batched = Vec::new();
+    for _ in 0..repeats {
+        raw.push(raw_fetch(port, PREVIEW_ITEMS).await?.0);
+        batched.push(raw_batches(port, messages).await?);
+        dovecot.push(raw_fetch(port, "(UID PREVIEW)").await?.0);
+        let dir = tempfile::tempdir()?;
+        let fresh = engine_copy(dir.path(), port, synced)?;
+        let started = Instant::now();
+        let count = fresh.fill_previews(None, None).await?;
+        filled.push(started.elapsed());
+        anyhow::ensure!(count as u64 == messages, "{count} previews of {messages}");
+        fresh.shutdown().await;
+    }
+    let base = stats(&raw).p50;
+    println!("\n| previews of {messages} messages without their bodies | p50 | ratio |");
+    println!("| --- | --- | --- |");
+    println!("| raw `UID FETCH 1:* {PREVIEW_ITEMS}` (baseline) | {base:.0} ms | 1.00x |");
+    println!(
+        "| raw `UID FETCH 1:* (UID PREVIEW)` (RFC 8970, Dovecot's own) | {:.0} ms | {:.2}x |",
+        stats(&dovecot).p50,
+        stats(&dovecot).p50 / base
+    );
+    println!(
+        "| raw, 200 per `UID FETCH` newest first, one at a time | {:.0} ms | {:.2}x |",
+        stats(&batched).p50,
+        stats(&batched).p50 / base
+    );
+    let tern = stats(&filled).p50;
+    println!(
+        "| Tern `fill_previews` (200 per UID FETCH, decoded, kept) | {tern:.0} ms ({:.0} msg/s) | {:.2}x |",
+        messages as f64 / (tern / 1000.0),
+        tern / base
+    );
+    Ok(())
+}
+
+/// The preview items fetched raw as the engine asks for them: 200 UIDs per command, newest
+/// first, one command per round trip.
+async fn raw_batches(port: u16, messages: u64) -> anyhow::Result<Duration> {
+    let mut connection = connect(port).await?;
+    connection.select("INBOX", SelectMode::ReadOnly).await?;
+    let started = Instant::now();
+    let mut high = messages;
+    while high > 0 {
+        let low = high.saturating_sub(199).max(1);
+        connection
+            .execute(&format!("UID FETCH {low}:{high} {PREVIEW_ITEMS}"), |_| {
+                Ok(())
+            })
+            .await?
+            .require_ok("raw batch")?;
+        high = low - 1;
+    }
+    let elapsed = started.elapsed();
+    connection.logout().await;
+    Ok(elapsed)
+}
+
 fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Result<Arc<Engine>> {
     let source = synced
         .store()

@@ -32,7 +32,8 @@ pub enum Bodies {
     InboxDays(u32),
 }
 
-/// Messages of each synced folder given their list preview before `tern sync` returns.
+/// Messages of each synced folder given their list preview before `tern sync` returns, at
+/// most (newest first; the next sync goes on where this one stopped).
 const PREVIEWS_AT_ONCE: usize = 1_000;
 
 pub async fn run(
@@ -134,8 +135,8 @@ pub async fn run(
                 .await
         }
     };
-    // The newest messages without a kept body get their list preview now; `tern watch` and
-    // the app give the rest theirs in the background.
+    // Messages without a kept body get their list preview, newest first, up to
+    // PREVIEWS_AT_ONCE a folder; `tern watch` and the app give every one theirs.
     let previews = engine
         .fill_previews(Some(PREVIEWS_AT_ONCE), Some(names.as_slice()))
         .await;
