@@ -61,20 +61,12 @@ class RunningApp:
 
     def memory_mb(self):
         """PSS of the app and every process below it (WebKit's web and network processes)."""
-        pids = [self.process.pid]
-        for pid in pids:
-            children = Path(f"/proc/{pid}/task/{pid}/children")
-            if children.exists():
-                pids.extend(int(child) for child in children.read_text().split())
-        total_kb = 0
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                    if line.startswith("Pss:"):
-                        total_kb += int(line.split()[1])
-            except FileNotFoundError:
-                pass
-        return total_kb / 1024, len(pids)
+        total, breakdown = tree_pss_mb(self.process.pid)
+        return total, len(breakdown)
+
+    def memory_breakdown(self):
+        """"name PSS" of each process of the app, largest first."""
+        return tree_pss_mb(self.process.pid)[1]
 
     def stop(self):
         self.process.terminate()
@@ -82,6 +74,43 @@ class RunningApp:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def tree_pss_mb(root):
+    """PSS in MB of `root` and every process below it, and (name, MB) of each."""
+    pids = [root]
+    for pid in pids:
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            pids.extend(int(child) for child in children.read_text().split())
+    breakdown = []
+    for pid in pids:
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    breakdown.append((name, int(line.split()[1]) / 1024))
+        except FileNotFoundError:
+            pass
+    breakdown.sort(key=lambda entry: -entry[1])
+    return sum(mb for _, mb in breakdown), breakdown
+
+
+def floor_memory_mb():
+    """PSS of the bare WebKitGTK window's WebKit processes once it has painted, and (name, MB)
+    of each (its Python process left out: an interpreter no compiled app carries)."""
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("webkit_floor.py")), "--hold"],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        if "floor painted" not in line:
+            raise RuntimeError(f"webkit_floor.py printed no paint: {line!r}")
+        _, breakdown = tree_pss_mb(process.pid)
+        webkit = [(name, mb) for name, mb in breakdown if not name.startswith("python")]
+        return sum(mb for _, mb in webkit), webkit
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 class RawIdle:
@@ -183,10 +212,21 @@ def main():
               f"({statistics.median(floor_since_main):.0f} ms after its main(), i.e. without Python's start); "
               f"app after main() minus floor after main(): {statistics.median(full_since_start) - statistics.median(floor_since_main):.0f} ms")
 
+        # Memory baselines first, each alone (PSS splits shared pages among whoever maps them).
+        app_empty = RunningApp(release / "tern-app", temp / f"empty-{time.time_ns()}")
+        app_empty.next_paint("setup")
+        empty_mb, _ = app_empty.memory_mb()
+        print(f"same binary, empty profile, after its setup form painted: {empty_mb:.0f} MB PSS: "
+              + ", ".join(f"{name} {mb:.0f}" for name, mb in app_empty.memory_breakdown()))
+        app_empty.stop()
+        floor_mb, floor_breakdown = floor_memory_mb()
+        print(f"platform floor's WebKit processes after their paint: {floor_mb:.0f} MB PSS: "
+              + ", ".join(f"{name} {mb:.0f}" for name, mb in floor_breakdown))
         app = RunningApp(release / "tern-app", data)
         app.next_paint("first_rows")
         memory, processes = app.memory_mb()
-        print(f"memory after start with {args.messages} cached: {memory:.0f} MB PSS over {processes} processes")
+        print(f"memory after start with {args.messages} cached: {memory:.0f} MB PSS over {processes} processes: "
+              + ", ".join(f"{name} {mb:.0f}" for name, mb in app.memory_breakdown()))
         if args.arrivals == 0:
             app.stop()
             return

@@ -3,7 +3,8 @@ Tauri uses on Linux) loading a tiny inline page and reporting, after two animati
 that it has painted. No Rust, no Tauri, no cache: what any WebKitGTK app pays to show a
 first frame on this machine. bench_app.py spawns this as a baseline and reads the line
 `floor painted unix_ms=N since_main_ms=M` from stdout (M leaves out Python's own
-start and the GObject imports, ~230 ms here, which a compiled app does not pay)."""
+start and the GObject imports, ~230 ms here, which a compiled app does not pay). With
+`--hold` it stays up after painting, for measuring its memory."""
 import sys
 import time
 
@@ -26,7 +27,9 @@ MAIN_MS = 0.0
 def painted(_manager, _result):
     now = time.time() * 1000
     print(f"floor painted unix_ms={now:.0f} since_main_ms={now - MAIN_MS:.0f}", flush=True)
-    Gtk.main_quit()
+    # --hold: stay up (for measuring memory) until terminated.
+    if "--hold" not in sys.argv:
+        Gtk.main_quit()
 
 
 def main():

@@ -137,9 +137,15 @@ pub async fn run(
     };
     // Messages without a kept body get their list preview, newest first, up to
     // PREVIEWS_AT_ONCE a folder; `tern watch` and the app give every one theirs.
-    let previews = engine
-        .fill_previews(Some(PREVIEWS_AT_ONCE), Some(names.as_slice()))
-        .await;
+    // When keeping bodies failed (a full disk, the server gone), so would this: the next sync.
+    let previews = match &kept {
+        Ok(_) => {
+            engine
+                .fill_previews(Some(PREVIEWS_AT_ONCE), Some(names.as_slice()))
+                .await
+        }
+        Err(_) => Ok(0),
+    };
     crate::progress::clear();
     // The mail is in the cache; a missing preview is only cosmetic.
     if let Err(error) = previews {
