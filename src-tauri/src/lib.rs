@@ -177,6 +177,7 @@ pub fn run() {
     if let (Some(link), Ok(mut pending)) = (link, state.pending_mailto.lock()) {
         *pending = Some(link);
     }
+    tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "building the app");
     let result = tauri::Builder::default()
         // First: a second start on this profile hands its arguments over and exits here.
         .plugin(
@@ -236,6 +237,7 @@ pub fn run() {
             commands::compose::edit_outgoing,
         ])
         .setup(move |app| {
+            tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "setup");
             // Where no session bus tells two starts apart, the profile's lock does.
             let data_dir = app.state::<AppState>().data_dir.clone();
             match launch::hold_profile(&data_dir)? {
@@ -264,6 +266,7 @@ pub fn run() {
             .visible(!hidden)
             .build()?;
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
+
             match notifier::Notifier::connect() {
                 Ok(notifier) => {
                     let handle = app.handle().clone();
@@ -276,6 +279,7 @@ pub fn run() {
                     tracing::warn!(error = %format!("{error:#}"), "no notifications");
                 }
             }
+            tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "notifications connected");
             match tray::build(app.handle()) {
                 Ok(_) => {
                     tauri::async_runtime::spawn(forward::keep_tray_menu(app.handle().clone()));
@@ -288,6 +292,7 @@ pub fn run() {
                 }
                 }
             }
+            tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "tray built");
             let handle = app.handle().clone();
             // The account opens (cache, keyring) off the main thread while the window loads;
             // `app_state` waits for it. A keyring that asks for a password never freezes the UI.

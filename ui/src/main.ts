@@ -1,3 +1,5 @@
+import { mark } from './lib/state/marks';
+mark('script');
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';

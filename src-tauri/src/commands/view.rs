@@ -71,10 +71,14 @@ pub async fn show_folder(
 /// mail): logged with the wall clock (target `tern_app::paint`, level info) so start-up and
 /// push-to-screen latency can be measured from outside (`scripts/bench-app.sh`).
 #[tauri::command]
-pub fn painted(state: State<'_, AppState>, what: String, rows: u32) {
+pub fn painted(state: State<'_, AppState>, what: String, rows: u32, marks: Option<String>) {
     if what == "first_rows" || what == "setup" {
         state.mark_painted();
     }
     let unix_ms = crate::timing::unix_ms();
     tracing::info!(target: "tern_app::paint", what = %what, rows, unix_ms, since_start_ms = crate::timing::since_start_ms(), "painted");
+    // The page's own steps to it (the start-up benchmark's breakdown); at most a short line.
+    if let Some(marks) = marks.filter(|marks| marks.len() <= 1024) {
+        tracing::debug!(target: "tern_app::startup", %marks, "page marks");
+    }
 }

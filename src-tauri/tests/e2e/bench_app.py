@@ -96,10 +96,10 @@ def tree_pss_mb(root):
     return sum(mb for _, mb in breakdown), breakdown
 
 
-def floor_memory_mb():
+def floor_memory_mb(*flags):
     """PSS of the bare WebKitGTK window's WebKit processes once it has painted, and (name, MB)
     of each (its Python process left out: an interpreter no compiled app carries)."""
-    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("webkit_floor.py")), "--hold"],
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("webkit_floor.py")), "--hold", *flags],
                                stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
@@ -146,10 +146,10 @@ class RawIdle:
                 return seen
 
 
-def floor_start():
+def floor_start(*flags):
     """One start of the bare WebKitGTK window: (ms from spawn, ms from its main())."""
     started = now_ms()
-    out = subprocess.run([sys.executable, str(Path(__file__).with_name("webkit_floor.py"))], check=True,
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("webkit_floor.py")), *flags], check=True,
                          capture_output=True, text=True, timeout=60).stdout
     match = re.search(r"floor painted unix_ms=(\d+) since_main_ms=(\d+)", out)
     if not match:
@@ -190,10 +190,14 @@ def main():
             return
 
         empty_ms, full_ms, full_since_start, floor_ms, floor_since_main = [], [], [], [], []
+        flat_floor_since_main = []
         for _ in range(args.starts):
+            # The floor as Tern's window is drawn (WebKit's defaults), and for reference without
+            # GPU compositing (what that mode would save: see BENCHMARKS.md, issue 18).
             spawn, since_main = floor_start()
             floor_ms.append(spawn)
             floor_since_main.append(since_main)
+            flat_floor_since_main.append(floor_start("--no-compositing")[1])
             app = RunningApp(release / "tern-app", temp / f"empty-{time.time_ns()}")
             painted, _ = app.next_paint("setup")
             empty_ms.append(painted - app.started_ms)
@@ -208,9 +212,11 @@ def main():
         print(f"baseline, empty profile: setup form painted p50 {statistics.median(empty_ms):.0f} ms "
               f"(min {min(empty_ms):.0f}, max {max(empty_ms):.0f}); ratio {statistics.median(full_ms) / statistics.median(empty_ms):.2f}x")
 
-        print(f"platform floor, bare WebKitGTK window painting a tiny page: p50 {statistics.median(floor_ms):.0f} ms from spawn "
+        print(f"platform floor, bare WebKitGTK window painting a tiny page: "
+              f"p50 {statistics.median(floor_ms):.0f} ms from spawn "
               f"({statistics.median(floor_since_main):.0f} ms after its main(), i.e. without Python's start); "
               f"app after main() minus floor after main(): {statistics.median(full_since_start) - statistics.median(floor_since_main):.0f} ms")
+        print(f"(for reference, the same floor without GPU compositing: p50 {statistics.median(flat_floor_since_main):.0f} ms after its main())")
 
         # Memory baselines first, each alone (PSS splits shared pages among whoever maps them).
         app_empty = RunningApp(release / "tern-app", temp / f"empty-{time.time_ns()}")
@@ -219,9 +225,10 @@ def main():
         print(f"same binary, empty profile, after its setup form painted: {empty_mb:.0f} MB PSS: "
               + ", ".join(f"{name} {mb:.0f}" for name, mb in app_empty.memory_breakdown()))
         app_empty.stop()
-        floor_mb, floor_breakdown = floor_memory_mb()
-        print(f"platform floor's WebKit processes after their paint: {floor_mb:.0f} MB PSS: "
-              + ", ".join(f"{name} {mb:.0f}" for name, mb in floor_breakdown))
+        for flags, how in ((), "WebKit's defaults, as Tern's"), (("--no-compositing",), "without GPU compositing, for reference"):
+            floor_mb, floor_breakdown = floor_memory_mb(*flags)
+            print(f"platform floor's WebKit processes after their paint ({how}): {floor_mb:.0f} MB PSS: "
+                  + ", ".join(f"{name} {mb:.0f}" for name, mb in floor_breakdown))
         app = RunningApp(release / "tern-app", data)
         app.next_paint("first_rows")
         memory, processes = app.memory_mb()

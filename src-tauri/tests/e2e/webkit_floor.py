@@ -4,7 +4,8 @@ that it has painted. No Rust, no Tauri, no cache: what any WebKitGTK app pays to
 first frame on this machine. bench_app.py spawns this as a baseline and reads the line
 `floor painted unix_ms=N since_main_ms=M` from stdout (M leaves out Python's own
 start and the GObject imports, ~230 ms here, which a compiled app does not pay). With
-`--hold` it stays up after painting, for measuring its memory."""
+`--hold` it stays up after painting, for measuring its memory; with `--no-compositing` it
+draws without GPU compositing (for reference)."""
 import sys
 import time
 
@@ -40,6 +41,9 @@ def main():
     manager.connect("script-message-received::painted", painted)
     manager.register_script_message_handler("painted")
     view = WebKit2.WebView.new_with_user_content_manager(manager)
+    # --no-compositing: without GPU compositing, for reference (what that mode would save).
+    if "--no-compositing" in sys.argv:
+        view.get_settings().set_hardware_acceleration_policy(WebKit2.HardwareAccelerationPolicy.NEVER)
     window = Gtk.Window(title="floor")
     window.set_default_size(1100, 700)
     window.add(view)

@@ -147,7 +147,8 @@ export const ipc = {
   /** Signs an OAuth2 account in again in the browser. */
   signIn: (account: string) => call<null>('sign_in', { account }),
   /** Tells the backend something was painted (logged with the time, for benchmarks). */
-  painted: (what: 'first_rows' | 'new_rows' | 'setup', rows: number) => call<null>('painted', { what, rows }),
+  painted: (what: 'first_rows' | 'new_rows' | 'setup', rows: number, marks?: string) =>
+    call<null>('painted', { what, rows, marks: marks ?? null }),
 };
 
 export type Ipc = typeof ipc;

@@ -17,6 +17,7 @@ import {
 } from '../ipc';
 import { Composer } from './composer.svelte';
 import { guard } from './guard';
+import { mark } from './marks';
 import { Conversations } from './conversations.svelte';
 import { FolderView } from './folder_view.svelte';
 import { Reader } from './reader.svelte';
@@ -86,7 +87,9 @@ export class AppModel {
   async start(): Promise<void> {
     whenCacheDamaged((error) => this.shell.cacheDamaged(error));
     // Listen first, then load: an event between the two only causes a redundant refetch.
+    mark('start');
     await onEngineEvent((event) => this.onEvent(event));
+    mark('listening');
     await this.load();
   }
 
@@ -94,6 +97,7 @@ export class AppModel {
    *  refreshes the one shown. */
   async load(): Promise<void> {
     const app = await this.shell.load();
+    mark('state');
     const shells = this.shell.shells;
     if (app && shells.length > 0) {
       const accounts = shells.map((shell) => ({ email: shell.account, folders: shell.folders.map((f) => f.name) }));
@@ -112,6 +116,7 @@ export class AppModel {
     }
     // The list draws only now, with its folder chosen (its first paint is timed).
     this.loaded = true;
+    mark('loaded');
     // Started for a `mailto:` link: its compose form.
     await this.takeMailto();
   }

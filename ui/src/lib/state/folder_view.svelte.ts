@@ -5,6 +5,7 @@ import type { ActionInput, Ipc, MessageRowDto } from '../ipc';
 import { guard, type OnError } from './guard';
 import { PAGE_SIZE, PageCache } from './pages.svelte';
 import { afterPaint } from './paint';
+import { mark, marksReport } from './marks';
 import { byFolder, shows, UNIFIED, type Place, type RowRef } from './place';
 
 export class FolderView {
@@ -67,7 +68,10 @@ export class FolderView {
           this.onError,
         );
         pages.endFetch(page, generation);
-        if (result && pages === this.pages) pages.put(page * PAGE_SIZE, result.rows, result.total, generation);
+        if (result && pages === this.pages) {
+          mark('page');
+          pages.put(page * PAGE_SIZE, result.rows, result.total, generation);
+        }
       }),
     );
     this.pages.trim(start, end);
@@ -75,8 +79,10 @@ export class FolderView {
     // the network after this, and the start-up benchmark times it.
     if (!this.firstRowsReported && (this.total === 0 || this.pages.row(start))) {
       this.firstRowsReported = true;
+      mark('rows');
       await afterPaint();
-      void this.ipc.painted('first_rows', Math.min(this.total, end - start)).catch(() => {});
+      mark('painted');
+      void this.ipc.painted('first_rows', Math.min(this.total, end - start), marksReport()).catch(() => {});
     }
   }
 
