@@ -82,11 +82,7 @@ fn deliver<R: Runtime>(
             let attention = state.attention();
             let arrival = Arrival {
                 folder: folder.clone(),
-                from: if from.is_empty() {
-                    from_address.clone()
-                } else {
-                    from.clone()
-                },
+                from: sender(from, from_address).to_string(),
                 subject: subject.clone(),
                 account: account.clone(),
                 uid: u64::from(*uid),
@@ -131,11 +127,7 @@ pub async fn keep_tray_menu<R: Runtime>(app: AppHandle<R>) {
         let listed = rows
             .into_iter()
             .map(|row| {
-                let from = if row.message.from_name.is_empty() {
-                    &row.message.from_address
-                } else {
-                    &row.message.from_name
-                };
+                let from = sender(&row.message.from_name, &row.message.from_address);
                 tray::MenuMessage {
                     label: tray::message_label(from, &row.message.subject),
                     opens: notify::Target::Message {
@@ -183,5 +175,14 @@ async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedRe
             Err(error) => tracing::warn!(%error, "could not show a notification"),
             Ok(Ok(())) => {}
         }
+    }
+}
+
+/// How a sender is named to the person: their name, else their address.
+fn sender<'a>(name: &'a str, address: &'a str) -> &'a str {
+    if name.is_empty() {
+        address
+    } else {
+        name
     }
 }
