@@ -4,10 +4,8 @@
 //! arguments to the running app and exits), and the profile lock that keeps a second app
 //! off a profile where no session bus could tell them apart.
 
-use std::fs::{File, TryLockError};
 use std::path::Path;
 
-use anyhow::Context;
 use mail_message::Mailto;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -74,34 +72,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
-}
-
-/// The lock file only a running app holds (`tern` commands and `tern watch` do not take it).
-const APP_LOCK: &str = "tern.db.app-lock";
-
-/// The profile lock, held for the app's life (kept in its state).
-pub struct ProfileHeld {
-    _lock: File,
-}
-
-/// Holds the profile for this app while the returned file is open; `None` when another app
-/// has it (released by the OS however that app ends).
-pub fn hold_profile(data_dir: &Path) -> anyhow::Result<Option<ProfileHeld>> {
-    mail_store::private_dir(data_dir)?;
-    let path = data_dir.join(APP_LOCK);
-    let file = mail_store::private_options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("Opening {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(ProfileHeld { _lock: file })),
-        Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(error)) => {
-            Err(error).with_context(|| format!("Locking {}", path.display()))
-        }
-    }
 }
 
 /// Keeps `link` for the window, which takes it (`take_mailto`) when it is told, or at load.
@@ -182,14 +152,5 @@ mod tests {
             );
         }
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c, "FNV-1a as published");
-    }
-
-    #[test]
-    fn one_app_holds_a_profile() {
-        let dir = tempfile::tempdir().expect("dir");
-        let first = hold_profile(dir.path()).expect("lock").expect("free");
-        assert!(hold_profile(dir.path()).expect("lock").is_none());
-        drop(first);
-        assert!(hold_profile(dir.path()).expect("lock").is_some());
     }
 }

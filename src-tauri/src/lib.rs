@@ -238,17 +238,15 @@ pub fn run() {
         ])
         .setup(move |app| {
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "setup");
-            // Where no session bus tells two starts apart, the profile's lock does.
+            // Where no session bus tells two starts apart, the profile's lock does; it also
+            // keeps `tern watch` from running this profile's watchers a second time.
             let data_dir = app.state::<AppState>().data_dir.clone();
-            match launch::hold_profile(&data_dir)? {
+            match tern_profile::hold_session(&data_dir)? {
                 Some(held) => {
                     app.manage(held);
                 }
                 None => {
-                    eprintln!(
-                        "tern-app: Tern is already running on {} (quit it first, or use another --data-dir)",
-                        data_dir.display()
-                    );
+                    eprintln!("tern-app: {}", tern_profile::already_running(&data_dir));
                     std::process::exit(1);
                 }
             }

@@ -334,6 +334,31 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     });
     assert_eq!(live["account"], "alice@tern.test");
 
+    // A second `tern watch` on the profile would watch it twice: it refuses at once.
+    let mut second = common::spawn_tern(
+        data.path(),
+        &["watch", "--json"],
+        &PW,
+        Stdio::null(),
+        Stdio::piped(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second tern watch on one profile kept running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().expect("stderr"), &mut said)
+        .expect("stderr");
+    assert!(!status.success());
+    assert!(said.contains("already running"), "{said}");
+
     // New mail delivered into the Maildir (as a delivery agent would) is pushed over IDLE.
     server.seed("alice", "INBOX", 5, 1).expect("deliver");
     let changed = next_matching(&lines, "folder_changed", |value| {

@@ -9,6 +9,7 @@ mod oauth;
 mod password;
 mod rebuild;
 mod removal;
+mod session;
 mod setup;
 mod setup_rules;
 
@@ -29,6 +30,7 @@ pub use rebuild::{rebuild_cache, Rebuilt};
 pub use removal::{
     check_removal, forget_secrets, remove_account, remove_from_cache, RemoveRefused,
 };
+pub use session::{already_running, hold_session, SessionHeld};
 pub use setup::{
     add_account, check_settings, check_settings_with, plan, prepare_account, save_account,
     AccountSetup, PreparedAccount,

@@ -44,6 +44,12 @@ pub async fn run(
     json: bool,
     budget: Budget,
 ) -> anyhow::Result<()> {
+    // One long-running session per profile: never this profile's watchers twice (the app or
+    // another `tern watch` already runs them).
+    let data_dir = tern_profile::data_dir(target.data_dir.clone())?;
+    let Some(_session) = tern_profile::hold_session(&data_dir)? else {
+        anyhow::bail!("{}", tern_profile::already_running(&data_dir));
+    };
     let engine = target
         .engine_within(
             target.store()?,
