@@ -182,14 +182,16 @@ pub fn run() {
         // First: a second start on this profile hands its arguments over and exits here.
         .plugin(
             tauri_plugin_single_instance::Builder::new()
-                .dbus_id(instance)
+                .dbus_id(instance.clone())
                 .callback(|app, args, _cwd| launch::second_start(app, args))
                 .build(),
         )
-        // Size, position and maximized state come back at the next start; whether the window
-        // shows is the start's to decide (`--hidden`).
+        // Size, position and maximized state come back at the next start, per profile (two
+        // `--data-dir`s are two windows a person may place apart); whether the window shows
+        // is the start's to decide (`--hidden`).
         .plugin(
             tauri_plugin_window_state::Builder::default()
+                .with_filename(format!(".window-state.{instance}.json"))
                 .with_state_flags(
                     tauri_plugin_window_state::StateFlags::all()
                         - tauri_plugin_window_state::StateFlags::VISIBLE,

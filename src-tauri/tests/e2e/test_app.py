@@ -601,6 +601,12 @@ class DesktopApp(unittest.TestCase):
         # Every connection of the app ended with LOGOUT, none was just dropped.
         self.assertTrue(any("Logged out" in line for line in after), after)
         self.assertFalse([line for line in after if "Connection closed" in line], after)
+        # The window's size and place are kept for the next start, for this profile alone.
+        kept = list((Path(os.environ["HOME"]) / ".config" / "org.tern.app").glob(".window-state.org.tern.app.profile_*.json"))
+        self.assertEqual(len(kept), 1, kept)
+        main = json.loads(kept[0].read_text())["main"]
+        self.assertGreaterEqual(main["width"], 720)
+        self.assertGreaterEqual(main["height"], 480)
 
     def _body_cached(self, subject):
         """Whether the app's cache (the real SQLite file) holds this message's body."""
