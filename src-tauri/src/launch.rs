@@ -1,8 +1,8 @@
 //! What one start of `tern-app` asks for, and one running app per profile: the `mailto:`
 //! link among the arguments (the desktop's mail handler starts `tern-app mailto:…`), the
 //! single-instance name of the profile on the session bus (a second start hands its
-//! arguments to the running app and exits), and the profile lock that keeps a second app
-//! off a profile where no session bus could tell them apart.
+//! arguments to the running app and exits). The profile's session lock, for where no session
+//! bus could tell two starts apart, is `tern_profile::hold_session` (shared with `tern watch`).
 
 use std::path::Path;
 

@@ -266,7 +266,6 @@ pub fn run() {
             .visible(!hidden)
             .build()?;
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
-
             match notifier::Notifier::connect() {
                 Ok(notifier) => {
                     let handle = app.handle().clone();

@@ -11,11 +11,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{append, command, Harness};
-use mail_engine::{Engine, EngineEvent, EngineOptions, Password};
+use mail_engine::{Engine, EngineEvent, EngineOptions};
 use mail_sync::{OfflinePolicy, ProgressPhase};
 
 /// Every folder listed and synced.
@@ -143,12 +142,7 @@ async fn everything_kept_offline_opens_and_is_found_with_the_server_stopped() {
         .unwrap();
     let mut account = harness.account.clone();
     account.offline = OfflinePolicy::All;
-    let engine = Arc::new(Engine::new(
-        harness.store.clone(),
-        account,
-        Password::new("alice-pw"),
-        common::options(),
-    ));
+    let engine = harness.engine_for(account, common::options());
     sync_all(&engine).await;
     let report = engine.keep_offline(None, None).await.expect("keep");
     assert_eq!(report.fetched, 8 + 3 + 6 + 4);
@@ -205,12 +199,7 @@ async fn a_message_beyond_the_size_limit_keeps_its_text_and_fetches_its_attachme
     common::append_raw(&mut phone, "INBOX", &message).await;
     let mut account = harness.account.clone();
     account.offline_max_bytes = 64 << 10;
-    let engine = Arc::new(Engine::new(
-        harness.store.clone(),
-        account,
-        Password::new("alice-pw"),
-        common::options(),
-    ));
+    let engine = harness.engine_for(account, common::options());
     engine.sync_folder("INBOX", None).await.expect("sync");
     let report = engine
         .keep_offline(Some(OfflinePolicy::All), None)
@@ -404,12 +393,7 @@ async fn headers_only_still_gives_every_row_a_preview_from_the_first_bytes_witho
     }
     let mut account = harness.account.clone();
     account.offline = OfflinePolicy::None;
-    let engine = Arc::new(Engine::new(
-        harness.store.clone(),
-        account,
-        Password::new("alice-pw"),
-        common::options(),
-    ));
+    let engine = harness.engine_for(account, common::options());
     let mut events = engine.subscribe();
     engine.sync_folder("INBOX", None).await.expect("sync");
     let kept = engine.keep_offline(None, None).await.expect("policy");

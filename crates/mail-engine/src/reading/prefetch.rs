@@ -52,7 +52,7 @@ struct Want {
 
 /// The order folders are kept offline in: INBOX, then the other folders, Junk and Trash
 /// last (what the person is least likely to open on a flight).
-pub(super) fn offline_rank(folder: &Folder) -> u8 {
+fn offline_rank(folder: &Folder) -> u8 {
     match folder.role {
         Some(FolderRole::Inbox) => 0,
         Some(FolderRole::Junk) | Some(FolderRole::Trash) => 3,
@@ -163,14 +163,7 @@ impl Reading {
         let Some(since) = policy.kept_since(unix_now()) else {
             return Ok(report);
         };
-        let account = self.core.account().id;
-        let mut folders: Vec<Folder> =
-            with_store(self.core.store(), |store| store.folders(account))?
-                .into_iter()
-                .filter(|folder| folder.selectable)
-                .filter(|folder| only.is_none_or(|names| names.contains(&folder.name)))
-                .collect();
-        folders.sort_by_key(offline_rank);
+        let folders = self.offline_folders(only)?;
         let want = Want {
             since,
             max_bytes: self.core.account().offline_max_bytes,
@@ -187,6 +180,20 @@ impl Reading {
             report.evicted = self.evict()?;
         }
         Ok(report)
+    }
+
+    /// The account's selectable folders (only those named in `only`, if given) in the order
+    /// they are kept offline: [`offline_rank`].
+    pub(super) fn offline_folders(&self, only: Option<&[String]>) -> Result<Vec<Folder>> {
+        let account = self.core.account().id;
+        let mut folders: Vec<Folder> =
+            with_store(self.core.store(), |store| store.folders(account))?
+                .into_iter()
+                .filter(|folder| folder.selectable)
+                .filter(|folder| only.is_none_or(|names| names.contains(&folder.name)))
+                .collect();
+        folders.sort_by_key(offline_rank);
+        Ok(folders)
     }
 
     fn evict(&self) -> Result<usize> {

@@ -99,16 +99,8 @@ impl Reading {
         per_folder: Option<usize>,
         only: Option<&[String]>,
     ) -> Result<usize> {
-        let account = self.core.account().id;
-        let mut folders: Vec<Folder> =
-            with_store(self.core.store(), |store| store.folders(account))?
-                .into_iter()
-                .filter(|folder| folder.selectable)
-                .filter(|folder| only.is_none_or(|names| names.contains(&folder.name)))
-                .collect();
-        folders.sort_by_key(super::prefetch::offline_rank);
         let mut filled = 0;
-        for folder in &folders {
+        for folder in &self.offline_folders(only)? {
             filled += self
                 .fill_previews(folder, per_folder.unwrap_or(usize::MAX))
                 .await?;

@@ -75,6 +75,11 @@ impl Harness {
         if let Some(port) = port {
             account.imap_port = port;
         }
+        self.engine_for(account, options)
+    }
+
+    /// An engine for `account` (the harness's, changed by the test) on the harness's cache.
+    pub fn engine_for(&self, account: Account, options: EngineOptions) -> Arc<Engine> {
         Arc::new(Engine::new(
             self.store.clone(),
             account,
