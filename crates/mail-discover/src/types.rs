@@ -3,27 +3,7 @@
 
 use serde::Serialize;
 
-/// How a connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// TLS from the first byte (IMAP 993, SMTP 465).
-    Tls,
-    /// Plaintext greeting, then STARTTLS (IMAP 143, SMTP 587).
-    StartTls,
-    /// No TLS: never used with a password off this machine.
-    Plain,
-}
-
-impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Tls => "tls",
-            Security::StartTls => "starttls",
-            Security::Plain => "plain",
-        }
-    }
-}
+pub use mail_sync::Security;
 
 /// One server: where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -119,9 +119,7 @@ async fn every_action_reaches_the_server_and_the_cache_matches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_made_while_a_delta_is_in_flight_stays_read() {
-    let harness = Harness::new(6);
-    let (proxy, engine) = harness.engine_via_proxy(common::options()).await;
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, proxy, engine) = Harness::synced_via_proxy(6, common::options()).await;
     // Another device labels message 2: the next delta reports its flags (still unread).
     let mut phone = harness.phone().await;
     store_flag(&mut phone, "INBOX", &[2], "$Work", true).await;

@@ -54,12 +54,7 @@ impl Mail {
         }
         let mut account = self.harness.account.clone();
         account.ca_file = Some(self.harness.server.ca_file().display().to_string());
-        Arc::new(Engine::new(
-            self.harness.store.clone(),
-            account,
-            Password::new("alice-pw"),
-            options(),
-        ))
+        self.harness.engine_for(account, options())
     }
 }
 

@@ -11,10 +11,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{append, expect_event, expunge, is_state, plain_settings, server_view, store_flag};
+use common::{
+    append, expect_event, expect_state, expunge, plain_settings, server_view, store_flag,
+};
 use mail_engine::{
     Action, ConnectivityState, Engine, EngineEvent, EngineOptions, ImapConnection, Password,
     Timeouts,
@@ -115,7 +116,13 @@ fn subjects(view: &BTreeMap<u32, (String, String)>) -> Vec<String> {
 
 /// The whole tour against one server; `delta` is the strategy a second sync must choose,
 /// `way` how many folders are checked at once.
-async fn syncs_acts_and_announces(kind: Option<ServerKind>, delta: Strategy, way: CheckWay) {
+async fn syncs_acts_and_announces(kind: Option<ServerKind>) {
+    // The delta each server allows and how other folders are checked: Courier has neither
+    // CONDSTORE nor LIST-STATUS.
+    let (delta, way) = match kind {
+        Some(ServerKind::Courier) => (Strategy::UidFlags, CheckWay::Status),
+        _ => (Strategy::Qresync, CheckWay::ListStatus),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
@@ -132,14 +139,8 @@ async fn syncs_acts_and_announces(kind: Option<ServerKind>, delta: Strategy, way
     }
 
     let data = tempfile::tempdir().expect("temp dir");
-    let (store, account) =
-        tern_testkit::store_with_account(data.path(), "alice", server.port()).expect("account");
-    let engine = Arc::new(Engine::new(
-        store,
-        account,
-        Password::new("alice-pw"),
-        options(),
-    ));
+    let engine =
+        tern_testkit::engine_for(data.path(), "alice", server.port(), options()).expect("engine");
 
     // Folders and their roles: by SPECIAL-USE where offered (Cyrus's in lower case), by name
     // on Courier.
@@ -315,10 +316,7 @@ async fn syncs_acts_and_announces(kind: Option<ServerKind>, delta: Strategy, way
     // A push from another client: live, then new mail.
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Live).await;
     append(&mut phone, "INBOX", 13).await;
     let (event, _) = expect_event(&mut events, "new mail", |event| {
         matches!(event, EngineEvent::NewMail { .. })
@@ -335,27 +333,17 @@ async fn syncs_acts_and_announces(kind: Option<ServerKind>, delta: Strategy, way
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dovecot_syncs_acts_and_announces() {
-    syncs_acts_and_announces(None, Strategy::Qresync, CheckWay::ListStatus).await;
+    syncs_acts_and_announces(None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cyrus_syncs_acts_and_announces() {
-    syncs_acts_and_announces(
-        Some(ServerKind::Cyrus),
-        Strategy::Qresync,
-        CheckWay::ListStatus,
-    )
-    .await;
+    syncs_acts_and_announces(Some(ServerKind::Cyrus)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn courier_syncs_acts_and_announces() {
-    syncs_acts_and_announces(
-        Some(ServerKind::Courier),
-        Strategy::UidFlags,
-        CheckWay::Status,
-    )
-    .await;
+    syncs_acts_and_announces(Some(ServerKind::Courier)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,14 +356,8 @@ async fn gmail_like_one_message_in_three_folders_is_one_message() {
     phone.logout().await;
 
     let data = tempfile::tempdir().expect("temp dir");
-    let (store, account) =
-        tern_testkit::store_with_account(data.path(), "alice", server.port).expect("account");
-    let engine = Arc::new(Engine::new(
-        store,
-        account,
-        Password::new("alice-pw"),
-        options(),
-    ));
+    let engine =
+        tern_testkit::engine_for(data.path(), "alice", server.port, options()).expect("engine");
     let folders = engine.refresh_folders().await.expect("folders");
     let all_mail = folders
         .iter()

@@ -8,7 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    append, expect_event, expunge, is_state, store_flag, watch_inbox_until_live, Harness,
+    append, expect_event, expect_state, expunge, is_state, store_flag, watch_inbox_until_live,
+    Harness,
 };
 use mail_engine::{ConnectivityState, EngineEvent, EngineOptions, ImapConnection};
 use tern_testkit::{wait_until, Proxy};
@@ -21,6 +22,14 @@ fn watch_options() -> EngineOptions {
         reconnect_initial: Duration::from_millis(100),
         reconnect_max: Duration::from_millis(800),
         ..common::options()
+    }
+}
+
+/// `watch_options()` polling (folders without a watch connection) every `interval`.
+fn polling_every(interval: Duration) -> EngineOptions {
+    EngineOptions {
+        poll_interval: interval,
+        ..watch_options()
     }
 }
 
@@ -52,15 +61,10 @@ fn server_connections(harness: &Harness) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_from_another_client_become_events_and_the_cache_follows() {
-    let harness = Harness::new(20);
-    let engine = harness.engine(None, watch_options());
-    engine.sync_folder("INBOX", None).await.expect("first sync");
+    let (harness, engine) = Harness::synced_with(20, watch_options()).await;
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
-    let (_, before_live) = expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (_, before_live) = expect_state(&mut events, ConnectivityState::Live).await;
     assert!(
         before_live
             .iter()
@@ -135,9 +139,7 @@ async fn pushes_from_another_client_become_events_and_the_cache_follows() {
 /// the cache ends equal to the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_arrival_is_announced_once_and_one_already_read_is_not() {
-    let harness = Harness::new(5);
-    let engine = harness.engine(None, watch_options());
-    engine.sync_folder("INBOX", None).await.expect("first sync");
+    let (harness, engine) = Harness::synced_with(5, watch_options()).await;
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     let mut phone = harness.phone().await;
     let mut seen = Vec::new();
@@ -197,18 +199,13 @@ async fn each_arrival_is_announced_once_and_one_already_read_is_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves() {
-    let harness = Harness::new(5);
-    let (proxy, engine) = harness.engine_via_proxy(watch_options()).await;
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, proxy, engine) = Harness::synced_via_proxy(5, watch_options()).await;
     assert_eq!(proxy.accepted(), 1, "the request connection");
     let base = server_connections(&harness);
 
     let mut events = engine.subscribe();
     let first = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Live).await;
     let second = engine.watch("INBOX");
     assert_eq!(engine.watch_subscribers("INBOX"), 2);
     assert_eq!(
@@ -248,32 +245,21 @@ async fn subscribers_share_one_idle_connection_that_closes_when_the_last_leaves(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_watch_connection_reconnects_and_catches_up() {
-    let harness = Harness::new(10);
-    let (proxy, engine) = harness.engine_via_proxy(watch_options()).await;
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, proxy, engine) = Harness::synced_via_proxy(10, watch_options()).await;
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
 
     // Cut everything and keep the proxy closed while mail arrives.
     proxy.refuse_new(true);
     proxy.cut_all();
-    expect_event(&mut events, "connecting after the cut", |event| {
-        is_state(event, ConnectivityState::Connecting)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Connecting).await;
     let mut phone = harness.phone().await;
     append(&mut phone, "INBOX", 500).await;
     append(&mut phone, "INBOX", 501).await;
     store_flag(&mut phone, "INBOX", &[1], "\\Seen", true).await;
-    expect_event(&mut events, "offline while refused", |event| {
-        is_state(event, ConnectivityState::Offline)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Offline).await;
 
     proxy.refuse_new(false);
-    let (_, seen) = expect_event(&mut events, "live again", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (_, seen) = expect_state(&mut events, ConnectivityState::Live).await;
     let arrived: Vec<u32> = new_mail_uids(&seen);
     assert_eq!(
         arrived,
@@ -286,29 +272,18 @@ async fn a_cut_watch_connection_reconnects_and_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_goes_offline_then_live_and_loses_nothing() {
-    let mut harness = Harness::new(10);
-    let engine = harness.engine(None, watch_options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (mut harness, engine) = Harness::synced_with(10, watch_options()).await;
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
 
     harness.server.stop().expect("stop dovecot");
-    expect_event(&mut events, "connecting", |event| {
-        is_state(event, ConnectivityState::Connecting)
-    })
-    .await;
-    expect_event(&mut events, "offline", |event| {
-        is_state(event, ConnectivityState::Offline)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Connecting).await;
+    expect_state(&mut events, ConnectivityState::Offline).await;
     // Mail delivered while the IMAP server was down (straight into its Maildir, as a
     // delivery agent would; Dovecot indexes it when it next looks).
     tern_testkit::seed::write_maildir(&harness.server.maildir("alice"), "INBOX", 10, 3)
         .expect("deliver while down");
     harness.server.restart().expect("restart dovecot");
-    let (_, seen) = expect_event(&mut events, "live again", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    let (_, seen) = expect_state(&mut events, ConnectivityState::Live).await;
     assert!(
         seen.iter()
             .any(|event| is_state(event, ConnectivityState::Connecting)),
@@ -341,9 +316,7 @@ async fn append_many(phone: &mut ImapConnection, count: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_a_thousand_arrivals_takes_a_few_delta_syncs() {
-    let harness = Harness::new(10);
-    let engine = harness.engine(None, watch_options());
-    engine.sync_folder("INBOX", None).await.expect("sync");
+    let (harness, engine) = Harness::synced_with(10, watch_options()).await;
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     let mut phone = harness.phone().await;
     for _ in 0..4 {
@@ -406,10 +379,7 @@ async fn idle_is_renewed_and_an_unanswered_done_means_a_dead_connection() {
     let reason = reason.expect("a reason");
     assert!(reason.contains("DONE"), "{reason}");
     proxy.stall(false);
-    expect_event(&mut events, "live again", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Live).await;
     assert!(
         proxy.accepted() > connections_before_stall,
         "it reconnected"
@@ -424,11 +394,7 @@ async fn a_server_without_idle_is_polled() {
     // Dovecot's own list minus IDLE (it would still accept IDLE; Tern must not use it).
     let server = tern_testkit::Dovecot::start_without(&["IDLE"]).expect("dovecot without IDLE");
     let harness = Harness::on(server, 3);
-    let options = EngineOptions {
-        poll_interval: Duration::from_millis(200),
-        ..watch_options()
-    };
-    let engine = harness.engine(None, options);
+    let engine = harness.engine(None, polling_every(Duration::from_millis(200)));
     engine.sync_folder("INBOX", None).await.expect("sync");
     let mut phone = harness.phone().await;
     assert!(!phone.has_capability("IDLE"), "the test server hides IDLE");
@@ -456,10 +422,7 @@ async fn a_refused_password_is_offline_with_a_reason_that_never_shows_the_passwo
     ));
     let mut events = engine.subscribe();
     let _watch = engine.watch("INBOX");
-    let (event, _) = expect_event(&mut events, "offline", |event| {
-        is_state(event, ConnectivityState::Offline)
-    })
-    .await;
+    let (event, _) = expect_state(&mut events, ConnectivityState::Offline).await;
     let EngineEvent::Connectivity { reason, .. } = event else {
         unreachable!()
     };
@@ -523,13 +486,7 @@ async fn thirty_folders_watched_hold_at_most_the_budget_and_a_change_in_any_stil
     })
     .await
     .expect("no connection left");
-    let engine = harness.engine(
-        None,
-        EngineOptions {
-            poll_interval: Duration::from_millis(500),
-            ..watch_options()
-        },
-    );
+    let engine = harness.engine(None, polling_every(Duration::from_millis(500)));
     engine.refresh_folders().await.expect("folders");
 
     // Every folder watched, INBOX first; each is caught up on a connection of its own or
@@ -609,13 +566,7 @@ async fn a_watcher_without_a_connection_takes_the_one_another_watcher_gives_back
         phone.logout().await;
     }
     // Polling never comes in this test: only IDLE (or a new watch session) finds changes.
-    let engine = harness.engine(
-        None,
-        EngineOptions {
-            poll_interval: Duration::from_secs(3600),
-            ..watch_options()
-        },
-    );
+    let engine = harness.engine(None, polling_every(Duration::from_secs(3600)));
     engine.refresh_folders().await.expect("folders");
     let (mut events, inbox) = watch_inbox_until_live(&engine).await;
     // The folder on screen changes at once: the new watcher may find the old one still
@@ -648,13 +599,7 @@ async fn a_watcher_without_a_connection_takes_the_one_another_watcher_gives_back
 async fn with_a_budget_of_one_connection_inbox_is_polled_on_the_request_connection() {
     let mut harness = Harness::new(1);
     harness.account.max_connections = 1;
-    let engine = harness.engine(
-        None,
-        EngineOptions {
-            poll_interval: Duration::from_millis(300),
-            ..watch_options()
-        },
-    );
+    let engine = harness.engine(None, polling_every(Duration::from_millis(300)));
     let (mut events, _watch) = watch_inbox_until_live(&engine).await;
     let mut phone = harness.phone().await;
     let (most, _) = most_connections_during(&harness, async {
@@ -679,13 +624,7 @@ async fn with_notify_one_connection_brings_changes_in_every_folder() {
     let mut phone = harness.phone().await;
     let names = common::inbox_and_folders(&mut phone, 30, 1).await;
     // Polling never comes in this test: only NOTIFY can bring the other folders' changes.
-    let engine = harness.engine(
-        None,
-        EngineOptions {
-            poll_interval: Duration::from_secs(3600),
-            ..watch_options()
-        },
-    );
+    let engine = harness.engine(None, polling_every(Duration::from_secs(3600)));
     engine.refresh_folders().await.expect("folders");
     for name in &names {
         engine.sync_folder(name, None).await.expect("first sync");
@@ -698,10 +637,7 @@ async fn with_notify_one_connection_brings_changes_in_every_folder() {
     );
     let mut events = engine.subscribe();
     let _watch = engine.watch_with_notify("Folder 05", &["INBOX".to_string()]);
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Live).await;
 
     let changed_at = std::time::Instant::now();
     append(&mut phone, "Folder 17", 117).await;

@@ -8,35 +8,7 @@ use crate::Store;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AccountId(pub i64);
 
-/// How the IMAP connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte (port 993).
-    Tls,
-    /// Plaintext greeting, then STARTTLS before login (port 143).
-    StartTls,
-    /// No TLS at all: only to loopback, or with an explicit opt-in.
-    Plain,
-}
-
-impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Tls => "tls",
-            Security::StartTls => "starttls",
-            Security::Plain => "plain",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "tls" => Security::Tls,
-            "starttls" => Security::StartTls,
-            "plain" => Security::Plain,
-            _ => return None,
-        })
-    }
-}
+pub use mail_sync::Security;
 
 /// Where the account's password comes from. The password itself is never stored here.
 #[derive(Debug, Clone, PartialEq, Eq)]

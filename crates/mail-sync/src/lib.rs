@@ -14,6 +14,7 @@ pub mod offline;
 pub mod plan;
 pub mod progress;
 pub mod reconcile;
+pub mod security;
 pub mod types;
 pub mod uid_set;
 
@@ -33,5 +34,6 @@ pub use offline::{keep_body, KeepBody, OfflinePolicy};
 pub use plan::{plan_sync, ServerCapabilities, Strategy, SyncPlan};
 pub use progress::{time_left, ProgressPhase};
 pub use reconcile::{reconcile, LocalSnapshot, ReconcileError, Reconciled, ServerAnswer};
+pub use security::Security;
 pub use types::{ModSeq, SelectedState, SyncMeta, Uid, UidValidity, MAX_FOLDER_MESSAGES};
 pub use uid_set::{compress_uids, initial_chunks};

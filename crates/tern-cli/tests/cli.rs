@@ -135,46 +135,24 @@ fn tls_needs_the_ca_file_and_failures_store_nothing() {
 #[test]
 fn plaintext_to_a_remote_host_is_refused() {
     let data = tempfile::tempdir().expect("temp");
-    let line = fails(&tern(
-        data.path(),
-        &[
-            "account",
-            "add",
-            "--email",
-            "a@example.org",
-            "--imap-host",
-            "192.0.2.7",
-            "--security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
-            "--no-verify",
-        ],
-        &PW,
-        None,
-    ));
+    // `tern account add` for a@example.org with these servers, which must fail.
+    let refused = |servers: &[&str]| {
+        let mut args = vec!["account", "add", "--email", "a@example.org"];
+        args.extend_from_slice(servers);
+        args.extend(["--password-env", "ALICE_PW", "--no-verify"]);
+        fails(&tern(data.path(), &args, &PW, None))
+    };
+    let line = refused(&["--imap-host", "192.0.2.7", "--security", "plain"]);
     assert!(line.contains("Refusing plaintext IMAP"), "{line}");
     // The same rule for the sending server (one setup path for the CLI and the app).
-    let line = fails(&tern(
-        data.path(),
-        &[
-            "account",
-            "add",
-            "--email",
-            "a@example.org",
-            "--imap-host",
-            "imap.example.org",
-            "--smtp-host",
-            "192.0.2.8",
-            "--smtp-security",
-            "plain",
-            "--password-env",
-            "ALICE_PW",
-            "--no-verify",
-        ],
-        &PW,
-        None,
-    ));
+    let line = refused(&[
+        "--imap-host",
+        "imap.example.org",
+        "--smtp-host",
+        "192.0.2.8",
+        "--smtp-security",
+        "plain",
+    ]);
     assert!(
         line.contains("Refusing plaintext SMTP to 192.0.2.8"),
         "{line}"
@@ -321,18 +299,9 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     ok(&add_plain(data.path(), &server));
     common::run(data.path(), &["sync", "--folder", "INBOX"], &PW);
 
-    let mut child = common::spawn_tern(
-        data.path(),
-        &["watch", "--json"],
-        &PW,
-        Stdio::piped(),
-        Stdio::piped(),
-    );
-    let lines = json_lines(child.stdout.take().expect("stdout"));
-    let live = next_matching(&lines, "live", |value| {
-        value["event"] == "connectivity" && value["state"] == "live"
-    });
-    assert_eq!(live["account"], "alice@tern.test");
+    let watching = common::watch_live(data.path(), &[]);
+    let lines = &watching.lines;
+    assert_eq!(watching.live["account"], "alice@tern.test");
 
     // A second `tern watch` on the profile would watch it twice: it refuses at once.
     let mut second = common::spawn_tern(
@@ -342,17 +311,11 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
         Stdio::null(),
         Stdio::piped(),
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = second.try_wait().expect("wait") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = second.kill();
-            panic!("a second tern watch on one profile kept running");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status = common::exit_within(
+        &mut second,
+        20,
+        "a second tern watch on one profile kept running",
+    );
     let mut said = String::new();
     std::io::Read::read_to_string(&mut second.stderr.take().expect("stderr"), &mut said)
         .expect("stderr");
@@ -361,7 +324,7 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
 
     // New mail delivered into the Maildir (as a delivery agent would) is pushed over IDLE.
     server.seed("alice", "INBOX", 5, 1).expect("deliver");
-    let changed = next_matching(&lines, "folder_changed", |value| {
+    let changed = next_matching(lines, "folder_changed", |value| {
         value["event"] == "folder_changed"
     });
     assert_eq!(changed["folder"], "INBOX");
@@ -370,7 +333,7 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     for key in ["removed", "flags_changed", "unread", "resync"] {
         assert!(changed.get(key).is_some(), "folder_changed has {key}");
     }
-    let new_mail = next_matching(&lines, "new_mail", |value| value["event"] == "new_mail");
+    let new_mail = next_matching(lines, "new_mail", |value| value["event"] == "new_mail");
     assert_eq!(new_mail["folder"], "INBOX");
     assert_eq!(new_mail["uid"], 6);
     assert_eq!(
@@ -381,21 +344,16 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
 
     let status = Command::new("kill")
         .arg("-TERM")
-        .arg(child.id().to_string())
+        .arg(watching.child.id().to_string())
         .status()
         .expect("kill");
     assert!(status.success());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "tern watch did not exit after SIGTERM"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let mut watching = watching;
+    let exit = common::exit_within(
+        &mut watching.child,
+        15,
+        "tern watch did not exit after SIGTERM",
+    );
     assert!(exit.success(), "exit status {exit:?}");
 
     // The delivered message is in the cache: `tern list` shows it offline.
@@ -427,11 +385,9 @@ fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status()
         !refused.status.success() && said.contains("1..=64"),
         "no connection at all is refused: {said}"
     );
-    let mut child = common::spawn_tern(
+    let watching = common::watch_live(
         data.path(),
         &[
-            "watch",
-            "--json",
             "--check-every",
             "1",
             "--folder",
@@ -443,25 +399,17 @@ fn watch_keeps_to_its_connection_budget_and_checks_the_other_folders_by_status()
             "--folder",
             "Old",
         ],
-        &PW,
-        Stdio::piped(),
-        Stdio::piped(),
     );
-    let lines = json_lines(child.stdout.take().expect("stdout"));
-    next_matching(&lines, "live", |value| {
-        value["event"] == "connectivity" && value["state"] == "live"
-    });
+    let lines = &watching.lines;
     // A checked folder, then a watched one.
-    assert_eq!(deliver_and_hear(&server, &lines, "Old", 2)["added"], 1);
-    assert_eq!(deliver_and_hear(&server, &lines, "Lists", 2)["added"], 1);
+    assert_eq!(deliver_and_hear(&server, lines, "Old", 2)["added"], 1);
+    assert_eq!(deliver_and_hear(&server, lines, "Lists", 2)["added"], 1);
     let (connections, who) = alice_connections(&server);
     assert!(
         // One line per connection: two IDLE (INBOX, Lists) and maybe the request one.
         (2..=3).contains(&connections),
         "{connections} connections for a budget of 3:\n{who}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -472,44 +420,25 @@ fn watch_with_notify_holds_one_connection_and_hears_every_folder() {
     let data = tempfile::tempdir().expect("temp");
     ok(&add_plain(data.path(), &server));
     common::run(data.path(), &["sync"], &PW);
-    let mut child = common::spawn_tern(
-        data.path(),
-        &["watch", "--json", "--folder", "INBOX"],
-        &PW,
-        Stdio::piped(),
-        Stdio::piped(),
-    );
-    let lines = json_lines(child.stdout.take().expect("stdout"));
-    next_matching(&lines, "live", |value| {
-        value["event"] == "connectivity" && value["state"] == "live"
-    });
+    let watching = common::watch_live(data.path(), &["--folder", "INBOX"]);
+    let lines = &watching.lines;
     // A folder not given is heard too.
-    assert_eq!(deliver_and_hear(&server, &lines, "Work", 2)["added"], 1);
+    assert_eq!(deliver_and_hear(&server, lines, "Work", 2)["added"], 1);
     server
         .seed("alice", "INBOX", 2, 1)
         .expect("deliver to INBOX");
-    next_matching(&lines, "new mail in INBOX", |value| {
+    next_matching(lines, "new mail in INBOX", |value| {
         value["event"] == "new_mail" && value["folder"] == "INBOX"
     });
     let (connections, who) = alice_connections(&server);
     // The request connection and the one NOTIFY connection.
     assert_eq!(connections, 2, "{who}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Every message on the server, read with doveadm: (folder, Message-ID) -> flags.
 fn server_messages(server: &Dovecot) -> std::collections::BTreeMap<(String, String), String> {
     let out = server
-        .doveadm(&[
-            "-f",
-            "tab",
-            "fetch",
-            "-u",
-            "alice",
-            "mailbox flags hdr.message-id",
-            "all",
-        ])
+        .fetch("alice", "mailbox flags hdr.message-id", &["all"])
         .expect("doveadm fetch");
     out.lines()
         .skip(1)

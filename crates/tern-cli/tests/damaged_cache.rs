@@ -165,23 +165,11 @@ fn rebuild_after(how: Damage) {
     let pending = common::run(data.path(), &["pending"], &PW);
     assert!(pending.contains("Nothing waiting"), "{how:?}: {pending}");
     let flagged = server
-        .doveadm(&[
-            "-f", "tab", "fetch", "-u", "alice", "flags", "mailbox", "INBOX", "uid", "3",
-        ])
+        .fetch("alice", "flags", &["mailbox", "INBOX", "uid", "3"])
         .unwrap();
     assert!(flagged.contains("\\Flagged"), "{how:?}: {flagged}");
     let archived = server
-        .doveadm(&[
-            "-f",
-            "tab",
-            "fetch",
-            "-u",
-            "alice",
-            "hdr.message-id",
-            "mailbox",
-            "Archive",
-            "all",
-        ])
+        .fetch("alice", "hdr.message-id", &["mailbox", "Archive", "all"])
         .unwrap();
     assert!(
         archived.contains(&tern_testkit::messages::message_id(3)),

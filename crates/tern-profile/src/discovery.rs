@@ -43,12 +43,3 @@ pub async fn discover_servers(
     };
     Ok(discover(email, &options).await?)
 }
-
-/// The cache's protection for discovery's.
-pub fn store_security(security: mail_discover::Security) -> mail_store::Security {
-    match security {
-        mail_discover::Security::Tls => mail_store::Security::Tls,
-        mail_discover::Security::StartTls => mail_store::Security::StartTls,
-        mail_discover::Security::Plain => mail_store::Security::Plain,
-    }
-}

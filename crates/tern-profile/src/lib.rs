@@ -14,7 +14,7 @@ mod setup;
 mod setup_rules;
 
 pub use data_dir::{choose_account, data_dir, open_store, DATA_DIR_VARIABLE};
-pub use discovery::{discover_servers, store_security, DNS_SERVERS_VARIABLE};
+pub use discovery::{discover_servers, DNS_SERVERS_VARIABLE};
 pub use logging::init_logging;
 pub use mail_discover::{provider_for, Discovery, Found, Issuer, Provider, SignIn, Source};
 pub use mail_oauth::{DeviceCode, Tokens};

@@ -8,8 +8,6 @@ use mail_store::{NewAccount, OAuthSettings, PasswordSource, Security, SmtpServer
 
 use mail_discover::{provider_for, Found, Issuer, Provider, SignIn};
 
-use crate::discovery::store_security;
-
 /// What a person asked for.
 #[derive(Debug, Clone)]
 pub struct AccountRequest {
@@ -183,7 +181,7 @@ fn provider_smtp(provider: &Provider) -> SmtpServer {
     SmtpServer {
         host: provider.smtp_host.to_string(),
         port: provider.smtp_port,
-        security: store_security(provider.smtp_security),
+        security: provider.smtp_security,
         username: None,
         allow_plaintext: false,
         saves_sent: provider.smtp_saves_sent,
@@ -228,7 +226,7 @@ pub fn request_from_found(
         email: email.trim().to_string(),
         imap_host: found.imap.host.clone(),
         imap_port: Some(found.imap.port),
-        security: store_security(found.imap.security),
+        security: found.imap.security,
         username: Some(found.username.clone()),
         ca_file,
         allow_plaintext: false,
@@ -237,7 +235,7 @@ pub fn request_from_found(
             Some(server) => SmtpChoice::Server(SmtpRequest {
                 host: server.host.clone(),
                 port: Some(server.port),
-                security: store_security(server.security),
+                security: server.security,
                 username: None,
                 saves_sent: Some(found.saves_sent),
             }),

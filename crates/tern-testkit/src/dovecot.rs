@@ -304,6 +304,14 @@ impl Dovecot {
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
+
+    /// `doveadm -f tab fetch -u <user> <fields> <query…>`: a header line, then one
+    /// tab-separated line per message.
+    pub fn fetch(&self, user: &str, fields: &str, query: &[&str]) -> anyhow::Result<String> {
+        let mut args = vec!["-f", "tab", "fetch", "-u", user, fields];
+        args.extend_from_slice(query);
+        self.doveadm(&args)
+    }
 }
 
 impl Drop for Dovecot {

@@ -84,11 +84,11 @@ pub fn provider(email: String) -> Option<ProviderDto> {
         name: provider.name.to_string(),
         imap_host: provider.imap_host.to_string(),
         imap_port: provider.imap_port,
-        security: security_dto(tern_profile::store_security(provider.imap_security)),
+        security: security_dto(provider.imap_security),
         needs_app_password: provider.needs_app_password(),
         smtp_host: provider.smtp_host.to_string(),
         smtp_port: provider.smtp_port,
-        smtp_security: security_dto(tern_profile::store_security(provider.smtp_security)),
+        smtp_security: security_dto(provider.smtp_security),
     })
 }
 
@@ -108,7 +108,6 @@ pub async fn discover(email: String) -> Result<Option<DiscoveredDto>, IpcError> 
         tern_profile::Source::Srv => "the domain's SRV records".to_string(),
         tern_profile::Source::Guess => "guessed names with valid certificates".to_string(),
     };
-    let security = |value| security_dto(tern_profile::store_security(value));
     // OAuth2 when this build has a client for the provider; else its app-password route.
     let (oauth2_issuer, sign_in_note) = match found.sign_in {
         tern_profile::SignIn::OAuth2 { issuer, .. } => {
@@ -127,11 +126,11 @@ pub async fn discover(email: String) -> Result<Option<DiscoveredDto>, IpcError> 
         source,
         imap_host: found.imap.host.clone(),
         imap_port: found.imap.port,
-        security: security(found.imap.security),
+        security: security_dto(found.imap.security),
         username: found.username.clone(),
         smtp_host: found.smtp.as_ref().map(|smtp| smtp.host.clone()),
         smtp_port: found.smtp.as_ref().map(|smtp| smtp.port),
-        smtp_security: found.smtp.as_ref().map(|smtp| security(smtp.security)),
+        smtp_security: found.smtp.as_ref().map(|smtp| security_dto(smtp.security)),
         sign_in: match found.sign_in {
             tern_profile::SignIn::Password => "password",
             tern_profile::SignIn::AppPassword => "app_password",

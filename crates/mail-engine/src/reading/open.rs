@@ -81,9 +81,7 @@ impl Reading {
         })
     }
 
-    /// Writes attachment `index` of a message to `path` (a directory gets the attachment's
-    /// safe name). An existing file is never replaced unless `overwrite`. Returns the path
-    /// written.
+    /// [`crate::Engine::save_attachment`].
     pub(crate) async fn save_attachment(
         &self,
         folder: &str,

@@ -43,10 +43,26 @@ impl Harness {
 
     /// `new(seeded)` with an engine (default test options) that has synced INBOX once.
     pub async fn synced(seeded: u64) -> (Harness, Arc<Engine>) {
+        Self::synced_with(seeded, options()).await
+    }
+
+    /// `new(seeded)` with an engine (these options) that has synced INBOX once.
+    pub async fn synced_with(seeded: u64, options: EngineOptions) -> (Harness, Arc<Engine>) {
         let harness = Self::new(seeded);
-        let engine = harness.engine(None, options());
+        let engine = harness.engine(None, options);
         engine.sync_folder("INBOX", None).await.expect("sync");
         (harness, engine)
+    }
+
+    /// `new(seeded)` with an engine behind a fresh `Proxy` that has synced INBOX once.
+    pub async fn synced_via_proxy(
+        seeded: u64,
+        options: EngineOptions,
+    ) -> (Harness, Proxy, Arc<Engine>) {
+        let harness = Self::new(seeded);
+        let (proxy, engine) = harness.engine_via_proxy(options).await;
+        engine.sync_folder("INBOX", None).await.expect("sync");
+        (harness, proxy, engine)
     }
 
     /// Like `new`, on a server started some other way.
@@ -313,11 +329,19 @@ pub async fn watch_inbox_until_live(
 ) -> (Receiver<EngineEvent>, mail_engine::WatchSubscription) {
     let mut events = engine.subscribe();
     let watch = engine.watch("INBOX");
-    expect_event(&mut events, "live", |event| {
-        is_state(event, ConnectivityState::Live)
-    })
-    .await;
+    expect_state(&mut events, ConnectivityState::Live).await;
     (events, watch)
+}
+
+/// Waits for the engine to say it is `wanted` (connecting, live, offline…).
+pub async fn expect_state(
+    events: &mut Receiver<EngineEvent>,
+    wanted: ConnectivityState,
+) -> (EngineEvent, Vec<EngineEvent>) {
+    expect_event(events, &format!("{wanted:?}"), |event| {
+        is_state(event, wanted)
+    })
+    .await
 }
 
 pub fn is_state(event: &EngineEvent, wanted: ConnectivityState) -> bool {

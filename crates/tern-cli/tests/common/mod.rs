@@ -226,3 +226,51 @@ pub fn show_json(data: &Path, folder: &str, uid: &str) -> serde_json::Value {
         &ALICE_PW,
     )
 }
+
+/// A `tern watch --json` process that has said it is live; killed when dropped.
+pub struct Watching {
+    pub child: std::process::Child,
+    pub lines: std::sync::mpsc::Receiver<serde_json::Value>,
+    /// The first `connectivity` event saying `live`.
+    pub live: serde_json::Value,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tern watch --json <args>` (alice's password given) and waits until it is live.
+pub fn watch_live(data: &Path, args: &[&str]) -> Watching {
+    let args: Vec<&str> = ["watch", "--json"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let mut child = spawn_tern(data, &args, &ALICE_PW, Stdio::piped(), Stdio::piped());
+    let lines = json_lines(child.stdout.take().expect("stdout"));
+    let live = next_matching(&lines, "live", |value| {
+        value["event"] == "connectivity" && value["state"] == "live"
+    });
+    Watching { child, lines, live }
+}
+
+/// Waits for `child` to exit, failing the test after `seconds` with `what`.
+pub fn exit_within(
+    child: &mut std::process::Child,
+    seconds: u64,
+    what: &str,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
