@@ -19,6 +19,7 @@ mod settings;
 mod state;
 mod timing;
 pub mod tray;
+mod webview_drawing;
 
 use std::path::PathBuf;
 
@@ -254,7 +255,7 @@ pub fn run() {
             }
             // The window is made here (not in tauri.conf.json) to give it its navigation
             // policy: links from messages open outside, nothing else loads.
-            tauri::WebviewWindowBuilder::new(
+            let window = tauri::WebviewWindowBuilder::new(
                 app,
                 "main",
                 tauri::WebviewUrl::App("index.html".into()),
@@ -265,6 +266,7 @@ pub fn run() {
             .on_navigation(links::allow_navigation)
             .visible(!hidden)
             .build()?;
+            webview_drawing::apply(&window);
             tracing::debug!(target: "tern_app::startup", since_start_ms = timing::since_start_ms(), "window built");
             match notifier::Notifier::connect() {
                 Ok(notifier) => {

@@ -350,6 +350,15 @@ class Window:
     def visible(self):
         return self._id(visible_only=True) is not None
 
+    def screenshot(self, path):
+        """Saves what the X server shows of the window as a PNG (ImageMagick's `import`). Not
+        WebDriver's screenshot: WebKit takes that from its own next paint, which never comes
+        while a window drawn without GPU compositing has nothing new to draw."""
+        window_id = self._id(visible_only=True)
+        target = ["-window", str(window_id)] if window_id is not None else ["-window", "root"]
+        subprocess.run(["import", "-silent", *target, str(path)], check=True, timeout=20,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def focus(self):
         subprocess.run(["xdotool", "windowfocus", "--sync", str(self._id(visible_only=True))], check=True, timeout=10)
 

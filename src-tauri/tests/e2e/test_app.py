@@ -66,7 +66,7 @@ class DesktopApp(unittest.TestCase):
         artifacts = Path(os.environ.get("TERN_E2E_ARTIFACTS", "/tmp/tern-e2e-artifacts"))
         artifacts.mkdir(parents=True, exist_ok=True)
         try:
-            self.app.driver.save_screenshot(str(artifacts / f"{self._testMethodName}.png"))
+            self.window.screenshot(artifacts / f"{self._testMethodName}.png")
             (artifacts / f"{self._testMethodName}.txt").write_text(self.app.text("body"))
         except Exception:
             pass
@@ -212,7 +212,7 @@ class DesktopApp(unittest.TestCase):
         wait_until(lambda: app.text('[data-testid="reader-subject"]') == "Lunch on Friday?", "the message opened")
         wait_until(lambda: "\\Seen" in (self.dovecot.flags("Lunch on Friday?") or ""), "\\Seen on the server")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        app.driver.save_screenshot(str(SCREENSHOT))
+        self.window.screenshot(SCREENSHOT)
 
     def test_4_offline_actions_queue_and_land_when_the_server_is_back(self):
         app = self.app
