@@ -264,6 +264,9 @@ pub fn run() {
             .inner_size(1200.0, 760.0)
             .min_inner_size(720.0, 480.0)
             .on_navigation(links::allow_navigation)
+            .initialization_script(webview_drawing::font_script(
+                &webview_drawing::desktop_font_family().unwrap_or_default(),
+            ))
             .visible(!hidden)
             .build()?;
             webview_drawing::apply(&window);

@@ -1,4 +1,5 @@
-//! How the window's web view draws: without GPU compositing unless the person asks for it.
+//! How the window's web view draws: without GPU compositing unless the person asks for it,
+//! and in the desktop's own font.
 //!
 //! WebKitGTK's accelerated compositing keeps a GL context and layer backing stores per web
 //! process: measured on a 100k cache, the web process held ~200 MB with it and ~120 MB
@@ -38,9 +39,80 @@ pub fn apply(window: &tauri::WebviewWindow) {
     let _ = window;
 }
 
+/// The desktop's UI font family as GTK's settings name it ("Cantarell 11" -> "Cantarell"),
+/// read on the main thread before the window is built. The page uses it by name: CSS's
+/// `system-ui` costs WebKitGTK ~25 ms of font lookups in a cold window's first layout.
+pub fn desktop_font_family() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        use gtk::prelude::GtkSettingsExt;
+        let name = gtk::Settings::default()?.gtk_font_name()?;
+        let family = gtk::pango::FontDescription::from_string(&name).family()?;
+        css_font_family(&family)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// `family` as the page should name it: fontconfig's aliases (GTK's default "Sans") as CSS's
+/// generic families, which WebKitGTK resolves to the same fonts without looking a name up;
+/// else the name itself when it can stand inside a CSS string as it is — letters, digits,
+/// spaces and `-_.` only (GTK's settings are the person's own, but the page is no place to
+/// find out).
+pub fn css_font_family(family: &str) -> Option<String> {
+    let family = family.trim();
+    let generic = match family.to_ascii_lowercase().as_str() {
+        "sans" | "sans serif" | "sans-serif" => Some("sans-serif"),
+        "serif" => Some("serif"),
+        "monospace" | "mono" => Some("monospace"),
+        _ => None,
+    };
+    if let Some(generic) = generic {
+        return Some(generic.to_string());
+    }
+    let fine = !family.is_empty()
+        && family.chars().count() <= 64
+        && family
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
+    fine.then(|| family.to_string())
+}
+
+/// The script run before the page's own: it tells the page the desktop's font family.
+pub fn font_script(family: &str) -> String {
+    // A JSON string is a JavaScript string literal.
+    let literal = serde_json::to_string(family).unwrap_or_else(|_| "\"\"".to_string());
+    format!("window.__TERN_DESKTOP_FONT__ = {literal};")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::gpu_wanted;
+    use super::{css_font_family, font_script, gpu_wanted};
+
+    #[test]
+    fn font_families_fit_a_css_string_or_are_not_used() {
+        for (family, kept) in [
+            ("Cantarell", Some("Cantarell")),
+            ("Sans", Some("sans-serif")),
+            ("Sans Serif", Some("sans-serif")),
+            ("Serif", Some("serif")),
+            ("Monospace", Some("monospace")),
+            (" Noto Sans ", Some("Noto Sans")),
+            ("DejaVu Sans-Book_2.3", Some("DejaVu Sans-Book_2.3")),
+            ("文泉驿正黑", Some("文泉驿正黑")),
+            ("", None),
+            ("Evil\"; } body { display: none", None),
+            ("Back\\slash", None),
+            ("Line\nbreak", None),
+        ] {
+            assert_eq!(css_font_family(family).as_deref(), kept, "{family:?}");
+        }
+        assert_eq!(css_font_family(&"x".repeat(65)), None);
+        assert_eq!(
+            font_script("Noto Sans"),
+            "window.__TERN_DESKTOP_FONT__ = \"Noto Sans\";"
+        );
+    }
 
     #[test]
     fn only_a_yes_turns_the_gpu_on() {

@@ -4,6 +4,7 @@ import http.server
 import os
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -74,6 +75,16 @@ class DesktopApp(unittest.TestCase):
     def test_1_adding_the_account_shows_the_servers_inbox(self):
         app = self.app
         wait_until(lambda: app.find_all('[data-testid="setup-form"]'), "the first-run setup")
+        # The page is in the desktop's font, by the name GTK's settings give it.
+        font = app.driver.execute_script(
+            "return getComputedStyle(document.documentElement).getPropertyValue('--desktop-font')")
+        family = subprocess.run([sys.executable, "-c", "import gi; gi.require_version('Gtk', '3.0'); "
+                                 "from gi.repository import Gtk, Pango; print(Pango.FontDescription.from_string("
+                                 "Gtk.Settings.get_default().props.gtk_font_name).get_family())"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        # fontconfig's "Sans" (GTK's default) is CSS's sans-serif; other families by name.
+        expected = "sans-serif" if family.lower() in ("sans", "sans serif") else f'"{family}"'
+        self.assertEqual(font.strip(), expected)
         app.find("input[name=email]").send_keys("alice@tern.test")
         app.find("input[name=username]").click()  # leaving the email field fills the servers
         app.replace("input[name=imap_host]", "127.0.0.1")
