@@ -1,15 +1,16 @@
-//! Previews for messages whose bodies are not kept: the MIME header fields and the first
-//! bytes of each one's text, a batch per UID FETCH, newest first, decoded by
-//! `mail_message::preview_of_start`. BODY.PEEK: nothing is marked read.
+//! Previews for messages whose bodies are not kept, a batch per UID FETCH, newest first: the
+//! server's own (RFC 8970 `PREVIEW`, where offered — Dovecot keeps them in its cache), else
+//! the MIME header fields and the first bytes of each one's text, decoded by
+//! `mail_message::preview_of_start`; a message the server has no PREVIEW for (NIL) gets the
+//! first bytes too. BODY.PEEK and PREVIEW: nothing is marked read.
 //!
-//! Why not RFC 8970's PREVIEW, which Dovecot offers: imap-proto 0.17 parses an unknown FETCH
-//! item into `AttributeValue::Unknown` and drops its value, so async-imap never hands it
-//! over; the first bytes work on every server and give the same text.
+//! Not with the list headers of a first sync: that FETCH stays as lean as the wire allows
+//! (issue 17); previews follow right after it, newest first.
 
 use std::collections::HashSet;
 
 use imap_proto::{AttributeValue, MessageSection, Response, SectionPath};
-use mail_message::{preview_of_start, PREVIEW_SOURCE_BYTES};
+use mail_message::{preview, preview_of_start, PREVIEW_SOURCE_BYTES};
 use mail_store::Folder;
 use mail_sync::{compress_uids, Uid};
 
@@ -23,17 +24,30 @@ use crate::store_access::with_store;
 /// Messages per UID FETCH (~450 KiB of answer at most).
 const PREVIEW_BATCH: usize = 200;
 
+/// How a batch's previews are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// RFC 8970: the server's own preview text.
+    Server,
+    /// The MIME header fields and the first [`PREVIEW_SOURCE_BYTES`] of the text.
+    FirstBytes,
+}
+
 /// What is fetched of each message for its preview.
-fn preview_command(uids: &[u64]) -> String {
+fn preview_command(uids: &[u64], source: Source) -> String {
     let uids: Vec<Uid> = uids.iter().map(|&uid| Uid(uid as u32)).collect();
-    format!(
-        "UID FETCH {} (UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.{PREVIEW_SOURCE_BYTES}>)",
-        compress_uids(&uids)
-    )
+    match source {
+        Source::Server => format!("UID FETCH {} (UID PREVIEW)", compress_uids(&uids)),
+        Source::FirstBytes => format!(
+            "UID FETCH {} (UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.{PREVIEW_SOURCE_BYTES}>)",
+            compress_uids(&uids)
+        ),
+    }
 }
 
 /// The preview a FETCH answer carries for one of the `asked` UIDs; `None` for anything else
-/// (an unsolicited flag update, a UID not asked for, an answer without the text).
+/// (an unsolicited flag update, a UID not asked for, an answer without the text, a server
+/// with no PREVIEW at hand: NIL).
 fn preview_answer(
     attributes: &[AttributeValue<'_>],
     asked: &HashSet<u64>,
@@ -41,6 +55,7 @@ fn preview_answer(
     let mut uid = None;
     let mut header: &[u8] = &[];
     let mut text = None;
+    let mut server = None;
     for attribute in attributes {
         match attribute {
             AttributeValue::Uid(value) => uid = Some(u64::from(*value)),
@@ -54,39 +69,60 @@ fn preview_answer(
                 data,
                 ..
             } => text = Some(data.as_deref().unwrap_or_default()),
+            AttributeValue::Preview(Some(data)) => server = Some(data.as_ref()),
             _ => {}
         }
     }
     let uid = uid.filter(|uid| asked.contains(uid))?;
+    if let Some(server) = server {
+        // Plain text already (RFC 8970 §3); made one line and cut as ours are.
+        return Some((uid, preview(&String::from_utf8_lossy(server))));
+    }
     let text = text?;
     // As much as was asked for came: the text goes on beyond it.
     let cut = text.len() >= PREVIEW_SOURCE_BYTES;
     Some((uid, preview_of_start(header, text, cut)))
 }
 
-/// Fetches the previews of `uids` (of the selected folder); answers for UIDs not asked for,
-/// and second answers, are dropped.
+/// Fetches the previews of `uids` (of the selected folder): the server's where it offers
+/// PREVIEW, the first bytes for the rest. Answers for UIDs not asked for, and second
+/// answers, are dropped.
 async fn fetch_previews(
     connection: &mut ImapConnection,
     folder: &str,
     uids: &[u64],
 ) -> Result<Vec<(u64, String)>> {
-    let asked: HashSet<u64> = uids.iter().copied().collect();
     let mut previews: Vec<(u64, String)> = Vec::with_capacity(uids.len());
     let mut answered: HashSet<u64> = HashSet::with_capacity(uids.len());
-    connection
-        .execute(&preview_command(uids), |response| {
-            if let Response::Fetch(_, attributes) = response {
-                if let Some((uid, preview)) = preview_answer(attributes, &asked) {
-                    if answered.insert(uid) {
-                        previews.push((uid, preview));
+    let sources: &[Source] = if connection.has_capability("PREVIEW") {
+        &[Source::Server, Source::FirstBytes]
+    } else {
+        &[Source::FirstBytes]
+    };
+    for &source in sources {
+        let wanted: Vec<u64> = uids
+            .iter()
+            .copied()
+            .filter(|uid| !answered.contains(uid))
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        let asked: HashSet<u64> = wanted.iter().copied().collect();
+        connection
+            .execute(&preview_command(&wanted, source), |response| {
+                if let Response::Fetch(_, attributes) = response {
+                    if let Some((uid, preview)) = preview_answer(attributes, &asked) {
+                        if answered.insert(uid) {
+                            previews.push((uid, preview));
+                        }
                     }
                 }
-            }
-            Ok(())
-        })
-        .await?
-        .require_ok(&format!("Fetching previews of {folder}"))?;
+                Ok(())
+            })
+            .await?
+            .require_ok(&format!("Fetching previews of {folder}"))?;
+    }
     Ok(previews)
 }
 
@@ -182,9 +218,43 @@ mod tests {
     #[test]
     fn the_command_asks_for_the_type_and_the_first_bytes_only() {
         assert_eq!(
-            preview_command(&[9, 8, 7, 3]),
+            preview_command(&[9, 8, 7, 3], Source::FirstBytes),
             "UID FETCH 3,7:9 (UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.2048>)"
         );
+        assert_eq!(
+            preview_command(&[9, 8, 7, 3], Source::Server),
+            "UID FETCH 3,7:9 (UID PREVIEW)"
+        );
+    }
+
+    #[test]
+    fn the_servers_preview_is_taken_as_ours_are_made_and_nil_is_no_answer() {
+        assert_eq!(
+            answer("* 1 FETCH (UID 7 PREVIEW \"Lunch at \\\"Luigi's\\\" at 12?\")\r\n"),
+            Some((7, "Lunch at \"Luigi's\" at 12?".to_string()))
+        );
+        assert_eq!(
+            answer("* 1 FETCH (UID 7 PREVIEW \"Gr\u{fc}\u{df}e   aus\tBerlin\")\r\n"),
+            Some((7, "Grüße aus Berlin".to_string()))
+        );
+        let long = "word ".repeat(60);
+        let (_, cut) = answer(&format!(
+            "* 1 FETCH (UID 8 PREVIEW {{{}}}\r\n{long})\r\n",
+            long.len()
+        ))
+        .expect("a literal preview");
+        assert!(
+            cut.ends_with('…') && cut.chars().count() <= mail_message::PREVIEW_CHARS,
+            "{cut}"
+        );
+        assert_eq!(
+            answer("* 1 FETCH (UID 8 PREVIEW \"C:\\\\Temp is full\")\r\n"),
+            Some((8, "C:\\Temp is full".to_string()))
+        );
+        // NIL: the server has none at hand; the first bytes are fetched instead.
+        assert_eq!(answer("* 1 FETCH (UID 7 PREVIEW NIL)\r\n"), None);
+        // Not asked for.
+        assert_eq!(answer("* 1 FETCH (UID 9 PREVIEW \"x\")\r\n"), None);
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub fn rust_crates(repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(crates)
 }
 
-/// Every `.rs` file in the repository, outside build output and dependencies.
+/// Every `.rs` file in the repository, outside build output and dependencies (`vendor/`:
+/// other projects' code, kept as it came).
 pub fn rust_files(repo: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut dirs = vec![repo.to_path_buf()];
@@ -50,8 +51,10 @@ pub fn rust_files(repo: &Path) -> Vec<PathBuf> {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if path.is_dir() {
-                if !matches!(name.as_ref(), "target" | "node_modules" | "gen" | "dist")
-                    && !name.starts_with('.')
+                if !matches!(
+                    name.as_ref(),
+                    "target" | "node_modules" | "gen" | "dist" | "vendor"
+                ) && !name.starts_with('.')
                 {
                     dirs.push(path);
                 }
