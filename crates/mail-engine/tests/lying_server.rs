@@ -45,6 +45,7 @@ fn row(uid: u32) -> MessageRow {
         references: String::new(),
         attachments: false,
         gmail: None,
+        preview: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn row(uid: u32, flags: &str) -> MessageRow {
         references: String::new(),
         attachments: false,
         gmail: None,
+        preview: None,
     }
 }
 
@@ -412,6 +413,7 @@ fn the_attachment_mark_is_kept_and_listed() {
         MessageRow {
             attachments: true,
             gmail: None,
+            preview: None,
             ..row(2, "")
         },
         row(1, ""),
