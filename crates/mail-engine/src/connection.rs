@@ -548,10 +548,7 @@ impl ImapConnection {
     /// The FETCH items a cache row is built from on this server (Gmail's ids and labels
     /// too where it offers X-GM-EXT-1).
     pub fn header_items(&self) -> &'static str {
-        crate::fetch::header_items(
-            self.has_capability("X-GM-EXT-1"),
-            self.has_capability("PREVIEW"),
-        )
+        crate::fetch::header_items(self.has_capability("X-GM-EXT-1"))
     }
 
     /// The FETCH items a flag update is read from (Gmail's labels too where offered).

@@ -10,21 +10,15 @@ use mail_sync::{Flags, Uid};
 /// Dovecot about a third more per message and decodes less faithfully.
 pub const HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
 
-/// [`HEADER_ITEMS`] with the server's preview where it has one at hand (RFC 8970 PREVIEW,
-/// LAZY: a server never reads a message to make one here; NIL rows get theirs from the
-/// previews pass right after the sync).
-pub const PREVIEW_HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE PREVIEW (LAZY) BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
-
 /// [`HEADER_ITEMS`] with Gmail's message and conversation ids and labels (X-GM-EXT-1).
 pub const GMAIL_HEADER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE X-GM-MSGID X-GM-THRID X-GM-LABELS BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)])";
 
-/// The header items to ask a server for: Gmail's ids and labels too where it offers them,
-/// else the server's preview where it offers PREVIEW.
-pub fn header_items(gmail: bool, preview: bool) -> &'static str {
-    match (gmail, preview) {
-        (true, _) => GMAIL_HEADER_ITEMS,
-        (false, true) => PREVIEW_HEADER_ITEMS,
-        (false, false) => HEADER_ITEMS,
+/// The header items to ask a server for: Gmail's ids and labels too where it offers them.
+pub fn header_items(gmail: bool) -> &'static str {
+    if gmail {
+        GMAIL_HEADER_ITEMS
+    } else {
+        HEADER_ITEMS
     }
 }
 
@@ -38,13 +32,8 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
     let mut size = 0;
     let mut header: Option<&[u8]> = None;
     let mut gmail: Option<GmailIds> = None;
-    let mut preview = None;
     for attribute in attributes {
         match attribute {
-            // Plain text already (RFC 8970 §3): made one line and cut as ours are.
-            AttributeValue::Preview(Some(text)) => {
-                preview = Some(mail_message::preview(&String::from_utf8_lossy(text)))
-            }
             AttributeValue::GmailMsgId(msgid) => {
                 gmail.get_or_insert_with(Default::default).msgid = *msgid
             }
@@ -86,7 +75,6 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
         attachments: headers.attachments,
         // Without X-GM-MSGID the rest identifies nothing.
         gmail: gmail.filter(|gmail| gmail.msgid != 0),
-        preview,
     })
 }
 
@@ -94,28 +82,6 @@ pub fn message_row(attributes: &[AttributeValue<'_>]) -> Option<MessageRow> {
 mod tests {
     use super::*;
     use imap_proto::Response;
-
-    #[test]
-    fn the_servers_preview_comes_with_the_row_and_nil_leaves_it_unknown() {
-        let header = "Subject: Hi\r\n\r\n";
-        let row = |preview: &str| {
-            let line = format!("* 1 FETCH (UID 5 FLAGS () PREVIEW {preview} BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{header})\r\n", header.len());
-            let (_, response) = Response::parse(line.as_bytes()).expect("parses");
-            let Response::Fetch(_, attributes) = response else {
-                panic!("not a fetch")
-            };
-            message_row(&attributes).expect("row")
-        };
-        assert_eq!(
-            row("\"See you\t at  10.\"").preview.as_deref(),
-            Some("See you at 10.")
-        );
-        assert_eq!(row("\"\"").preview.as_deref(), Some(""));
-        assert_eq!(row("NIL").preview, None);
-        assert_eq!(header_items(false, true), PREVIEW_HEADER_ITEMS);
-        assert_eq!(header_items(true, true), GMAIL_HEADER_ITEMS);
-        assert_eq!(header_items(false, false), HEADER_ITEMS);
-    }
 
     #[test]
     fn builds_a_row_from_a_fetch() {

@@ -45,7 +45,6 @@ fn row(uid: u32) -> MessageRow {
         references: String::new(),
         attachments: false,
         gmail: None,
-        preview: None,
     }
 }
 

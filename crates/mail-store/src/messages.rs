@@ -29,9 +29,6 @@ pub struct MessageRow {
     pub attachments: bool,
     /// What Gmail (X-GM-EXT-1) says of it; None on other servers.
     pub gmail: Option<GmailIds>,
-    /// The list's preview when the server gave one with the headers (RFC 8970 PREVIEW):
-    /// stored as known; None leaves it to the previews pass.
-    pub preview: Option<String>,
 }
 
 /// A Gmail message's identity across its label folders.
@@ -109,9 +106,8 @@ pub(crate) fn upsert_messages(
         .prepare_cached(
             "INSERT INTO messages (folder_id, uid, flags, seen, flagged, subject, from_name, from_address,
                                    to_list, cc_list, date, internal_date, size, message_id, in_reply_to, references_,
-                                   attachments, gm_msgid, gm_thrid, gm_labels, preview, preview_known)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                     ?21, ?22)
+                                   attachments, gm_msgid, gm_thrid, gm_labels)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
              ON CONFLICT (folder_id, uid) DO NOTHING",
         )
         .context("Preparing message insert")?;
@@ -120,9 +116,7 @@ pub(crate) fn upsert_messages(
             "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5, subject = ?6, from_name = ?7,
                from_address = ?8, to_list = ?9, cc_list = ?10, date = ?11, internal_date = ?12,
                size = ?13, message_id = ?14, in_reply_to = ?15, references_ = ?16, attachments = ?17,
-               gm_msgid = ?18, gm_thrid = ?19, gm_labels = ?20,
-               preview = CASE WHEN ?22 = 1 AND preview_known = 0 THEN ?21 ELSE preview END,
-               preview_known = MAX(preview_known, ?22)
+               gm_msgid = ?18, gm_thrid = ?19, gm_labels = ?20
              WHERE folder_id = ?1 AND uid = ?2",
         )
         .context("Preparing message update")?;
@@ -153,8 +147,6 @@ pub(crate) fn upsert_messages(
                 .and_then(|gmail| gmail.thrid)
                 .map(|thrid| thrid as i64),
             row.gmail.as_ref().map(GmailIds::stored_labels),
-            row.preview.as_deref().unwrap_or_default(),
-            row.preview.is_some() as i64,
         ];
         let added = insert
             .execute(values)
@@ -308,7 +300,7 @@ impl Store {
             .prepare_cached(
                 "SELECT uid, flags, subject, from_name, from_address, to_list, cc_list, date, internal_date,
                         size, message_id, in_reply_to, references_, attachments,
-                        gm_msgid, gm_thrid, gm_labels, preview, preview_known
+                        gm_msgid, gm_thrid, gm_labels
                  FROM messages WHERE folder_id = ?1 AND uid < ?2 ORDER BY uid",
             )
             .context("Reading message rows")?;
@@ -344,10 +336,6 @@ impl Store {
                                 .unwrap_or_default(),
                         ),
                     }),
-                    preview: match row.get::<_, bool>(18)? {
-                        true => Some(row.get(17)?),
-                        false => None,
-                    },
                 })
             })
             .context("Reading message rows")?;

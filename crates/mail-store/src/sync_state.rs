@@ -438,7 +438,6 @@ mod tests {
             flags: Flags::default(),
             attachments: false,
             gmail: None,
-            preview: None,
             message_id: format!("<{uid}@example.org>"),
             subject: empty(),
             from_name: empty(),

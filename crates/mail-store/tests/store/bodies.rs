@@ -176,12 +176,10 @@ fn a_gmail_message_in_two_folders_keeps_one_body_and_is_not_prefetched_twice() {
         let rows = vec![
             MessageRow {
                 gmail: gmail(77),
-                preview: None,
                 ..row(1, "")
             },
             MessageRow {
                 gmail: gmail(78),
-                preview: None,
                 ..row(2, "")
             },
         ];
@@ -510,53 +508,4 @@ fn previews_are_wanted_newest_first_until_known_from_a_body_or_the_first_bytes()
         "{previews:?}"
     );
     assert!(previews.contains(&(2, String::new())), "{previews:?}");
-}
-
-#[test]
-fn a_preview_that_came_with_the_headers_is_known_and_never_overwritten_by_a_later_row() {
-    let (_dir, mut store) = temp_store();
-    let account = account(&mut store);
-    let folder = inbox(&mut store, account);
-    store.begin_initial_sync(folder, &meta(4)).unwrap();
-    let with = |uid: u32, preview: Option<&str>| MessageRow {
-        preview: preview.map(str::to_string),
-        ..row(uid, "")
-    };
-    let rows = vec![
-        with(1, Some("From the server")),
-        with(2, Some("")),
-        with(3, None),
-    ];
-    store
-        .apply_initial_chunk(folder, &rows, Uid(1), true, 1)
-        .unwrap();
-    // Only the row without one is left to the previews pass; an empty one is known.
-    assert_eq!(store.previews_wanted(folder, 0, None, 10).unwrap(), vec![3]);
-    assert_eq!(store.message_rows(folder).unwrap(), rows);
-    // The same rows again (a resumed or repeated fetch): a known preview stays, an unknown
-    // one becomes known.
-    store
-        .apply_initial_chunk(
-            folder,
-            &[with(1, Some("Another")), with(3, Some("Now known"))],
-            Uid(1),
-            true,
-            2,
-        )
-        .unwrap();
-    assert!(store.previews_wanted(folder, 0, None, 10).unwrap().is_empty());
-    let previews: Vec<Option<String>> = store
-        .message_rows(folder)
-        .unwrap()
-        .into_iter()
-        .map(|row| row.preview)
-        .collect();
-    assert_eq!(
-        previews,
-        vec![
-            Some("From the server".to_string()),
-            Some(String::new()),
-            Some("Now known".to_string())
-        ]
-    );
 }

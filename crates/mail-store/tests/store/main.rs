@@ -48,7 +48,6 @@ fn row(uid: u32, flags: &str) -> MessageRow {
         references: String::new(),
         attachments: false,
         gmail: None,
-        preview: None,
     }
 }
 
@@ -413,7 +412,6 @@ fn the_attachment_mark_is_kept_and_listed() {
         MessageRow {
             attachments: true,
             gmail: None,
-            preview: None,
             ..row(2, "")
         },
         row(1, ""),

@@ -142,7 +142,6 @@ fn build_cache(dir: &std::path::Path, count: u32) -> anyhow::Result<(Store, mail
             references: String::new(),
             attachments: uid % 7 == 0,
             gmail: None,
-            preview: None,
         });
         if rows.len() == 5000 || uid == 1 {
             store.apply_initial_chunk(inbox, &rows, Uid(uid), uid == 1, 1)?;
