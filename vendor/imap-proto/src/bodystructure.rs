@@ -1,3 +1,5 @@
+//! Walking a parsed BODYSTRUCTURE: each part with its section path.
+
 use std::collections::HashMap;
 
 use crate::rfc3501::body_structure::BodyStructure;

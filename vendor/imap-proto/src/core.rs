@@ -1,3 +1,5 @@
+//! The core IMAP grammar (RFC 3501 §9): atoms, strings, literals, numbers, sequence sets.
+
 use nom::{
     branch::alt,
     bytes::streaming::{escaped, tag, tag_no_case, take, take_while, take_while1},

@@ -1,3 +1,5 @@
+//! Gmail's IMAP extensions: X-GM-LABELS, X-GM-MSGID and X-GM-THRID in FETCH answers.
+
 use std::borrow::Cow;
 
 use nom::branch::alt;

@@ -1,3 +1,5 @@
+//! IMAP response parser and data types (imap-proto 0.17.0, vendored for Tern: see TERN.md).
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 

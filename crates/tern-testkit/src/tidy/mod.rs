@@ -38,7 +38,7 @@ pub fn rust_crates(repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Every `.rs` file in the repository, outside build output and dependencies (`vendor/`:
-/// other projects' code, kept as it came).
+/// other projects' code, changed only as its TERN.md says).
 pub fn rust_files(repo: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut dirs = vec![repo.to_path_buf()];

@@ -1,3 +1,5 @@
+//! Building IMAP commands (FETCH and SELECT/EXAMINE) from typed parts.
+
 use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::{RangeFrom, RangeInclusive};

@@ -1,1 +1,3 @@
+//! Builders for IMAP commands.
+
 pub mod command;

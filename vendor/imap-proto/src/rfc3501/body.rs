@@ -1,3 +1,5 @@
+//! FETCH BODY[section] answers: section specs and their data (RFC 3501).
+
 use nom::{
     branch::alt,
     bytes::streaming::{tag, tag_no_case},

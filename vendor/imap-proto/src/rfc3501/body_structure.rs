@@ -1,3 +1,5 @@
+//! FETCH BODYSTRUCTURE answers (RFC 3501 §7.4.2).
+
 use nom::{
     branch::alt,
     bytes::streaming::{tag, tag_no_case},
