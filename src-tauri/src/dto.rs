@@ -642,7 +642,7 @@ impl From<EngineEvent> for AppEvent {
                 account,
                 folder,
                 uid: u64::from(uid),
-                from: if from.is_empty() { from_address } else { from },
+                from: mail_message::sender_label(&from, &from_address).to_string(),
                 subject,
             },
             EngineEvent::PendingChanged {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use mail_engine::EngineEvent;
+use mail_message::sender_label;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 use tokio::sync::mpsc;
@@ -82,7 +83,7 @@ fn deliver<R: Runtime>(
             let attention = state.attention();
             let arrival = Arrival {
                 folder: folder.clone(),
-                from: sender(from, from_address).to_string(),
+                from: sender_label(from, from_address).to_string(),
                 subject: subject.clone(),
                 account: account.clone(),
                 uid: u64::from(*uid),
@@ -127,7 +128,7 @@ pub async fn keep_tray_menu<R: Runtime>(app: AppHandle<R>) {
         let listed = rows
             .into_iter()
             .map(|row| {
-                let from = sender(&row.message.from_name, &row.message.from_address);
+                let from = sender_label(&row.message.from_name, &row.message.from_address);
                 tray::MenuMessage {
                     label: tray::message_label(from, &row.message.subject),
                     opens: notify::Target::Message {
@@ -175,14 +176,5 @@ async fn notifier<R: Runtime>(app: AppHandle<R>, mut arrivals: mpsc::UnboundedRe
             Err(error) => tracing::warn!(%error, "could not show a notification"),
             Ok(Ok(())) => {}
         }
-    }
-}
-
-/// How a sender is named to the person: their name, else their address.
-fn sender<'a>(name: &'a str, address: &'a str) -> &'a str {
-    if name.is_empty() {
-        address
-    } else {
-        name
     }
 }

@@ -25,6 +25,16 @@ pub fn decode_header_text(raw: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(raw).trim().to_string())
 }
 
+/// How a sender is named to the person (a notification, the tray, a `new_mail` line): their
+/// name, else their address.
+pub fn sender_label<'a>(name: &'a str, address: &'a str) -> &'a str {
+    if name.is_empty() {
+        address
+    } else {
+        name
+    }
+}
+
 /// `Name <mailbox@host>`, or the bare address when there is no name.
 pub fn format_address(name: &str, address: &str) -> String {
     match (name.is_empty(), address.is_empty()) {
@@ -96,6 +106,12 @@ pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sender_is_named_by_name_else_address() {
+        assert_eq!(sender_label("Dora", "dora@tern.test"), "Dora");
+        assert_eq!(sender_label("", "dora@tern.test"), "dora@tern.test");
+    }
 
     #[test]
     fn long_reference_lists_keep_the_root_and_the_newest() {

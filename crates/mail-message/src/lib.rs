@@ -23,7 +23,9 @@ pub use compose::{
     OutgoingAttachment,
 };
 pub use dates::{parse_header_date, parse_internal_date};
-pub use headers::{decode_header_text, format_address, header_value, parse_message_ids};
+pub use headers::{
+    decode_header_text, format_address, header_value, parse_message_ids, sender_label,
+};
 pub use list_headers::{parse_list_headers, ListHeaders, LIST_HEADER_FIELDS};
 pub use mailto::{parse_mailto, Mailto};
 pub use preview::{preview, preview_of_start, PREVIEW_CHARS, PREVIEW_SOURCE_BYTES};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use mail_engine::{Engine, EngineOptions};
 use mail_store::{Account, Store};
-use tern_profile::credentials_for;
+use tern_profile::{credentials_for, SessionHeld};
 
 /// The profile (`--data-dir`) and the account (`--account`; none: the only one) a command
 /// works on.
@@ -25,6 +25,17 @@ impl Target {
     /// The chosen account of `store`.
     pub fn account(&self, store: &Store) -> anyhow::Result<Account> {
         tern_profile::choose_account(store, self.account.as_deref())
+    }
+
+    /// Holds the profile for one long-running session (`tern watch`: never a profile's
+    /// watchers twice, the app's or another `tern watch`'s) and opens its cache, the data
+    /// directory resolved once for both.
+    pub fn hold_session(&self) -> anyhow::Result<(SessionHeld, Store)> {
+        let data_dir = tern_profile::data_dir(self.data_dir.clone())?;
+        let Some(held) = tern_profile::hold_session(&data_dir)? else {
+            anyhow::bail!("{}", tern_profile::already_running(&data_dir));
+        };
+        Ok((held, tern_profile::open_store(Some(data_dir))?))
     }
 
     /// The cache and the chosen account (no password, no network).

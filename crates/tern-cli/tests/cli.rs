@@ -299,7 +299,7 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
     ok(&add_plain(data.path(), &server));
     common::run(data.path(), &["sync", "--folder", "INBOX"], &PW);
 
-    let watching = common::watch_live(data.path(), &[]);
+    let mut watching = common::watch_live(data.path(), &[]);
     let lines = &watching.lines;
     assert_eq!(watching.live["account"], "alice@tern.test");
 
@@ -348,7 +348,6 @@ fn watch_prints_events_as_json_lines_and_exits_cleanly_on_sigterm() {
         .status()
         .expect("kill");
     assert!(status.success());
-    let mut watching = watching;
     let exit = common::exit_within(
         &mut watching.child,
         15,

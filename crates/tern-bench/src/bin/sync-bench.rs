@@ -311,7 +311,6 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// A second engine over a copy of the synced cache, talking through `port`.
 /// What the engine fetches of a message without a kept body for its list preview where the
 /// server has no RFC 8970 PREVIEW.
 const PREVIEW_ITEMS: &str = "(UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.2048>)";
@@ -396,6 +395,7 @@ async fn raw_batches(port: u16, messages: u64) -> anyhow::Result<Duration> {
     Ok(elapsed)
 }
 
+/// A second engine over a copy of the synced cache, talking through `port`.
 fn engine_copy(dir: &std::path::Path, port: u16, synced: &Engine) -> anyhow::Result<Arc<Engine>> {
     let source = synced
         .store()

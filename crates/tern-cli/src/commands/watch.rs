@@ -44,15 +44,10 @@ pub async fn run(
     json: bool,
     budget: Budget,
 ) -> anyhow::Result<()> {
-    // One long-running session per profile: never this profile's watchers twice (the app or
-    // another `tern watch` already runs them).
-    let data_dir = tern_profile::data_dir(target.data_dir.clone())?;
-    let Some(_session) = tern_profile::hold_session(&data_dir)? else {
-        anyhow::bail!("{}", tern_profile::already_running(&data_dir));
-    };
+    let (_session, store) = target.hold_session()?;
     let engine = target
         .engine_within(
-            target.store()?,
+            store,
             mail_engine::EngineOptions::default(),
             budget.connections,
         )
@@ -166,7 +161,7 @@ fn describe(event: &EngineEvent) -> String {
             subject,
             ..
         } => {
-            let sender = if from.is_empty() { from_address } else { from };
+            let sender = mail_message::sender_label(from, from_address);
             format!("new mail in {folder}: {sender} — {subject} (UID {uid})")
         }
         EngineEvent::FolderChanged {
